@@ -1,0 +1,116 @@
+//! The JSON shapes of the HTTP API, shared by server, kiosk and provisioning tool.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{PersonalData, SignupRecord};
+
+/// What the server tells an enrolled device about the deployment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// The catalog document's id (bs58check).
+    pub catalog_doc_id: String,
+    /// The server's clock, RFC 3339, so a device can tell its own clock is off.
+    pub server_time: String,
+}
+
+/// A kiosk tells the server it created a journal, before it syncs it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterJournal {
+    /// The journal's document id.
+    pub doc_id: String,
+    /// The day it covers.
+    pub day: String,
+}
+
+/// A kiosk asks for a durable acknowledgement of a journal at these heads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AckRequest {
+    /// Hex change hashes of the kiosk's current heads of the journal.
+    pub heads: Vec<String>,
+    /// Signups the kiosk holds that are not yet acknowledged (reported for the kiosk list).
+    pub queued: u64,
+}
+
+/// The server has committed the journal, with every change up to the requested heads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AckResponse {
+    /// The heads the kiosk asked about; all are in the server's durable copy.
+    pub acked_heads: Vec<String>,
+    /// How many signups the server holds from this journal.
+    pub signups: u64,
+}
+
+/// Request to enrol a kiosk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// Chosen kiosk id: lower-case letters, digits and dashes.
+    pub kiosk_id: String,
+    /// The site it stands at.
+    pub site_id: String,
+}
+
+/// The server's answer to an enrolment: everything a kiosk's config needs from it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The kiosk id.
+    pub kiosk_id: String,
+    /// The device secret; shown once, stored at the server only as a hash.
+    pub device_secret: String,
+    /// The server's sealing public key, hex.
+    pub server_public_key: String,
+    /// The public URL used in receipt QR codes.
+    pub public_url: String,
+}
+
+/// A kiosk as the admin API lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KioskSummary {
+    /// Kiosk id.
+    pub kiosk_id: String,
+    /// Site.
+    pub site_id: String,
+    /// Whether it is revoked.
+    pub revoked: bool,
+    /// RFC 3339 time of the last authenticated request, if any.
+    pub last_contact: Option<String>,
+    /// Signups it reported as not yet acknowledged at its last acknowledgement request.
+    pub queued: u64,
+}
+
+/// A signup as the coordinators' API returns it: the record and the opened personal data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignupView {
+    /// The record as it stands in the journal.
+    pub record: SignupRecord,
+    /// The opened personal data; `None` if it could not be opened.
+    pub person: Option<PersonalData>,
+    /// The journal document holding it.
+    pub journal_doc_id: String,
+    /// RFC 3339 time the server first committed it.
+    pub received_at: String,
+}
+
+/// One page of a signup listing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignupPage {
+    /// The signups.
+    pub signups: Vec<SignupView>,
+    /// How many match the filter in all.
+    pub total: u64,
+}
+
+/// A coordinator sets a status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetStatusRequest {
+    /// New status name.
+    pub status: String,
+}
+
+/// An error as the API returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// A stable code, e.g. `unauthorized`.
+    pub code: String,
+    /// A sentence for a person.
+    pub message: String,
+}

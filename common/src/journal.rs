@@ -1,0 +1,243 @@
+//! The signup journal: one document per kiosk per day (rolled over early at a size cap), and
+//! one per day for web signups made at the server.
+//!
+//! Layout: `{ kind: "journal", owner, day, signups: { <signup id>: SignupRecord } }`. The
+//! creator writes the root maps in the journal's first change, and each signup record with
+//! all its containers in the change that adds it, so no two replicas ever create the same
+//! container concurrently (that would hide one of them after a merge).
+
+use automerge::{Automerge, ObjId, ROOT, ReadDoc, transaction::Transactable};
+
+use crate::amjson::{AmJsonError, get_obj, get_string, insert_json, put_json, read_json};
+use crate::domain::{CheckIn, SignupRecord, Status, StatusChange};
+
+/// The value of the root `kind` field of a journal document.
+pub const JOURNAL_KIND: &str = "journal";
+
+/// How many signups a journal holds before the kiosk starts the next one, to keep documents
+/// small (samod rewrites whole documents, and load time grows with size).
+pub const JOURNAL_CAP: usize = 2_000;
+
+/// Errors reading or writing a journal.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The document is not a journal.
+    #[error("the document is not a signup journal")]
+    NotAJournal,
+    /// No signup with this id in the journal.
+    #[error("no signup {0} in this journal")]
+    UnknownSignup(String),
+    /// A signup with this id exists already.
+    #[error("signup {0} exists already")]
+    DuplicateSignup(String),
+    /// Serialising a record failed.
+    #[error("a record could not be encoded: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// Automerge refused the change.
+    #[error(transparent)]
+    Write(#[from] AmJsonError),
+}
+
+impl From<automerge::AutomergeError> for JournalError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        JournalError::Write(AmJsonError::from(e))
+    }
+}
+
+/// Who a journal belongs to and which day it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalHeader {
+    /// `kiosk:<id>` or `web`.
+    pub owner: String,
+    /// ISO date, `YYYY-MM-DD`, local to the owner.
+    pub day: String,
+}
+
+/// A new journal document with its root maps, in one change.
+pub fn new_journal_doc(header: &JournalHeader) -> Result<Automerge, JournalError> {
+    let mut doc = Automerge::new();
+    doc.transact::<_, _, JournalError>(|tx| {
+        tx.put(ROOT, "kind", JOURNAL_KIND)?;
+        tx.put(ROOT, "owner", header.owner.as_str())?;
+        tx.put(ROOT, "day", header.day.as_str())?;
+        tx.put_object(ROOT, "signups", automerge::ObjType::Map)?;
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    Ok(doc)
+}
+
+/// The header of a journal document.
+pub fn read_header<R: ReadDoc>(doc: &R) -> Result<JournalHeader, JournalError> {
+    if get_string(doc, &ROOT, "kind").as_deref() != Some(JOURNAL_KIND) {
+        return Err(JournalError::NotAJournal);
+    }
+    Ok(JournalHeader {
+        owner: get_string(doc, &ROOT, "owner").ok_or(JournalError::NotAJournal)?,
+        day: get_string(doc, &ROOT, "day").ok_or(JournalError::NotAJournal)?,
+    })
+}
+
+fn signups_obj<R: ReadDoc>(doc: &R) -> Result<ObjId, JournalError> {
+    if get_string(doc, &ROOT, "kind").as_deref() != Some(JOURNAL_KIND) {
+        return Err(JournalError::NotAJournal);
+    }
+    get_obj(doc, &ROOT, "signups").ok_or(JournalError::NotAJournal)
+}
+
+fn signup_obj<R: ReadDoc>(doc: &R, id: &str) -> Result<ObjId, JournalError> {
+    let signups = signups_obj(doc)?;
+    get_obj(doc, &signups, id).ok_or_else(|| JournalError::UnknownSignup(id.to_owned()))
+}
+
+/// Add a signup record, with all its containers, in one change.
+pub fn add_signup(doc: &mut Automerge, record: &SignupRecord) -> Result<(), JournalError> {
+    let signups = signups_obj(doc)?;
+    if get_obj(doc, &signups, &record.id).is_some() {
+        return Err(JournalError::DuplicateSignup(record.id.clone()));
+    }
+    let value = serde_json::to_value(record)?;
+    doc.transact::<_, _, JournalError>(|tx| {
+        put_json(tx, &signups, &record.id, &value)?;
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+/// Set a signup's status and append the change to its history, in one change.
+pub fn set_status(
+    doc: &mut Automerge,
+    signup_id: &str,
+    status: Status,
+    at: &str,
+    by: &str,
+) -> Result<(), JournalError> {
+    let obj = signup_obj(doc, signup_id)?;
+    let history = get_obj(doc, &obj, "status_history")
+        .ok_or_else(|| JournalError::UnknownSignup(signup_id.to_owned()))?;
+    let entry = serde_json::to_value(StatusChange {
+        status: status.as_str().to_owned(),
+        at: at.to_owned(),
+        by: by.to_owned(),
+    })?;
+    doc.transact::<_, _, JournalError>(|tx| {
+        tx.put(&obj, "status", status.as_str())?;
+        let len = tx.length(&history);
+        insert_json(tx, &history, len, &entry)?;
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+/// Record that a volunteer checked in, in one change.
+pub fn add_check_in(doc: &mut Automerge, signup_id: &str, check_in: &CheckIn) -> Result<(), JournalError> {
+    let obj = signup_obj(doc, signup_id)?;
+    let list = get_obj(doc, &obj, "check_ins")
+        .ok_or_else(|| JournalError::UnknownSignup(signup_id.to_owned()))?;
+    let entry = serde_json::to_value(check_in)?;
+    doc.transact::<_, _, JournalError>(|tx| {
+        let len = tx.length(&list);
+        insert_json(tx, &list, len, &entry)?;
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+/// How many signups the journal holds.
+pub fn signup_count<R: ReadDoc>(doc: &R) -> Result<usize, JournalError> {
+    let signups = signups_obj(doc)?;
+    Ok(doc.length(&signups))
+}
+
+/// Every well-formed signup in the journal, and how many entries were malformed (a hostile
+/// or broken peer may write anything; we read what we can and say how much we could not).
+pub fn read_signups<R: ReadDoc>(doc: &R) -> Result<(Vec<SignupRecord>, usize), JournalError> {
+    let signups = signups_obj(doc)?;
+    let mut records = Vec::new();
+    let mut malformed = 0;
+    for item in doc.map_range(&signups, ..) {
+        let value = read_json(doc, &item.id());
+        match serde_json::from_value::<SignupRecord>(value) {
+            Ok(record) if record.id == item.key.as_ref() => records.push(record),
+            _ => malformed += 1,
+        }
+    }
+    Ok((records, malformed))
+}
+
+/// One signup by id.
+pub fn read_signup<R: ReadDoc>(doc: &R, id: &str) -> Result<SignupRecord, JournalError> {
+    let obj = signup_obj(doc, id)?;
+    Ok(serde_json::from_value(read_json(doc, &obj))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Source;
+
+    pub(crate) fn record(id: &str) -> SignupRecord {
+        SignupRecord {
+            id: id.into(),
+            opportunity_id: "gaatur".into(),
+            shift_id: Some("gaatur-lor".into()),
+            site_id: "plejecenter".into(),
+            source: Source::Kiosk("k1".into()),
+            created_at: "2026-11-27T10:00:00+01:00".into(),
+            consent_version: 1,
+            consent_at: "2026-11-27T10:00:00+01:00".into(),
+            receipt_hash: "00".into(),
+            sealed: "AA==".into(),
+            status: "new".into(),
+            status_history: Vec::new(),
+            check_ins: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn header() -> JournalHeader {
+        JournalHeader { owner: "kiosk:k1".into(), day: "2026-11-27".into() }
+    }
+
+    #[test]
+    fn concurrent_status_and_check_in_both_survive() {
+        let mut kiosk = new_journal_doc(&header()).expect("journal");
+        add_signup(&mut kiosk, &record("s1")).expect("add");
+        let mut server = kiosk.fork();
+        set_status(&mut server, "s1", Status::Contacted, "2026-11-27T11:00:00Z", "anna").expect("status");
+        add_check_in(&mut kiosk, "s1", &CheckIn { at: "2026-11-27T11:00:01+01:00".into(), by: "k1".into() })
+            .expect("check in");
+        kiosk.merge(&mut server).expect("merge");
+        server.merge(&mut kiosk).expect("merge");
+        for doc in [&kiosk, &server] {
+            let r = read_signup(doc, "s1").expect("read");
+            assert_eq!(r.status, "contacted");
+            assert_eq!(r.status_history.len(), 1);
+            assert_eq!(r.check_ins.len(), 1);
+        }
+    }
+
+    #[test]
+    fn signups_added_on_two_replicas_all_survive() {
+        let mut a = new_journal_doc(&header()).expect("journal");
+        let mut b = a.fork();
+        for i in 0..20 {
+            add_signup(&mut a, &record(&format!("a{i}"))).expect("add");
+            add_signup(&mut b, &record(&format!("b{i}"))).expect("add");
+        }
+        a.merge(&mut b).expect("merge");
+        let (records, malformed) = read_signups(&a).expect("read");
+        assert_eq!((records.len(), malformed), (40, 0));
+        assert_eq!(read_header(&a).expect("header"), header());
+    }
+
+    #[test]
+    fn a_duplicate_id_is_refused() {
+        let mut a = new_journal_doc(&header()).expect("journal");
+        add_signup(&mut a, &record("x")).expect("add");
+        assert!(matches!(add_signup(&mut a, &record("x")), Err(JournalError::DuplicateSignup(_))));
+    }
+}

@@ -1,0 +1,24 @@
+//! Frivillig's shared core: the domain of volunteer jobs and signups, how that domain is laid
+//! out in Automerge documents, the sealing of personal data to the server's key, the redb
+//! storage adapter that samod stores documents through, and the JSON shapes of the HTTP API
+//! between kiosks, coordinators and the server.
+//!
+//! Layout: [`domain`] holds plain data and the validation of a signup form; [`amjson`] maps
+//! JSON-shaped values into and out of Automerge; [`catalog`] and [`journal`] are the two kinds
+//! of document; [`seal`] and [`receipt`] are the cryptographic pieces; [`storage`] is the samod
+//! adapter; [`api`] the wire types; [`sync`] the small interface over samod that kiosk and
+//! server share.
+//!
+//! Invariant: this crate depends on neither egui nor axum.
+
+pub mod amjson;
+pub mod api;
+pub mod catalog;
+pub mod domain;
+pub mod journal;
+pub mod receipt;
+pub mod seal;
+pub mod storage;
+pub mod sync;
+
+pub use samod::DocumentId;

@@ -1,0 +1,303 @@
+//! samod's storage, in redb, with full durability.
+//!
+//! samod's `Storage` trait returns no errors. This adapter never pretends: every operation
+//! runs a redb transaction committed with [`Durability::Immediate`]; a failure is logged,
+//! counted in [`StorageHealth`] (which the server checks before it acknowledges anything and
+//! the kiosk shows staff), and, for loads, turned into a panic of the storage task rather
+//! than a silent "not found" that would make samod believe a stored document does not
+//! exist. Nothing that promises durability to a person relies on samod's own writes: the
+//! kiosk writes each signup's change itself through [`RedbStorage::put_chunk`], and the
+//! server acknowledges only what its own ingest committed.
+//!
+//! Keys are samod's `StorageKey`s joined with `/` (samod guarantees no component holds one).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use samod::storage::StorageKey;
+
+/// The table samod's chunks live in.
+pub const CHUNKS: TableDefinition<&str, &[u8]> = TableDefinition::new("samod_chunks");
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StorageError(#[from] pub redb::Error);
+
+macro_rules! impl_from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StorageError {
+            fn from(e: $t) -> Self { StorageError(e.into()) }
+        }
+    )*};
+}
+impl_from_redb!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
+
+/// Counts storage failures so they surface instead of vanishing inside samod.
+#[derive(Debug, Default)]
+pub struct StorageHealth {
+    failures: AtomicU64,
+}
+
+impl StorageHealth {
+    /// How many storage operations have failed since start.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::SeqCst)
+    }
+
+    fn record(&self, what: &str, err: &StorageError) {
+        self.failures.fetch_add(1, Ordering::SeqCst);
+        tracing::error!(operation = what, error = %err, "samod storage operation failed");
+    }
+}
+
+/// samod storage backed by a table in a shared redb database.
+#[derive(Clone)]
+pub struct RedbStorage {
+    db: Arc<Database>,
+    health: Arc<StorageHealth>,
+}
+
+impl RedbStorage {
+    /// Use `db`, creating the chunk table if needed.
+    pub fn new(db: Arc<Database>) -> Result<Self, StorageError> {
+        let mut tx = db.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        tx.open_table(CHUNKS)?;
+        tx.commit()?;
+        Ok(RedbStorage { db, health: Arc::new(StorageHealth::default()) })
+    }
+
+    /// Open or create a database file at `path` and use it.
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        Self::new(Arc::new(Database::create(path)?))
+    }
+
+    /// The database, for the caller's own tables.
+    pub fn database(&self) -> &Arc<Database> {
+        &self.db
+    }
+
+    /// Failures so far.
+    pub fn health(&self) -> &Arc<StorageHealth> {
+        &self.health
+    }
+
+    /// Write one chunk durably and read it back; returns only when it is on disk.
+    pub fn put_chunk(&self, key: &str, data: &[u8]) -> Result<(), StorageError> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        {
+            let mut table = tx.open_table(CHUNKS)?;
+            table.insert(key, data)?;
+        }
+        tx.commit()?;
+        match self.get_chunk(key)? {
+            Some(back) if back == data => Ok(()),
+            _ => Err(StorageError(redb::Error::Corrupted(format!(
+                "chunk {key} did not read back as written"
+            )))),
+        }
+    }
+
+    /// One chunk.
+    pub fn get_chunk(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(CHUNKS)?;
+        Ok(table.get(key)?.map(|v| v.value().to_vec()))
+    }
+
+    /// Every chunk whose key starts with `prefix`.
+    pub fn chunks_with_prefix(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(CHUNKS)?;
+        let mut out = Vec::new();
+        for item in table.range(prefix..)? {
+            let (k, v) = item?;
+            if !k.value().starts_with(prefix) {
+                break;
+            }
+            out.push((k.value().to_owned(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Remove every chunk of a document (all keys under `<doc id>/`).
+    pub fn delete_document(&self, doc_id: &str) -> Result<usize, StorageError> {
+        let prefix = format!("{doc_id}/");
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        let removed = {
+            let mut table = tx.open_table(CHUNKS)?;
+            let keys: Vec<String> = table
+                .range(prefix.as_str()..)?
+                .map_while(|item| match item {
+                    Ok((k, _)) if k.value().starts_with(&prefix) => Some(Ok(k.value().to_owned())),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<Result<_, _>>()?;
+            for k in &keys {
+                table.remove(k.as_str())?;
+            }
+            keys.len()
+        };
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// The ids of all documents with chunks in storage.
+    pub fn document_ids(&self) -> Result<Vec<String>, StorageError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(CHUNKS)?;
+        let mut ids: Vec<String> = Vec::new();
+        for item in table.iter()? {
+            let (k, _) = item?;
+            if let Some((doc, _)) = k.value().split_once('/')
+                && ids.last().map(String::as_str) != Some(doc)
+            {
+                ids.push(doc.to_owned());
+            }
+        }
+        Ok(ids)
+    }
+
+    fn delete_sync(&self, key: &str) -> Result<(), StorageError> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        tx.open_table(CHUNKS)?.remove(key)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn put_sync(&self, key: &str, data: &[u8]) -> Result<(), StorageError> {
+        let mut tx = self.db.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        tx.open_table(CHUNKS)?.insert(key, data)?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn key_string(key: &StorageKey) -> String {
+    key.to_string()
+}
+
+fn parse_key(s: &str) -> Option<StorageKey> {
+    StorageKey::from_parts(s.split('/')).ok()
+}
+
+impl samod::storage::Storage for RedbStorage {
+    async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
+        let this = self.clone();
+        let k = key_string(&key);
+        let result = tokio::task::spawn_blocking(move || {
+            let r = this.get_chunk(&k);
+            if let Err(e) = &r {
+                this.health.record("load", e);
+            }
+            r
+        })
+        .await;
+        match result {
+            Ok(Ok(v)) => v,
+            // A load we cannot answer must not look like "absent": samod would then treat a
+            // stored document as new. Stop this storage task loudly instead.
+            Ok(Err(e)) => panic!("redb storage load of {key} failed: {e}"),
+            Err(e) => panic!("redb storage load task failed: {e}"),
+        }
+    }
+
+    async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
+        let this = self.clone();
+        let p = key_string(&prefix);
+        let result = tokio::task::spawn_blocking(move || {
+            let r = this.chunks_with_prefix(&p);
+            if let Err(e) = &r {
+                this.health.record("load_range", e);
+            }
+            r
+        })
+        .await;
+        match result {
+            Ok(Ok(items)) => items
+                .into_iter()
+                .filter_map(|(k, v)| {
+                    let key = parse_key(&k)?;
+                    prefix.is_prefix_of(&key).then_some((key, v))
+                })
+                .collect(),
+            Ok(Err(e)) => panic!("redb storage load_range of {prefix} failed: {e}"),
+            Err(e) => panic!("redb storage load_range task failed: {e}"),
+        }
+    }
+
+    async fn put(&self, key: StorageKey, data: Vec<u8>) {
+        let this = self.clone();
+        let k = key_string(&key);
+        let outcome = tokio::task::spawn_blocking(move || {
+            if let Err(e) = this.put_sync(&k, &data) {
+                this.health.record("put", &e);
+            }
+        })
+        .await;
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, "redb storage put task failed");
+            self.health.failures.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    async fn delete(&self, key: StorageKey) {
+        let this = self.clone();
+        let k = key_string(&key);
+        let outcome = tokio::task::spawn_blocking(move || {
+            if let Err(e) = this.delete_sync(&k) {
+                this.health.record("delete", &e);
+            }
+        })
+        .await;
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, "redb storage delete task failed");
+            self.health.failures.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use samod::storage::Storage as _;
+
+    #[tokio::test]
+    async fn samod_keys_round_trip_and_documents_delete_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = RedbStorage::open(&dir.path().join("s.redb")).expect("open");
+        let k1 = StorageKey::from_parts(["docA", "incremental", "h1"]).expect("key");
+        let k2 = StorageKey::from_parts(["docA", "snapshot", "h2"]).expect("key");
+        let k3 = StorageKey::from_parts(["docB", "incremental", "h3"]).expect("key");
+        storage.put(k1.clone(), b"one".to_vec()).await;
+        storage.put(k2.clone(), b"two".to_vec()).await;
+        storage.put(k3.clone(), b"three".to_vec()).await;
+        assert_eq!(storage.load(k1.clone()).await, Some(b"one".to_vec()));
+        let prefix = StorageKey::from_parts(["docA"]).expect("key");
+        let range = storage.load_range(prefix).await;
+        assert_eq!(range.len(), 2);
+        assert_eq!(storage.document_ids().expect("ids"), vec!["docA", "docB"]);
+        assert_eq!(storage.delete_document("docA").expect("delete"), 2);
+        assert_eq!(storage.load(k2).await, None);
+        assert_eq!(storage.load(k3).await, Some(b"three".to_vec()));
+        storage.delete(StorageKey::from_parts(["docB", "incremental", "h3"]).expect("key")).await;
+        assert!(storage.document_ids().expect("ids").is_empty());
+        assert_eq!(storage.health().failures(), 0);
+    }
+}
