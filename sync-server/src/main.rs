@@ -1,1 +1,68 @@
-fn main(){}
+//! `frivillig-server`: starts the sync server with embedded defaults or a config file.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use frivillig_sync_server::{Server, ServerConfig, run};
+
+/// Frivillig's central server: sync for kiosks, the coordinators' API.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// A TOML configuration file; without it, the embedded defaults are used.
+    #[arg(long, env = "FRIVILLIG_CONFIG")]
+    config: Option<PathBuf>,
+    /// Override the listen address, e.g. 0.0.0.0:8700.
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// Override the data folder.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let args = Args::parse();
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<ServerConfig>(&text).with_context(|| format!("in {}", path.display()))?
+        }
+        None => ServerConfig::default(),
+    };
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = args.data_dir {
+        config.data_dir = dir;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let server = Server::open(config.clone())
+        .await
+        .with_context(|| format!("starting with data folder {}", config.data_dir.display()))?;
+    println!("Frivillig-server lytter på / listens on http://{addr}");
+    println!("  Synkronisering / sync:  ws://{addr}/sync");
+    println!("  Data:                   {}", config.data_dir.display());
+    println!("  Katalog / catalog:      {}", server.state.catalog_id);
+    if let Some(token) = &server.new_admin_token {
+        println!();
+        println!("  Administratornøgle (vises kun denne ene gang) / admin token (shown only once):");
+        println!("  {token}");
+        std::fs::write(config.data_dir.join("admin-token.txt"), format!("{token}\n"))
+            .context("saving the admin token for the demo")?;
+        println!("  (gemt i / saved in {})", config.data_dir.join("admin-token.txt").display());
+    }
+    run(listener, server.state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving")?;
+    Ok(())
+}

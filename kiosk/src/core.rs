@@ -1,0 +1,482 @@
+//! The kiosk's core: its journals, the catalog cache and the signup path.
+//!
+//! [`KioskCore::submit_signup`] validates the form, seals the personal fields to the
+//! server's key, adds the record to today's journal through samod, then writes that change
+//! itself into redb (committed with full durability) and reads it back before returning. So
+//! "saved" on the screen never depends on samod's asynchronous storage writes.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use automerge::ChangeHash;
+use chrono::SecondsFormat;
+use frivillig_common::domain::{
+    Catalog, CheckIn, FormProblem, SignupForm, SignupRecord, Source, Status, validate_form,
+};
+use frivillig_common::journal::{
+    JOURNAL_CAP, JournalHeader, add_check_in, add_signup, new_journal_doc, signup_count,
+};
+use frivillig_common::receipt::{new_receipt_token, new_signup_id, receipt_hash, receipt_url};
+use frivillig_common::seal::{SealingPublicKey, seal_personal_data};
+use frivillig_common::storage::StorageError;
+use frivillig_common::sync::{SERVER_PEER_ID, format_heads, kiosk_peer_id};
+use futures::Stream;
+use samod::{DocHandle, DocumentId, PeerId, Repo, ShareConfig};
+use tokio::sync::{Notify, watch};
+
+use crate::clock::Clock;
+use crate::config::KioskConfig;
+use crate::store::{JournalMeta, KioskStore};
+
+/// Why a signup was not saved. Nothing was stored when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The form has problems; each names its field.
+    #[error("the form has {} problem(s)", .0.len())]
+    Invalid(Vec<FormProblem>),
+    /// The kiosk has no catalog yet (it has never reached the server).
+    #[error("the kiosk has not received the catalog of volunteer jobs yet")]
+    NoCatalog,
+    /// The job is not in the catalog.
+    #[error("unknown volunteer job {0}")]
+    UnknownOpportunity(String),
+    /// The shift is not part of the job, or the job has shifts and none was chosen.
+    #[error("unknown or missing shift for job {0}")]
+    UnknownShift(String),
+    /// Sealing failed.
+    #[error("sealing the personal data failed: {0}")]
+    Seal(#[from] frivillig_common::seal::SealError),
+    /// The journal refused the change.
+    #[error("the journal refused the signup: {0}")]
+    Journal(#[from] frivillig_common::journal::JournalError),
+    /// The store failed; the signup is not saved.
+    #[error("the signup could not be saved: {0}")]
+    Storage(#[from] StorageError),
+    /// The sync repository has stopped.
+    #[error("the kiosk is shutting down")]
+    Stopped,
+}
+
+/// Why the kiosk could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The configuration is not usable.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The store failed.
+    #[error("the kiosk's database: {0}")]
+    Storage(#[from] StorageError),
+}
+
+/// What the visitor takes home.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The signup id.
+    pub signup_id: String,
+    /// The secret token of the receipt link.
+    pub token: String,
+    /// The link for the QR code.
+    pub url: String,
+}
+
+/// What staff see about sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// The last attempt to reach the server succeeded.
+    pub online: bool,
+    /// RFC 3339 of the last successful contact.
+    pub last_contact: Option<String>,
+    /// Signups not yet durably acknowledged by the server.
+    pub queued_signups: u64,
+    /// The last error, in words.
+    pub last_error: Option<String>,
+    /// The server refused this kiosk as revoked.
+    pub revoked: bool,
+    /// Journals the kiosk holds (today's and those awaiting acknowledgement).
+    pub journals_held: u64,
+    /// Completed sync rounds since start (each success or failure counts).
+    pub rounds: u64,
+}
+
+/// A journal as the kiosk reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalInfo {
+    /// Document id.
+    pub doc_id: String,
+    /// Day.
+    pub day: String,
+    /// Closed to new signups.
+    pub closed: bool,
+    /// Signups in it.
+    pub signups: u64,
+    /// The server durably holds every change the kiosk has of it.
+    pub fully_acked: bool,
+}
+
+pub(crate) struct OpenJournal {
+    pub(crate) meta: JournalMeta,
+    pub(crate) handle: DocHandle,
+}
+
+pub(crate) struct Inner {
+    pub(crate) config: KioskConfig,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) store: KioskStore,
+    pub(crate) repo: Repo,
+    key: SealingPublicKey,
+    pub(crate) journals: tokio::sync::Mutex<BTreeMap<String, OpenJournal>>,
+    pub(crate) catalog: RwLock<Option<Catalog>>,
+    pub(crate) catalog_id: Arc<RwLock<Option<DocumentId>>>,
+    pub(crate) registered: watch::Sender<HashSet<DocumentId>>,
+    pub(crate) status: watch::Sender<SyncStatus>,
+    pub(crate) wake: Notify,
+}
+
+/// The kiosk without its screens. Cheap to clone.
+#[derive(Clone)]
+pub struct KioskCore {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// The kiosk's share policy: only the server is a peer; the catalog may be requested from
+/// it; a journal is offered only once the server has registered it as this kiosk's.
+#[derive(Clone)]
+struct KioskPolicy {
+    catalog_id: Arc<RwLock<Option<DocumentId>>>,
+    registered: watch::Receiver<HashSet<DocumentId>>,
+}
+
+impl samod::SharePolicy for KioskPolicy {
+    fn share(&self, doc_id: DocumentId, peer_id: PeerId) -> impl Stream<Item = ShareConfig> + Send + 'static {
+        let is_server = peer_id.as_str() == SERVER_PEER_ID;
+        let is_catalog = self.catalog_id.read().map(|c| c.as_ref() == Some(&doc_id)).unwrap_or(false);
+        let rx = self.registered.clone();
+        // State: (receiver, finished, first item sent).
+        futures::stream::unfold((rx, false, false), move |(mut rx, finished, sent)| {
+            let doc_id = doc_id.clone();
+            async move {
+                if finished {
+                    return None;
+                }
+                if !is_server {
+                    return Some((ShareConfig::none(), (rx, true, true)));
+                }
+                if is_catalog {
+                    return Some((ShareConfig::read_write(), (rx, true, true)));
+                }
+                if rx.borrow_and_update().contains(&doc_id) {
+                    return Some((ShareConfig::read_write(), (rx, true, true)));
+                }
+                if !sent {
+                    return Some((ShareConfig::none(), (rx, false, true)));
+                }
+                loop {
+                    if rx.changed().await.is_err() {
+                        return None;
+                    }
+                    if rx.borrow_and_update().contains(&doc_id) {
+                        return Some((ShareConfig::read_write(), (rx, true, true)));
+                    }
+                }
+            }
+        })
+    }
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
+impl KioskCore {
+    /// Open the kiosk's store and journals. Works with no network.
+    pub async fn open(config: KioskConfig, clock: Arc<dyn Clock>) -> Result<KioskCore, OpenError> {
+        config.check().map_err(OpenError::Config)?;
+        let key = SealingPublicKey::from_hex(&config.server_public_key).map_err(|e| OpenError::Config(e.to_string()))?;
+        let store = KioskStore::open(&config.data_dir)?;
+        let catalog_id: Option<DocumentId> = store.meta("catalog_doc_id")?.and_then(|s| s.parse().ok());
+        let metas = store.journals()?;
+        // Chunks of documents that are neither a known journal nor the catalog are leftovers
+        // of a crash between creating a journal and recording it, or of a deletion.
+        let known: HashSet<String> = metas
+            .iter()
+            .map(|(id, _)| id.clone())
+            .chain(catalog_id.iter().map(ToString::to_string))
+            .collect();
+        for doc in store.samod_storage().document_ids()? {
+            if !known.contains(&doc) {
+                store.samod_storage().delete_document(&doc)?;
+            }
+        }
+        let registered: HashSet<DocumentId> =
+            metas.iter().filter(|(_, m)| m.registered).filter_map(|(id, _)| id.parse().ok()).collect();
+        let (registered_tx, registered_rx) = watch::channel(registered);
+        let catalog_cell = Arc::new(RwLock::new(catalog_id));
+        let policy = KioskPolicy { catalog_id: catalog_cell.clone(), registered: registered_rx };
+        let repo = Repo::build_tokio()
+            .with_storage(store.samod_storage().clone())
+            .with_peer_id(kiosk_peer_id(&config.kiosk_id))
+            .with_share_policy(policy)
+            .load()
+            .await;
+        let today = clock.now().date_naive().to_string();
+        let mut journals = BTreeMap::new();
+        for (id, mut meta) in metas {
+            let Ok(doc_id) = id.parse::<DocumentId>() else {
+                tracing::error!(journal = %id, "journal row with an invalid id kept as it is");
+                continue;
+            };
+            match repo.find(doc_id).await {
+                Ok(Some(handle)) => {
+                    if !meta.closed && meta.day < today {
+                        meta.closed = true;
+                        store.put_journal(&id, &meta)?;
+                    }
+                    journals.insert(id, OpenJournal { meta, handle });
+                }
+                Ok(None) => tracing::error!(journal = %id, "journal recorded but not in storage"),
+                Err(_) => return Err(OpenError::Config("the sync repository stopped while opening".into())),
+            }
+        }
+        let catalog = store.meta("catalog_json")?.and_then(|j| serde_json::from_str(&j).ok());
+        let status = SyncStatus {
+            last_contact: store.meta("last_contact")?,
+            ..SyncStatus::default()
+        };
+        let core = KioskCore {
+            inner: Arc::new(Inner {
+                config,
+                clock,
+                store,
+                repo,
+                key,
+                journals: tokio::sync::Mutex::new(journals),
+                catalog: RwLock::new(catalog),
+                catalog_id: catalog_cell,
+                registered: registered_tx,
+                status: watch::channel(status).0,
+                wake: Notify::new(),
+            }),
+        };
+        core.refresh_queue().await;
+        Ok(core)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &KioskConfig {
+        &self.inner.config
+    }
+
+    /// The catalog as last received, if ever.
+    pub fn catalog(&self) -> Option<Catalog> {
+        self.inner.catalog.read().ok().and_then(|c| c.clone())
+    }
+
+    /// Sync state for staff.
+    pub fn status(&self) -> SyncStatus {
+        self.inner.status.borrow().clone()
+    }
+
+    /// Sync state as it changes, for screens and tests that wait for it.
+    pub fn subscribe_status(&self) -> watch::Receiver<SyncStatus> {
+        self.inner.status.subscribe()
+    }
+
+    /// The journals the kiosk holds.
+    pub async fn journals(&self) -> Vec<JournalInfo> {
+        let journals = self.inner.journals.lock().await;
+        journals
+            .iter()
+            .map(|(id, j)| {
+                let (heads, count) = j.handle.with_document(|d| (d.get_heads(), signup_count(d).unwrap_or(0)));
+                JournalInfo {
+                    doc_id: id.clone(),
+                    day: j.meta.day.clone(),
+                    closed: j.meta.closed,
+                    signups: count as u64,
+                    fully_acked: format_heads(&heads) == j.meta.acked_heads,
+                }
+            })
+            .collect()
+    }
+
+    /// Save a visitor's signup. Returns only once the signup is durable in the kiosk's store
+    /// and has been read back; the receipt is what the visitor's QR code carries.
+    pub async fn submit_signup(
+        &self,
+        opportunity_id: &str,
+        shift_id: Option<&str>,
+        form: &SignupForm,
+    ) -> Result<Receipt, SubmitError> {
+        let catalog = self.catalog().ok_or(SubmitError::NoCatalog)?;
+        let opportunity = catalog
+            .opportunity(opportunity_id)
+            .ok_or_else(|| SubmitError::UnknownOpportunity(opportunity_id.to_owned()))?;
+        let shift_ok = match shift_id {
+            Some(s) => opportunity.shifts.iter().any(|sh| sh.id == s),
+            None => opportunity.shifts.is_empty(),
+        };
+        if !shift_ok {
+            return Err(SubmitError::UnknownShift(opportunity_id.to_owned()));
+        }
+        let person = validate_form(form, opportunity.requirements.min_age.is_some()).map_err(SubmitError::Invalid)?;
+        let consent_version = catalog.current_consent().map(|c| c.version).unwrap_or(0);
+        let sealed = seal_personal_data(&self.inner.key, &person)?;
+        let now = rfc3339(self.inner.clock.now());
+        let token = new_receipt_token();
+        let record = SignupRecord {
+            id: new_signup_id(),
+            opportunity_id: opportunity.id.clone(),
+            shift_id: shift_id.map(str::to_owned),
+            site_id: opportunity.site_id.clone(),
+            source: Source::Kiosk(self.inner.config.kiosk_id.clone()),
+            created_at: now.clone(),
+            consent_version,
+            consent_at: now,
+            receipt_hash: receipt_hash(&token),
+            sealed,
+            status: Status::New.as_str().to_owned(),
+            status_history: Vec::new(),
+            check_ins: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut journals = self.inner.journals.lock().await;
+        let (doc_id, handle) = self.current_journal(&mut journals).await?;
+        let storage = self.inner.store.samod_storage().clone();
+        let rec = record.clone();
+        tokio::task::spawn_blocking(move || {
+            handle.with_document(|doc| -> Result<(), SubmitError> {
+                add_signup(doc, &rec)?;
+                persist_last_change(&storage, &doc_id, doc)
+            })
+        })
+        .await
+        .map_err(|_| SubmitError::Stopped)??;
+        drop(journals);
+        self.bump_queue(1);
+        self.inner.wake.notify_one();
+        Ok(Receipt {
+            url: receipt_url(&self.inner.config.public_url, &record.id, &token),
+            signup_id: record.id,
+            token,
+        })
+    }
+
+    /// Record that a volunteer checked in at this kiosk. Durable when it returns.
+    pub async fn check_in(&self, signup_id: &str) -> Result<(), SubmitError> {
+        let journals = self.inner.journals.lock().await;
+        let at = rfc3339(self.inner.clock.now());
+        let by = self.inner.config.kiosk_id.clone();
+        for (id, j) in journals.iter() {
+            let handle = j.handle.clone();
+            let storage = self.inner.store.samod_storage().clone();
+            let (sid, at, by, doc_id) = (signup_id.to_owned(), at.clone(), by.clone(), id.clone());
+            let found = tokio::task::spawn_blocking(move || {
+                handle.with_document(|doc| -> Result<bool, SubmitError> {
+                    if frivillig_common::journal::read_signup(doc, &sid).is_err() {
+                        return Ok(false);
+                    }
+                    add_check_in(doc, &sid, &CheckIn { at, by })?;
+                    persist_last_change(&storage, &doc_id, doc)?;
+                    Ok(true)
+                })
+            })
+            .await
+            .map_err(|_| SubmitError::Stopped)??;
+            if found {
+                self.inner.wake.notify_one();
+                return Ok(());
+            }
+        }
+        Err(SubmitError::Journal(frivillig_common::journal::JournalError::UnknownSignup(signup_id.to_owned())))
+    }
+
+    /// Read a signup the kiosk still holds (for tests and staff; personal data stays sealed).
+    pub async fn signup(&self, signup_id: &str) -> Option<SignupRecord> {
+        let journals = self.inner.journals.lock().await;
+        journals
+            .values()
+            .find_map(|j| j.handle.with_document(|d| frivillig_common::journal::read_signup(d, signup_id).ok()))
+    }
+
+    /// The journal new signups go into, rolling over at a new day or at the size cap.
+    async fn current_journal(
+        &self,
+        journals: &mut BTreeMap<String, OpenJournal>,
+    ) -> Result<(String, DocHandle), SubmitError> {
+        let today = self.inner.clock.now().date_naive().to_string();
+        let mut current = None;
+        for (id, j) in journals.iter_mut() {
+            if j.meta.closed {
+                continue;
+            }
+            let full = j.handle.with_document(|d| signup_count(d).unwrap_or(JOURNAL_CAP)) >= JOURNAL_CAP;
+            if j.meta.day != today || full {
+                j.meta.closed = true;
+                self.inner.store.put_journal(id, &j.meta)?;
+            } else {
+                current = Some((id.clone(), j.handle.clone()));
+            }
+        }
+        if let Some(c) = current {
+            return Ok(c);
+        }
+        let header = JournalHeader { owner: format!("kiosk:{}", self.inner.config.kiosk_id), day: today.clone() };
+        let doc = new_journal_doc(&header)?;
+        // samod's create resolves once the new document is in storage.
+        let handle = self.inner.repo.create(doc).await.map_err(|_| SubmitError::Stopped)?;
+        let id = handle.document_id().to_string();
+        let seq = journals.values().map(|j| j.meta.seq + 1).max().unwrap_or(0);
+        let meta = JournalMeta {
+            day: today,
+            seq,
+            closed: false,
+            registered: false,
+            acked_heads: Vec::new(),
+            acked_signups: 0,
+        };
+        self.inner.store.put_journal(&id, &meta)?;
+        journals.insert(id.clone(), OpenJournal { meta, handle: handle.clone() });
+        Ok((id, handle))
+    }
+
+    fn bump_queue(&self, by: u64) {
+        self.inner.status.send_modify(|s| s.queued_signups += by);
+    }
+
+    /// Recount the signups not yet acknowledged.
+    pub(crate) async fn refresh_queue(&self) {
+        let journals = self.inner.journals.lock().await;
+        let queued: u64 = journals
+            .values()
+            .map(|j| {
+                let count = j.handle.with_document(|d| signup_count(d).unwrap_or(0)) as u64;
+                count.saturating_sub(j.meta.acked_signups)
+            })
+            .sum();
+        let held = journals.len() as u64;
+        self.inner.status.send_modify(|s| {
+            s.queued_signups = queued;
+            s.journals_held = held;
+        });
+    }
+
+    /// Stop sync and storage tasks.
+    pub async fn shutdown(&self) {
+        self.inner.repo.stop().await;
+    }
+}
+
+/// Write the document's last local change into the store ourselves, durably, and read it
+/// back. samod writes it too, later; the key is content-addressed so both agree.
+fn persist_last_change(
+    storage: &frivillig_common::storage::RedbStorage,
+    doc_id: &str,
+    doc: &mut automerge::Automerge,
+) -> Result<(), SubmitError> {
+    let change = doc
+        .get_last_local_change()
+        .ok_or_else(|| SubmitError::Storage(StorageError(redb::Error::Corrupted("no local change to persist".into()))))?;
+    let hash: ChangeHash = change.hash();
+    storage.put_chunk(&format!("{doc_id}/incremental/{hash}"), change.raw_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! The sync worker: reaches the server whenever it can, and otherwise waits with backoff.
+//!
+//! Each round: ask the server for the deployment's details (which also proves the device
+//! token), make sure samod dials the sync endpoint, register new journals as this kiosk's,
+//! fetch the catalog, ask for a durable acknowledgement of every journal with changes the
+//! server has not acknowledged, and delete closed journals the server holds in full.
+//! samod carries the documents; the HTTP calls carry what samod cannot: identity,
+//! registration and the durable acknowledgement.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use frivillig_common::api::{AckRequest, AckResponse, DeviceInfo, RegisterJournal};
+use frivillig_common::catalog::read_catalog;
+use frivillig_common::journal::signup_count;
+use frivillig_common::sync::{SERVER_PEER_ID, device_token, format_heads};
+use futures::future::BoxFuture;
+use futures::{SinkExt, StreamExt};
+use samod::{BackoffConfig, DialError, DialerHandle, DocHandle, DocumentId, PeerId, Transport};
+use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
+use tokio_util_free::CancelFlag;
+
+use crate::core::KioskCore;
+
+/// A minimal cancellation flag (a watch channel), to stop the worker.
+mod tokio_util_free {
+    use tokio::sync::watch;
+
+    /// Cancelled once `cancel` is called.
+    #[derive(Clone)]
+    pub struct CancelFlag(watch::Sender<bool>);
+
+    impl CancelFlag {
+        pub fn new() -> Self {
+            CancelFlag(watch::channel(false).0)
+        }
+        pub fn cancel(&self) {
+            self.0.send_replace(true);
+        }
+        pub async fn cancelled(&self) {
+            let mut rx = self.0.subscribe();
+            let _ = rx.wait_for(|c| *c).await;
+        }
+    }
+}
+
+/// Why a sync round stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be reached.
+    #[error("serveren kan ikke nås / the server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The server refused the device token.
+    #[error("serveren kender ikke denne kiosk / the server does not know this kiosk")]
+    Unauthorized,
+    /// The device is revoked.
+    #[error("denne kiosk er spærret / this kiosk has been revoked")]
+    Revoked,
+    /// The server answered with an error.
+    #[error("serveren svarede {0} / the server answered {0}: {1}")]
+    Server(u16, String),
+    /// The local store failed.
+    #[error("kioskens lager / the kiosk's store: {0}")]
+    Storage(#[from] frivillig_common::storage::StorageError),
+}
+
+/// A running sync worker.
+pub struct SyncWorker {
+    stop: CancelFlag,
+    task: tokio::task::JoinHandle<()>,
+    core: KioskCore,
+}
+
+impl SyncWorker {
+    /// Start syncing `core` in the background.
+    pub fn start(core: &KioskCore) -> SyncWorker {
+        let stop = CancelFlag::new();
+        let task = tokio::spawn(run(core.clone(), stop.clone()));
+        SyncWorker { stop, task, core: core.clone() }
+    }
+
+    /// Try now instead of waiting for the next round.
+    pub fn sync_now(&self) {
+        self.core.inner.wake.notify_one();
+    }
+
+    /// Stop the worker and wait for it.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}
+
+struct WsDialer {
+    url: url::Url,
+    token: String,
+    max_message: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct WsError(String);
+
+impl samod::Dialer for WsDialer {
+    type Error = WsError;
+
+    fn url(&self) -> url::Url {
+        self.url.clone()
+    }
+
+    fn connect(&self) -> BoxFuture<'static, Result<Transport, DialError<WsError>>> {
+        let url = self.url.clone();
+        let token = self.token.clone();
+        let max = self.max_message;
+        Box::pin(async move {
+            let mut request = url.as_str().into_client_request().map_err(|e| DialError::PermanentFailure(WsError(e.to_string())))?;
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| DialError::PermanentFailure(WsError("device token is not a valid header".into())))?;
+            request.headers_mut().insert("authorization", value);
+            let config = tungstenite::protocol::WebSocketConfig::default()
+                .max_message_size(Some(max))
+                .max_frame_size(Some(max));
+            let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+                .await
+                .map_err(|e| DialError::transient(WsError(e.to_string())))?;
+            let (sink, stream) = ws.split();
+            let incoming = stream
+                .filter_map(|msg| async move {
+                    match msg {
+                        Ok(Message::Binary(b)) => Some(Ok(b.to_vec())),
+                        Ok(Message::Text(_)) => Some(Err(WsError("unexpected text frame".into()))),
+                        Ok(_) => None,
+                        Err(e) => Some(Err(WsError(e.to_string()))),
+                    }
+                })
+                .boxed();
+            let outgoing = sink
+                .sink_map_err(|e| WsError(e.to_string()))
+                .with(|b: Vec<u8>| futures::future::ready(Ok::<_, WsError>(Message::Binary(b.into()))));
+            Ok(Transport::new(incoming, Box::pin(outgoing)).with_expected_peer_id(PeerId::from(SERVER_PEER_ID)))
+        })
+    }
+}
+
+struct Round {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    dialer: Option<DialerHandle<WsError>>,
+    catalog: Option<DocHandle>,
+}
+
+async fn run(core: KioskCore, stop: CancelFlag) {
+    let http = match reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            set_error(&core, &format!("HTTP client: {e}"), false);
+            return;
+        }
+    };
+    let config = core.config();
+    let mut round = Round {
+        http,
+        base: config.server_url.trim_end_matches('/').to_owned(),
+        token: device_token(&config.kiosk_id, &config.device_secret),
+        dialer: None,
+        catalog: None,
+    };
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let wait = match sync_round(&core, &mut round).await {
+            Ok(()) => {
+                backoff = Duration::from_millis(100);
+                Duration::from_secs(5)
+            }
+            Err(e) => {
+                set_error(&core, &e.to_string(), matches!(e, SyncError::Revoked));
+                let w = backoff;
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+                w
+            }
+        };
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = core.inner.wake.notified() => {
+                // Let a burst of signups gather into one acknowledgement request.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+    if let Some(d) = round.dialer.take() {
+        d.close();
+    }
+}
+
+fn set_error(core: &KioskCore, message: &str, revoked: bool) {
+    tracing::warn!(error = message, "sync round failed");
+    core.inner.status.send_modify(|s| {
+        s.online = false;
+        s.last_error = Some(message.to_owned());
+        s.revoked = revoked;
+        s.rounds += 1;
+    });
+}
+
+async fn check(resp: Result<reqwest::Response, reqwest::Error>) -> Result<reqwest::Response, SyncError> {
+    let resp = resp.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    match resp.status().as_u16() {
+        200..=299 => Ok(resp),
+        401 => Err(SyncError::Unauthorized),
+        403 => Err(SyncError::Revoked),
+        code => {
+            let body = resp.text().await.unwrap_or_default();
+            Err(SyncError::Server(code, body))
+        }
+    }
+}
+
+async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError> {
+    let inner = &core.inner;
+    let info: DeviceInfo = check(round.http.get(format!("{}/api/device/info", round.base)).bearer_auth(&round.token).send().await)
+        .await?
+        .json()
+        .await
+        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let catalog_id: Option<DocumentId> = info.catalog_doc_id.parse().ok();
+    if let Some(id) = &catalog_id {
+        let known = inner.catalog_id.read().map(|c| c.as_ref() == Some(id)).unwrap_or(false);
+        if !known {
+            inner.store.set_meta("catalog_doc_id", &id.to_string())?;
+            if let Ok(mut c) = inner.catalog_id.write() {
+                *c = Some(id.clone());
+            }
+        }
+    }
+    if round.dialer.is_none() {
+        let url = core.config().sync_url().map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let dialer = WsDialer { url, token: round.token.clone(), max_message: 8 * 1024 * 1024 };
+        let backoff = BackoffConfig { initial_delay: Duration::from_millis(100), max_delay: Duration::from_secs(30), max_retries: None };
+        round.dialer = Some(inner.repo.dial(backoff, Arc::new(dialer)).map_err(|_| SyncError::Unreachable("stopped".into()))?);
+    }
+    register_journals(core, round).await?;
+    if round.catalog.is_none()
+        && let Some(id) = catalog_id
+        && let Ok(Ok(Some(handle))) = tokio::time::timeout(Duration::from_secs(10), inner.repo.find(id)).await
+    {
+        round.catalog = Some(handle);
+    }
+    if let Some(handle) = &round.catalog {
+        refresh_catalog(core, handle)?;
+    }
+    acknowledge_journals(core, round).await?;
+    delete_acknowledged(core).await?;
+    core.refresh_queue().await;
+    let now = inner.clock.now().to_rfc3339();
+    inner.store.set_meta("last_contact", &now)?;
+    inner.status.send_modify(|s| {
+        s.online = true;
+        s.last_contact = Some(now);
+        s.last_error = None;
+        s.revoked = false;
+        s.rounds += 1;
+    });
+    Ok(())
+}
+
+fn refresh_catalog(core: &KioskCore, handle: &DocHandle) -> Result<(), SyncError> {
+    let Ok(catalog) = handle.with_document(|d| read_catalog(d)) else {
+        return Ok(());
+    };
+    let changed = core.inner.catalog.read().map(|c| c.as_ref() != Some(&catalog)).unwrap_or(true);
+    if changed {
+        let json = serde_json::to_string(&catalog).unwrap_or_default();
+        core.inner.store.set_meta("catalog_json", &json)?;
+        if let Ok(mut c) = core.inner.catalog.write() {
+            *c = Some(catalog);
+        }
+    }
+    Ok(())
+}
+
+async fn register_journals(core: &KioskCore, round: &Round) -> Result<(), SyncError> {
+    let inner = &core.inner;
+    let pending: Vec<(String, String)> = {
+        let journals = inner.journals.lock().await;
+        journals.iter().filter(|(_, j)| !j.meta.registered).map(|(id, j)| (id.clone(), j.meta.day.clone())).collect()
+    };
+    for (id, day) in pending {
+        check(
+            round
+                .http
+                .post(format!("{}/api/device/journals", round.base))
+                .bearer_auth(&round.token)
+                .json(&RegisterJournal { doc_id: id.clone(), day })
+                .send()
+                .await,
+        )
+        .await?;
+        let mut journals = inner.journals.lock().await;
+        if let Some(j) = journals.get_mut(&id) {
+            j.meta.registered = true;
+            inner.store.put_journal(&id, &j.meta)?;
+        }
+        if let Ok(doc_id) = id.parse::<DocumentId>() {
+            inner.registered.send_modify(|set| {
+                set.insert(doc_id);
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), SyncError> {
+    let inner = &core.inner;
+    let todo: Vec<(String, Vec<String>, u64)> = {
+        let journals = inner.journals.lock().await;
+        journals
+            .iter()
+            .filter(|(_, j)| j.meta.registered)
+            .filter_map(|(id, j)| {
+                let (heads, count) = j.handle.with_document(|d| (format_heads(&d.get_heads()), signup_count(d).unwrap_or(0) as u64));
+                (heads != j.meta.acked_heads).then(|| (id.clone(), heads, count))
+            })
+            .collect()
+    };
+    let queued = core.status().queued_signups;
+    for (id, heads, count) in todo {
+        let resp = check(
+            round
+                .http
+                .post(format!("{}/api/device/journals/{id}/ack", round.base))
+                .bearer_auth(&round.token)
+                .json(&AckRequest { heads: heads.clone(), queued })
+                .send()
+                .await,
+        )
+        .await?;
+        let ack: AckResponse = resp.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        if ack.acked_heads != heads {
+            return Err(SyncError::Server(200, "acknowledgement for other heads".into()));
+        }
+        let mut journals = inner.journals.lock().await;
+        if let Some(j) = journals.get_mut(&id) {
+            j.meta.acked_heads = heads;
+            j.meta.acked_signups = count;
+            inner.store.put_journal(&id, &j.meta)?;
+        }
+    }
+    Ok(())
+}
+
+async fn delete_acknowledged(core: &KioskCore) -> Result<(), SyncError> {
+    let inner = &core.inner;
+    let mut journals = inner.journals.lock().await;
+    let done: Vec<String> = journals
+        .iter()
+        .filter(|(_, j)| j.meta.closed && j.meta.registered)
+        .filter(|(_, j)| j.handle.with_document(|d| format_heads(&d.get_heads())) == j.meta.acked_heads)
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in done {
+        inner.store.delete_journal(&id)?;
+        journals.remove(&id);
+        tracing::info!(journal = %id, "closed journal deleted after the server's durable acknowledgement");
+    }
+    Ok(())
+}

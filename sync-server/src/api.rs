@@ -1,0 +1,267 @@
+//! HTTP handlers: the device API kiosks use beside sync, and the coordinators' JSON API.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{SecondsFormat, Utc};
+use samod::DocumentId;
+
+use frivillig_common::api::{
+    AckRequest, AckResponse, DeviceInfo, EnrolRequest, EnrolResponse, KioskSummary, RegisterJournal,
+    SetStatusRequest, SignupPage, SignupView,
+};
+use frivillig_common::domain::Status;
+use frivillig_common::journal::set_status;
+use frivillig_common::sync::{SYNC_PATH, new_secret, parse_device_token, parse_heads, secret_hash, valid_kiosk_id};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::ingest::{ingest_journal, wait_for_heads};
+use crate::store::{DeviceRow, SignupFilter};
+
+/// All routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(SYNC_PATH, get(crate::ws::sync_upgrade))
+        .route("/api/device/info", get(device_info))
+        .route("/api/device/journals", post(register_journal))
+        .route("/api/device/journals/{doc_id}/ack", post(ack_journal))
+        .route("/api/admin/kiosks", get(list_kiosks).post(enrol_kiosk))
+        .route("/api/admin/kiosks/{kiosk_id}/revoke", post(revoke_kiosk))
+        .route("/api/admin/signups", get(list_signups))
+        .route("/api/admin/signups/{signup_id}", get(get_signup))
+        .route("/api/admin/signups/{signup_id}/status", post(set_signup_status))
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Check a device's token (header or `token` query parameter); returns its kiosk id.
+/// Blocking: reads redb.
+pub fn authenticate_device(state: &AppState, headers: &HeaderMap, query_token: Option<&str>) -> Result<String, ApiError> {
+    let token = bearer(headers).or(query_token).ok_or(ApiError::Unauthorized)?;
+    let (kiosk_id, secret) = parse_device_token(token).ok_or(ApiError::Unauthorized)?;
+    let device = state.store.device(kiosk_id)?.ok_or(ApiError::Unauthorized)?;
+    if device.secret_hash != secret_hash(secret) {
+        return Err(ApiError::Unauthorized);
+    }
+    if device.revoked {
+        return Err(ApiError::Revoked);
+    }
+    Ok(kiosk_id.to_owned())
+}
+
+async fn device(state: &AppState, headers: HeaderMap) -> Result<String, ApiError> {
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || authenticate_device(&st, &headers, None))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let token = bearer(headers).ok_or(ApiError::Unauthorized)?;
+    if secret_hash(token) == *state.admin_token_hash {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+}
+
+fn parse_doc_id(s: &str) -> Result<DocumentId, ApiError> {
+    s.parse().map_err(|_| ApiError::BadRequest("not a document id".into()))
+}
+
+async fn device_info(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<DeviceInfo>, ApiError> {
+    let kiosk_id = device(&state, headers).await?;
+    let st = state.clone();
+    blocking(move || {
+        st.store.update_device(&kiosk_id, |d| d.last_contact = Some(now()))?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(DeviceInfo { catalog_doc_id: state.catalog_id.to_string(), server_time: now() }))
+}
+
+async fn register_journal(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<RegisterJournal>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let kiosk_id = device(&state, headers).await?;
+    let doc_id = parse_doc_id(&req.doc_id)?;
+    if doc_id == state.catalog_id {
+        return Err(ApiError::Conflict("that document is not a journal".into()));
+    }
+    if req.day.len() != 10 {
+        return Err(ApiError::BadRequest("day must be YYYY-MM-DD".into()));
+    }
+    let st = state.clone();
+    let owner = blocking(move || Ok(st.store.claim_journal(&doc_id.to_string(), &kiosk_id, &req.day)?.eq(&kiosk_id))).await?;
+    if owner {
+        Ok(Json(serde_json::json!({"registered": true})))
+    } else {
+        Err(ApiError::Conflict("that document id is taken".into()))
+    }
+}
+
+async fn ack_journal(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(doc_id): Path<String>,
+    Json(req): Json<AckRequest>,
+) -> Result<Json<AckResponse>, ApiError> {
+    let kiosk_id = device(&state, headers).await?;
+    let doc_id = parse_doc_id(&doc_id)?;
+    let heads = parse_heads(&req.heads).ok_or_else(|| ApiError::BadRequest("heads must be change hashes".into()))?;
+    let st = state.clone();
+    let key = doc_id.to_string();
+    let kid = kiosk_id.clone();
+    let queued = req.queued;
+    blocking(move || {
+        // Answer "not found" for a journal of another kiosk: its existence is not theirs to learn.
+        match st.store.journal(&key)? {
+            Some(row) if row.owner == kid => {}
+            _ => return Err(ApiError::NotFound),
+        }
+        st.store.update_device(&kid, |d| {
+            d.last_contact = Some(now());
+            d.queued = queued;
+        })?;
+        Ok(())
+    })
+    .await?;
+    let handle = wait_for_heads(&state, &doc_id, &heads).await?;
+    let (outcome, _) = ingest_journal(&state, &doc_id, handle).await?;
+    Ok(Json(AckResponse { acked_heads: req.heads, signups: outcome.signups }))
+}
+
+async fn enrol_kiosk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<EnrolRequest>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    admin(&state, &headers)?;
+    if !valid_kiosk_id(&req.kiosk_id) {
+        return Err(ApiError::BadRequest(
+            "kiosk id: 1-40 lower-case letters, digits and dashes / kiosk-id: 1-40 små bogstaver, tal og bindestreger".into(),
+        ));
+    }
+    let secret = new_secret();
+    let row = DeviceRow {
+        site_id: req.site_id.clone(),
+        secret_hash: secret_hash(&secret),
+        revoked: false,
+        enrolled_at: now(),
+        last_contact: None,
+        queued: 0,
+    };
+    let st = state.clone();
+    let id = req.kiosk_id.clone();
+    let added = blocking(move || Ok(st.store.add_device(&id, &row)?)).await?;
+    if !added {
+        return Err(ApiError::Conflict(format!("kiosk {} is enrolled already", req.kiosk_id)));
+    }
+    Ok(Json(EnrolResponse {
+        kiosk_id: req.kiosk_id,
+        device_secret: secret,
+        server_public_key: state.keys.public().to_hex(),
+        public_url: state.config.public_url.clone(),
+    }))
+}
+
+async fn list_kiosks(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Vec<KioskSummary>>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    Ok(Json(blocking(move || Ok(st.store.devices()?)).await?))
+}
+
+async fn revoke_kiosk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(kiosk_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let id = kiosk_id.clone();
+    let known = blocking(move || Ok(st.store.update_device(&id, |d| d.revoked = true)?)).await?;
+    if !known {
+        return Err(ApiError::NotFound);
+    }
+    // Close every open connection of the device now, not at its next reconnect.
+    let token = state.connections.lock().map_err(|_| ApiError::internal("connection table poisoned"))?.remove(&kiosk_id);
+    if let Some(token) = token {
+        token.cancel();
+    }
+    tracing::info!(kiosk = %kiosk_id, "kiosk revoked");
+    Ok(Json(serde_json::json!({"revoked": kiosk_id})))
+}
+
+async fn list_signups(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(filter): Query<SignupFilter>,
+) -> Result<Json<SignupPage>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let (rows, total) = blocking(move || Ok(st.store.list_signups(&filter)?)).await?;
+    Ok(Json(SignupPage { signups: rows.into_iter().map(SignupView::from).collect(), total }))
+}
+
+async fn get_signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(signup_id): Path<String>,
+) -> Result<Json<SignupView>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let row = blocking(move || Ok(st.store.signup(&signup_id)?)).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(row.into()))
+}
+
+async fn set_signup_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(signup_id): Path<String>,
+    Json(req): Json<SetStatusRequest>,
+) -> Result<Json<SignupView>, ApiError> {
+    admin(&state, &headers)?;
+    let status = Status::parse(&req.status).ok_or_else(|| ApiError::BadRequest(format!("unknown status {}", req.status)))?;
+    let st = state.clone();
+    let id = signup_id.clone();
+    let row = blocking(move || Ok(st.store.signup(&id)?)).await?.ok_or(ApiError::NotFound)?;
+    let doc_id = parse_doc_id(&row.journal_doc_id)?;
+    let handle = state
+        .repo
+        .find(doc_id.clone())
+        .await
+        .map_err(|_| ApiError::internal("repository stopped"))?
+        .ok_or_else(|| ApiError::internal("journal of an ingested signup is missing"))?;
+    let at = now();
+    let h = handle.clone();
+    let sid = signup_id.clone();
+    blocking(move || {
+        h.with_document(|doc| set_status(doc, &sid, status, &at, "admin"))
+            .map_err(|e| ApiError::Conflict(e.to_string()))
+    })
+    .await?;
+    ingest_journal(&state, &doc_id, handle).await?;
+    let st = state.clone();
+    let row = blocking(move || Ok(st.store.signup(&signup_id)?)).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(row.into()))
+}

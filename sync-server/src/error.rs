@@ -1,0 +1,76 @@
+//! The API's error type: a status, a stable code and a sentence; 5xx details go to the log.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use frivillig_common::api::ApiErrorBody;
+
+/// An error answered to an HTTP client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No or unknown credentials.
+    #[error("unauthorized")]
+    Unauthorized,
+    /// The device is revoked.
+    #[error("revoked")]
+    Revoked,
+    /// Not found (also for things the caller may not know exist).
+    #[error("not found")]
+    NotFound,
+    /// The request is malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The request conflicts with what is stored.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Not ready yet; try again.
+    #[error("not yet: {0}")]
+    NotYet(String),
+    /// Anything on our side.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// Wrap an internal failure; the detail is logged, not sent.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match &self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Ukendt eller manglende adgangsnøgle / unknown or missing credentials".to_owned(),
+            ),
+            ApiError::Revoked => (
+                StatusCode::FORBIDDEN,
+                "revoked",
+                "Denne kiosk er spærret / this kiosk has been revoked".to_owned(),
+            ),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Findes ikke / not found".to_owned()),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::NotYet(m) => (StatusCode::SERVICE_UNAVAILABLE, "not_yet", m.clone()),
+            ApiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Serverfejl; prøv igen / server error; try again".to_owned(),
+                )
+            }
+        };
+        (status, Json(ApiErrorBody { code: code.into(), message })).into_response()
+    }
+}

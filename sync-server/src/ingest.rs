@@ -1,0 +1,117 @@
+//! Ingest: reading a journal the server holds, opening each signup's sealed personal data,
+//! and committing the durable copy, the signups and their index entries in one redb
+//! transaction. An acknowledgement names only heads that such a commit covered.
+
+use std::time::Duration;
+
+use automerge::{Automerge, ChangeHash};
+use frivillig_common::domain::{SignupRecord, Source};
+use frivillig_common::journal::{read_header, read_signups};
+use frivillig_common::sync::{format_heads, parse_heads};
+use futures::StreamExt;
+use samod::{DocHandle, DocumentId};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::store::{IngestBatch, IngestOutcome};
+
+/// Wait until the server's replica of `doc_id` contains every change in `heads`, for at
+/// most the configured time.
+pub async fn wait_for_heads(state: &AppState, doc_id: &DocumentId, heads: &[ChangeHash]) -> Result<DocHandle, ApiError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(state.config.ack_wait_ms);
+    let has_all = |doc: &mut Automerge| heads.iter().all(|h| doc.get_change_meta_by_hash(h).is_some());
+    loop {
+        let found = state.repo.find(doc_id.clone()).await.map_err(|_| ApiError::internal("repository stopped"))?;
+        match found {
+            Some(handle) => {
+                let mut changes = handle.changes();
+                if handle.with_document(has_all) {
+                    return Ok(handle);
+                }
+                // Wait for the next change to arrive (or the deadline), then look again.
+                if tokio::time::timeout_at(deadline, changes.next()).await.is_err() {
+                    return Err(not_yet());
+                }
+            }
+            None => {
+                // The kiosk registered the journal but its first sync message has not been
+                // processed yet; samod offers no event for "a peer created a document", so
+                // look again shortly, within the deadline.
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(not_yet());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
+fn not_yet() -> ApiError {
+    ApiError::NotYet("the journal's changes have not reached the server yet; sync and ask again".into())
+}
+
+/// Commit what the server's replica of the journal holds now.
+pub async fn ingest_journal(state: &AppState, doc_id: &DocumentId, handle: DocHandle) -> Result<(IngestOutcome, Vec<ChangeHash>), ApiError> {
+    let _guard = state.ingest_lock.lock().await;
+    let st = state.clone();
+    let doc_key = doc_id.to_string();
+    tokio::task::spawn_blocking(move || {
+        let row = st.store.journal(&doc_key)?.ok_or(ApiError::NotFound)?;
+        let prev = parse_heads(&row.saved_heads).unwrap_or_default();
+        let (heads, chunk, header, records) = handle.with_document(|doc| {
+            let heads = doc.get_heads();
+            let complete_prev = !prev.is_empty() && prev.iter().all(|h| doc.get_change_meta_by_hash(h).is_some());
+            let chunk = if heads == prev {
+                Vec::new()
+            } else if complete_prev {
+                doc.save_after(&prev)
+            } else {
+                doc.save()
+            };
+            (heads, chunk, read_header(doc), read_signups(doc))
+        });
+        let header = header.map_err(|e| ApiError::Conflict(format!("not a journal: {e}")))?;
+        let expected_owner = if row.owner == "web" { "web".to_owned() } else { format!("kiosk:{}", row.owner) };
+        if header.owner != expected_owner {
+            return Err(ApiError::Conflict("the journal names another owner".into()));
+        }
+        let (records, malformed) = records.map_err(|e| ApiError::Conflict(format!("not a journal: {e}")))?;
+        if malformed > 0 {
+            tracing::warn!(journal = %doc_key, malformed, "journal holds malformed signup records; skipped");
+        }
+        let mut batch_records = Vec::with_capacity(records.len());
+        for record in records.into_iter().filter(|r| source_matches(r, &row.owner)) {
+            let person = if st.store.has_person(&record.id)? {
+                None
+            } else {
+                match st.keys.open_personal_data(&record.sealed) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::warn!(signup = %record.id, error = %e, "personal data cannot be opened");
+                        None
+                    }
+                }
+            };
+            batch_records.push((record, person));
+        }
+        let outcome = st.store.ingest(IngestBatch {
+            doc_id: doc_key.clone(),
+            heads: format_heads(&heads),
+            chunk,
+            records: batch_records,
+        })?;
+        if outcome.refused > 0 {
+            tracing::warn!(journal = %doc_key, refused = outcome.refused, "signups with ids of another journal refused");
+        }
+        Ok((outcome, heads))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+fn source_matches(record: &SignupRecord, owner: &str) -> bool {
+    match &record.source {
+        Source::Kiosk(id) => id == owner,
+        Source::Web => owner == "web",
+    }
+}

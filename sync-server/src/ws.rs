@@ -1,0 +1,85 @@
+//! The sync endpoint: a WebSocket upgrade that authenticates the device first, then hands
+//! the socket to samod bound to that device's peer id.
+//!
+//! Refusals happen before the upgrade with a plain HTTP status (401 unknown, 403 revoked),
+//! so a kiosk can tell staff why. Each accepted socket is wrapped so that revoking the
+//! device ends it at once, and so that size limits apply before samod sees a byte.
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+
+use frivillig_common::sync::kiosk_peer_id;
+
+use crate::AppState;
+use crate::api::authenticate_device;
+use crate::error::ApiError;
+
+/// Query parameters of the upgrade (browsers cannot set headers on a WebSocket).
+#[derive(Debug, Deserialize)]
+pub struct SyncQuery {
+    /// Device token, if not in the `Authorization` header.
+    pub token: Option<String>,
+}
+
+/// A WebSocket error as samod's transport wants it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct WsError(String);
+
+/// `GET /sync`: authenticate, then upgrade.
+pub async fn sync_upgrade(
+    State(state): State<AppState>,
+    Query(query): Query<SyncQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let kiosk_id = {
+        let st = state.clone();
+        let token = query.token.clone();
+        tokio::task::spawn_blocking(move || authenticate_device(&st, &headers, token.as_deref()))
+            .await
+            .map_err(ApiError::internal)??
+    };
+    let max = state.config.max_ws_message_bytes;
+    let cancel = {
+        let mut conns = state.connections.lock().map_err(|_| ApiError::internal("connection table poisoned"))?;
+        conns.entry(kiosk_id.clone()).or_default().child_token()
+    };
+    Ok(ws
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| serve_socket(state, kiosk_id, socket, cancel))
+        .into_response())
+}
+
+async fn serve_socket(state: AppState, kiosk_id: String, socket: WebSocket, cancel: CancellationToken) {
+    let (sink, stream) = socket.split();
+    let incoming = stream
+        .take_until(cancel.clone().cancelled_owned())
+        .filter_map(|msg| async move {
+            match msg {
+                Ok(Message::Binary(bytes)) => Some(Ok(bytes.to_vec())),
+                Ok(Message::Close(_)) => None,
+                Ok(Message::Ping(_) | Message::Pong(_)) => None,
+                Ok(Message::Text(_)) => Some(Err(WsError("text frames are not part of the protocol".into()))),
+                Err(e) => Some(Err(WsError(format!("receive: {e}")))),
+            }
+        })
+        .boxed();
+    let outgoing = sink
+        .sink_map_err(|e| WsError(format!("send: {e}")))
+        .with(|bytes: Vec<u8>| futures::future::ready(Ok::<_, WsError>(Message::Binary(bytes.into()))));
+    let transport = samod::Transport::new(incoming, Box::pin(outgoing)).with_expected_peer_id(kiosk_peer_id(&kiosk_id));
+    match state.acceptor.accept(transport) {
+        Ok(conn) => {
+            tracing::info!(kiosk = %kiosk_id, "kiosk connected");
+            let _ = conn.handshake_complete().await;
+        }
+        Err(_) => tracing::warn!(kiosk = %kiosk_id, "repository stopped; connection dropped"),
+    }
+}
