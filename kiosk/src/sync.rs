@@ -91,15 +91,28 @@ impl SyncWorker {
     }
 }
 
-struct WsDialer {
+/// Dials the server's sync endpoint as one enrolled device (token in the upgrade request).
+pub struct WsDialer {
     url: url::Url,
     token: String,
     max_message: usize,
 }
 
+impl WsDialer {
+    /// A dialer for the device in `config`.
+    pub fn new(config: &crate::KioskConfig) -> Result<WsDialer, url::ParseError> {
+        Ok(WsDialer {
+            url: config.sync_url()?,
+            token: device_token(&config.kiosk_id, &config.device_secret),
+            max_message: 8 * 1024 * 1024,
+        })
+    }
+}
+
+/// A WebSocket failure.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-struct WsError(String);
+pub struct WsError(String);
 
 impl samod::Dialer for WsDialer {
     type Error = WsError;
@@ -239,11 +252,28 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
             }
         }
     }
+    // The server answered over HTTP; if samod's dialer is between retries (its backoff can
+    // reach 30 s), start a fresh one so the journals flow now.
+    if let Some(d) = round.dialer.as_ref().filter(|d| !d.is_connected()) {
+        d.close();
+        round.dialer = None;
+    }
     if round.dialer.is_none() {
-        let url = core.config().sync_url().map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        let dialer = WsDialer { url, token: round.token.clone(), max_message: 8 * 1024 * 1024 };
+        let dialer = WsDialer::new(core.config()).map_err(|e| SyncError::Unreachable(e.to_string()))?;
         let backoff = BackoffConfig { initial_delay: Duration::from_millis(100), max_delay: Duration::from_secs(30), max_retries: None };
-        round.dialer = Some(inner.repo.dial(backoff, Arc::new(dialer)).map_err(|_| SyncError::Unreachable("stopped".into()))?);
+        let handle = inner.repo.dial(backoff, Arc::new(dialer)).map_err(|_| SyncError::Unreachable("stopped".into()))?;
+        match tokio::time::timeout(Duration::from_secs(5), handle.established()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                handle.close();
+                return Err(SyncError::Unreachable(format!("sync endpoint: {e:?}")));
+            }
+            Err(_) => {
+                handle.close();
+                return Err(SyncError::Unreachable("sync endpoint did not answer in 5 s".into()));
+            }
+        }
+        round.dialer = Some(handle);
     }
     register_journals(core, round).await?;
     if round.catalog.is_none()

@@ -1,1 +1,3 @@
+//! Whole-system tests: the real server on port 0, kiosk cores on temporary redb files.
 
+mod offline;

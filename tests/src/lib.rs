@@ -1,1 +1,243 @@
-//! placeholder
+//! Helpers for Frivillig's whole-system tests and load generator: a real server on its own
+//! runtime thread (so a test can stop it like a power cut and start it again on the same
+//! data folder and port), enrolment through the real admin API, and kiosk cores on
+//! temporary redb files.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use frivillig_common::api::{EnrolRequest, EnrolResponse, SignupPage, SignupView};
+use frivillig_common::domain::SignupForm;
+use frivillig_kiosk::{Clock, KioskConfig, KioskCore, SyncStatus};
+use frivillig_sync_server::{AppState, Server, ServerConfig, run};
+
+/// A server running on its own thread and runtime.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its admin credential.
+    pub admin_token: String,
+    /// Its data folder.
+    pub data_dir: PathBuf,
+    /// Its state, for tests that look inside.
+    pub state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    http: reqwest::Client,
+}
+
+fn bind(port: u16) -> std::io::Result<std::net::TcpListener> {
+    // SO_REUSEADDR so a restarted server gets the same port back at once, as kiosks expect.
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from(([127, 0, 0, 1], port)))?;
+    let listener = socket.listen(1024)?;
+    listener.into_std()
+}
+
+impl TestServer {
+    /// Start on a free port.
+    pub async fn start(data_dir: &Path) -> anyhow::Result<TestServer> {
+        Self::start_on(data_dir, 0).await
+    }
+
+    /// Start on `port` (0: any free one).
+    pub async fn start_on(data_dir: &Path, port: u16) -> anyhow::Result<TestServer> {
+        let data_dir = data_dir.to_owned();
+        let dir = data_dir.clone();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(anyhow!(e)));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let started = async {
+                    let std_listener = {
+                        // Binding needs a runtime context for the tokio socket.
+                        bind(port)?
+                    };
+                    std_listener.set_nonblocking(true)?;
+                    let listener = tokio::net::TcpListener::from_std(std_listener)?;
+                    let addr = listener.local_addr()?;
+                    let config = ServerConfig {
+                        listen: addr,
+                        data_dir: dir.clone(),
+                        public_url: format!("http://{addr}"),
+                        ..ServerConfig::default()
+                    };
+                    let server = Server::open(config).await?;
+                    let token_file = dir.join("admin-token.txt");
+                    let token = match &server.new_admin_token {
+                        Some(t) => {
+                            std::fs::write(&token_file, t)?;
+                            t.clone()
+                        }
+                        None => std::fs::read_to_string(&token_file)?.trim().to_owned(),
+                    };
+                    anyhow::Ok((listener, addr, server, token))
+                };
+                match started.await {
+                    Ok((listener, addr, server, token)) => {
+                        let state = server.state.clone();
+                        let _ = ready_tx.send(Ok((addr, token, state)));
+                        let _ = run(listener, server.state, async {
+                            let _ = shutdown_rx.await;
+                        })
+                        .await;
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            });
+            rt.shutdown_timeout(Duration::from_secs(5));
+        });
+        let (addr, admin_token, state) = ready_rx.await.context("server thread ended")??;
+        Ok(TestServer {
+            addr,
+            admin_token,
+            data_dir,
+            state,
+            shutdown: Some(shutdown_tx),
+            thread: Some(thread),
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// Base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop it and wait until its runtime (and database) is gone.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let thread = self.thread.take();
+        drop(self.state);
+        if let Some(t) = thread {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+    }
+
+    /// Enrol a kiosk through the admin API.
+    pub async fn enrol(&self, kiosk_id: &str, site_id: &str) -> anyhow::Result<EnrolResponse> {
+        let resp = self
+            .http
+            .post(format!("{}/api/admin/kiosks", self.url()))
+            .bearer_auth(&self.admin_token)
+            .json(&EnrolRequest { kiosk_id: kiosk_id.into(), site_id: site_id.into() })
+            .send()
+            .await?;
+        anyhow::ensure!(resp.status().is_success(), "enrol: {}", resp.status());
+        Ok(resp.json().await?)
+    }
+
+    /// Revoke a kiosk through the admin API.
+    pub async fn revoke(&self, kiosk_id: &str) -> anyhow::Result<()> {
+        let resp = self
+            .http
+            .post(format!("{}/api/admin/kiosks/{kiosk_id}/revoke", self.url()))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await?;
+        anyhow::ensure!(resp.status().is_success(), "revoke: {}", resp.status());
+        Ok(())
+    }
+
+    /// Every signup the server holds, through the admin API.
+    pub async fn signups(&self) -> anyhow::Result<Vec<SignupView>> {
+        let mut out = Vec::new();
+        loop {
+            let page: SignupPage = self
+                .http
+                .get(format!("{}/api/admin/signups?offset={}&limit=1000", self.url(), out.len()))
+                .bearer_auth(&self.admin_token)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let n = page.signups.len();
+            out.extend(page.signups);
+            if n == 0 || out.len() as u64 >= page.total {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// A GET with the admin credential, as JSON.
+    pub async fn admin_get(&self, path: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+        let resp = self.http.get(format!("{}{path}", self.url())).bearer_auth(&self.admin_token).send().await?;
+        let code = resp.status().as_u16();
+        Ok((code, resp.json().await.unwrap_or(serde_json::Value::Null)))
+    }
+
+    /// A POST with the admin credential, as JSON.
+    pub async fn admin_post(&self, path: &str, body: &serde_json::Value) -> anyhow::Result<(u16, serde_json::Value)> {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.url()))
+            .bearer_auth(&self.admin_token)
+            .json(body)
+            .send()
+            .await?;
+        let code = resp.status().as_u16();
+        Ok((code, resp.json().await.unwrap_or(serde_json::Value::Null)))
+    }
+}
+
+/// A kiosk configuration for an enrolment.
+pub fn kiosk_config(server_url: &str, enrol: &EnrolResponse, site_id: &str, data_dir: &Path) -> KioskConfig {
+    KioskConfig {
+        server_url: server_url.to_owned(),
+        kiosk_id: enrol.kiosk_id.clone(),
+        device_secret: enrol.device_secret.clone(),
+        server_public_key: enrol.server_public_key.clone(),
+        site_id: site_id.to_owned(),
+        public_url: enrol.public_url.clone(),
+        data_dir: data_dir.to_owned(),
+        staff_pin: "2600".into(),
+    }
+}
+
+/// A valid form for visitor number `i` of kiosk `kiosk`, with distinctive personal data.
+pub fn visitor_form(kiosk: &str, i: usize) -> SignupForm {
+    SignupForm {
+        name: format!("Åse Frivillig-{kiosk}-{i}"),
+        phone: format!("{:08}", 20_000_000 + i),
+        email: format!("aase.{kiosk}.{i}@example.dk"),
+        age_confirmed: true,
+        note: String::new(),
+        consent_given: true,
+    }
+}
+
+/// Open a kiosk core.
+pub async fn open_kiosk(config: KioskConfig, clock: Arc<dyn Clock>) -> anyhow::Result<KioskCore> {
+    Ok(KioskCore::open(config, clock).await?)
+}
+
+/// Wait until the kiosk's sync status satisfies `pred`, or fail after `timeout` with the
+/// last status seen.
+pub async fn wait_status(
+    core: &KioskCore,
+    timeout: Duration,
+    mut pred: impl FnMut(&SyncStatus) -> bool,
+) -> anyhow::Result<SyncStatus> {
+    let mut rx = core.subscribe_status();
+    let result = tokio::time::timeout(timeout, rx.wait_for(|s| pred(s))).await;
+    match result {
+        Ok(Ok(s)) => Ok(s.clone()),
+        _ => Err(anyhow!("timed out; last status: {:?}", core.status())),
+    }
+}
