@@ -1,3 +1,4 @@
 //! Whole-system tests: the real server on port 0, kiosk cores on temporary redb files.
 
 mod offline;
+mod security;

@@ -1,0 +1,150 @@
+//! Isolation between kiosks and device authentication: a kiosk gets nothing of another
+//! kiosk's, cannot change the catalog, and unknown or revoked devices are refused.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use frivillig_common::catalog::{demo_catalog, read_catalog, write_catalog};
+use frivillig_common::domain::Catalog;
+use frivillig_common::sync::kiosk_peer_id;
+use frivillig_kiosk::sync::WsDialer;
+use frivillig_kiosk::{KioskConfig, SyncWorker, SystemClock};
+use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
+use samod::{BackoffConfig, DialerEvent, DocumentId, Repo};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// A bare samod repository that speaks as the device in `config`, with samod's default
+/// (permissive) policy on its side, to probe what the server lets through.
+async fn probe_repo(config: &KioskConfig) -> anyhow::Result<(Repo, samod::DialerHandle<frivillig_kiosk::sync::WsError>)> {
+    let repo = Repo::build_tokio().with_peer_id(kiosk_peer_id(&config.kiosk_id)).load().await;
+    let dialer = repo.dial(BackoffConfig::default(), Arc::new(WsDialer::new(config)?))?;
+    tokio::time::timeout(Duration::from_secs(10), dialer.established())
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok((repo, dialer))
+}
+
+async fn upgrade_status(server: &TestServer, token: Option<&str>) -> anyhow::Result<u16> {
+    let mut req = format!("ws://{}/sync", server.addr).into_client_request()?;
+    if let Some(t) = token {
+        req.headers_mut().insert("authorization", format!("Bearer {t}").parse()?);
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok(_) => Ok(101),
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => Ok(resp.status().as_u16()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let enrol_a = server.enrol("kiosk-a", "bibliotek").await?;
+    let enrol_b = server.enrol("kiosk-b", "bibliotek").await?;
+    let config_a = kiosk_config(&server.url(), &enrol_a, "bibliotek", &dir.path().join("a"));
+    let config_b = kiosk_config(&server.url(), &enrol_b, "bibliotek", &dir.path().join("b"));
+
+    let a = open_kiosk(config_a.clone(), Arc::new(SystemClock)).await?;
+    let worker = SyncWorker::start(&a);
+    wait_status(&a, Duration::from_secs(20), |s| s.online).await?;
+    a.submit_signup("hojtlaesning", None, &visitor_form("a", 1)).await?;
+    wait_status(&a, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
+    let journal_a: DocumentId = a.journals().await[0].doc_id.parse()?;
+
+    // B, speaking samod directly, asks for A's journal by id: the server says nothing.
+    let (repo_b, _dialer_b) = probe_repo(&config_b).await?;
+    let catalog_id = server.state.catalog_id.clone();
+    let found_catalog = tokio::time::timeout(Duration::from_secs(10), repo_b.find(catalog_id.clone())).await??;
+    anyhow::ensure!(found_catalog.is_some(), "B should read the catalog");
+    let found = tokio::time::timeout(Duration::from_secs(10), repo_b.find(journal_a.clone())).await??;
+    anyhow::ensure!(found.is_none(), "B obtained A's journal");
+
+    // Nor over HTTP: acknowledging or claiming A's journal is refused.
+    let http = reqwest::Client::new();
+    let token_b = frivillig_common::sync::device_token("kiosk-b", &enrol_b.device_secret);
+    let ack = http
+        .post(format!("{}/api/device/journals/{journal_a}/ack", server.url()))
+        .bearer_auth(&token_b)
+        .json(&serde_json::json!({"heads": [], "queued": 0}))
+        .send()
+        .await?;
+    anyhow::ensure!(ack.status() == 404, "ack of another's journal: {}", ack.status());
+    let claim = http
+        .post(format!("{}/api/device/journals", server.url()))
+        .bearer_auth(&token_b)
+        .json(&serde_json::json!({"doc_id": journal_a.to_string(), "day": "2026-11-27"}))
+        .send()
+        .await?;
+    anyhow::ensure!(claim.status() == 409, "claim of another's journal: {}", claim.status());
+
+    // B rewrites the catalog on its side; the server's catalog stays as it was.
+    let handle = found_catalog.ok_or_else(|| anyhow::anyhow!("no catalog"))?;
+    handle.with_document(|doc| write_catalog(doc, &Catalog::default()))?;
+    let mut changes = {
+        let server_handle = server.state.repo.find(catalog_id.clone()).await?.ok_or_else(|| anyhow::anyhow!("no catalog"))?;
+        server_handle.changes()
+    };
+    // A negative claim needs a window to watch: no change may reach the server's catalog.
+    let changed = tokio::time::timeout(Duration::from_millis(1500), changes.next()).await;
+    anyhow::ensure!(changed.is_err(), "the server's catalog changed");
+    let server_catalog = server
+        .state
+        .repo
+        .find(catalog_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no catalog"))?
+        .with_document(|d| read_catalog(d))?;
+    anyhow::ensure!(server_catalog == demo_catalog(), "catalog was altered");
+    anyhow::ensure!(server.signups().await?.len() == 1);
+
+    worker.stop().await;
+    a.shutdown().await;
+    repo_b.stop().await;
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_and_revoked_devices_are_refused_and_open_connections_closed() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let enrol = server.enrol("kiosk-r", "kulturnat").await?;
+    let config = kiosk_config(&server.url(), &enrol, "kulturnat", &dir.path().join("r"));
+    let good = frivillig_common::sync::device_token("kiosk-r", &enrol.device_secret);
+
+    anyhow::ensure!(upgrade_status(&server, None).await? == 401);
+    anyhow::ensure!(upgrade_status(&server, Some("nobody.secret")).await? == 401);
+    anyhow::ensure!(upgrade_status(&server, Some("kiosk-r.wrong")).await? == 401);
+    anyhow::ensure!(upgrade_status(&server, Some(&good)).await? == 101);
+
+    let (repo, dialer) = probe_repo(&config).await?;
+    let mut events = dialer.events();
+    server.revoke("kiosk-r").await?;
+    let disconnected = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(ev) = events.next().await {
+            if matches!(ev, DialerEvent::Disconnected { .. }) {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    anyhow::ensure!(matches!(disconnected, Ok(true)), "the revoked kiosk's connection stayed open");
+    anyhow::ensure!(upgrade_status(&server, Some(&good)).await? == 403);
+    let info = reqwest::Client::new().get(format!("{}/api/device/info", server.url())).bearer_auth(&good).send().await?;
+    anyhow::ensure!(info.status() == 403);
+
+    // The kiosk core tells staff it is revoked.
+    let core = open_kiosk(config, Arc::new(SystemClock)).await?;
+    let worker = SyncWorker::start(&core);
+    let status = wait_status(&core, Duration::from_secs(10), |s| s.revoked).await?;
+    anyhow::ensure!(!status.online && status.last_error.is_some());
+    worker.stop().await;
+    core.shutdown().await;
+    dialer.close();
+    repo.stop().await;
+    server.stop().await;
+    Ok(())
+}
