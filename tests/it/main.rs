@@ -1,4 +1,5 @@
 //! Whole-system tests: the real server on port 0, kiosk cores on temporary redb files.
 
 mod offline;
+mod privacy;
 mod security;
