@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
@@ -24,13 +24,22 @@ pub const CHUNKS: TableDefinition<&str, &[u8]> = TableDefinition::new("samod_chu
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
-#[error("storage: {0}")]
-pub struct StorageError(#[from] pub redb::Error);
+pub enum StorageError {
+    /// redb failed.
+    #[error("storage: {0}")]
+    Db(#[from] redb::Error),
+    /// The store was closed (the kiosk or server is shutting down).
+    #[error("storage is closed")]
+    Closed,
+    /// Data did not read back or decode as written.
+    #[error("storage: {0}")]
+    Corrupt(String),
+}
 
 macro_rules! impl_from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for StorageError {
-            fn from(e: $t) -> Self { StorageError(e.into()) }
+            fn from(e: $t) -> Self { StorageError::Db(e.into()) }
         }
     )*};
 }
@@ -62,9 +71,12 @@ impl StorageHealth {
 }
 
 /// samod storage backed by a table in a shared redb database.
+///
+/// Every clone shares one handle to the database, so [`RedbStorage::close`] releases the
+/// file (and its lock) for all of them, even clones that samod's tasks still hold.
 #[derive(Clone)]
 pub struct RedbStorage {
-    db: Arc<Database>,
+    db: Arc<RwLock<Option<Arc<Database>>>>,
     health: Arc<StorageHealth>,
 }
 
@@ -75,7 +87,7 @@ impl RedbStorage {
         tx.set_durability(Durability::Immediate)?;
         tx.open_table(CHUNKS)?;
         tx.commit()?;
-        Ok(RedbStorage { db, health: Arc::new(StorageHealth::default()) })
+        Ok(RedbStorage { db: Arc::new(RwLock::new(Some(db))), health: Arc::new(StorageHealth::default()) })
     }
 
     /// Open or create a database file at `path` and use it.
@@ -83,9 +95,27 @@ impl RedbStorage {
         Self::new(Arc::new(Database::create(path)?))
     }
 
-    /// The database, for the caller's own tables.
-    pub fn database(&self) -> &Arc<Database> {
-        &self.db
+    /// The database, for the caller's own tables; an error once closed.
+    pub fn database(&self) -> Result<Arc<Database>, StorageError> {
+        self.db.read().ok().and_then(|g| g.clone()).ok_or(StorageError::Closed)
+    }
+
+    /// Let go of the database: operations from now on fail with [`StorageError::Closed`].
+    /// Waits (up to `wait`) for operations in flight to finish, so that the file and its
+    /// lock are released when this returns `true`.
+    pub async fn close(&self, wait: std::time::Duration) -> bool {
+        let taken = self.db.write().ok().and_then(|mut g| g.take());
+        let Some(db) = taken else { return true };
+        let deadline = tokio::time::Instant::now() + wait;
+        // Operations hold a clone only while they run; there is no event for "the last one
+        // finished", so look again shortly.
+        while Arc::strong_count(&db) > 1 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        true
     }
 
     /// Failures so far.
@@ -95,7 +125,7 @@ impl RedbStorage {
 
     /// Write one chunk durably and read it back; returns only when it is on disk.
     pub fn put_chunk(&self, key: &str, data: &[u8]) -> Result<(), StorageError> {
-        let mut tx = self.db.begin_write()?;
+        let mut tx = self.database()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         {
             let mut table = tx.open_table(CHUNKS)?;
@@ -104,22 +134,20 @@ impl RedbStorage {
         tx.commit()?;
         match self.get_chunk(key)? {
             Some(back) if back == data => Ok(()),
-            _ => Err(StorageError(redb::Error::Corrupted(format!(
-                "chunk {key} did not read back as written"
-            )))),
+            _ => Err(StorageError::Corrupt(format!("chunk {key} did not read back as written"))),
         }
     }
 
     /// One chunk.
     pub fn get_chunk(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let table = tx.open_table(CHUNKS)?;
         Ok(table.get(key)?.map(|v| v.value().to_vec()))
     }
 
     /// Every chunk whose key starts with `prefix`.
     pub fn chunks_with_prefix(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let table = tx.open_table(CHUNKS)?;
         let mut out = Vec::new();
         for item in table.range(prefix..)? {
@@ -135,7 +163,7 @@ impl RedbStorage {
     /// Remove every chunk of a document (all keys under `<doc id>/`).
     pub fn delete_document(&self, doc_id: &str) -> Result<usize, StorageError> {
         let prefix = format!("{doc_id}/");
-        let mut tx = self.db.begin_write()?;
+        let mut tx = self.database()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         let removed = {
             let mut table = tx.open_table(CHUNKS)?;
@@ -158,7 +186,7 @@ impl RedbStorage {
 
     /// The ids of all documents with chunks in storage.
     pub fn document_ids(&self) -> Result<Vec<String>, StorageError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let table = tx.open_table(CHUNKS)?;
         let mut ids: Vec<String> = Vec::new();
         for item in table.iter()? {
@@ -173,7 +201,7 @@ impl RedbStorage {
     }
 
     fn delete_sync(&self, key: &str) -> Result<(), StorageError> {
-        let mut tx = self.db.begin_write()?;
+        let mut tx = self.database()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         tx.open_table(CHUNKS)?.remove(key)?;
         tx.commit()?;
@@ -181,7 +209,7 @@ impl RedbStorage {
     }
 
     fn put_sync(&self, key: &str, data: &[u8]) -> Result<(), StorageError> {
-        let mut tx = self.db.begin_write()?;
+        let mut tx = self.database()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         tx.open_table(CHUNKS)?.insert(key, data)?;
         tx.commit()?;

@@ -94,6 +94,8 @@ pub struct SyncStatus {
     pub revoked: bool,
     /// Journals the kiosk holds (today's and those awaiting acknowledgement).
     pub journals_held: u64,
+    /// Journals with changes the server has not durably acknowledged.
+    pub unacked_journals: u64,
     /// Completed sync rounds since start (each success or failure counts).
     pub rounds: u64,
 }
@@ -352,7 +354,10 @@ impl KioskCore {
         .await
         .map_err(|_| SubmitError::Stopped)??;
         drop(journals);
-        self.bump_queue(1);
+        self.inner.status.send_modify(|s| {
+            s.queued_signups += 1;
+            s.unacked_journals = s.unacked_journals.max(1);
+        });
         self.inner.wake.notify_one();
         Ok(Receipt {
             url: receipt_url(&self.inner.config.public_url, &record.id, &token),
@@ -383,6 +388,8 @@ impl KioskCore {
             .await
             .map_err(|_| SubmitError::Stopped)??;
             if found {
+                drop(journals);
+                self.refresh_queue().await;
                 self.inner.wake.notify_one();
                 return Ok(());
             }
@@ -439,30 +446,30 @@ impl KioskCore {
         Ok((id, handle))
     }
 
-    fn bump_queue(&self, by: u64) {
-        self.inner.status.send_modify(|s| s.queued_signups += by);
-    }
-
     /// Recount the signups not yet acknowledged.
     pub(crate) async fn refresh_queue(&self) {
         let journals = self.inner.journals.lock().await;
-        let queued: u64 = journals
-            .values()
-            .map(|j| {
-                let count = j.handle.with_document(|d| signup_count(d).unwrap_or(0)) as u64;
-                count.saturating_sub(j.meta.acked_signups)
-            })
-            .sum();
+        let mut queued = 0;
+        let mut unacked = 0;
+        for j in journals.values() {
+            let (count, heads) = j.handle.with_document(|d| (signup_count(d).unwrap_or(0) as u64, d.get_heads()));
+            queued += count.saturating_sub(j.meta.acked_signups);
+            unacked += u64::from(format_heads(&heads) != j.meta.acked_heads);
+        }
         let held = journals.len() as u64;
         self.inner.status.send_modify(|s| {
             s.queued_signups = queued;
             s.journals_held = held;
+            s.unacked_journals = unacked;
         });
     }
 
-    /// Stop sync and storage tasks.
+    /// Stop sync and storage tasks and release the database file.
     pub async fn shutdown(&self) {
         self.inner.repo.stop().await;
+        if !self.inner.store.close().await {
+            tracing::warn!("the database was still in use when the kiosk shut down");
+        }
     }
 }
 
@@ -475,7 +482,7 @@ fn persist_last_change(
 ) -> Result<(), SubmitError> {
     let change = doc
         .get_last_local_change()
-        .ok_or_else(|| SubmitError::Storage(StorageError(redb::Error::Corrupted("no local change to persist".into()))))?;
+        .ok_or_else(|| SubmitError::Storage(StorageError::Corrupt("no local change to persist".into())))?;
     let hash: ChangeHash = change.hash();
     storage.put_chunk(&format!("{doc_id}/incremental/{hash}"), change.raw_bytes())?;
     Ok(())

@@ -42,9 +42,9 @@ pub struct KioskStore {
 impl KioskStore {
     /// Open or create `kiosk.redb` in `dir`.
     pub fn open(dir: &Path) -> Result<KioskStore, StorageError> {
-        std::fs::create_dir_all(dir).map_err(|e| StorageError(redb::Error::Io(e)))?;
+        std::fs::create_dir_all(dir).map_err(|e| StorageError::Db(redb::Error::Io(e)))?;
         let storage = RedbStorage::open(&dir.join("kiosk.redb"))?;
-        let tx = storage.database().begin_write()?;
+        let tx = storage.database()?.begin_write()?;
         tx.open_table(JOURNALS)?;
         tx.open_table(META)?;
         tx.commit()?;
@@ -56,19 +56,24 @@ impl KioskStore {
         &self.storage
     }
 
-    fn db(&self) -> &Arc<redb::Database> {
+    fn db(&self) -> Result<Arc<redb::Database>, StorageError> {
         self.storage.database()
+    }
+
+    /// Release the file, waiting briefly for operations in flight.
+    pub async fn close(&self) -> bool {
+        self.storage.close(std::time::Duration::from_secs(5)).await
     }
 
     /// Every journal, by document id.
     pub fn journals(&self) -> Result<Vec<(String, JournalMeta)>, StorageError> {
-        let tx = self.db().begin_read()?;
+        let tx = self.db()?.begin_read()?;
         let t = tx.open_table(JOURNALS)?;
         let mut out = Vec::new();
         for item in t.iter()? {
             let (k, v) = item?;
             let meta = serde_json::from_slice(v.value())
-                .map_err(|e| StorageError(redb::Error::Corrupted(format!("journal row {}: {e}", k.value()))))?;
+                .map_err(|e| StorageError::Corrupt(format!("journal row {}: {e}", k.value())))?;
             out.push((k.value().to_owned(), meta));
         }
         Ok(out)
@@ -76,9 +81,9 @@ impl KioskStore {
 
     /// Write a journal's row durably.
     pub fn put_journal(&self, doc_id: &str, meta: &JournalMeta) -> Result<(), StorageError> {
-        let mut tx = self.db().begin_write()?;
+        let mut tx = self.db()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
-        let bytes = serde_json::to_vec(meta).map_err(|e| StorageError(redb::Error::Corrupted(e.to_string())))?;
+        let bytes = serde_json::to_vec(meta).map_err(|e| StorageError::Corrupt(e.to_string()))?;
         tx.open_table(JOURNALS)?.insert(doc_id, bytes.as_slice())?;
         tx.commit()?;
         Ok(())
@@ -88,7 +93,7 @@ impl KioskStore {
     /// orphan chunks, which start-up purges; the other order could leave a row whose
     /// document a later find would fetch back from the server.
     pub fn delete_journal(&self, doc_id: &str) -> Result<(), StorageError> {
-        let mut tx = self.db().begin_write()?;
+        let mut tx = self.db()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         tx.open_table(JOURNALS)?.remove(doc_id)?;
         tx.commit()?;
@@ -98,14 +103,14 @@ impl KioskStore {
 
     /// A setting.
     pub fn meta(&self, key: &str) -> Result<Option<String>, StorageError> {
-        let tx = self.db().begin_read()?;
+        let tx = self.db()?.begin_read()?;
         let t = tx.open_table(META)?;
         Ok(t.get(key)?.map(|v| v.value().to_owned()))
     }
 
     /// Set a setting durably.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StorageError> {
-        let mut tx = self.db().begin_write()?;
+        let mut tx = self.db()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         tx.open_table(META)?.insert(key, value)?;
         tx.commit()?;

@@ -88,7 +88,7 @@ impl Server {
     pub async fn open(config: ServerConfig) -> Result<Server, StartError> {
         let keys = keys::load_or_create(&config.data_dir)?;
         let storage = RedbStorage::open(&config.data_dir.join("server.redb"))?;
-        let store = store::Store::new(storage.database().clone())?;
+        let store = store::Store::new(storage.database()?)?;
         let catalog_cell: Arc<OnceLock<DocumentId>> = Arc::new(OnceLock::new());
         let policy = policy::ServerPolicy { catalog: catalog_cell.clone(), store: store.clone() };
         let repo = Repo::build_tokio()

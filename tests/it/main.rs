@@ -1,5 +1,8 @@
 //! Whole-system tests: the real server on port 0, kiosk cores on temporary redb files.
 
+mod hostile;
+mod kill;
+mod merge;
 mod offline;
 mod privacy;
 mod security;
