@@ -5,10 +5,7 @@
 //! journal invariant asks for (a container is created once, by its creator, with everything
 //! inside it). Reading accepts both Rust-written strings and JS-written text objects.
 
-use automerge::{
-    ObjId, ObjType, ReadDoc, ScalarValue, Value,
-    transaction::Transactable,
-};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value, transaction::Transactable};
 use serde_json::{Map, Number, Value as Json};
 
 /// Errors while reading or writing JSON-shaped values in a document.
@@ -109,7 +106,10 @@ pub fn read_json<R: ReadDoc>(doc: &R, obj: &ObjId) -> Json {
             let mut out = Map::new();
             for item in doc.map_range(obj, ..) {
                 let id = item.id();
-                out.insert(item.key.to_string(), value_json(doc, item.value.into_value(), &id));
+                out.insert(
+                    item.key.to_string(),
+                    value_json(doc, item.value.into_value(), &id),
+                );
             }
             Json::Object(out)
         }

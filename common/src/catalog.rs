@@ -39,7 +39,8 @@ pub fn new_catalog_doc(catalog: &Catalog) -> Result<Automerge, CatalogError> {
 pub fn write_catalog(doc: &mut Automerge, catalog: &Catalog) -> Result<(), CatalogError> {
     let value = serde_json::to_value(catalog)?;
     doc.transact::<_, _, CatalogError>(|tx| {
-        tx.put(ROOT, "kind", CATALOG_KIND).map_err(AmJsonError::from)?;
+        tx.put(ROOT, "kind", CATALOG_KIND)
+            .map_err(AmJsonError::from)?;
         put_json(tx, &ROOT, "catalog", &value)?;
         Ok(())
     })
@@ -185,6 +186,9 @@ mod tests {
 
     #[test]
     fn a_journal_is_not_a_catalog() {
-        assert!(matches!(read_catalog(&Automerge::new()), Err(CatalogError::NotACatalog)));
+        assert!(matches!(
+            read_catalog(&Automerge::new()),
+            Err(CatalogError::NotACatalog)
+        ));
     }
 }

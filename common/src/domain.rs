@@ -350,13 +350,21 @@ impl FormProblem {
         match self {
             FormProblem::NameMissing => "Skriv dit navn.",
             FormProblem::NameTooLong => "Navnet er for langt (højst 100 tegn).",
-            FormProblem::ContactMissing => "Skriv et telefonnummer eller en e-mailadresse, så vi kan kontakte dig.",
-            FormProblem::PhoneInvalid => "Telefonnummeret skal have 8 cifre (eller +landekode og nummer).",
-            FormProblem::EmailInvalid => "E-mailadressen ser ikke rigtig ud, f.eks. navn@eksempel.dk.",
+            FormProblem::ContactMissing => {
+                "Skriv et telefonnummer eller en e-mailadresse, så vi kan kontakte dig."
+            }
+            FormProblem::PhoneInvalid => {
+                "Telefonnummeret skal have 8 cifre (eller +landekode og nummer)."
+            }
+            FormProblem::EmailInvalid => {
+                "E-mailadressen ser ikke rigtig ud, f.eks. navn@eksempel.dk."
+            }
             FormProblem::AgeNotConfirmed => "Bekræft, at du opfylder aldersgrænsen for dette job.",
             FormProblem::NoteTooLong => "Beskeden er for lang (højst 500 tegn).",
             FormProblem::CprNotAllowed => "Skriv ikke dit CPR-nummer. Vi har ikke brug for det.",
-            FormProblem::ConsentMissing => "Du skal give samtykke, før vi kan gemme din tilmelding.",
+            FormProblem::ConsentMissing => {
+                "Du skal give samtykke, før vi kan gemme din tilmelding."
+            }
         }
     }
 
@@ -365,10 +373,18 @@ impl FormProblem {
         match self {
             FormProblem::NameMissing => "Please enter your name.",
             FormProblem::NameTooLong => "The name is too long (100 characters at most).",
-            FormProblem::ContactMissing => "Enter a phone number or an e-mail address so we can reach you.",
-            FormProblem::PhoneInvalid => "The phone number needs 8 digits (or +country code and number).",
-            FormProblem::EmailInvalid => "That e-mail address does not look right, e.g. name@example.dk.",
-            FormProblem::AgeNotConfirmed => "Please confirm that you meet the age limit for this job.",
+            FormProblem::ContactMissing => {
+                "Enter a phone number or an e-mail address so we can reach you."
+            }
+            FormProblem::PhoneInvalid => {
+                "The phone number needs 8 digits (or +country code and number)."
+            }
+            FormProblem::EmailInvalid => {
+                "That e-mail address does not look right, e.g. name@example.dk."
+            }
+            FormProblem::AgeNotConfirmed => {
+                "Please confirm that you meet the age limit for this job."
+            }
             FormProblem::NoteTooLong => "The note is too long (500 characters at most).",
             FormProblem::CprNotAllowed => "Please do not enter your CPR number. We do not need it.",
             FormProblem::ConsentMissing => "We need your consent before we can save your signup.",
@@ -424,7 +440,9 @@ pub fn validate_form(form: &SignupForm, needs_age: bool) -> Result<PersonalData,
 
 /// Strip the spaces and dashes people type in phone numbers.
 fn normalize_phone(raw: &str) -> String {
-    raw.chars().filter(|c| !matches!(c, ' ' | '-' | '.')).collect()
+    raw.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.'))
+        .collect()
 }
 
 /// Danish numbers have 8 digits; a foreign one is `+` and 7 to 15 digits.
@@ -467,10 +485,16 @@ fn looks_like_cpr(text: &str) -> bool {
         if !six {
             continue;
         }
-        let (rest, len) = if matches!(w[6], '-' | ' ') { (&w[7..], 11) } else { (&w[6..], 10) };
+        let (rest, len) = if matches!(w[6], '-' | ' ') {
+            (&w[7..], 11)
+        } else {
+            (&w[6..], 10)
+        };
         if rest.len() >= 4
             && rest[..4].iter().all(char::is_ascii_digit)
-            && digits_and_seps.get(start + len).is_none_or(|c| !c.is_ascii_digit())
+            && digits_and_seps
+                .get(start + len)
+                .is_none_or(|c| !c.is_ascii_digit())
         {
             return true;
         }
@@ -502,7 +526,12 @@ mod tests {
 
     #[test]
     fn each_problem_is_named() {
-        let bad = SignupForm { name: " ".into(), phone: "12".into(), email: "a@b".into(), ..Default::default() };
+        let bad = SignupForm {
+            name: " ".into(),
+            phone: "12".into(),
+            email: "a@b".into(),
+            ..Default::default()
+        };
         let problems = validate_form(&bad, true).expect_err("invalid");
         assert_eq!(
             problems,
@@ -514,17 +543,36 @@ mod tests {
                 FormProblem::ConsentMissing
             ]
         );
-        let none = SignupForm { name: "A".into(), consent_given: true, ..Default::default() };
-        assert_eq!(validate_form(&none, false), Err(vec![FormProblem::ContactMissing]));
+        let none = SignupForm {
+            name: "A".into(),
+            consent_given: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            validate_form(&none, false),
+            Err(vec![FormProblem::ContactMissing])
+        );
     }
 
     #[test]
     fn cpr_numbers_are_refused() {
-        let f = SignupForm { note: "mit cpr er 010203-1234".into(), ..form() };
-        assert_eq!(validate_form(&f, false), Err(vec![FormProblem::CprNotAllowed]));
-        let f = SignupForm { note: "0102031234".into(), ..form() };
+        let f = SignupForm {
+            note: "mit cpr er 010203-1234".into(),
+            ..form()
+        };
+        assert_eq!(
+            validate_form(&f, false),
+            Err(vec![FormProblem::CprNotAllowed])
+        );
+        let f = SignupForm {
+            note: "0102031234".into(),
+            ..form()
+        };
         assert!(validate_form(&f, false).is_err());
-        let f = SignupForm { note: "ring 12345678 efter kl 16".into(), ..form() };
+        let f = SignupForm {
+            note: "ring 12345678 efter kl 16".into(),
+            ..form()
+        };
         assert!(validate_form(&f, false).is_ok());
     }
 

@@ -132,7 +132,11 @@ pub fn set_status(
 }
 
 /// Record that a volunteer checked in, in one change.
-pub fn add_check_in(doc: &mut Automerge, signup_id: &str, check_in: &CheckIn) -> Result<(), JournalError> {
+pub fn add_check_in(
+    doc: &mut Automerge,
+    signup_id: &str,
+    check_in: &CheckIn,
+) -> Result<(), JournalError> {
     let obj = signup_obj(doc, signup_id)?;
     let list = get_obj(doc, &obj, "check_ins")
         .ok_or_else(|| JournalError::UnknownSignup(signup_id.to_owned()))?;
@@ -199,7 +203,10 @@ mod tests {
     }
 
     fn header() -> JournalHeader {
-        JournalHeader { owner: "kiosk:k1".into(), day: "2026-11-27".into() }
+        JournalHeader {
+            owner: "kiosk:k1".into(),
+            day: "2026-11-27".into(),
+        }
     }
 
     #[test]
@@ -207,9 +214,23 @@ mod tests {
         let mut kiosk = new_journal_doc(&header()).expect("journal");
         add_signup(&mut kiosk, &record("s1")).expect("add");
         let mut server = kiosk.fork();
-        set_status(&mut server, "s1", Status::Contacted, "2026-11-27T11:00:00Z", "anna").expect("status");
-        add_check_in(&mut kiosk, "s1", &CheckIn { at: "2026-11-27T11:00:01+01:00".into(), by: "k1".into() })
-            .expect("check in");
+        set_status(
+            &mut server,
+            "s1",
+            Status::Contacted,
+            "2026-11-27T11:00:00Z",
+            "anna",
+        )
+        .expect("status");
+        add_check_in(
+            &mut kiosk,
+            "s1",
+            &CheckIn {
+                at: "2026-11-27T11:00:01+01:00".into(),
+                by: "k1".into(),
+            },
+        )
+        .expect("check in");
         kiosk.merge(&mut server).expect("merge");
         server.merge(&mut kiosk).expect("merge");
         for doc in [&kiosk, &server] {
@@ -238,6 +259,9 @@ mod tests {
     fn a_duplicate_id_is_refused() {
         let mut a = new_journal_doc(&header()).expect("journal");
         add_signup(&mut a, &record("x")).expect("add");
-        assert!(matches!(add_signup(&mut a, &record("x")), Err(JournalError::DuplicateSignup(_))));
+        assert!(matches!(
+            add_signup(&mut a, &record("x")),
+            Err(JournalError::DuplicateSignup(_))
+        ));
     }
 }

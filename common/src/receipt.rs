@@ -24,7 +24,10 @@ pub fn receipt_hash(token: &str) -> String {
 
 /// The link in the QR code: the portal's receipt page for this signup.
 pub fn receipt_url(public_url: &str, signup_id: &str, token: &str) -> String {
-    format!("{}/kvittering/{signup_id}/{token}", public_url.trim_end_matches('/'))
+    format!(
+        "{}/kvittering/{signup_id}/{token}",
+        public_url.trim_end_matches('/')
+    )
 }
 
 /// Parse a receipt link back into (signup id, token); `None` for anything else.

@@ -42,7 +42,9 @@ pub struct SealingKeyPair {
 impl SealingKeyPair {
     /// A fresh random key pair.
     pub fn generate() -> Self {
-        SealingKeyPair { secret: SecretKey::generate(&mut OsRng) }
+        SealingKeyPair {
+            secret: SecretKey::generate(&mut OsRng),
+        }
     }
 
     /// The key pair from the secret key's hex form.
@@ -51,7 +53,9 @@ impl SealingKeyPair {
             .map_err(|_| SealError::BadKey)?
             .try_into()
             .map_err(|_| SealError::BadKey)?;
-        Ok(SealingKeyPair { secret: SecretKey::from(bytes) })
+        Ok(SealingKeyPair {
+            secret: SecretKey::from(bytes),
+        })
     }
 
     /// The secret key as hex, for the server's key file.
@@ -66,12 +70,17 @@ impl SealingKeyPair {
 
     /// Open an envelope made by [`seal_personal_data`].
     pub fn open_personal_data(&self, envelope: &str) -> Result<PersonalData, SealError> {
-        let bytes = STANDARD.decode(envelope).map_err(|_| SealError::BadEnvelope)?;
+        let bytes = STANDARD
+            .decode(envelope)
+            .map_err(|_| SealError::BadEnvelope)?;
         let (&version, sealed) = bytes.split_first().ok_or(SealError::BadEnvelope)?;
         if version != ENVELOPE_V1 {
             return Err(SealError::BadEnvelope);
         }
-        let plain = self.secret.unseal(sealed).map_err(|_| SealError::CannotOpen)?;
+        let plain = self
+            .secret
+            .unseal(sealed)
+            .map_err(|_| SealError::CannotOpen)?;
         Ok(serde_json::from_slice(&plain)?)
     }
 }
@@ -103,9 +112,15 @@ impl SealingPublicKey {
 }
 
 /// Seal personal data to the server's public key; returns the base64 envelope.
-pub fn seal_personal_data(key: &SealingPublicKey, data: &PersonalData) -> Result<String, SealError> {
+pub fn seal_personal_data(
+    key: &SealingPublicKey,
+    data: &PersonalData,
+) -> Result<String, SealError> {
     let plain = serde_json::to_vec(data)?;
-    let sealed = key.0.seal(&mut OsRng, &plain).map_err(|_| SealError::SealFailed)?;
+    let sealed = key
+        .0
+        .seal(&mut OsRng, &plain)
+        .map_err(|_| SealError::SealFailed)?;
     let mut envelope = Vec::with_capacity(sealed.len() + 1);
     envelope.push(ENVELOPE_V1);
     envelope.extend_from_slice(&sealed);
@@ -133,7 +148,10 @@ mod tests {
         let envelope = seal_personal_data(&server.public(), &data()).expect("seal");
         assert!(!envelope.contains("Søren"));
         assert_eq!(server.open_personal_data(&envelope).expect("open"), data());
-        assert!(matches!(other.open_personal_data(&envelope), Err(SealError::CannotOpen)));
+        assert!(matches!(
+            other.open_personal_data(&envelope),
+            Err(SealError::CannotOpen)
+        ));
     }
 
     #[test]

@@ -13,8 +13,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use samod::storage::StorageKey;
@@ -87,7 +87,10 @@ impl RedbStorage {
         tx.set_durability(Durability::Immediate)?;
         tx.open_table(CHUNKS)?;
         tx.commit()?;
-        Ok(RedbStorage { db: Arc::new(RwLock::new(Some(db))), health: Arc::new(StorageHealth::default()) })
+        Ok(RedbStorage {
+            db: Arc::new(RwLock::new(Some(db))),
+            health: Arc::new(StorageHealth::default()),
+        })
     }
 
     /// Open or create a database file at `path` and use it.
@@ -97,7 +100,11 @@ impl RedbStorage {
 
     /// The database, for the caller's own tables; an error once closed.
     pub fn database(&self) -> Result<Arc<Database>, StorageError> {
-        self.db.read().ok().and_then(|g| g.clone()).ok_or(StorageError::Closed)
+        self.db
+            .read()
+            .ok()
+            .and_then(|g| g.clone())
+            .ok_or(StorageError::Closed)
     }
 
     /// Let go of the database: operations from now on fail with [`StorageError::Closed`].
@@ -134,7 +141,9 @@ impl RedbStorage {
         tx.commit()?;
         match self.get_chunk(key)? {
             Some(back) if back == data => Ok(()),
-            _ => Err(StorageError::Corrupt(format!("chunk {key} did not read back as written"))),
+            _ => Err(StorageError::Corrupt(format!(
+                "chunk {key} did not read back as written"
+            ))),
         }
     }
 
@@ -324,7 +333,9 @@ mod tests {
         assert_eq!(storage.delete_document("docA").expect("delete"), 2);
         assert_eq!(storage.load(k2).await, None);
         assert_eq!(storage.load(k3).await, Some(b"three".to_vec()));
-        storage.delete(StorageKey::from_parts(["docB", "incremental", "h3"]).expect("key")).await;
+        storage
+            .delete(StorageKey::from_parts(["docB", "incremental", "h3"]).expect("key"))
+            .await;
         assert!(storage.document_ids().expect("ids").is_empty());
         assert_eq!(storage.health().failures(), 0);
     }

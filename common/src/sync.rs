@@ -38,7 +38,9 @@ pub fn parse_device_token(token: &str) -> Option<(&str, &str)> {
 /// Kiosk ids: 1 to 40 of lower-case ASCII letters, digits and dashes.
 pub fn valid_kiosk_id(id: &str) -> bool {
     (1..=40).contains(&id.len())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// The hash a server keeps of a secret (secrets are 256-bit random, so a plain hash suffices).

@@ -55,17 +55,28 @@ pub enum ConfigError {
 impl KioskConfig {
     /// Read and check a configuration file.
     pub fn load(path: &Path) -> Result<KioskConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_owned(), source })?;
-        let config: KioskConfig =
-            toml::from_str(&text).map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
-        config.check().map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: KioskConfig = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        config.check().map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })?;
         Ok(config)
     }
 
     /// Check fields that TOML cannot.
     pub fn check(&self) -> Result<(), String> {
         if !frivillig_common::sync::valid_kiosk_id(&self.kiosk_id) {
-            return Err(format!("kiosk_id {:?}: use 1-40 lower-case letters, digits and dashes", self.kiosk_id));
+            return Err(format!(
+                "kiosk_id {:?}: use 1-40 lower-case letters, digits and dashes",
+                self.kiosk_id
+            ));
         }
         frivillig_common::seal::SealingPublicKey::from_hex(&self.server_public_key)
             .map_err(|e| format!("server_public_key: {e}"))?;
@@ -79,9 +90,14 @@ impl KioskConfig {
     /// Write the file, readable by its owner only (it holds the device secret).
     pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
         use std::io::Write;
-        let io = |source| ConfigError::Io { path: path.to_owned(), source };
-        let text = toml::to_string_pretty(self)
-            .map_err(|e| ConfigError::Invalid { path: path.to_owned(), message: e.to_string() })?;
+        let io = |source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
@@ -129,7 +145,10 @@ mod tests {
         };
         config.save(&path).expect("save");
         assert_eq!(KioskConfig::load(&path).expect("load"), config);
-        assert_eq!(config.sync_url().expect("url").as_str(), "ws://127.0.0.1:8700/sync");
+        assert_eq!(
+            config.sync_url().expect("url").as_str(),
+            "ws://127.0.0.1:8700/sync"
+        );
         std::fs::write(&path, "kiosk_id = 3").expect("write");
         let err = KioskConfig::load(&path).expect_err("invalid").to_string();
         assert!(err.contains("kiosk.toml"), "{err}");

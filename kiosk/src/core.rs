@@ -149,9 +149,17 @@ struct KioskPolicy {
 }
 
 impl samod::SharePolicy for KioskPolicy {
-    fn share(&self, doc_id: DocumentId, peer_id: PeerId) -> impl Stream<Item = ShareConfig> + Send + 'static {
+    fn share(
+        &self,
+        doc_id: DocumentId,
+        peer_id: PeerId,
+    ) -> impl Stream<Item = ShareConfig> + Send + 'static {
         let is_server = peer_id.as_str() == SERVER_PEER_ID;
-        let is_catalog = self.catalog_id.read().map(|c| c.as_ref() == Some(&doc_id)).unwrap_or(false);
+        let is_catalog = self
+            .catalog_id
+            .read()
+            .map(|c| c.as_ref() == Some(&doc_id))
+            .unwrap_or(false);
         let rx = self.registered.clone();
         // State: (receiver, finished, first item sent).
         futures::stream::unfold((rx, false, false), move |(mut rx, finished, sent)| {
@@ -193,9 +201,11 @@ impl KioskCore {
     /// Open the kiosk's store and journals. Works with no network.
     pub async fn open(config: KioskConfig, clock: Arc<dyn Clock>) -> Result<KioskCore, OpenError> {
         config.check().map_err(OpenError::Config)?;
-        let key = SealingPublicKey::from_hex(&config.server_public_key).map_err(|e| OpenError::Config(e.to_string()))?;
+        let key = SealingPublicKey::from_hex(&config.server_public_key)
+            .map_err(|e| OpenError::Config(e.to_string()))?;
         let store = KioskStore::open(&config.data_dir)?;
-        let catalog_id: Option<DocumentId> = store.meta("catalog_doc_id")?.and_then(|s| s.parse().ok());
+        let catalog_id: Option<DocumentId> =
+            store.meta("catalog_doc_id")?.and_then(|s| s.parse().ok());
         let metas = store.journals()?;
         // Chunks of documents that are neither a known journal nor the catalog are leftovers
         // of a crash between creating a journal and recording it, or of a deletion.
@@ -209,11 +219,17 @@ impl KioskCore {
                 store.samod_storage().delete_document(&doc)?;
             }
         }
-        let registered: HashSet<DocumentId> =
-            metas.iter().filter(|(_, m)| m.registered).filter_map(|(id, _)| id.parse().ok()).collect();
+        let registered: HashSet<DocumentId> = metas
+            .iter()
+            .filter(|(_, m)| m.registered)
+            .filter_map(|(id, _)| id.parse().ok())
+            .collect();
         let (registered_tx, registered_rx) = watch::channel(registered);
         let catalog_cell = Arc::new(RwLock::new(catalog_id));
-        let policy = KioskPolicy { catalog_id: catalog_cell.clone(), registered: registered_rx };
+        let policy = KioskPolicy {
+            catalog_id: catalog_cell.clone(),
+            registered: registered_rx,
+        };
         let repo = Repo::build_tokio()
             .with_storage(store.samod_storage().clone())
             .with_peer_id(kiosk_peer_id(&config.kiosk_id))
@@ -236,10 +252,16 @@ impl KioskCore {
                     journals.insert(id, OpenJournal { meta, handle });
                 }
                 Ok(None) => tracing::error!(journal = %id, "journal recorded but not in storage"),
-                Err(_) => return Err(OpenError::Config("the sync repository stopped while opening".into())),
+                Err(_) => {
+                    return Err(OpenError::Config(
+                        "the sync repository stopped while opening".into(),
+                    ));
+                }
             }
         }
-        let catalog = store.meta("catalog_json")?.and_then(|j| serde_json::from_str(&j).ok());
+        let catalog = store
+            .meta("catalog_json")?
+            .and_then(|j| serde_json::from_str(&j).ok());
         let status = SyncStatus {
             last_contact: store.meta("last_contact")?,
             ..SyncStatus::default()
@@ -289,7 +311,9 @@ impl KioskCore {
         journals
             .iter()
             .map(|(id, j)| {
-                let (heads, count) = j.handle.with_document(|d| (d.get_heads(), signup_count(d).unwrap_or(0)));
+                let (heads, count) = j
+                    .handle
+                    .with_document(|d| (d.get_heads(), signup_count(d).unwrap_or(0)));
                 JournalInfo {
                     doc_id: id.clone(),
                     day: j.meta.day.clone(),
@@ -320,7 +344,8 @@ impl KioskCore {
         if !shift_ok {
             return Err(SubmitError::UnknownShift(opportunity_id.to_owned()));
         }
-        let person = validate_form(form, opportunity.requirements.min_age.is_some()).map_err(SubmitError::Invalid)?;
+        let person = validate_form(form, opportunity.requirements.min_age.is_some())
+            .map_err(SubmitError::Invalid)?;
         let consent_version = catalog.current_consent().map(|c| c.version).unwrap_or(0);
         let sealed = seal_personal_data(&self.inner.key, &person)?;
         let now = rfc3339(self.inner.clock.now());
@@ -394,15 +419,18 @@ impl KioskCore {
                 return Ok(());
             }
         }
-        Err(SubmitError::Journal(frivillig_common::journal::JournalError::UnknownSignup(signup_id.to_owned())))
+        Err(SubmitError::Journal(
+            frivillig_common::journal::JournalError::UnknownSignup(signup_id.to_owned()),
+        ))
     }
 
     /// Read a signup the kiosk still holds (for tests and staff; personal data stays sealed).
     pub async fn signup(&self, signup_id: &str) -> Option<SignupRecord> {
         let journals = self.inner.journals.lock().await;
-        journals
-            .values()
-            .find_map(|j| j.handle.with_document(|d| frivillig_common::journal::read_signup(d, signup_id).ok()))
+        journals.values().find_map(|j| {
+            j.handle
+                .with_document(|d| frivillig_common::journal::read_signup(d, signup_id).ok())
+        })
     }
 
     /// The journal new signups go into, rolling over at a new day or at the size cap.
@@ -416,7 +444,10 @@ impl KioskCore {
             if j.meta.closed {
                 continue;
             }
-            let full = j.handle.with_document(|d| signup_count(d).unwrap_or(JOURNAL_CAP)) >= JOURNAL_CAP;
+            let full = j
+                .handle
+                .with_document(|d| signup_count(d).unwrap_or(JOURNAL_CAP))
+                >= JOURNAL_CAP;
             if j.meta.day != today || full {
                 j.meta.closed = true;
                 self.inner.store.put_journal(id, &j.meta)?;
@@ -427,10 +458,18 @@ impl KioskCore {
         if let Some(c) = current {
             return Ok(c);
         }
-        let header = JournalHeader { owner: format!("kiosk:{}", self.inner.config.kiosk_id), day: today.clone() };
+        let header = JournalHeader {
+            owner: format!("kiosk:{}", self.inner.config.kiosk_id),
+            day: today.clone(),
+        };
         let doc = new_journal_doc(&header)?;
         // samod's create resolves once the new document is in storage.
-        let handle = self.inner.repo.create(doc).await.map_err(|_| SubmitError::Stopped)?;
+        let handle = self
+            .inner
+            .repo
+            .create(doc)
+            .await
+            .map_err(|_| SubmitError::Stopped)?;
         let id = handle.document_id().to_string();
         let seq = journals.values().map(|j| j.meta.seq + 1).max().unwrap_or(0);
         let meta = JournalMeta {
@@ -442,7 +481,13 @@ impl KioskCore {
             acked_signups: 0,
         };
         self.inner.store.put_journal(&id, &meta)?;
-        journals.insert(id.clone(), OpenJournal { meta, handle: handle.clone() });
+        journals.insert(
+            id.clone(),
+            OpenJournal {
+                meta,
+                handle: handle.clone(),
+            },
+        );
         Ok((id, handle))
     }
 
@@ -452,7 +497,9 @@ impl KioskCore {
         let mut queued = 0;
         let mut unacked = 0;
         for j in journals.values() {
-            let (count, heads) = j.handle.with_document(|d| (signup_count(d).unwrap_or(0) as u64, d.get_heads()));
+            let (count, heads) = j
+                .handle
+                .with_document(|d| (signup_count(d).unwrap_or(0) as u64, d.get_heads()));
             queued += count.saturating_sub(j.meta.acked_signups);
             unacked += u64::from(format_heads(&heads) != j.meta.acked_heads);
         }
@@ -480,9 +527,9 @@ fn persist_last_change(
     doc_id: &str,
     doc: &mut automerge::Automerge,
 ) -> Result<(), SubmitError> {
-    let change = doc
-        .get_last_local_change()
-        .ok_or_else(|| SubmitError::Storage(StorageError::Corrupt("no local change to persist".into())))?;
+    let change = doc.get_last_local_change().ok_or_else(|| {
+        SubmitError::Storage(StorageError::Corrupt("no local change to persist".into()))
+    })?;
     let hash: ChangeHash = change.hash();
     storage.put_chunk(&format!("{doc_id}/incremental/{hash}"), change.raw_bytes())?;
     Ok(())

@@ -76,7 +76,11 @@ impl SyncWorker {
     pub fn start(core: &KioskCore) -> SyncWorker {
         let stop = CancelFlag::new();
         let task = tokio::spawn(run(core.clone(), stop.clone()));
-        SyncWorker { stop, task, core: core.clone() }
+        SyncWorker {
+            stop,
+            task,
+            core: core.clone(),
+        }
     }
 
     /// Try now instead of waiting for the next round.
@@ -126,10 +130,13 @@ impl samod::Dialer for WsDialer {
         let token = self.token.clone();
         let max = self.max_message;
         Box::pin(async move {
-            let mut request = url.as_str().into_client_request().map_err(|e| DialError::PermanentFailure(WsError(e.to_string())))?;
-            let value = format!("Bearer {token}")
-                .parse()
-                .map_err(|_| DialError::PermanentFailure(WsError("device token is not a valid header".into())))?;
+            let mut request = url
+                .as_str()
+                .into_client_request()
+                .map_err(|e| DialError::PermanentFailure(WsError(e.to_string())))?;
+            let value = format!("Bearer {token}").parse().map_err(|_| {
+                DialError::PermanentFailure(WsError("device token is not a valid header".into()))
+            })?;
             request.headers_mut().insert("authorization", value);
             let config = tungstenite::protocol::WebSocketConfig::default()
                 .max_message_size(Some(max))
@@ -150,8 +157,11 @@ impl samod::Dialer for WsDialer {
                 .boxed();
             let outgoing = sink
                 .sink_map_err(|e| WsError(e.to_string()))
-                .with(|b: Vec<u8>| futures::future::ready(Ok::<_, WsError>(Message::Binary(b.into()))));
-            Ok(Transport::new(incoming, Box::pin(outgoing)).with_expected_peer_id(PeerId::from(SERVER_PEER_ID)))
+                .with(|b: Vec<u8>| {
+                    futures::future::ready(Ok::<_, WsError>(Message::Binary(b.into())))
+                });
+            Ok(Transport::new(incoming, Box::pin(outgoing))
+                .with_expected_peer_id(PeerId::from(SERVER_PEER_ID)))
         })
     }
 }
@@ -222,7 +232,9 @@ fn set_error(core: &KioskCore, message: &str, revoked: bool) {
     });
 }
 
-async fn check(resp: Result<reqwest::Response, reqwest::Error>) -> Result<reqwest::Response, SyncError> {
+async fn check(
+    resp: Result<reqwest::Response, reqwest::Error>,
+) -> Result<reqwest::Response, SyncError> {
     let resp = resp.map_err(|e| SyncError::Unreachable(e.to_string()))?;
     match resp.status().as_u16() {
         200..=299 => Ok(resp),
@@ -237,14 +249,25 @@ async fn check(resp: Result<reqwest::Response, reqwest::Error>) -> Result<reqwes
 
 async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError> {
     let inner = &core.inner;
-    let info: DeviceInfo = check(round.http.get(format!("{}/api/device/info", round.base)).bearer_auth(&round.token).send().await)
-        .await?
-        .json()
-        .await
-        .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let info: DeviceInfo = check(
+        round
+            .http
+            .get(format!("{}/api/device/info", round.base))
+            .bearer_auth(&round.token)
+            .send()
+            .await,
+    )
+    .await?
+    .json()
+    .await
+    .map_err(|e| SyncError::Unreachable(e.to_string()))?;
     let catalog_id: Option<DocumentId> = info.catalog_doc_id.parse().ok();
     if let Some(id) = &catalog_id {
-        let known = inner.catalog_id.read().map(|c| c.as_ref() == Some(id)).unwrap_or(false);
+        let known = inner
+            .catalog_id
+            .read()
+            .map(|c| c.as_ref() == Some(id))
+            .unwrap_or(false);
         if !known {
             inner.store.set_meta("catalog_doc_id", &id.to_string())?;
             if let Ok(mut c) = inner.catalog_id.write() {
@@ -259,9 +282,17 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
         round.dialer = None;
     }
     if round.dialer.is_none() {
-        let dialer = WsDialer::new(core.config()).map_err(|e| SyncError::Unreachable(e.to_string()))?;
-        let backoff = BackoffConfig { initial_delay: Duration::from_millis(100), max_delay: Duration::from_secs(30), max_retries: None };
-        let handle = inner.repo.dial(backoff, Arc::new(dialer)).map_err(|_| SyncError::Unreachable("stopped".into()))?;
+        let dialer =
+            WsDialer::new(core.config()).map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let backoff = BackoffConfig {
+            initial_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(30),
+            max_retries: None,
+        };
+        let handle = inner
+            .repo
+            .dial(backoff, Arc::new(dialer))
+            .map_err(|_| SyncError::Unreachable("stopped".into()))?;
         match tokio::time::timeout(Duration::from_secs(5), handle.established()).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
@@ -270,7 +301,9 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
             }
             Err(_) => {
                 handle.close();
-                return Err(SyncError::Unreachable("sync endpoint did not answer in 5 s".into()));
+                return Err(SyncError::Unreachable(
+                    "sync endpoint did not answer in 5 s".into(),
+                ));
             }
         }
         round.dialer = Some(handle);
@@ -278,7 +311,8 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     register_journals(core, round).await?;
     if round.catalog.is_none()
         && let Some(id) = catalog_id
-        && let Ok(Ok(Some(handle))) = tokio::time::timeout(Duration::from_secs(10), inner.repo.find(id)).await
+        && let Ok(Ok(Some(handle))) =
+            tokio::time::timeout(Duration::from_secs(10), inner.repo.find(id)).await
     {
         round.catalog = Some(handle);
     }
@@ -304,7 +338,12 @@ fn refresh_catalog(core: &KioskCore, handle: &DocHandle) -> Result<(), SyncError
     let Ok(catalog) = handle.with_document(|d| read_catalog(d)) else {
         return Ok(());
     };
-    let changed = core.inner.catalog.read().map(|c| c.as_ref() != Some(&catalog)).unwrap_or(true);
+    let changed = core
+        .inner
+        .catalog
+        .read()
+        .map(|c| c.as_ref() != Some(&catalog))
+        .unwrap_or(true);
     if changed {
         let json = serde_json::to_string(&catalog).unwrap_or_default();
         core.inner.store.set_meta("catalog_json", &json)?;
@@ -319,7 +358,11 @@ async fn register_journals(core: &KioskCore, round: &Round) -> Result<(), SyncEr
     let inner = &core.inner;
     let pending: Vec<(String, String)> = {
         let journals = inner.journals.lock().await;
-        journals.iter().filter(|(_, j)| !j.meta.registered).map(|(id, j)| (id.clone(), j.meta.day.clone())).collect()
+        journals
+            .iter()
+            .filter(|(_, j)| !j.meta.registered)
+            .map(|(id, j)| (id.clone(), j.meta.day.clone()))
+            .collect()
     };
     for (id, day) in pending {
         check(
@@ -327,7 +370,10 @@ async fn register_journals(core: &KioskCore, round: &Round) -> Result<(), SyncEr
                 .http
                 .post(format!("{}/api/device/journals", round.base))
                 .bearer_auth(&round.token)
-                .json(&RegisterJournal { doc_id: id.clone(), day })
+                .json(&RegisterJournal {
+                    doc_id: id.clone(),
+                    day,
+                })
                 .send()
                 .await,
         )
@@ -354,7 +400,12 @@ async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), Syn
             .iter()
             .filter(|(_, j)| j.meta.registered)
             .filter_map(|(id, j)| {
-                let (heads, count) = j.handle.with_document(|d| (format_heads(&d.get_heads()), signup_count(d).unwrap_or(0) as u64));
+                let (heads, count) = j.handle.with_document(|d| {
+                    (
+                        format_heads(&d.get_heads()),
+                        signup_count(d).unwrap_or(0) as u64,
+                    )
+                });
                 (heads != j.meta.acked_heads).then(|| (id.clone(), heads, count))
             })
             .collect()
@@ -366,14 +417,23 @@ async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), Syn
                 .http
                 .post(format!("{}/api/device/journals/{id}/ack", round.base))
                 .bearer_auth(&round.token)
-                .json(&AckRequest { heads: heads.clone(), queued })
+                .json(&AckRequest {
+                    heads: heads.clone(),
+                    queued,
+                })
                 .send()
                 .await,
         )
         .await?;
-        let ack: AckResponse = resp.json().await.map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        let ack: AckResponse = resp
+            .json()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         if ack.acked_heads != heads {
-            return Err(SyncError::Server(200, "acknowledgement for other heads".into()));
+            return Err(SyncError::Server(
+                200,
+                "acknowledgement for other heads".into(),
+            ));
         }
         let mut journals = inner.journals.lock().await;
         if let Some(j) = journals.get_mut(&id) {
@@ -391,7 +451,9 @@ async fn delete_acknowledged(core: &KioskCore) -> Result<(), SyncError> {
     let done: Vec<String> = journals
         .iter()
         .filter(|(_, j)| j.meta.closed && j.meta.registered)
-        .filter(|(_, j)| j.handle.with_document(|d| format_heads(&d.get_heads())) == j.meta.acked_heads)
+        .filter(|(_, j)| {
+            j.handle.with_document(|d| format_heads(&d.get_heads())) == j.meta.acked_heads
+        })
         .map(|(id, _)| id.clone())
         .collect();
     for id in done {

@@ -1,1 +1,231 @@
-fn main(){}
+//! `frivillig-provision`: the municipal IT operator's tool. Sets up a server's data folder
+//! (keys, first admin credential, demo catalog), enrols kiosks (writing their configuration
+//! file), lists and revokes them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use frivillig_common::api::{EnrolRequest, EnrolResponse, KioskSummary};
+use frivillig_kiosk::KioskConfig;
+
+/// Set up and run a Frivillig installation.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the server is and how to prove we may administer it.
+#[derive(clap::Args)]
+struct ServerAccess {
+    /// The server's base URL.
+    #[arg(
+        long,
+        env = "FRIVILLIG_SERVER",
+        default_value = "http://127.0.0.1:8700"
+    )]
+    server: String,
+    /// The admin token (printed once by `init` or the server's first start).
+    #[arg(
+        long,
+        env = "FRIVILLIG_ADMIN_TOKEN",
+        conflicts_with = "admin_token_file"
+    )]
+    admin_token: Option<String>,
+    /// A file holding the admin token.
+    #[arg(long, env = "FRIVILLIG_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a server's data folder: the sealing key pair, the database with the demo
+    /// catalog, and the first admin token (shown once). Run it before the first start, with
+    /// the server stopped. Refuses to replace an existing key unless --force is given.
+    Init {
+        /// The server's data folder.
+        #[arg(long, default_value = "data/server")]
+        data_dir: PathBuf,
+        /// Replace an existing sealing key. Signups sealed to the old key can then no longer
+        /// be opened: only for a server that has never taken a signup.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Enrol a kiosk at a running server and write its configuration file (readable by its
+    /// owner only: it holds the device secret). Copy the file to the kiosk.
+    Enrol {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The kiosk's id: lower-case letters, digits and dashes, e.g. `bibliotek-1`.
+        #[arg(long)]
+        kiosk_id: String,
+        /// The site it stands at, as in the catalog (e.g. `bibliotek`).
+        #[arg(long)]
+        site: String,
+        /// Where to write the configuration file.
+        #[arg(long)]
+        out: PathBuf,
+        /// The data folder on the kiosk machine.
+        #[arg(long, default_value = "data/kiosk")]
+        kiosk_data_dir: PathBuf,
+        /// The staff-mode PIN to put in the configuration.
+        #[arg(long, default_value = "2600")]
+        staff_pin: String,
+    },
+    /// Revoke a kiosk: it is refused at once and its open connections are closed.
+    Revoke {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The kiosk to revoke.
+        #[arg(long)]
+        kiosk_id: String,
+    },
+    /// List enrolled kiosks with their last contact and queued signups.
+    List {
+        #[command(flatten)]
+        access: ServerAccess,
+    },
+}
+
+impl ServerAccess {
+    fn token(&self) -> anyhow::Result<String> {
+        if let Some(t) = &self.admin_token {
+            return Ok(t.trim().to_owned());
+        }
+        if let Some(path) = &self.admin_token_file {
+            let t = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            return Ok(t.trim().to_owned());
+        }
+        bail!("no admin token: give --admin-token, --admin-token-file or FRIVILLIG_ADMIN_TOKEN")
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.trim_end_matches('/'))
+    }
+}
+
+async fn explain(resp: reqwest::Response) -> anyhow::Result<reqwest::Response> {
+    if resp.status().is_success() {
+        return Ok(resp);
+    }
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    let message = body["message"].as_str().unwrap_or("");
+    match status.as_u16() {
+        401 => bail!("the server refused the admin token ({message})"),
+        _ => bail!("the server answered {status}: {message}"),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let http = reqwest::Client::new();
+    match cli.command {
+        Command::Init { data_dir, force } => init(&data_dir, force).await,
+        Command::Enrol {
+            access,
+            kiosk_id,
+            site,
+            out,
+            kiosk_data_dir,
+            staff_pin,
+        } => {
+            if out.exists() {
+                bail!("{} exists already; not overwriting it", out.display());
+            }
+            let resp = http
+                .post(access.url("/api/admin/kiosks"))
+                .bearer_auth(access.token()?)
+                .json(&EnrolRequest {
+                    kiosk_id: kiosk_id.clone(),
+                    site_id: site.clone(),
+                })
+                .send()
+                .await
+                .with_context(|| format!("cannot reach the server at {}", access.server))?;
+            let enrol: EnrolResponse = explain(resp).await?.json().await?;
+            let config = KioskConfig {
+                server_url: access.server.trim_end_matches('/').to_owned(),
+                kiosk_id: enrol.kiosk_id,
+                device_secret: enrol.device_secret,
+                server_public_key: enrol.server_public_key,
+                site_id: site,
+                public_url: enrol.public_url,
+                data_dir: kiosk_data_dir,
+                staff_pin,
+            };
+            config.save(&out)?;
+            println!(
+                "Kiosk {kiosk_id} er tilmeldt / is enrolled. Konfiguration / configuration: {}",
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Revoke { access, kiosk_id } => {
+            let resp = http
+                .post(access.url(&format!("/api/admin/kiosks/{kiosk_id}/revoke")))
+                .bearer_auth(access.token()?)
+                .send()
+                .await
+                .with_context(|| format!("cannot reach the server at {}", access.server))?;
+            explain(resp).await?;
+            println!("Kiosk {kiosk_id} er spærret / is revoked.");
+            Ok(())
+        }
+        Command::List { access } => {
+            let resp = http
+                .get(access.url("/api/admin/kiosks"))
+                .bearer_auth(access.token()?)
+                .send()
+                .await
+                .with_context(|| format!("cannot reach the server at {}", access.server))?;
+            let kiosks: Vec<KioskSummary> = explain(resp).await?.json().await?;
+            println!(
+                "{:<24} {:<16} {:<9} {:<8} last contact",
+                "kiosk", "site", "revoked", "queued"
+            );
+            for k in kiosks {
+                println!(
+                    "{:<24} {:<16} {:<9} {:<8} {}",
+                    k.kiosk_id,
+                    k.site_id,
+                    if k.revoked { "ja/yes" } else { "nej/no" },
+                    k.queued,
+                    k.last_contact.unwrap_or_else(|| "-".into())
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn init(data_dir: &Path, force: bool) -> anyhow::Result<()> {
+    let keys = frivillig_sync_server::keys::create(data_dir, force)?;
+    let config = frivillig_sync_server::ServerConfig {
+        data_dir: data_dir.to_owned(),
+        ..Default::default()
+    };
+    let server = frivillig_sync_server::Server::open(config)
+        .await
+        .with_context(|| format!("opening {} (is the server running?)", data_dir.display()))?;
+    println!("Datamappe / data folder: {}", data_dir.display());
+    println!(
+        "Offentlig nøgle / public sealing key: {}",
+        keys.public().to_hex()
+    );
+    match server.new_admin_token {
+        Some(token) => {
+            println!("Administratornøgle (vises kun nu) / admin token (shown only now):");
+            println!("{token}");
+        }
+        None => {
+            println!("Der findes allerede en administratornøgle / an admin token exists already.")
+        }
+    }
+    server.state.repo.stop().await;
+    Ok(())
+}

@@ -8,12 +8,14 @@ use chrono::{SecondsFormat, Utc};
 use samod::DocumentId;
 
 use frivillig_common::api::{
-    AckRequest, AckResponse, DeviceInfo, EnrolRequest, EnrolResponse, KioskSummary, RegisterJournal,
-    SetStatusRequest, SignupPage, SignupView,
+    AckRequest, AckResponse, DeviceInfo, EnrolRequest, EnrolResponse, KioskSummary,
+    RegisterJournal, SetStatusRequest, SignupPage, SignupView,
 };
 use frivillig_common::domain::Status;
 use frivillig_common::journal::set_status;
-use frivillig_common::sync::{SYNC_PATH, new_secret, parse_device_token, parse_heads, secret_hash, valid_kiosk_id};
+use frivillig_common::sync::{
+    SYNC_PATH, new_secret, parse_device_token, parse_heads, secret_hash, valid_kiosk_id,
+};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -32,7 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/kiosks/{kiosk_id}/revoke", post(revoke_kiosk))
         .route("/api/admin/signups", get(list_signups))
         .route("/api/admin/signups/{signup_id}", get(get_signup))
-        .route("/api/admin/signups/{signup_id}/status", post(set_signup_status))
+        .route(
+            "/api/admin/signups/{signup_id}/status",
+            post(set_signup_status),
+        )
 }
 
 fn now() -> String {
@@ -50,10 +55,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// Check a device's token (header or `token` query parameter); returns its kiosk id.
 /// Blocking: reads redb.
-pub fn authenticate_device(state: &AppState, headers: &HeaderMap, query_token: Option<&str>) -> Result<String, ApiError> {
-    let token = bearer(headers).or(query_token).ok_or(ApiError::Unauthorized)?;
+pub fn authenticate_device(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+) -> Result<String, ApiError> {
+    let token = bearer(headers)
+        .or(query_token)
+        .ok_or(ApiError::Unauthorized)?;
     let (kiosk_id, secret) = parse_device_token(token).ok_or(ApiError::Unauthorized)?;
-    let device = state.store.device(kiosk_id)?.ok_or(ApiError::Unauthorized)?;
+    let device = state
+        .store
+        .device(kiosk_id)?
+        .ok_or(ApiError::Unauthorized)?;
     if device.secret_hash != secret_hash(secret) {
         return Err(ApiError::Unauthorized);
     }
@@ -79,23 +93,35 @@ fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
 }
 
 fn parse_doc_id(s: &str) -> Result<DocumentId, ApiError> {
-    s.parse().map_err(|_| ApiError::BadRequest("not a document id".into()))
+    s.parse()
+        .map_err(|_| ApiError::BadRequest("not a document id".into()))
 }
 
-async fn device_info(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<DeviceInfo>, ApiError> {
+async fn device_info(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<DeviceInfo>, ApiError> {
     let kiosk_id = device(&state, headers).await?;
     let st = state.clone();
     blocking(move || {
-        st.store.update_device(&kiosk_id, |d| d.last_contact = Some(now()))?;
+        st.store
+            .update_device(&kiosk_id, |d| d.last_contact = Some(now()))?;
         Ok(())
     })
     .await?;
-    Ok(Json(DeviceInfo { catalog_doc_id: state.catalog_id.to_string(), server_time: now() }))
+    Ok(Json(DeviceInfo {
+        catalog_doc_id: state.catalog_id.to_string(),
+        server_time: now(),
+    }))
 }
 
 async fn register_journal(
@@ -112,7 +138,13 @@ async fn register_journal(
         return Err(ApiError::BadRequest("day must be YYYY-MM-DD".into()));
     }
     let st = state.clone();
-    let owner = blocking(move || Ok(st.store.claim_journal(&doc_id.to_string(), &kiosk_id, &req.day)?.eq(&kiosk_id))).await?;
+    let owner = blocking(move || {
+        Ok(st
+            .store
+            .claim_journal(&doc_id.to_string(), &kiosk_id, &req.day)?
+            .eq(&kiosk_id))
+    })
+    .await?;
     if owner {
         Ok(Json(serde_json::json!({"registered": true})))
     } else {
@@ -128,7 +160,8 @@ async fn ack_journal(
 ) -> Result<Json<AckResponse>, ApiError> {
     let kiosk_id = device(&state, headers).await?;
     let doc_id = parse_doc_id(&doc_id)?;
-    let heads = parse_heads(&req.heads).ok_or_else(|| ApiError::BadRequest("heads must be change hashes".into()))?;
+    let heads = parse_heads(&req.heads)
+        .ok_or_else(|| ApiError::BadRequest("heads must be change hashes".into()))?;
     let st = state.clone();
     let key = doc_id.to_string();
     let kid = kiosk_id.clone();
@@ -148,7 +181,10 @@ async fn ack_journal(
     .await?;
     let handle = wait_for_heads(&state, &doc_id, &heads).await?;
     let (outcome, _) = ingest_journal(&state, &doc_id, handle).await?;
-    Ok(Json(AckResponse { acked_heads: req.heads, signups: outcome.signups }))
+    Ok(Json(AckResponse {
+        acked_heads: req.heads,
+        signups: outcome.signups,
+    }))
 }
 
 async fn enrol_kiosk(
@@ -175,7 +211,10 @@ async fn enrol_kiosk(
     let id = req.kiosk_id.clone();
     let added = blocking(move || Ok(st.store.add_device(&id, &row)?)).await?;
     if !added {
-        return Err(ApiError::Conflict(format!("kiosk {} is enrolled already", req.kiosk_id)));
+        return Err(ApiError::Conflict(format!(
+            "kiosk {} is enrolled already",
+            req.kiosk_id
+        )));
     }
     Ok(Json(EnrolResponse {
         kiosk_id: req.kiosk_id,
@@ -185,7 +224,10 @@ async fn enrol_kiosk(
     }))
 }
 
-async fn list_kiosks(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Vec<KioskSummary>>, ApiError> {
+async fn list_kiosks(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<KioskSummary>>, ApiError> {
     admin(&state, &headers)?;
     let st = state.clone();
     Ok(Json(blocking(move || Ok(st.store.devices()?)).await?))
@@ -204,7 +246,11 @@ async fn revoke_kiosk(
         return Err(ApiError::NotFound);
     }
     // Close every open connection of the device now, not at its next reconnect.
-    let token = state.connections.lock().map_err(|_| ApiError::internal("connection table poisoned"))?.remove(&kiosk_id);
+    let token = state
+        .connections
+        .lock()
+        .map_err(|_| ApiError::internal("connection table poisoned"))?
+        .remove(&kiosk_id);
     if let Some(token) = token {
         token.cancel();
     }
@@ -220,7 +266,10 @@ async fn list_signups(
     admin(&state, &headers)?;
     let st = state.clone();
     let (rows, total) = blocking(move || Ok(st.store.list_signups(&filter)?)).await?;
-    Ok(Json(SignupPage { signups: rows.into_iter().map(SignupView::from).collect(), total }))
+    Ok(Json(SignupPage {
+        signups: rows.into_iter().map(SignupView::from).collect(),
+        total,
+    }))
 }
 
 async fn get_signup(
@@ -230,7 +279,9 @@ async fn get_signup(
 ) -> Result<Json<SignupView>, ApiError> {
     admin(&state, &headers)?;
     let st = state.clone();
-    let row = blocking(move || Ok(st.store.signup(&signup_id)?)).await?.ok_or(ApiError::NotFound)?;
+    let row = blocking(move || Ok(st.store.signup(&signup_id)?))
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(row.into()))
 }
 
@@ -241,10 +292,13 @@ async fn set_signup_status(
     Json(req): Json<SetStatusRequest>,
 ) -> Result<Json<SignupView>, ApiError> {
     admin(&state, &headers)?;
-    let status = Status::parse(&req.status).ok_or_else(|| ApiError::BadRequest(format!("unknown status {}", req.status)))?;
+    let status = Status::parse(&req.status)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown status {}", req.status)))?;
     let st = state.clone();
     let id = signup_id.clone();
-    let row = blocking(move || Ok(st.store.signup(&id)?)).await?.ok_or(ApiError::NotFound)?;
+    let row = blocking(move || Ok(st.store.signup(&id)?))
+        .await?
+        .ok_or(ApiError::NotFound)?;
     let doc_id = parse_doc_id(&row.journal_doc_id)?;
     let handle = state
         .repo
@@ -262,6 +316,8 @@ async fn set_signup_status(
     .await?;
     ingest_journal(&state, &doc_id, handle).await?;
     let st = state.clone();
-    let row = blocking(move || Ok(st.store.signup(&signup_id)?)).await?.ok_or(ApiError::NotFound)?;
+    let row = blocking(move || Ok(st.store.signup(&signup_id)?))
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(row.into()))
 }

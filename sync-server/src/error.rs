@@ -58,7 +58,11 @@ impl IntoResponse for ApiError {
                 "revoked",
                 "Denne kiosk er spærret / this kiosk has been revoked".to_owned(),
             ),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "Findes ikke / not found".to_owned()),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "Findes ikke / not found".to_owned(),
+            ),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
             ApiError::NotYet(m) => (StatusCode::SERVICE_UNAVAILABLE, "not_yet", m.clone()),
@@ -71,6 +75,13 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        (status, Json(ApiErrorBody { code: code.into(), message })).into_response()
+        (
+            status,
+            Json(ApiErrorBody {
+                code: code.into(),
+                message,
+            }),
+        )
+            .into_response()
     }
 }

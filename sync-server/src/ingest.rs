@@ -17,11 +17,23 @@ use crate::store::{IngestBatch, IngestOutcome};
 
 /// Wait until the server's replica of `doc_id` contains every change in `heads`, for at
 /// most the configured time.
-pub async fn wait_for_heads(state: &AppState, doc_id: &DocumentId, heads: &[ChangeHash]) -> Result<DocHandle, ApiError> {
+pub async fn wait_for_heads(
+    state: &AppState,
+    doc_id: &DocumentId,
+    heads: &[ChangeHash],
+) -> Result<DocHandle, ApiError> {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(state.config.ack_wait_ms);
-    let has_all = |doc: &mut Automerge| heads.iter().all(|h| doc.get_change_meta_by_hash(h).is_some());
+    let has_all = |doc: &mut Automerge| {
+        heads
+            .iter()
+            .all(|h| doc.get_change_meta_by_hash(h).is_some())
+    };
     loop {
-        let found = state.repo.find(doc_id.clone()).await.map_err(|_| ApiError::internal("repository stopped"))?;
+        let found = state
+            .repo
+            .find(doc_id.clone())
+            .await
+            .map_err(|_| ApiError::internal("repository stopped"))?;
         match found {
             Some(handle) => {
                 let mut changes = handle.changes();
@@ -29,7 +41,10 @@ pub async fn wait_for_heads(state: &AppState, doc_id: &DocumentId, heads: &[Chan
                     return Ok(handle);
                 }
                 // Wait for the next change to arrive (or the deadline), then look again.
-                if tokio::time::timeout_at(deadline, changes.next()).await.is_err() {
+                if tokio::time::timeout_at(deadline, changes.next())
+                    .await
+                    .is_err()
+                {
                     return Err(not_yet());
                 }
             }
@@ -47,11 +62,17 @@ pub async fn wait_for_heads(state: &AppState, doc_id: &DocumentId, heads: &[Chan
 }
 
 fn not_yet() -> ApiError {
-    ApiError::NotYet("the journal's changes have not reached the server yet; sync and ask again".into())
+    ApiError::NotYet(
+        "the journal's changes have not reached the server yet; sync and ask again".into(),
+    )
 }
 
 /// Commit what the server's replica of the journal holds now.
-pub async fn ingest_journal(state: &AppState, doc_id: &DocumentId, handle: DocHandle) -> Result<(IngestOutcome, Vec<ChangeHash>), ApiError> {
+pub async fn ingest_journal(
+    state: &AppState,
+    doc_id: &DocumentId,
+    handle: DocHandle,
+) -> Result<(IngestOutcome, Vec<ChangeHash>), ApiError> {
     let _guard = state.ingest_lock.lock().await;
     let st = state.clone();
     let doc_key = doc_id.to_string();

@@ -34,7 +34,10 @@ pub fn sealing_key_path(data_dir: &Path) -> PathBuf {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyError + '_ {
-    move |source| KeyError::Io { path: path.to_owned(), source }
+    move |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Load the sealing key, creating folder and key on first use.
@@ -64,7 +67,8 @@ pub fn create(data_dir: &Path, overwrite: bool) -> Result<SealingKeyPair, KeyErr
         options.mode(0o600);
     }
     let mut file = options.open(&path).map_err(io(&path))?;
-    file.write_all(keys.secret_hex().as_bytes()).map_err(io(&path))?;
+    file.write_all(keys.secret_hex().as_bytes())
+        .map_err(io(&path))?;
     file.sync_all().map_err(io(&path))?;
     Ok(keys)
 }
@@ -79,14 +83,23 @@ mod tests {
         let a = load_or_create(dir.path()).expect("create");
         let b = load_or_create(dir.path()).expect("load");
         assert_eq!(a.public(), b.public());
-        assert!(matches!(create(dir.path(), false), Err(KeyError::Exists(_))));
+        assert!(matches!(
+            create(dir.path(), false),
+            Err(KeyError::Exists(_))
+        ));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(sealing_key_path(dir.path())).expect("meta").permissions().mode();
+            let mode = fs::metadata(sealing_key_path(dir.path()))
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o077, 0);
         }
         fs::write(sealing_key_path(dir.path()), "nonsense").expect("write");
-        assert!(matches!(load_or_create(dir.path()), Err(KeyError::Damaged(_))));
+        assert!(matches!(
+            load_or_create(dir.path()),
+            Err(KeyError::Damaged(_))
+        ));
     }
 }

@@ -90,7 +90,10 @@ impl Server {
         let storage = RedbStorage::open(&config.data_dir.join("server.redb"))?;
         let store = store::Store::new(storage.database()?)?;
         let catalog_cell: Arc<OnceLock<DocumentId>> = Arc::new(OnceLock::new());
-        let policy = policy::ServerPolicy { catalog: catalog_cell.clone(), store: store.clone() };
+        let policy = policy::ServerPolicy {
+            catalog: catalog_cell.clone(),
+            store: store.clone(),
+        };
         let repo = Repo::build_tokio()
             .with_storage(storage.clone())
             .with_peer_id(PeerId::from(SERVER_PEER_ID))
@@ -98,10 +101,16 @@ impl Server {
             .load()
             .await;
         let catalog_id = match store.meta("catalog_doc_id")? {
-            Some(id) => id.parse::<DocumentId>().map_err(|e| StartError::Catalog(e.to_string()))?,
+            Some(id) => id
+                .parse::<DocumentId>()
+                .map_err(|e| StartError::Catalog(e.to_string()))?,
             None => {
-                let doc = new_catalog_doc(&demo_catalog()).map_err(|e| StartError::Catalog(e.to_string()))?;
-                let handle = repo.create(doc).await.map_err(|_| StartError::Catalog("repository stopped".into()))?;
+                let doc = new_catalog_doc(&demo_catalog())
+                    .map_err(|e| StartError::Catalog(e.to_string()))?;
+                let handle = repo
+                    .create(doc)
+                    .await
+                    .map_err(|_| StartError::Catalog("repository stopped".into()))?;
                 let id = handle.document_id().clone();
                 store.set_meta("catalog_doc_id", &id.to_string())?;
                 id
@@ -117,8 +126,11 @@ impl Server {
                 (hash, Some(token))
             }
         };
-        let url = url::Url::parse("ws://frivillig-server/sync").map_err(|e| StartError::Catalog(e.to_string()))?;
-        let acceptor = repo.make_acceptor(url).map_err(|_| StartError::Catalog("repository stopped".into()))?;
+        let url = url::Url::parse("ws://frivillig-server/sync")
+            .map_err(|e| StartError::Catalog(e.to_string()))?;
+        let acceptor = repo
+            .make_acceptor(url)
+            .map_err(|_| StartError::Catalog("repository stopped".into()))?;
         Ok(Server {
             state: AppState {
                 config: Arc::new(config),
@@ -150,7 +162,9 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let repo = state.repo.clone();
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
     repo.stop().await;
     result
 }

@@ -24,13 +24,17 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let args = Args::parse();
     let mut config = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            toml::from_str::<ServerConfig>(&text).with_context(|| format!("in {}", path.display()))?
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<ServerConfig>(&text)
+                .with_context(|| format!("in {}", path.display()))?
         }
         None => ServerConfig::default(),
     };
@@ -53,11 +57,19 @@ async fn main() -> anyhow::Result<()> {
     println!("  Katalog / catalog:      {}", server.state.catalog_id);
     if let Some(token) = &server.new_admin_token {
         println!();
-        println!("  Administratornøgle (vises kun denne ene gang) / admin token (shown only once):");
+        println!(
+            "  Administratornøgle (vises kun denne ene gang) / admin token (shown only once):"
+        );
         println!("  {token}");
-        std::fs::write(config.data_dir.join("admin-token.txt"), format!("{token}\n"))
-            .context("saving the admin token for the demo")?;
-        println!("  (gemt i / saved in {})", config.data_dir.join("admin-token.txt").display());
+        std::fs::write(
+            config.data_dir.join("admin-token.txt"),
+            format!("{token}\n"),
+        )
+        .context("saving the admin token for the demo")?;
+        println!(
+            "  (gemt i / saved in {})",
+            config.data_dir.join("admin-token.txt").display()
+        );
     }
     run(listener, server.state, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -41,7 +41,9 @@ impl ServerPolicy {
             return ShareConfig::read_only().with_announce(true);
         }
         match self.store.journal(&doc_id.to_string()) {
-            Ok(Some(row)) if row.owner == kiosk_id => ShareConfig::read_write().with_announce(false),
+            Ok(Some(row)) if row.owner == kiosk_id => {
+                ShareConfig::read_write().with_announce(false)
+            }
             Ok(_) => ShareConfig::none(),
             Err(e) => {
                 tracing::error!(error = %e, "share policy could not read journals; denying");
@@ -52,7 +54,11 @@ impl ServerPolicy {
 }
 
 impl samod::SharePolicy for ServerPolicy {
-    fn share(&self, doc_id: DocumentId, peer_id: PeerId) -> impl Stream<Item = ShareConfig> + Send + 'static {
+    fn share(
+        &self,
+        doc_id: DocumentId,
+        peer_id: PeerId,
+    ) -> impl Stream<Item = ShareConfig> + Send + 'static {
         futures::stream::iter([self.decide(&doc_id, &peer_id)])
     }
 }

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition,
+};
 use serde::{Deserialize, Serialize};
 
 use frivillig_common::api::{KioskSummary, SignupView};
@@ -238,11 +240,19 @@ impl Store {
     }
 
     /// Change a device; `false` if unknown.
-    pub fn update_device(&self, kiosk_id: &str, f: impl FnOnce(&mut DeviceRow)) -> Result<bool, StoreError> {
+    pub fn update_device(
+        &self,
+        kiosk_id: &str,
+        f: impl FnOnce(&mut DeviceRow),
+    ) -> Result<bool, StoreError> {
         let tx = self.write()?;
         {
             let mut t = tx.open_table(DEVICES)?;
-            let Some(mut row) = t.get(kiosk_id)?.map(|v| serde_json::from_slice::<DeviceRow>(v.value())).transpose()? else {
+            let Some(mut row) = t
+                .get(kiosk_id)?
+                .map(|v| serde_json::from_slice::<DeviceRow>(v.value()))
+                .transpose()?
+            else {
                 return Ok(false);
             };
             f(&mut row);
@@ -290,15 +300,27 @@ impl Store {
 
     /// Record that `owner` created journal `doc_id`. Returns the owner on record (which is
     /// `owner` unless someone else claimed it first).
-    pub fn claim_journal(&self, doc_id: &str, owner: &str, day: &str) -> Result<String, StoreError> {
+    pub fn claim_journal(
+        &self,
+        doc_id: &str,
+        owner: &str,
+        day: &str,
+    ) -> Result<String, StoreError> {
         let tx = self.write()?;
         let existing = {
             let mut t = tx.open_table(JOURNALS)?;
-            let existing = t.get(doc_id)?.map(|v| serde_json::from_slice::<JournalRow>(v.value())).transpose()?;
+            let existing = t
+                .get(doc_id)?
+                .map(|v| serde_json::from_slice::<JournalRow>(v.value()))
+                .transpose()?;
             match existing {
                 Some(row) => row.owner,
                 None => {
-                    let row = JournalRow { owner: owner.to_owned(), day: day.to_owned(), ..Default::default() };
+                    let row = JournalRow {
+                        owner: owner.to_owned(),
+                        day: day.to_owned(),
+                        ..Default::default()
+                    };
                     t.insert(doc_id, serde_json::to_vec(&row)?.as_slice())?;
                     owner.to_owned()
                 }
@@ -342,7 +364,11 @@ impl Store {
                 row.chunks += 1;
             }
             row.saved_heads = batch.heads.clone();
-            let mut outcome = IngestOutcome { signups: 0, new: 0, refused: 0 };
+            let mut outcome = IngestOutcome {
+                signups: 0,
+                new: 0,
+                refused: 0,
+            };
             let received_at = now();
             for (record, person) in batch.records {
                 let old: Option<SignupRow> = signups
@@ -364,7 +390,11 @@ impl Store {
                         for (f, v) in index_entries(&old.record) {
                             index.remove((f, v.as_str(), record.id.as_str()))?;
                         }
-                        SignupRow { person: person.or(old.person), record, ..old }
+                        SignupRow {
+                            person: person.or(old.person),
+                            record,
+                            ..old
+                        }
                     }
                     None => {
                         outcome.new += 1;
@@ -379,7 +409,10 @@ impl Store {
                 for (f, v) in index_entries(&new_row.record) {
                     index.insert((f, v.as_str(), new_row.record.id.as_str()), ())?;
                 }
-                signups.insert(new_row.record.id.as_str(), serde_json::to_vec(&new_row)?.as_slice())?;
+                signups.insert(
+                    new_row.record.id.as_str(),
+                    serde_json::to_vec(&new_row)?.as_slice(),
+                )?;
                 outcome.signups += 1;
             }
             row.signups = outcome.signups;
@@ -422,7 +455,10 @@ impl Store {
         .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
         .collect();
         let ids: Vec<String> = match wanted.split_first() {
-            None => signups.iter()?.map(|i| Ok::<_, StoreError>(i?.0.value().to_owned())).collect::<Result<_, _>>()?,
+            None => signups
+                .iter()?
+                .map(|i| Ok::<_, StoreError>(i?.0.value().to_owned()))
+                .collect::<Result<_, _>>()?,
             Some(((f, v), rest)) => {
                 let mut ids = Vec::new();
                 for item in index.range((*f, *v, "")..)? {
@@ -494,18 +530,43 @@ mod tests {
             records: recs.into_iter().map(|r| (r, None)).collect(),
         };
         let out = store
-            .ingest(batch("j1", vec![record("a", "new", "o1"), record("b", "new", "o2")]))
+            .ingest(batch(
+                "j1",
+                vec![record("a", "new", "o1"), record("b", "new", "o2")],
+            ))
             .expect("ingest");
-        assert_eq!(out, IngestOutcome { signups: 2, new: 2, refused: 0 });
-        let out = store.ingest(batch("j2", vec![record("a", "active", "o1")])).expect("ingest");
+        assert_eq!(
+            out,
+            IngestOutcome {
+                signups: 2,
+                new: 2,
+                refused: 0
+            }
+        );
+        let out = store
+            .ingest(batch("j2", vec![record("a", "active", "o1")]))
+            .expect("ingest");
         assert_eq!(out.refused, 1);
-        store.ingest(batch("j1", vec![record("a", "contacted", "o1")])).expect("ingest");
-        let f = SignupFilter { status: Some("contacted".into()), ..Default::default() };
+        store
+            .ingest(batch("j1", vec![record("a", "contacted", "o1")]))
+            .expect("ingest");
+        let f = SignupFilter {
+            status: Some("contacted".into()),
+            ..Default::default()
+        };
         let (rows, total) = store.list_signups(&f).expect("list");
         assert_eq!((rows.len(), total), (1, 1));
-        let f = SignupFilter { status: Some("new".into()), opportunity: Some("o2".into()), ..Default::default() };
+        let f = SignupFilter {
+            status: Some("new".into()),
+            opportunity: Some("o2".into()),
+            ..Default::default()
+        };
         assert_eq!(store.list_signups(&f).expect("list").1, 1);
-        let f = SignupFilter { status: Some("new".into()), opportunity: Some("o1".into()), ..Default::default() };
+        let f = SignupFilter {
+            status: Some("new".into()),
+            opportunity: Some("o1".into()),
+            ..Default::default()
+        };
         assert_eq!(store.list_signups(&f).expect("list").1, 0);
         assert_eq!(store.journal_bytes("j1").expect("bytes"), b"xx");
     }

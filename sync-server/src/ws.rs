@@ -47,7 +47,10 @@ pub async fn sync_upgrade(
     };
     let max = state.config.max_ws_message_bytes;
     let cancel = {
-        let mut conns = state.connections.lock().map_err(|_| ApiError::internal("connection table poisoned"))?;
+        let mut conns = state
+            .connections
+            .lock()
+            .map_err(|_| ApiError::internal("connection table poisoned"))?;
         conns.entry(kiosk_id.clone()).or_default().child_token()
     };
     Ok(ws
@@ -57,7 +60,12 @@ pub async fn sync_upgrade(
         .into_response())
 }
 
-async fn serve_socket(state: AppState, kiosk_id: String, socket: WebSocket, cancel: CancellationToken) {
+async fn serve_socket(
+    state: AppState,
+    kiosk_id: String,
+    socket: WebSocket,
+    cancel: CancellationToken,
+) {
     let (sink, stream) = socket.split();
     let incoming = stream
         .take_until(cancel.clone().cancelled_owned())
@@ -66,15 +74,20 @@ async fn serve_socket(state: AppState, kiosk_id: String, socket: WebSocket, canc
                 Ok(Message::Binary(bytes)) => Some(Ok(bytes.to_vec())),
                 Ok(Message::Close(_)) => None,
                 Ok(Message::Ping(_) | Message::Pong(_)) => None,
-                Ok(Message::Text(_)) => Some(Err(WsError("text frames are not part of the protocol".into()))),
+                Ok(Message::Text(_)) => Some(Err(WsError(
+                    "text frames are not part of the protocol".into(),
+                ))),
                 Err(e) => Some(Err(WsError(format!("receive: {e}")))),
             }
         })
         .boxed();
     let outgoing = sink
         .sink_map_err(|e| WsError(format!("send: {e}")))
-        .with(|bytes: Vec<u8>| futures::future::ready(Ok::<_, WsError>(Message::Binary(bytes.into()))));
-    let transport = samod::Transport::new(incoming, Box::pin(outgoing)).with_expected_peer_id(kiosk_peer_id(&kiosk_id));
+        .with(|bytes: Vec<u8>| {
+            futures::future::ready(Ok::<_, WsError>(Message::Binary(bytes.into())))
+        });
+    let transport = samod::Transport::new(incoming, Box::pin(outgoing))
+        .with_expected_peer_id(kiosk_peer_id(&kiosk_id));
     match state.acceptor.accept(transport) {
         Ok(conn) => {
             tracing::info!(kiosk = %kiosk_id, "kiosk connected");

@@ -4,27 +4,32 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
 use frivillig_common::sync::{device_token, kiosk_peer_id};
 use frivillig_kiosk::sync::WsDialer;
 use frivillig_kiosk::{SyncWorker, SystemClock};
 use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
+use futures::{SinkExt, StreamExt};
 use samod::{BackoffConfig, Repo};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
 async fn hostile_socket(
     server: &TestServer,
     token: &str,
-) -> anyhow::Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>> {
+) -> anyhow::Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+> {
     let mut req = format!("ws://{}/sync", server.addr).into_client_request()?;
-    req.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
     let (ws, _) = tokio_tungstenite::connect_async(req).await?;
     Ok(ws)
 }
 
 /// Read until the server closes the socket (or a bounded time passes).
 async fn closed_by_server(
-    ws: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
 ) -> bool {
     let r = tokio::time::timeout(Duration::from_secs(10), async {
         while let Some(msg) = ws.next().await {
@@ -46,31 +51,48 @@ async fn hostile_peers_do_not_disturb_other_kiosks() -> anyhow::Result<()> {
     let good = server.enrol("kiosk-good", "bibliotek").await?;
     let bad = server.enrol("kiosk-bad", "bibliotek").await?;
     let bad_token = device_token("kiosk-bad", &bad.device_secret);
-    let core = open_kiosk(kiosk_config(&server.url(), &good, "bibliotek", &dir.path().join("g")), Arc::new(SystemClock)).await?;
+    let core = open_kiosk(
+        kiosk_config(&server.url(), &good, "bibliotek", &dir.path().join("g")),
+        Arc::new(SystemClock),
+    )
+    .await?;
     let worker = SyncWorker::start(&core);
     wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
-    core.submit_signup("hojtlaesning", None, &visitor_form("g", 0)).await?;
+    core.submit_signup("hojtlaesning", None, &visitor_form("g", 0))
+        .await?;
     wait_status(&core, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
 
     // Garbage bytes where a CBOR sync message belongs.
     let mut ws = hostile_socket(&server, &bad_token).await?;
     ws.send(Message::Binary(vec![0xff; 300].into())).await?;
-    anyhow::ensure!(closed_by_server(&mut ws).await, "garbage did not end the hostile connection");
+    anyhow::ensure!(
+        closed_by_server(&mut ws).await,
+        "garbage did not end the hostile connection"
+    );
 
     // A text frame, which the protocol does not use.
     let mut ws = hostile_socket(&server, &bad_token).await?;
     ws.send(Message::Text("hallo".into())).await?;
-    anyhow::ensure!(closed_by_server(&mut ws).await, "a text frame did not end the hostile connection");
+    anyhow::ensure!(
+        closed_by_server(&mut ws).await,
+        "a text frame did not end the hostile connection"
+    );
 
     // A message over the server's limit.
     let mut ws = hostile_socket(&server, &bad_token).await?;
     let oversized = vec![0u8; server.state.config.max_ws_message_bytes + 1];
     let _ = ws.send(Message::Binary(oversized.into())).await;
-    anyhow::ensure!(closed_by_server(&mut ws).await, "an oversized message did not end the hostile connection");
+    anyhow::ensure!(
+        closed_by_server(&mut ws).await,
+        "an oversized message did not end the hostile connection"
+    );
 
     // A malformed document: registered as a journal, but not one.
     let bad_config = kiosk_config(&server.url(), &bad, "bibliotek", &dir.path().join("b"));
-    let repo = Repo::build_tokio().with_peer_id(kiosk_peer_id("kiosk-bad")).load().await;
+    let repo = Repo::build_tokio()
+        .with_peer_id(kiosk_peer_id("kiosk-bad"))
+        .load()
+        .await;
     let mut junk = automerge::Automerge::new();
     junk.transact::<_, _, automerge::AutomergeError>(|tx| {
         use automerge::transaction::Transactable;
@@ -80,7 +102,11 @@ async fn hostile_peers_do_not_disturb_other_kiosks() -> anyhow::Result<()> {
     })
     .map_err(|f| f.error)?;
     let handle = repo.create(junk).await?;
-    let heads: Vec<String> = handle.with_document(|d| d.get_heads()).iter().map(|h| h.to_string()).collect();
+    let heads: Vec<String> = handle
+        .with_document(|d| d.get_heads())
+        .iter()
+        .map(|h| h.to_string())
+        .collect();
     let http = reqwest::Client::new();
     let reg = http
         .post(format!("{}/api/device/journals", server.url()))
@@ -89,26 +115,48 @@ async fn hostile_peers_do_not_disturb_other_kiosks() -> anyhow::Result<()> {
         .send()
         .await?;
     anyhow::ensure!(reg.status() == 200, "register: {}", reg.status());
-    let dialer = repo.dial(BackoffConfig::default(), Arc::new(WsDialer::new(&bad_config)?))?;
-    tokio::time::timeout(Duration::from_secs(10), dialer.established()).await?.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let dialer = repo.dial(
+        BackoffConfig::default(),
+        Arc::new(WsDialer::new(&bad_config)?),
+    )?;
+    tokio::time::timeout(Duration::from_secs(10), dialer.established())
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let ack = http
-        .post(format!("{}/api/device/journals/{}/ack", server.url(), handle.document_id()))
+        .post(format!(
+            "{}/api/device/journals/{}/ack",
+            server.url(),
+            handle.document_id()
+        ))
         .bearer_auth(&bad_token)
         .json(&serde_json::json!({"heads": heads, "queued": 0}))
         .send()
         .await?;
-    anyhow::ensure!(ack.status() == 409, "a malformed journal was answered {}", ack.status());
+    anyhow::ensure!(
+        ack.status() == 409,
+        "a malformed journal was answered {}",
+        ack.status()
+    );
     let bad_heads = http
-        .post(format!("{}/api/device/journals/{}/ack", server.url(), handle.document_id()))
+        .post(format!(
+            "{}/api/device/journals/{}/ack",
+            server.url(),
+            handle.document_id()
+        ))
         .bearer_auth(&bad_token)
         .json(&serde_json::json!({"heads": ["not-a-hash"], "queued": 0}))
         .send()
         .await?;
-    anyhow::ensure!(bad_heads.status() == 400, "bad heads were answered {}", bad_heads.status());
+    anyhow::ensure!(
+        bad_heads.status() == 400,
+        "bad heads were answered {}",
+        bad_heads.status()
+    );
 
     // The good kiosk keeps working throughout.
     for i in 1..=20 {
-        core.submit_signup("hojtlaesning", None, &visitor_form("g", i)).await?;
+        core.submit_signup("hojtlaesning", None, &visitor_form("g", i))
+            .await?;
     }
     wait_status(&core, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
     anyhow::ensure!(server.signups().await?.len() == 21);

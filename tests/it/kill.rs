@@ -30,12 +30,19 @@ async fn signups_confirmed_before_a_sigkill_reach_the_server() -> anyhow::Result
     let mut confirmed: HashSet<String> = HashSet::new();
     for round in 0..3 {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kiosk-burst"))
-            .args([config_path.to_str().unwrap_or_default(), "100000", "hojtlaesning"])
+            .args([
+                config_path.to_str().unwrap_or_default(),
+                "100000",
+                "hojtlaesning",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()?;
-        let stdout = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
         let mut lines = BufReader::new(stdout).lines();
         let kill_after = 40 + round * 37;
         let mut seen = 0;
@@ -49,18 +56,38 @@ async fn signups_confirmed_before_a_sigkill_reach_the_server() -> anyhow::Result
                 child.start_kill()?;
             }
         }
-        anyhow::ensure!(seen >= kill_after, "round {round}: the kiosk process confirmed only {seen}");
+        anyhow::ensure!(
+            seen >= kill_after,
+            "round {round}: the kiosk process confirmed only {seen}"
+        );
         let status = child.wait().await?;
         anyhow::ensure!(!status.success(), "the burst finished before it was killed");
     }
-    anyhow::ensure!(confirmed.len() >= 40 + 77 + 114, "only {} confirmed", confirmed.len());
+    anyhow::ensure!(
+        confirmed.len() >= 40 + 77 + 114,
+        "only {} confirmed",
+        confirmed.len()
+    );
 
     let core = open_kiosk(config, Arc::new(SystemClock)).await?;
     let worker = SyncWorker::start(&core);
-    wait_status(&core, Duration::from_secs(60), |s| s.online && s.queued_signups == 0).await?;
-    let at_server: HashSet<String> = server.signups().await?.into_iter().map(|s| s.record.id).collect();
+    wait_status(&core, Duration::from_secs(60), |s| {
+        s.online && s.queued_signups == 0
+    })
+    .await?;
+    let at_server: HashSet<String> = server
+        .signups()
+        .await?
+        .into_iter()
+        .map(|s| s.record.id)
+        .collect();
     let missing: Vec<&String> = confirmed.difference(&at_server).collect();
-    anyhow::ensure!(missing.is_empty(), "{} confirmed signups lost, e.g. {:?}", missing.len(), missing.first());
+    anyhow::ensure!(
+        missing.is_empty(),
+        "{} confirmed signups lost, e.g. {:?}",
+        missing.len(),
+        missing.first()
+    );
     worker.stop().await;
     core.shutdown().await;
     server.stop().await;

@@ -11,7 +11,8 @@ use frivillig_kiosk::{ManualClock, SyncWorker};
 use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_offline_kiosks_across_midnight_deliver_every_signup_exactly_once() -> anyhow::Result<()> {
+async fn three_offline_kiosks_across_midnight_deliver_every_signup_exactly_once()
+-> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
     let port = server.addr.port();
@@ -35,7 +36,9 @@ async fn three_offline_kiosks_across_midnight_deliver_every_signup_exactly_once(
         for (id, core, _) in &kiosks {
             for i in 0..25 {
                 let form = visitor_form(id, half * 25 + i);
-                let receipt = core.submit_signup("gaatur", Some("gaatur-lor"), &form).await?;
+                let receipt = core
+                    .submit_signup("gaatur", Some("gaatur-lor"), &form)
+                    .await?;
                 anyhow::ensure!(taken.insert(receipt.signup_id), "duplicate signup id");
             }
         }
@@ -44,9 +47,18 @@ async fn three_offline_kiosks_across_midnight_deliver_every_signup_exactly_once(
     }
     for (_, core, _) in &kiosks {
         let journals = core.journals().await;
-        anyhow::ensure!(journals.len() == 2, "expected two journals, got {journals:?}");
-        anyhow::ensure!(journals.iter().filter(|j| j.closed).count() == 1, "{journals:?}");
-        anyhow::ensure!(journals.iter().map(|j| j.signups).sum::<u64>() == 50, "{journals:?}");
+        anyhow::ensure!(
+            journals.len() == 2,
+            "expected two journals, got {journals:?}"
+        );
+        anyhow::ensure!(
+            journals.iter().filter(|j| j.closed).count() == 1,
+            "{journals:?}"
+        );
+        anyhow::ensure!(
+            journals.iter().map(|j| j.signups).sum::<u64>() == 50,
+            "{journals:?}"
+        );
         anyhow::ensure!(core.status().queued_signups == 50, "{:?}", core.status());
     }
 
@@ -56,19 +68,40 @@ async fn three_offline_kiosks_across_midnight_deliver_every_signup_exactly_once(
     }
     for (_, core, _) in &kiosks {
         // Closed journal deleted, today's journal kept; nothing queued.
-        wait_status(core, Duration::from_secs(60), |s| s.online && s.queued_signups == 0 && s.journals_held == 1).await?;
+        wait_status(core, Duration::from_secs(60), |s| {
+            s.online && s.queued_signups == 0 && s.journals_held == 1
+        })
+        .await?;
         let journals = core.journals().await;
-        anyhow::ensure!(journals.len() == 1 && !journals[0].closed && journals[0].day == "2026-11-28", "{journals:?}");
+        anyhow::ensure!(
+            journals.len() == 1 && !journals[0].closed && journals[0].day == "2026-11-28",
+            "{journals:?}"
+        );
     }
     let signups = server.signups().await?;
-    anyhow::ensure!(signups.len() == 150, "server holds {} signups", signups.len());
+    anyhow::ensure!(
+        signups.len() == 150,
+        "server holds {} signups",
+        signups.len()
+    );
     let at_server: HashSet<String> = signups.iter().map(|s| s.record.id.clone()).collect();
-    anyhow::ensure!(at_server == taken, "the server's signups differ from those taken");
+    anyhow::ensure!(
+        at_server == taken,
+        "the server's signups differ from those taken"
+    );
     for s in &signups {
-        let person = s.person.as_ref().ok_or_else(|| anyhow::anyhow!("signup {} not opened", s.record.id))?;
-        anyhow::ensure!(person.name.starts_with("Åse Frivillig-kiosk-"), "{person:?}");
+        let person = s
+            .person
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("signup {} not opened", s.record.id))?;
+        anyhow::ensure!(
+            person.name.starts_with("Åse Frivillig-kiosk-"),
+            "{person:?}"
+        );
     }
-    let (code, page) = server.admin_get("/api/admin/signups?date=2026-11-28&site=plejecenter").await?;
+    let (code, page) = server
+        .admin_get("/api/admin/signups?date=2026-11-28&site=plejecenter")
+        .await?;
     anyhow::ensure!(code == 200 && page["total"] == 75, "{code} {page}");
     for (_, core, worker) in kiosks {
         worker.stop().await;

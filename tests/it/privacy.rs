@@ -8,7 +8,9 @@ use frivillig_kiosk::{SyncWorker, SystemClock};
 use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -26,7 +28,10 @@ async fn the_kiosk_file_holds_no_personal_data_in_the_clear() -> anyhow::Result<
     for i in 0..30 {
         let mut form = visitor_form("p", i);
         form.note = format!("Jeg kan bedst om tirsdagen, hilsen nr {i}");
-        receipts.push(core.submit_signup("gaatur", Some("gaatur-lor"), &form).await?);
+        receipts.push(
+            core.submit_signup("gaatur", Some("gaatur-lor"), &form)
+                .await?,
+        );
         forms.push(form);
     }
     core.shutdown().await;
@@ -55,16 +60,31 @@ async fn the_kiosk_file_holds_no_personal_data_in_the_clear() -> anyhow::Result<
             }
         }
     }
-    let hashes_found = receipts.iter().filter(|r| contains(&plain, &receipt_hash(&r.token))).count();
-    anyhow::ensure!(hashes_found == receipts.len(), "only {hashes_found} receipt hashes found: the check would prove nothing");
+    let hashes_found = receipts
+        .iter()
+        .filter(|r| contains(&plain, &receipt_hash(&r.token)))
+        .count();
+    anyhow::ensure!(
+        hashes_found == receipts.len(),
+        "only {hashes_found} receipt hashes found: the check would prove nothing"
+    );
     for form in &forms {
         for secret in [&form.name, &form.email, &form.phone, &form.note] {
-            anyhow::ensure!(!contains(&bytes, secret), "{secret:?} is in the kiosk's file");
-            anyhow::ensure!(!contains(&plain, secret), "{secret:?} is in a stored document");
+            anyhow::ensure!(
+                !contains(&bytes, secret),
+                "{secret:?} is in the kiosk's file"
+            );
+            anyhow::ensure!(
+                !contains(&plain, secret),
+                "{secret:?} is in a stored document"
+            );
         }
     }
     for r in &receipts {
-        anyhow::ensure!(!contains(&bytes, &r.token) && !contains(&plain, &r.token), "a receipt token is stored");
+        anyhow::ensure!(
+            !contains(&bytes, &r.token) && !contains(&plain, &r.token),
+            "a receipt token is stored"
+        );
     }
     server.stop().await;
     Ok(())

@@ -4,20 +4,25 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use frivillig_common::catalog::{demo_catalog, read_catalog, write_catalog};
 use frivillig_common::domain::Catalog;
 use frivillig_common::sync::kiosk_peer_id;
 use frivillig_kiosk::sync::WsDialer;
 use frivillig_kiosk::{KioskConfig, SyncWorker, SystemClock};
 use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
+use futures::StreamExt;
 use samod::{BackoffConfig, DialerEvent, DocumentId, Repo};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// A bare samod repository that speaks as the device in `config`, with samod's default
 /// (permissive) policy on its side, to probe what the server lets through.
-async fn probe_repo(config: &KioskConfig) -> anyhow::Result<(Repo, samod::DialerHandle<frivillig_kiosk::sync::WsError>)> {
-    let repo = Repo::build_tokio().with_peer_id(kiosk_peer_id(&config.kiosk_id)).load().await;
+async fn probe_repo(
+    config: &KioskConfig,
+) -> anyhow::Result<(Repo, samod::DialerHandle<frivillig_kiosk::sync::WsError>)> {
+    let repo = Repo::build_tokio()
+        .with_peer_id(kiosk_peer_id(&config.kiosk_id))
+        .load()
+        .await;
     let dialer = repo.dial(BackoffConfig::default(), Arc::new(WsDialer::new(config)?))?;
     tokio::time::timeout(Duration::from_secs(10), dialer.established())
         .await?
@@ -28,7 +33,8 @@ async fn probe_repo(config: &KioskConfig) -> anyhow::Result<(Repo, samod::Dialer
 async fn upgrade_status(server: &TestServer, token: Option<&str>) -> anyhow::Result<u16> {
     let mut req = format!("ws://{}/sync", server.addr).into_client_request()?;
     if let Some(t) = token {
-        req.headers_mut().insert("authorization", format!("Bearer {t}").parse()?);
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {t}").parse()?);
     }
     match tokio_tungstenite::connect_async(req).await {
         Ok(_) => Ok(101),
@@ -49,41 +55,60 @@ async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> 
     let a = open_kiosk(config_a.clone(), Arc::new(SystemClock)).await?;
     let worker = SyncWorker::start(&a);
     wait_status(&a, Duration::from_secs(20), |s| s.online).await?;
-    a.submit_signup("hojtlaesning", None, &visitor_form("a", 1)).await?;
+    a.submit_signup("hojtlaesning", None, &visitor_form("a", 1))
+        .await?;
     wait_status(&a, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
     let journal_a: DocumentId = a.journals().await[0].doc_id.parse()?;
 
     // B, speaking samod directly, asks for A's journal by id: the server says nothing.
     let (repo_b, _dialer_b) = probe_repo(&config_b).await?;
     let catalog_id = server.state.catalog_id.clone();
-    let found_catalog = tokio::time::timeout(Duration::from_secs(10), repo_b.find(catalog_id.clone())).await??;
+    let found_catalog =
+        tokio::time::timeout(Duration::from_secs(10), repo_b.find(catalog_id.clone())).await??;
     anyhow::ensure!(found_catalog.is_some(), "B should read the catalog");
-    let found = tokio::time::timeout(Duration::from_secs(10), repo_b.find(journal_a.clone())).await??;
+    let found =
+        tokio::time::timeout(Duration::from_secs(10), repo_b.find(journal_a.clone())).await??;
     anyhow::ensure!(found.is_none(), "B obtained A's journal");
 
     // Nor over HTTP: acknowledging or claiming A's journal is refused.
     let http = reqwest::Client::new();
     let token_b = frivillig_common::sync::device_token("kiosk-b", &enrol_b.device_secret);
     let ack = http
-        .post(format!("{}/api/device/journals/{journal_a}/ack", server.url()))
+        .post(format!(
+            "{}/api/device/journals/{journal_a}/ack",
+            server.url()
+        ))
         .bearer_auth(&token_b)
         .json(&serde_json::json!({"heads": [], "queued": 0}))
         .send()
         .await?;
-    anyhow::ensure!(ack.status() == 404, "ack of another's journal: {}", ack.status());
+    anyhow::ensure!(
+        ack.status() == 404,
+        "ack of another's journal: {}",
+        ack.status()
+    );
     let claim = http
         .post(format!("{}/api/device/journals", server.url()))
         .bearer_auth(&token_b)
         .json(&serde_json::json!({"doc_id": journal_a.to_string(), "day": "2026-11-27"}))
         .send()
         .await?;
-    anyhow::ensure!(claim.status() == 409, "claim of another's journal: {}", claim.status());
+    anyhow::ensure!(
+        claim.status() == 409,
+        "claim of another's journal: {}",
+        claim.status()
+    );
 
     // B rewrites the catalog on its side; the server's catalog stays as it was.
     let handle = found_catalog.ok_or_else(|| anyhow::anyhow!("no catalog"))?;
     handle.with_document(|doc| write_catalog(doc, &Catalog::default()))?;
     let mut changes = {
-        let server_handle = server.state.repo.find(catalog_id.clone()).await?.ok_or_else(|| anyhow::anyhow!("no catalog"))?;
+        let server_handle = server
+            .state
+            .repo
+            .find(catalog_id.clone())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no catalog"))?;
         server_handle.changes()
     };
     // A negative claim needs a window to watch: no change may reach the server's catalog.
@@ -107,7 +132,8 @@ async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_and_revoked_devices_are_refused_and_open_connections_closed() -> anyhow::Result<()> {
+async fn unknown_and_revoked_devices_are_refused_and_open_connections_closed() -> anyhow::Result<()>
+{
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
     let enrol = server.enrol("kiosk-r", "kulturnat").await?;
@@ -131,9 +157,16 @@ async fn unknown_and_revoked_devices_are_refused_and_open_connections_closed() -
         false
     })
     .await;
-    anyhow::ensure!(matches!(disconnected, Ok(true)), "the revoked kiosk's connection stayed open");
+    anyhow::ensure!(
+        matches!(disconnected, Ok(true)),
+        "the revoked kiosk's connection stayed open"
+    );
     anyhow::ensure!(upgrade_status(&server, Some(&good)).await? == 403);
-    let info = reqwest::Client::new().get(format!("{}/api/device/info", server.url())).bearer_auth(&good).send().await?;
+    let info = reqwest::Client::new()
+        .get(format!("{}/api/device/info", server.url()))
+        .bearer_auth(&good)
+        .send()
+        .await?;
     anyhow::ensure!(info.status() == 403);
 
     // The kiosk core tells staff it is revoked.

@@ -51,7 +51,11 @@ impl TestServer {
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
         let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     let _ = ready_tx.send(Err(anyhow!(e)));
@@ -135,7 +139,10 @@ impl TestServer {
             .http
             .post(format!("{}/api/admin/kiosks", self.url()))
             .bearer_auth(&self.admin_token)
-            .json(&EnrolRequest { kiosk_id: kiosk_id.into(), site_id: site_id.into() })
+            .json(&EnrolRequest {
+                kiosk_id: kiosk_id.into(),
+                site_id: site_id.into(),
+            })
             .send()
             .await?;
         anyhow::ensure!(resp.status().is_success(), "enrol: {}", resp.status());
@@ -160,7 +167,11 @@ impl TestServer {
         loop {
             let page: SignupPage = self
                 .http
-                .get(format!("{}/api/admin/signups?offset={}&limit=1000", self.url(), out.len()))
+                .get(format!(
+                    "{}/api/admin/signups?offset={}&limit=1000",
+                    self.url(),
+                    out.len()
+                ))
                 .bearer_auth(&self.admin_token)
                 .send()
                 .await?
@@ -177,13 +188,22 @@ impl TestServer {
 
     /// A GET with the admin credential, as JSON.
     pub async fn admin_get(&self, path: &str) -> anyhow::Result<(u16, serde_json::Value)> {
-        let resp = self.http.get(format!("{}{path}", self.url())).bearer_auth(&self.admin_token).send().await?;
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url()))
+            .bearer_auth(&self.admin_token)
+            .send()
+            .await?;
         let code = resp.status().as_u16();
         Ok((code, resp.json().await.unwrap_or(serde_json::Value::Null)))
     }
 
     /// A POST with the admin credential, as JSON.
-    pub async fn admin_post(&self, path: &str, body: &serde_json::Value) -> anyhow::Result<(u16, serde_json::Value)> {
+    pub async fn admin_post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
         let resp = self
             .http
             .post(format!("{}{path}", self.url()))
@@ -197,7 +217,12 @@ impl TestServer {
 }
 
 /// A kiosk configuration for an enrolment.
-pub fn kiosk_config(server_url: &str, enrol: &EnrolResponse, site_id: &str, data_dir: &Path) -> KioskConfig {
+pub fn kiosk_config(
+    server_url: &str,
+    enrol: &EnrolResponse,
+    site_id: &str,
+    data_dir: &Path,
+) -> KioskConfig {
     KioskConfig {
         server_url: server_url.to_owned(),
         kiosk_id: enrol.kiosk_id.clone(),

@@ -1,1 +1,2 @@
-fn main(){}
+//! placeholder, replaced below
+fn main() {}

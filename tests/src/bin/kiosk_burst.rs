@@ -11,7 +11,9 @@ use frivillig_kiosk::{KioskConfig, KioskCore, SystemClock};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let config_path = args.next().context("usage: kiosk-burst <config> <count> <opportunity> [shift]")?;
+    let config_path = args
+        .next()
+        .context("usage: kiosk-burst <config> <count> <opportunity> [shift]")?;
     let count: usize = args.next().context("count")?.parse().context("count")?;
     let opportunity = args.next().context("opportunity")?;
     let shift = args.next();
@@ -21,7 +23,9 @@ async fn main() -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     for i in 0..count {
         let form = frivillig_tests::visitor_form(&kiosk_id, i);
-        let receipt = core.submit_signup(&opportunity, shift.as_deref(), &form).await?;
+        let receipt = core
+            .submit_signup(&opportunity, shift.as_deref(), &form)
+            .await?;
         let mut out = stdout.lock();
         writeln!(out, "SAVED {}", receipt.signup_id)?;
         out.flush()?;
