@@ -73,6 +73,10 @@ pub struct AppState {
     pub connections: Arc<Mutex<HashMap<String, CancellationToken>>>,
     /// Serialises ingests so each durable chunk follows the previous one.
     pub ingest_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Bytes received on sync WebSockets since start (for operators and benchmarks).
+    pub sync_bytes_in: Arc<std::sync::atomic::AtomicU64>,
+    /// Bytes sent on sync WebSockets since start.
+    pub sync_bytes_out: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A started server (not yet serving HTTP).
@@ -143,6 +147,8 @@ impl Server {
                 admin_token_hash: Arc::new(admin_token_hash),
                 connections: Arc::new(Mutex::new(HashMap::new())),
                 ingest_lock: Arc::new(tokio::sync::Mutex::new(())),
+                sync_bytes_in: Arc::default(),
+                sync_bytes_out: Arc::default(),
             },
             new_admin_token,
         })

@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
+use std::sync::atomic::Ordering;
 use tokio_util::sync::CancellationToken;
 
 use frivillig_common::sync::kiosk_peer_id;
@@ -67,8 +68,15 @@ async fn serve_socket(
     cancel: CancellationToken,
 ) {
     let (sink, stream) = socket.split();
+    let bytes_in = state.sync_bytes_in.clone();
+    let bytes_out = state.sync_bytes_out.clone();
     let incoming = stream
         .take_until(cancel.clone().cancelled_owned())
+        .inspect(move |msg| {
+            if let Ok(Message::Binary(bytes)) = msg {
+                bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            }
+        })
         .filter_map(|msg| async move {
             match msg {
                 Ok(Message::Binary(bytes)) => Some(Ok(bytes.to_vec())),
@@ -81,11 +89,12 @@ async fn serve_socket(
             }
         })
         .boxed();
-    let outgoing = sink
-        .sink_map_err(|e| WsError(format!("send: {e}")))
-        .with(|bytes: Vec<u8>| {
-            futures::future::ready(Ok::<_, WsError>(Message::Binary(bytes.into())))
-        });
+    let outgoing =
+        sink.sink_map_err(|e| WsError(format!("send: {e}")))
+            .with(move |bytes: Vec<u8>| {
+                bytes_out.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                futures::future::ready(Ok::<_, WsError>(Message::Binary(bytes.into())))
+            });
     let transport = samod::Transport::new(incoming, Box::pin(outgoing))
         .with_expected_peer_id(kiosk_peer_id(&kiosk_id));
     match state.acceptor.accept(transport) {
