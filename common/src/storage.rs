@@ -36,21 +36,29 @@ pub enum StorageError {
     Corrupt(String),
 }
 
-macro_rules! impl_from_redb {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StorageError {
-            fn from(e: $t) -> Self { StorageError::Db(e.into()) }
+/// Implements `From` for each of redb's error types for an error type that already has
+/// `From<redb::Error>`, so `?` works on every redb call. The caller must depend on redb.
+#[macro_export]
+macro_rules! from_redb_errors {
+    ($target:ty) => {
+        $crate::from_redb_errors!(
+            $target: redb::DatabaseError,
+            redb::TransactionError,
+            redb::TableError,
+            redb::StorageError,
+            redb::CommitError,
+            redb::SetDurabilityError
+        );
+    };
+    ($target:ty: $($t:ty),*) => {$(
+        impl From<$t> for $target {
+            fn from(e: $t) -> Self {
+                <$target>::from(redb::Error::from(e))
+            }
         }
     )*};
 }
-impl_from_redb!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    redb::SetDurabilityError
-);
+from_redb_errors!(StorageError);
 
 /// Counts storage failures so they surface instead of vanishing inside samod.
 #[derive(Debug, Default)]

@@ -43,21 +43,7 @@ pub enum StoreError {
     Row(#[from] serde_json::Error),
 }
 
-macro_rules! impl_from_redb {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(e: $t) -> Self { StoreError::Db(e.into()) }
-        }
-    )*};
-}
-impl_from_redb!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    redb::SetDurabilityError
-);
+frivillig_common::from_redb_errors!(StoreError);
 
 /// An enrolled kiosk.
 #[derive(Debug, Clone, Serialize, Deserialize)]
