@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
 
-use automerge::ChangeHash;
+use automerge::{Automerge, ChangeHash};
 use chrono::SecondsFormat;
 use frivillig_common::domain::{
     Catalog, CheckIn, FormProblem, SignupForm, SignupRecord, Source, Status, validate_form,
@@ -115,9 +115,59 @@ pub struct JournalInfo {
     pub fully_acked: bool,
 }
 
+/// A journal the kiosk holds, in two replicas in memory.
+///
+/// `local` is the kiosk's own writer: a visitor's signup is added there and its change
+/// committed to redb, then handed to samod's replica (`handle`) in the background. So a
+/// visitor never waits for samod, which rewrites the whole document about every tenth change
+/// while holding it. Reads of what the server changed (statuses) come from `handle`.
 pub(crate) struct OpenJournal {
     pub(crate) meta: JournalMeta,
     pub(crate) handle: DocHandle,
+    pub(crate) local: Arc<std::sync::Mutex<Automerge>>,
+}
+
+impl OpenJournal {
+    /// Signups the kiosk wrote into this journal.
+    pub(crate) fn local_count(&self) -> u64 {
+        self.local
+            .lock()
+            .map(|d| signup_count(&*d).unwrap_or(0) as u64)
+            .unwrap_or(0)
+    }
+
+    /// samod's replica's heads, once every change handed to it so far is applied (its tasks
+    /// run in order), and whether it holds every change of the local replica.
+    pub(crate) async fn synced_heads(&self) -> Option<(Vec<String>, bool)> {
+        let local_heads = self.local.lock().ok()?.get_heads();
+        self.handle
+            .with_document_async(move |d| {
+                let complete = local_heads
+                    .iter()
+                    .all(|h| d.get_change_meta_by_hash(h).is_some());
+                (format_heads(&d.get_heads()), complete)
+            })
+            .await
+            .ok()
+    }
+
+    /// The server durably holds every change the kiosk has of this journal.
+    pub(crate) async fn fully_acked(&self) -> bool {
+        matches!(self.synced_heads().await, Some((heads, true)) if heads == self.meta.acked_heads)
+    }
+}
+
+/// Hand a change (already durable in redb) to samod's replica. The task is queued now, in
+/// order, and runs on samod's document actor.
+fn hand_to_samod(handle: &DocHandle, change: Vec<u8>) {
+    use futures::FutureExt as _;
+    let queued = handle.with_document_async(move |d| {
+        if let Err(e) = d.load_incremental(&change) {
+            tracing::error!(error = %e, "a durable change could not be handed to sync");
+        }
+    });
+    // Polling once dispatches the task; its result is not needed.
+    let _ = queued.now_or_never();
 }
 
 pub(crate) struct Inner {
@@ -245,11 +295,27 @@ impl KioskCore {
             };
             match repo.find(doc_id).await {
                 Ok(Some(handle)) => {
+                    let mut local = Automerge::new();
+                    for (_, chunk) in store
+                        .samod_storage()
+                        .chunks_with_prefix(&format!("{id}/"))?
+                    {
+                        if let Err(e) = local.load_incremental(&chunk) {
+                            tracing::error!(journal = %id, error = %e, "a stored chunk does not load");
+                        }
+                    }
                     if !meta.closed && meta.day < today {
                         meta.closed = true;
                         store.put_journal(&id, &meta)?;
                     }
-                    journals.insert(id, OpenJournal { meta, handle });
+                    journals.insert(
+                        id,
+                        OpenJournal {
+                            meta,
+                            handle,
+                            local: Arc::new(std::sync::Mutex::new(local)),
+                        },
+                    );
                 }
                 Ok(None) => tracing::error!(journal = %id, "journal recorded but not in storage"),
                 Err(_) => {
@@ -308,21 +374,17 @@ impl KioskCore {
     /// The journals the kiosk holds.
     pub async fn journals(&self) -> Vec<JournalInfo> {
         let journals = self.inner.journals.lock().await;
-        journals
-            .iter()
-            .map(|(id, j)| {
-                let (heads, count) = j
-                    .handle
-                    .with_document(|d| (d.get_heads(), signup_count(d).unwrap_or(0)));
-                JournalInfo {
-                    doc_id: id.clone(),
-                    day: j.meta.day.clone(),
-                    closed: j.meta.closed,
-                    signups: count as u64,
-                    fully_acked: format_heads(&heads) == j.meta.acked_heads,
-                }
-            })
-            .collect()
+        let mut out = Vec::with_capacity(journals.len());
+        for (id, j) in journals.iter() {
+            out.push(JournalInfo {
+                doc_id: id.clone(),
+                day: j.meta.day.clone(),
+                closed: j.meta.closed,
+                signups: j.local_count(),
+                fully_acked: j.fully_acked().await,
+            });
+        }
+        out
     }
 
     /// Save a visitor's signup. Returns only once the signup is durable in the kiosk's store
@@ -367,17 +429,17 @@ impl KioskCore {
             notes: Vec::new(),
         };
         let mut journals = self.inner.journals.lock().await;
-        let (doc_id, handle) = self.current_journal(&mut journals).await?;
+        let (doc_id, handle, local) = self.current_journal(&mut journals).await?;
         let storage = self.inner.store.samod_storage().clone();
         let rec = record.clone();
-        tokio::task::spawn_blocking(move || {
-            handle.with_document(|doc| -> Result<(), SubmitError> {
-                add_signup(doc, &rec)?;
-                persist_last_change(&storage, &doc_id, doc)
-            })
+        let change = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, SubmitError> {
+            let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
+            add_signup(&mut doc, &rec)?;
+            persist_last_change(&storage, &doc_id, &mut doc)
         })
         .await
         .map_err(|_| SubmitError::Stopped)??;
+        hand_to_samod(&handle, change);
         drop(journals);
         self.inner.status.send_modify(|s| {
             s.queued_signups += 1;
@@ -397,22 +459,22 @@ impl KioskCore {
         let at = rfc3339(self.inner.clock.now());
         let by = self.inner.config.kiosk_id.clone();
         for (id, j) in journals.iter() {
-            let handle = j.handle.clone();
+            let local = j.local.clone();
             let storage = self.inner.store.samod_storage().clone();
             let (sid, at, by, doc_id) = (signup_id.to_owned(), at.clone(), by.clone(), id.clone());
-            let found = tokio::task::spawn_blocking(move || {
-                handle.with_document(|doc| -> Result<bool, SubmitError> {
-                    if frivillig_common::journal::read_signup(doc, &sid).is_err() {
-                        return Ok(false);
+            let change =
+                tokio::task::spawn_blocking(move || -> Result<Option<Vec<u8>>, SubmitError> {
+                    let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
+                    if frivillig_common::journal::read_signup(&*doc, &sid).is_err() {
+                        return Ok(None);
                     }
-                    add_check_in(doc, &sid, &CheckIn { at, by })?;
-                    persist_last_change(&storage, &doc_id, doc)?;
-                    Ok(true)
+                    add_check_in(&mut doc, &sid, &CheckIn { at, by })?;
+                    persist_last_change(&storage, &doc_id, &mut doc).map(Some)
                 })
-            })
-            .await
-            .map_err(|_| SubmitError::Stopped)??;
-            if found {
+                .await
+                .map_err(|_| SubmitError::Stopped)??;
+            if let Some(change) = change {
+                hand_to_samod(&j.handle, change);
                 drop(journals);
                 self.refresh_queue().await;
                 self.inner.wake.notify_one();
@@ -427,32 +489,38 @@ impl KioskCore {
     /// Read a signup the kiosk still holds (for tests and staff; personal data stays sealed).
     pub async fn signup(&self, signup_id: &str) -> Option<SignupRecord> {
         let journals = self.inner.journals.lock().await;
-        journals.values().find_map(|j| {
-            j.handle
-                .with_document(|d| frivillig_common::journal::read_signup(d, signup_id).ok())
-        })
+        for j in journals.values() {
+            let id = signup_id.to_owned();
+            let found = j
+                .handle
+                .with_document_async(move |d| frivillig_common::journal::read_signup(d, &id).ok())
+                .await
+                .ok()
+                .flatten();
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
     }
 
     /// The journal new signups go into, rolling over at a new day or at the size cap.
     async fn current_journal(
         &self,
         journals: &mut BTreeMap<String, OpenJournal>,
-    ) -> Result<(String, DocHandle), SubmitError> {
+    ) -> Result<(String, DocHandle, Arc<std::sync::Mutex<Automerge>>), SubmitError> {
         let today = self.inner.clock.now().date_naive().to_string();
         let mut current = None;
         for (id, j) in journals.iter_mut() {
             if j.meta.closed {
                 continue;
             }
-            let full = j
-                .handle
-                .with_document(|d| signup_count(d).unwrap_or(JOURNAL_CAP))
-                >= JOURNAL_CAP;
+            let full = j.local_count() >= JOURNAL_CAP as u64;
             if j.meta.day != today || full {
                 j.meta.closed = true;
                 self.inner.store.put_journal(id, &j.meta)?;
             } else {
-                current = Some((id.clone(), j.handle.clone()));
+                current = Some((id.clone(), j.handle.clone(), j.local.clone()));
             }
         }
         if let Some(c) = current {
@@ -463,6 +531,7 @@ impl KioskCore {
             day: today.clone(),
         };
         let doc = new_journal_doc(&header)?;
+        let local = Arc::new(std::sync::Mutex::new(doc.fork()));
         // samod's create resolves once the new document is in storage.
         let handle = self
             .inner
@@ -486,9 +555,10 @@ impl KioskCore {
             OpenJournal {
                 meta,
                 handle: handle.clone(),
+                local: local.clone(),
             },
         );
-        Ok((id, handle))
+        Ok((id, handle, local))
     }
 
     /// Recount the signups not yet acknowledged.
@@ -497,11 +567,8 @@ impl KioskCore {
         let mut queued = 0;
         let mut unacked = 0;
         for j in journals.values() {
-            let (count, heads) = j
-                .handle
-                .with_document(|d| (signup_count(d).unwrap_or(0) as u64, d.get_heads()));
-            queued += count.saturating_sub(j.meta.acked_signups);
-            unacked += u64::from(format_heads(&heads) != j.meta.acked_heads);
+            queued += j.local_count().saturating_sub(j.meta.acked_signups);
+            unacked += u64::from(!j.fully_acked().await);
         }
         let held = journals.len() as u64;
         self.inner.status.send_modify(|s| {
@@ -526,11 +593,12 @@ fn persist_last_change(
     storage: &frivillig_common::storage::RedbStorage,
     doc_id: &str,
     doc: &mut automerge::Automerge,
-) -> Result<(), SubmitError> {
+) -> Result<Vec<u8>, SubmitError> {
     let change = doc.get_last_local_change().ok_or_else(|| {
         SubmitError::Storage(StorageError::Corrupt("no local change to persist".into()))
     })?;
     let hash: ChangeHash = change.hash();
-    storage.put_chunk(&format!("{doc_id}/incremental/{hash}"), change.raw_bytes())?;
-    Ok(())
+    let bytes = change.raw_bytes().to_vec();
+    storage.put_chunk(&format!("{doc_id}/incremental/{hash}"), &bytes)?;
+    Ok(bytes)
 }

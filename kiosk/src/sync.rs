@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use frivillig_common::api::{AckRequest, AckResponse, DeviceInfo, RegisterJournal};
 use frivillig_common::catalog::read_catalog;
-use frivillig_common::journal::signup_count;
-use frivillig_common::sync::{SERVER_PEER_ID, device_token, format_heads};
+use frivillig_common::sync::{SERVER_PEER_ID, device_token};
 use futures::future::BoxFuture;
 use futures::{SinkExt, StreamExt};
 use samod::{BackoffConfig, DialError, DialerHandle, DocHandle, DocumentId, PeerId, Transport};
@@ -394,22 +393,19 @@ async fn register_journals(core: &KioskCore, round: &Round) -> Result<(), SyncEr
 
 async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), SyncError> {
     let inner = &core.inner;
-    let todo: Vec<(String, Vec<String>, u64)> = {
+    let mut todo: Vec<(String, Vec<String>, u64)> = Vec::new();
+    {
         let journals = inner.journals.lock().await;
-        journals
-            .iter()
-            .filter(|(_, j)| j.meta.registered)
-            .filter_map(|(id, j)| {
-                let (heads, count) = j.handle.with_document(|d| {
-                    (
-                        format_heads(&d.get_heads()),
-                        signup_count(d).unwrap_or(0) as u64,
-                    )
-                });
-                (heads != j.meta.acked_heads).then(|| (id.clone(), heads, count))
-            })
-            .collect()
-    };
+        for (id, j) in journals.iter().filter(|(_, j)| j.meta.registered) {
+            // Only heads that include every local change may be acknowledged; a change still
+            // on its way into samod's replica waits for the next round.
+            if let Some((heads, true)) = j.synced_heads().await
+                && heads != j.meta.acked_heads
+            {
+                todo.push((id.clone(), heads, j.local_count()));
+            }
+        }
+    }
     let queued = core.status().queued_signups;
     for (id, heads, count) in todo {
         let resp = check(
@@ -448,14 +444,15 @@ async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), Syn
 async fn delete_acknowledged(core: &KioskCore) -> Result<(), SyncError> {
     let inner = &core.inner;
     let mut journals = inner.journals.lock().await;
-    let done: Vec<String> = journals
+    let mut done = Vec::new();
+    for (id, j) in journals
         .iter()
         .filter(|(_, j)| j.meta.closed && j.meta.registered)
-        .filter(|(_, j)| {
-            j.handle.with_document(|d| format_heads(&d.get_heads())) == j.meta.acked_heads
-        })
-        .map(|(id, _)| id.clone())
-        .collect();
+    {
+        if j.fully_acked().await {
+            done.push(id.clone());
+        }
+    }
     for id in done {
         inner.store.delete_journal(&id)?;
         journals.remove(&id);

@@ -24,7 +24,12 @@ struct Stats {
 fn stats(mut v: Vec<Duration>) -> Stats {
     v.sort();
     let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
-    Stats { median: at(0.5), p99: at(0.99), min: v[0], max: v[v.len() - 1] }
+    Stats {
+        median: at(0.5),
+        p99: at(0.99),
+        min: v[0],
+        max: v[v.len() - 1],
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -66,7 +71,12 @@ async fn main() -> anyhow::Result<()> {
     // The system: a server, one enrolled kiosk that has the catalog, then offline.
     let server = TestServer::start(&tmp.path().join("server")).await?;
     let enrol = server.enrol("bench", "bibliotek").await?;
-    let config = kiosk_config(&server.url(), &enrol, "bibliotek", &tmp.path().join("kiosk"));
+    let config = kiosk_config(
+        &server.url(),
+        &enrol,
+        "bibliotek",
+        &tmp.path().join("kiosk"),
+    );
     let core = open_kiosk(config, Arc::new(SystemClock)).await?;
     let worker = SyncWorker::start(&core);
     wait_status(&core, Duration::from_secs(30), |s| s.online).await?;
@@ -78,7 +88,9 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..n {
         let form = visitor_form("bench", i);
         let t = Instant::now();
-        let receipt = core.submit_signup("gaatur", Some("gaatur-lor"), &form).await?;
+        let receipt = core
+            .submit_signup("gaatur", Some("gaatur-lor"), &form)
+            .await?;
         submits.push(t.elapsed());
         records.push((receipt, form));
     }
@@ -89,7 +101,10 @@ async fn main() -> anyhow::Result<()> {
     let out0 = server.state.sync_bytes_out.load(Ordering::Relaxed);
     let t = Instant::now();
     let worker = SyncWorker::start(&core);
-    wait_status(&core, Duration::from_secs(120), |s| s.online && s.queued_signups == 0 && s.unacked_journals == 0).await?;
+    wait_status(&core, Duration::from_secs(120), |s| {
+        s.online && s.queued_signups == 0 && s.unacked_journals == 0
+    })
+    .await?;
     let reconnect = t.elapsed();
     let sent = server.state.sync_bytes_in.load(Ordering::Relaxed) - in0;
     let received = server.state.sync_bytes_out.load(Ordering::Relaxed) - out0;
@@ -135,8 +150,14 @@ async fn main() -> anyhow::Result<()> {
          | same signups as JSON+zstd (floor) | {zstd_bytes} |\n\n\
          Ratio of bytes sent to the floor: {:.2}x ({:.0} bytes per signup). Targets: under 1 s on loopback, under 2x the floor. \
          The kiosk sends each visitor's personal data sealed (ciphertext does not compress), the floor has it in the clear.\n",
-        ms(fsync.median), ms(fsync.p99), ms(fsync.min), ms(fsync.max),
-        ms(submit.median), ms(submit.p99), ms(submit.min), ms(submit.max),
+        ms(fsync.median),
+        ms(fsync.p99),
+        ms(fsync.min),
+        ms(fsync.max),
+        ms(submit.median),
+        ms(submit.p99),
+        ms(submit.min),
+        ms(submit.max),
         submit.median.as_secs_f64() / fsync.median.as_secs_f64(),
         submit.p99.as_secs_f64() / fsync.p99.as_secs_f64(),
         ms(reconnect),
