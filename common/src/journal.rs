@@ -1,15 +1,90 @@
 //! The signup journal: one document per kiosk per day (rolled over early at a size cap), and
 //! one per day for web signups made at the server.
 //!
-//! Layout: `{ kind: "journal", owner, day, signups: { <signup id>: SignupRecord } }`. The
-//! creator writes the root maps in the journal's first change, and each signup record with
-//! all its containers in the change that adds it, so no two replicas ever create the same
-//! container concurrently (that would hide one of them after a merge).
+//! Layout: `{ kind: "journal", owner, day, signups: { <signup id>: record } }`, where a
+//! record is `{ fixed, status, status_history: [], check_ins: [], notes: [] }`. `fixed` is a
+//! JSON string of the fields that never change after the kiosk writes them (job, shift,
+//! site, source, times, consent version, receipt hash, sealed personal data). Nobody merges
+//! into them, and Automerge 0.12 costs about 18 µs per operation, so one string instead of
+//! ten map entries makes a signup three times cheaper to write and smaller on the wire.
+//!
+//! The creator writes the root maps in the journal's first change, and each signup record
+//! with all its containers in the change that adds it, so no two replicas ever create the
+//! same container concurrently (that would hide one of them after a merge).
 
 use automerge::{Automerge, ObjId, ROOT, ReadDoc, transaction::Transactable};
 
 use crate::amjson::{AmJsonError, get_obj, get_string, insert_json, put_json, read_json};
-use crate::domain::{CheckIn, SignupRecord, Status, StatusChange};
+use crate::domain::{CheckIn, Note, SignupRecord, Source, Status, StatusChange};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// The part of a record that is written once, stored as one JSON string.
+#[derive(Serialize, Deserialize)]
+struct FixedPart {
+    opportunity_id: String,
+    shift_id: Option<String>,
+    site_id: String,
+    source: Source,
+    created_at: String,
+    consent_version: u32,
+    consent_at: String,
+    receipt_hash: String,
+    sealed: String,
+}
+
+/// The changing part, as stored.
+#[derive(Deserialize)]
+struct StoredRecord {
+    fixed: String,
+    status: String,
+    status_history: Vec<StatusChange>,
+    check_ins: Vec<CheckIn>,
+    notes: Vec<Note>,
+}
+
+fn record_json(r: &SignupRecord) -> Result<Json, serde_json::Error> {
+    let fixed = serde_json::to_string(&FixedPart {
+        opportunity_id: r.opportunity_id.clone(),
+        shift_id: r.shift_id.clone(),
+        site_id: r.site_id.clone(),
+        source: r.source.clone(),
+        created_at: r.created_at.clone(),
+        consent_version: r.consent_version,
+        consent_at: r.consent_at.clone(),
+        receipt_hash: r.receipt_hash.clone(),
+        sealed: r.sealed.clone(),
+    })?;
+    Ok(serde_json::json!({
+        "fixed": fixed,
+        "status": r.status,
+        "status_history": r.status_history,
+        "check_ins": r.check_ins,
+        "notes": r.notes,
+    }))
+}
+
+/// The id is the record's key in the `signups` map, so it is not repeated inside.
+fn record_from_json(id: &str, value: Json) -> Result<SignupRecord, serde_json::Error> {
+    let stored: StoredRecord = serde_json::from_value(value)?;
+    let f: FixedPart = serde_json::from_str(&stored.fixed)?;
+    Ok(SignupRecord {
+        id: id.to_owned(),
+        opportunity_id: f.opportunity_id,
+        shift_id: f.shift_id,
+        site_id: f.site_id,
+        source: f.source,
+        created_at: f.created_at,
+        consent_version: f.consent_version,
+        consent_at: f.consent_at,
+        receipt_hash: f.receipt_hash,
+        sealed: f.sealed,
+        status: stored.status,
+        status_history: stored.status_history,
+        check_ins: stored.check_ins,
+        notes: stored.notes,
+    })
+}
 
 /// The value of the root `kind` field of a journal document.
 pub const JOURNAL_KIND: &str = "journal";
@@ -96,7 +171,7 @@ pub fn add_signup(doc: &mut Automerge, record: &SignupRecord) -> Result<(), Jour
     if get_obj(doc, &signups, &record.id).is_some() {
         return Err(JournalError::DuplicateSignup(record.id.clone()));
     }
-    let value = serde_json::to_value(record)?;
+    let value = record_json(record)?;
     doc.transact::<_, _, JournalError>(|tx| {
         put_json(tx, &signups, &record.id, &value)?;
         Ok(())
@@ -164,9 +239,9 @@ pub fn read_signups<R: ReadDoc>(doc: &R) -> Result<(Vec<SignupRecord>, usize), J
     let mut malformed = 0;
     for item in doc.map_range(&signups, ..) {
         let value = read_json(doc, &item.id());
-        match serde_json::from_value::<SignupRecord>(value) {
-            Ok(record) if record.id == item.key.as_ref() => records.push(record),
-            _ => malformed += 1,
+        match record_from_json(item.key.as_ref(), value) {
+            Ok(record) => records.push(record),
+            Err(_) => malformed += 1,
         }
     }
     Ok((records, malformed))
@@ -175,7 +250,7 @@ pub fn read_signups<R: ReadDoc>(doc: &R) -> Result<(Vec<SignupRecord>, usize), J
 /// One signup by id.
 pub fn read_signup<R: ReadDoc>(doc: &R, id: &str) -> Result<SignupRecord, JournalError> {
     let obj = signup_obj(doc, id)?;
-    Ok(serde_json::from_value(read_json(doc, &obj))?)
+    Ok(record_from_json(id, read_json(doc, &obj))?)
 }
 
 #[cfg(test)]

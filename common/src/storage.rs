@@ -226,6 +226,11 @@ impl RedbStorage {
     }
 
     fn put_sync(&self, key: &str, data: &[u8]) -> Result<(), StorageError> {
+        // Keys are content-addressed: the kiosk has often written this very chunk itself
+        // (durably) before samod gets to it. Skipping the rewrite saves a commit and fsync.
+        if self.get_chunk(key)?.as_deref() == Some(data) {
+            return Ok(());
+        }
         let mut tx = self.database()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         tx.open_table(CHUNKS)?.insert(key, data)?;

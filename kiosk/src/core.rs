@@ -125,7 +125,12 @@ pub(crate) struct OpenJournal {
     pub(crate) meta: JournalMeta,
     pub(crate) handle: DocHandle,
     pub(crate) local: Arc<std::sync::Mutex<Automerge>>,
+    /// Durable changes waiting to be applied to samod's replica.
+    pub(crate) outbox: Outbox,
 }
+
+/// Changes on their way from the local replica to samod's.
+pub(crate) type Outbox = Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
 
 impl OpenJournal {
     /// Signups the kiosk wrote into this journal.
@@ -157,13 +162,30 @@ impl OpenJournal {
     }
 }
 
-/// Hand a change (already durable in redb) to samod's replica. The task is queued now, in
-/// order, and runs on samod's document actor.
-fn hand_to_samod(handle: &DocHandle, change: Vec<u8>) {
+/// Hand a change (already durable in redb) to samod's replica, in order, in the background.
+///
+/// Changes gather in `outbox` while samod is busy and are applied together: samod rewrites
+/// the whole document after every batch of more than ten changes (and after ten single
+/// ones), so a burst of signups costs one rewrite instead of one per ten signups.
+/// Invariant: while `outbox` is not empty, a task that drains it is queued on samod's actor,
+/// so any task queued later sees every change handed over before it.
+fn hand_to_samod(handle: &DocHandle, outbox: &Outbox, change: Vec<u8>) {
     use futures::FutureExt as _;
+    let first = {
+        let mut pending = outbox.lock().unwrap_or_else(|p| p.into_inner());
+        pending.push(change);
+        pending.len() == 1
+    };
+    if !first {
+        return;
+    }
+    let outbox = outbox.clone();
     let queued = handle.with_document_async(move |d| {
-        if let Err(e) = d.load_incremental(&change) {
-            tracing::error!(error = %e, "a durable change could not be handed to sync");
+        let batch = std::mem::take(&mut *outbox.lock().unwrap_or_else(|p| p.into_inner()));
+        for change in batch {
+            if let Err(e) = d.load_incremental(&change) {
+                tracing::error!(error = %e, "a durable change could not be handed to sync");
+            }
         }
     });
     // Polling once dispatches the task; its result is not needed.
@@ -264,9 +286,9 @@ impl KioskCore {
             .map(|(id, _)| id.clone())
             .chain(catalog_id.iter().map(ToString::to_string))
             .collect();
-        for doc in store.samod_storage().document_ids()? {
+        for doc in store.chunks().document_ids()? {
             if !known.contains(&doc) {
-                store.samod_storage().delete_document(&doc)?;
+                store.chunks().delete_document(&doc)?;
             }
         }
         let registered: HashSet<DocumentId> = metas
@@ -281,7 +303,7 @@ impl KioskCore {
             registered: registered_rx,
         };
         let repo = Repo::build_tokio()
-            .with_storage(store.samod_storage().clone())
+            .with_storage(store.samod_view())
             .with_peer_id(kiosk_peer_id(&config.kiosk_id))
             .with_share_policy(policy)
             .load()
@@ -296,10 +318,7 @@ impl KioskCore {
             match repo.find(doc_id).await {
                 Ok(Some(handle)) => {
                     let mut local = Automerge::new();
-                    for (_, chunk) in store
-                        .samod_storage()
-                        .chunks_with_prefix(&format!("{id}/"))?
-                    {
+                    for (_, chunk) in store.chunks().chunks_with_prefix(&format!("{id}/"))? {
                         if let Err(e) = local.load_incremental(&chunk) {
                             tracing::error!(journal = %id, error = %e, "a stored chunk does not load");
                         }
@@ -314,6 +333,7 @@ impl KioskCore {
                             meta,
                             handle,
                             local: Arc::new(std::sync::Mutex::new(local)),
+                            outbox: Outbox::default(),
                         },
                     );
                 }
@@ -429,8 +449,8 @@ impl KioskCore {
             notes: Vec::new(),
         };
         let mut journals = self.inner.journals.lock().await;
-        let (doc_id, handle, local) = self.current_journal(&mut journals).await?;
-        let storage = self.inner.store.samod_storage().clone();
+        let (doc_id, handle, local, outbox) = self.current_journal(&mut journals).await?;
+        let storage = self.inner.store.chunks().clone();
         let rec = record.clone();
         let change = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, SubmitError> {
             let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
@@ -439,7 +459,7 @@ impl KioskCore {
         })
         .await
         .map_err(|_| SubmitError::Stopped)??;
-        hand_to_samod(&handle, change);
+        hand_to_samod(&handle, &outbox, change);
         drop(journals);
         self.inner.status.send_modify(|s| {
             s.queued_signups += 1;
@@ -460,7 +480,7 @@ impl KioskCore {
         let by = self.inner.config.kiosk_id.clone();
         for (id, j) in journals.iter() {
             let local = j.local.clone();
-            let storage = self.inner.store.samod_storage().clone();
+            let storage = self.inner.store.chunks().clone();
             let (sid, at, by, doc_id) = (signup_id.to_owned(), at.clone(), by.clone(), id.clone());
             let change =
                 tokio::task::spawn_blocking(move || -> Result<Option<Vec<u8>>, SubmitError> {
@@ -474,7 +494,7 @@ impl KioskCore {
                 .await
                 .map_err(|_| SubmitError::Stopped)??;
             if let Some(change) = change {
-                hand_to_samod(&j.handle, change);
+                hand_to_samod(&j.handle, &j.outbox, change);
                 drop(journals);
                 self.refresh_queue().await;
                 self.inner.wake.notify_one();
@@ -508,7 +528,7 @@ impl KioskCore {
     async fn current_journal(
         &self,
         journals: &mut BTreeMap<String, OpenJournal>,
-    ) -> Result<(String, DocHandle, Arc<std::sync::Mutex<Automerge>>), SubmitError> {
+    ) -> Result<(String, DocHandle, Arc<std::sync::Mutex<Automerge>>, Outbox), SubmitError> {
         let today = self.inner.clock.now().date_naive().to_string();
         let mut current = None;
         for (id, j) in journals.iter_mut() {
@@ -520,7 +540,12 @@ impl KioskCore {
                 j.meta.closed = true;
                 self.inner.store.put_journal(id, &j.meta)?;
             } else {
-                current = Some((id.clone(), j.handle.clone(), j.local.clone()));
+                current = Some((
+                    id.clone(),
+                    j.handle.clone(),
+                    j.local.clone(),
+                    j.outbox.clone(),
+                ));
             }
         }
         if let Some(c) = current {
@@ -532,7 +557,8 @@ impl KioskCore {
         };
         let doc = new_journal_doc(&header)?;
         let local = Arc::new(std::sync::Mutex::new(doc.fork()));
-        // samod's create resolves once the new document is in storage.
+        let outbox = Outbox::default();
+        let created = doc.save();
         let handle = self
             .inner
             .repo
@@ -540,6 +566,12 @@ impl KioskCore {
             .await
             .map_err(|_| SubmitError::Stopped)?;
         let id = handle.document_id().to_string();
+        // samod keeps its own writes in memory on a kiosk: store the new journal durably
+        // before it is recorded (a crash in between leaves an orphan that start-up purges).
+        self.inner
+            .store
+            .chunks()
+            .put_chunk(&format!("{id}/snapshot/created"), &created)?;
         let seq = journals.values().map(|j| j.meta.seq + 1).max().unwrap_or(0);
         let meta = JournalMeta {
             day: today,
@@ -556,9 +588,10 @@ impl KioskCore {
                 meta,
                 handle: handle.clone(),
                 local: local.clone(),
+                outbox: outbox.clone(),
             },
         );
-        Ok((id, handle, local))
+        Ok((id, handle, local, outbox))
     }
 
     /// Recount the signups not yet acknowledged.

@@ -1,14 +1,22 @@
-//! The kiosk's redb file: samod's chunks (which hold the journals and the catalog) and the
-//! kiosk's own small tables: which journals it created and how far the server has durably
-//! acknowledged each, plus a few settings.
+//! The kiosk's redb file: the journals' chunks (written durably by the kiosk itself, one per
+//! change, keyed as samod keys them) and the kiosk's own small tables: which journals it
+//! created and how far the server has durably acknowledged each, plus a few settings.
+//!
+//! samod reads the journals through [`KioskSamodStorage`], which serves these durable chunks
+//! and keeps samod's own writes in memory. samod rewrites a whole document about every tenth
+//! change; on a kiosk those rewrites would only compete with the visitor's commit for the
+//! disk, and everything they hold is either already durable here (the kiosk's own changes)
+//! or fetched again from the server after a restart (its status changes, the catalog).
 //!
 //! Nothing personal is stored in the clear: signups are in journals, sealed.
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use frivillig_common::storage::{RedbStorage, StorageError};
 use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use samod::storage::StorageKey;
 use serde::{Deserialize, Serialize};
 
 /// Journals this kiosk created: document id -> [`JournalMeta`] (JSON).
@@ -51,9 +59,17 @@ impl KioskStore {
         Ok(KioskStore { storage })
     }
 
-    /// samod's storage in the same file.
-    pub fn samod_storage(&self) -> &RedbStorage {
+    /// The durable chunks of the journals.
+    pub fn chunks(&self) -> &RedbStorage {
         &self.storage
+    }
+
+    /// What samod stores through: durable chunks to read, memory for samod's own writes.
+    pub fn samod_view(&self) -> KioskSamodStorage {
+        KioskSamodStorage {
+            durable: self.storage.clone(),
+            memory: Arc::default(),
+        }
     }
 
     fn db(&self) -> Result<Arc<redb::Database>, StorageError> {
@@ -115,5 +131,69 @@ impl KioskStore {
         tx.open_table(META)?.insert(key, value)?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// samod's storage on a kiosk (see the module docs): loads see the kiosk's durable chunks and
+/// samod's own writes; samod's writes and deletes stay in memory.
+#[derive(Clone)]
+pub struct KioskSamodStorage {
+    durable: RedbStorage,
+    memory: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+}
+
+impl KioskSamodStorage {
+    fn memory(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+        self.memory.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl samod::storage::Storage for KioskSamodStorage {
+    async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
+        let k = key.to_string();
+        if let Some(v) = self.memory().get(&k) {
+            return Some(v.clone());
+        }
+        let durable = self.durable.clone();
+        match tokio::task::spawn_blocking(move || durable.get_chunk(&k)).await {
+            Ok(Ok(v)) => v,
+            // As in `RedbStorage`: a failed read must not look like "absent".
+            Ok(Err(e)) => panic!("kiosk storage load of {key} failed: {e}"),
+            Err(e) => panic!("kiosk storage load task failed: {e}"),
+        }
+    }
+
+    async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
+        let p = prefix.to_string();
+        let durable = self.durable.clone();
+        let stored = match tokio::task::spawn_blocking(move || durable.chunks_with_prefix(&p)).await
+        {
+            Ok(Ok(items)) => items,
+            Ok(Err(e)) => panic!("kiosk storage load_range of {prefix} failed: {e}"),
+            Err(e) => panic!("kiosk storage load_range task failed: {e}"),
+        };
+        let p = prefix.to_string();
+        let in_memory: Vec<(String, Vec<u8>)> = self
+            .memory()
+            .range(p.clone()..)
+            .take_while(|(k, _)| k.starts_with(&p))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        stored
+            .into_iter()
+            .chain(in_memory)
+            .filter_map(|(k, v)| {
+                let key = StorageKey::from_parts(k.split('/')).ok()?;
+                prefix.is_prefix_of(&key).then_some((key, v))
+            })
+            .collect()
+    }
+
+    async fn put(&self, key: StorageKey, data: Vec<u8>) {
+        self.memory().insert(key.to_string(), data);
+    }
+
+    async fn delete(&self, key: StorageKey) {
+        self.memory().remove(&key.to_string());
     }
 }
