@@ -138,14 +138,16 @@ async fn register_journal(
         return Err(ApiError::BadRequest("day must be YYYY-MM-DD".into()));
     }
     let st = state.clone();
+    let id = doc_id.clone();
     let owner = blocking(move || {
         Ok(st
             .store
-            .claim_journal(&doc_id.to_string(), &kiosk_id, &req.day)?
+            .claim_journal(&id.to_string(), &kiosk_id, &req.day)?
             .eq(&kiosk_id))
     })
     .await?;
     if owner {
+        crate::ingest::watch_journal(&state, doc_id);
         Ok(Json(serde_json::json!({"registered": true})))
     } else {
         Err(ApiError::Conflict("that document id is taken".into()))

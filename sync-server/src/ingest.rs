@@ -79,6 +79,11 @@ pub async fn ingest_journal(
     tokio::task::spawn_blocking(move || {
         let row = st.store.journal(&doc_key)?.ok_or(ApiError::NotFound)?;
         let prev = parse_heads(&row.saved_heads).unwrap_or_default();
+        let unchanged = handle.with_document(|doc| !prev.is_empty() && doc.get_heads() == prev);
+        if unchanged {
+            let outcome = IngestOutcome { signups: row.signups, new: 0, refused: 0 };
+            return Ok((outcome, prev));
+        }
         let (heads, chunk, header, records) = handle.with_document(|doc| {
             let heads = doc.get_heads();
             let complete_prev = !prev.is_empty() && prev.iter().all(|h| doc.get_change_meta_by_hash(h).is_some());
@@ -124,6 +129,7 @@ pub async fn ingest_journal(
         if outcome.refused > 0 {
             tracing::warn!(journal = %doc_key, refused = outcome.refused, "signups with ids of another journal refused");
         }
+        st.ingests.send_modify(|n| *n += 1);
         Ok((outcome, heads))
     })
     .await
@@ -135,4 +141,46 @@ fn source_matches(record: &SignupRecord, owner: &str) -> bool {
         Source::Kiosk(id) => id == owner,
         Source::Web => owner == "web",
     }
+}
+
+/// Ingest a journal whenever its changes arrive, not only when its kiosk asks for an
+/// acknowledgement: a kiosk that synced and then died or was revoked still delivered its
+/// signups. One task per journal; started at registration and for every known journal at
+/// start-up.
+pub fn watch_journal(state: &AppState, doc_id: DocumentId) {
+    match state.watched.lock() {
+        Ok(mut watched) => {
+            if !watched.insert(doc_id.to_string()) {
+                return;
+            }
+        }
+        Err(_) => return,
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut wait = Duration::from_millis(100);
+        // samod has no event for "a peer created this document"; look with backoff.
+        let handle = loop {
+            match state.repo.find(doc_id.clone()).await {
+                Ok(Some(h)) => break h,
+                Ok(None) => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+                Err(_) => return,
+            }
+        };
+        let mut changes = handle.changes();
+        loop {
+            if let Err(e) = ingest_journal(&state, &doc_id, handle.clone()).await {
+                tracing::warn!(journal = %doc_id, error = %e, "background ingest failed");
+            }
+            if changes.next().await.is_none() {
+                return;
+            }
+            // Let a burst of sync messages settle into one ingest.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            while let Some(Some(_)) = futures::FutureExt::now_or_never(changes.next()) {}
+        }
+    });
 }

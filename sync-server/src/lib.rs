@@ -73,6 +73,10 @@ pub struct AppState {
     pub connections: Arc<Mutex<HashMap<String, CancellationToken>>>,
     /// Serialises ingests so each durable chunk follows the previous one.
     pub ingest_lock: Arc<tokio::sync::Mutex<()>>,
+    /// How many ingests have committed since start; tests and operators can wait on it.
+    pub ingests: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Journals with a task that ingests them as their changes arrive.
+    pub watched: Arc<Mutex<std::collections::HashSet<String>>>,
     /// Bytes received on sync WebSockets since start (for operators and benchmarks).
     pub sync_bytes_in: Arc<std::sync::atomic::AtomicU64>,
     /// Bytes sent on sync WebSockets since start.
@@ -149,6 +153,8 @@ impl Server {
                 ingest_lock: Arc::new(tokio::sync::Mutex::new(())),
                 sync_bytes_in: Arc::default(),
                 sync_bytes_out: Arc::default(),
+                ingests: Arc::new(tokio::sync::watch::channel(0).0),
+                watched: Arc::default(),
             },
             new_admin_token,
         })
@@ -167,6 +173,15 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let repo = state.repo.clone();
+    // Journals registered before this start are ingested as their changes arrive, too.
+    match state.store.journal_ids() {
+        Ok(ids) => {
+            for id in ids.iter().filter_map(|id| id.parse::<DocumentId>().ok()) {
+                ingest::watch_journal(&state, id);
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot list journals to watch"),
+    }
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -6,3 +6,4 @@ mod merge;
 mod offline;
 mod privacy;
 mod security;
+mod unacked;
