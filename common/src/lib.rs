@@ -14,6 +14,7 @@
 pub mod amjson;
 pub mod api;
 pub mod catalog;
+pub mod catalog_file;
 pub mod domain;
 pub mod journal;
 pub mod receipt;

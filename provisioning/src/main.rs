@@ -87,6 +87,26 @@ enum Command {
         #[command(flatten)]
         access: ServerAccess,
     },
+    /// Write the server's current catalog (sites, jobs, shifts, ambassadors, handbook,
+    /// consent texts) to a TOML file that can be edited and imported again.
+    CatalogExport {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The file to write; an existing file is not overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a catalog TOML file and, if it has no errors, replace the server's catalog with
+    /// it in one step (kiosks get it at their next sync). Errors name the line.
+    CatalogImport {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The catalog file.
+        file: PathBuf,
+        /// Only check the file; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 impl ServerAccess {
@@ -176,6 +196,12 @@ async fn main() -> anyhow::Result<()> {
             println!("Kiosk {kiosk_id} er spærret / is revoked.");
             Ok(())
         }
+        Command::CatalogExport { access, out } => catalog_export(&http, &access, &out).await,
+        Command::CatalogImport {
+            access,
+            file,
+            check,
+        } => catalog_import(&http, &access, &file, check).await,
         Command::List { access } => {
             let resp = http
                 .get(access.url("/api/admin/kiosks"))
@@ -201,6 +227,76 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn catalog_export(
+    http: &reqwest::Client,
+    access: &ServerAccess,
+    out: &Path,
+) -> anyhow::Result<()> {
+    if out.exists() {
+        bail!("{} exists already; not overwriting it", out.display());
+    }
+    let resp = http
+        .get(access.url("/api/admin/catalog"))
+        .bearer_auth(access.token()?)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {}", access.server))?;
+    let catalog: frivillig_common::domain::Catalog = explain(resp).await?.json().await?;
+    let text = frivillig_common::catalog_file::catalog_to_toml(&catalog)?;
+    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
+    println!("Kataloget er gemt i / catalog written to {}", out.display());
+    Ok(())
+}
+
+async fn catalog_import(
+    http: &reqwest::Client,
+    access: &ServerAccess,
+    file: &Path,
+    check: bool,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let catalog = match frivillig_common::catalog_file::parse_catalog_toml(&text) {
+        Ok(c) => c,
+        Err(problems) => {
+            for p in &problems {
+                match p.line {
+                    Some(line) => eprintln!("{}:{line}: {}", file.display(), p.message),
+                    None => eprintln!("{}: {}", file.display(), p.message),
+                }
+            }
+            bail!(
+                "{} has {} error(s); nothing was imported",
+                file.display(),
+                problems.len()
+            );
+        }
+    };
+    if check {
+        println!(
+            "{} er i orden / is valid: {} jobs, {} sites",
+            file.display(),
+            catalog.opportunities.len(),
+            catalog.sites.len()
+        );
+        return Ok(());
+    }
+    let resp = http
+        .put(access.url("/api/admin/catalog"))
+        .bearer_auth(access.token()?)
+        .json(&catalog)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {}", access.server))?;
+    explain(resp).await?;
+    println!(
+        "Kataloget er indlæst / catalog imported: {} jobs, {} sites",
+        catalog.opportunities.len(),
+        catalog.sites.len()
+    );
+    Ok(())
 }
 
 async fn init(data_dir: &Path, force: bool) -> anyhow::Result<()> {

@@ -11,7 +11,9 @@ use frivillig_common::api::{
     AckRequest, AckResponse, DeviceInfo, EnrolRequest, EnrolResponse, KioskSummary,
     RegisterJournal, SetStatusRequest, SignupPage, SignupView,
 };
-use frivillig_common::domain::Status;
+use frivillig_common::catalog::{read_catalog, write_catalog};
+use frivillig_common::catalog_file::check_catalog;
+use frivillig_common::domain::{Catalog, Status};
 use frivillig_common::journal::set_status;
 use frivillig_common::sync::{
     SYNC_PATH, new_secret, parse_device_token, parse_heads, secret_hash, valid_kiosk_id,
@@ -32,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/device/journals/{doc_id}/ack", post(ack_journal))
         .route("/api/admin/kiosks", get(list_kiosks).post(enrol_kiosk))
         .route("/api/admin/kiosks/{kiosk_id}/revoke", post(revoke_kiosk))
+        .route("/api/admin/catalog", get(get_catalog).put(put_catalog))
         .route("/api/admin/signups", get(list_signups))
         .route("/api/admin/signups/{signup_id}", get(get_signup))
         .route(
@@ -322,4 +325,70 @@ async fn set_signup_status(
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(Json(row.into()))
+}
+
+async fn catalog_handle(state: &AppState) -> Result<samod::DocHandle, ApiError> {
+    state
+        .repo
+        .find(state.catalog_id.clone())
+        .await
+        .map_err(|_| ApiError::internal("repository stopped"))?
+        .ok_or_else(|| ApiError::internal("the catalog document is missing"))
+}
+
+async fn get_catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Catalog>, ApiError> {
+    admin(&state, &headers)?;
+    let handle = catalog_handle(&state).await?;
+    let catalog = blocking(move || {
+        handle
+            .with_document(|d| read_catalog(d))
+            .map_err(ApiError::internal)
+    })
+    .await?;
+    Ok(Json(catalog))
+}
+
+/// Replace the catalog in one change, so kiosks never see half of an import. Consent texts
+/// may gain versions; an existing version may not change (people accepted that text).
+async fn put_catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(catalog): Json<Catalog>,
+) -> Result<Json<Catalog>, ApiError> {
+    admin(&state, &headers)?;
+    check_catalog(&catalog).map_err(|problems| {
+        ApiError::BadRequest(
+            problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    let handle = catalog_handle(&state).await?;
+    let new = catalog.clone();
+    blocking(move || {
+        handle.with_document(|doc| {
+            let old = read_catalog(doc).map_err(ApiError::internal)?;
+            for before in &old.consent_texts {
+                let kept = new
+                    .consent_texts
+                    .iter()
+                    .find(|c| c.version == before.version);
+                if kept != Some(before) {
+                    return Err(ApiError::Conflict(format!(
+                        "consent version {} was changed or removed; add a new version instead",
+                        before.version
+                    )));
+                }
+            }
+            write_catalog(doc, &new).map_err(ApiError::internal)
+        })
+    })
+    .await?;
+    tracing::info!("catalog replaced by an admin");
+    Ok(Json(catalog))
 }
