@@ -87,6 +87,32 @@ enum Command {
         #[command(flatten)]
         access: ServerAccess,
     },
+    /// Take a consistent backup of a running server (database and sealing key) and check it.
+    /// Store it as carefully as the server: it holds personal data and the key.
+    Backup {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The file to write; an existing file is not overwritten.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check that a backup opens and is complete, and count what it holds.
+    Verify {
+        /// The backup file.
+        backup: PathBuf,
+    },
+    /// Restore a backup into a server's data folder (the server must be stopped). Refuses a
+    /// damaged backup, and refuses to replace an existing database unless --force.
+    Restore {
+        /// The backup file.
+        backup: PathBuf,
+        /// The server's data folder.
+        #[arg(long, default_value = "data/server")]
+        data_dir: PathBuf,
+        /// Replace an existing database and key.
+        #[arg(long)]
+        force: bool,
+    },
     /// Write the server's current catalog (sites, jobs, shifts, ambassadors, handbook,
     /// consent texts) to a TOML file that can be edited and imported again.
     CatalogExport {
@@ -196,6 +222,22 @@ async fn main() -> anyhow::Result<()> {
             println!("Kiosk {kiosk_id} er spærret / is revoked.");
             Ok(())
         }
+        Command::Backup { access, out } => backup(&http, &access, &out).await,
+        Command::Verify { backup } => {
+            let (summary, _) = frivillig_sync_server::backup::verify_backup(&backup)?;
+            print_summary(&backup, &summary);
+            Ok(())
+        }
+        Command::Restore {
+            backup,
+            data_dir,
+            force,
+        } => {
+            let summary = frivillig_sync_server::backup::restore_backup(&backup, &data_dir, force)?;
+            print_summary(&backup, &summary);
+            println!("Gendannet i / restored into {}", data_dir.display());
+            Ok(())
+        }
         Command::CatalogExport { access, out } => catalog_export(&http, &access, &out).await,
         Command::CatalogImport {
             access,
@@ -227,6 +269,52 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn print_summary(path: &Path, s: &frivillig_sync_server::backup::BackupSummary) {
+    println!("{}: taget / taken {}", path.display(), s.taken_at);
+    println!(
+        "  tilmeldinger / signups: {}, journaler / journals: {}, kiosker / kiosks: {}",
+        s.rows_of("signups"),
+        s.rows_of("journals"),
+        s.rows_of("devices")
+    );
+}
+
+async fn backup(http: &reqwest::Client, access: &ServerAccess, out: &Path) -> anyhow::Result<()> {
+    if out.exists() {
+        bail!("{} exists already; not overwriting it", out.display());
+    }
+    let resp = http
+        .get(access.url("/api/admin/backup"))
+        .bearer_auth(access.token()?)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {}", access.server))?;
+    let bytes = explain(resp)
+        .await?
+        .bytes()
+        .await
+        .context("receiving the backup")?;
+    // Written under a temporary name and renamed, so a broken transfer never looks complete.
+    let partial = out.with_extension("partial");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&partial)
+            .with_context(|| format!("writing {}", partial.display()))?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+    }
+    let (summary, _) =
+        frivillig_sync_server::backup::verify_backup(&partial).with_context(|| {
+            format!(
+                "the received backup does not verify; left as {}",
+                partial.display()
+            )
+        })?;
+    std::fs::rename(&partial, out)?;
+    print_summary(out, &summary);
+    Ok(())
 }
 
 async fn catalog_export(

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/kiosks", get(list_kiosks).post(enrol_kiosk))
         .route("/api/admin/kiosks/{kiosk_id}/revoke", post(revoke_kiosk))
         .route("/api/admin/catalog", get(get_catalog).put(put_catalog))
+        .route("/api/admin/backup", get(get_backup))
         .route("/api/admin/signups", get(list_signups))
         .route("/api/admin/signups/{signup_id}", get(get_signup))
         .route(
@@ -391,4 +392,38 @@ async fn put_catalog(
     .await?;
     tracing::info!("catalog replaced by an admin");
     Ok(Json(catalog))
+}
+
+/// A consistent backup of the running server, as a file download.
+async fn get_backup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let bytes = blocking(move || {
+        let dir = st.config.data_dir.join("backups");
+        std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
+        let path = dir.join(format!("backup-{}.redb", new_secret()));
+        let made = crate::backup::create_backup(st.store.database(), &st.keys.secret_hex(), &path);
+        let read = made
+            .map_err(ApiError::internal)
+            .and_then(|_| std::fs::read(&path).map_err(ApiError::internal));
+        let _ = std::fs::remove_file(&path);
+        read
+    })
+    .await?;
+    tracing::info!(bytes = bytes.len(), "backup taken");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/octet-stream"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"frivillig-backup.redb\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -59,6 +59,19 @@ pub fn create(data_dir: &Path, overwrite: bool) -> Result<SealingKeyPair, KeyErr
         return Err(KeyError::Exists(path));
     }
     let keys = SealingKeyPair::generate();
+    write_key(data_dir, &keys.secret_hex(), overwrite)?;
+    Ok(keys)
+}
+
+/// Write a sealing key (hex) to the data folder, readable by the owner only.
+pub fn write_key(data_dir: &Path, secret_hex: &str, overwrite: bool) -> Result<(), KeyError> {
+    let path = sealing_key_path(data_dir);
+    let dir = path.parent().unwrap_or(data_dir);
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    if path.exists() && !overwrite {
+        return Err(KeyError::Exists(path));
+    }
+    SealingKeyPair::from_secret_hex(secret_hex).map_err(|_| KeyError::Damaged(path.clone()))?;
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -67,10 +80,9 @@ pub fn create(data_dir: &Path, overwrite: bool) -> Result<SealingKeyPair, KeyErr
         options.mode(0o600);
     }
     let mut file = options.open(&path).map_err(io(&path))?;
-    file.write_all(keys.secret_hex().as_bytes())
-        .map_err(io(&path))?;
+    file.write_all(secret_hex.as_bytes()).map_err(io(&path))?;
     file.sync_all().map_err(io(&path))?;
-    Ok(keys)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //! serve them, so tests bind port 0.
 
 pub mod api;
+pub mod backup;
 pub mod config;
 pub mod error;
 pub mod ingest;

@@ -17,17 +17,19 @@ use frivillig_common::api::{KioskSummary, SignupView};
 use frivillig_common::domain::{PersonalData, SignupRecord};
 
 /// Enrolled devices: kiosk id -> [`DeviceRow`] (JSON).
-const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
+pub(crate) const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
 /// Journals: document id -> [`JournalRow`] (JSON).
-const JOURNALS: TableDefinition<&str, &[u8]> = TableDefinition::new("journals");
+pub(crate) const JOURNALS: TableDefinition<&str, &[u8]> = TableDefinition::new("journals");
 /// The durable copy of each journal: (document id, chunk number) -> Automerge chunk.
-const JOURNAL_CHUNKS: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("journal_chunks");
+pub(crate) const JOURNAL_CHUNKS: TableDefinition<(&str, u32), &[u8]> =
+    TableDefinition::new("journal_chunks");
 /// Opened signups: signup id -> [`SignupRow`] (JSON).
-const SIGNUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("signups");
+pub(crate) const SIGNUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("signups");
 /// Index: (field, value, signup id) -> ().
-const INDEX: TableDefinition<(&str, &str, &str), ()> = TableDefinition::new("signup_index");
+pub(crate) const INDEX: TableDefinition<(&str, &str, &str), ()> =
+    TableDefinition::new("signup_index");
 /// Settings: name -> value.
-const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+pub(crate) const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 
 /// The fields signups are indexed by.
 pub const INDEX_FIELDS: [&str; 5] = ["status", "opportunity", "shift", "site", "date"];
@@ -178,6 +180,11 @@ impl Store {
         tx.open_table(META)?;
         tx.commit()?;
         Ok(Store { db })
+    }
+
+    /// The database, for backups.
+    pub fn database(&self) -> &Arc<Database> {
+        &self.db
     }
 
     fn write(&self) -> Result<redb::WriteTransaction, StoreError> {

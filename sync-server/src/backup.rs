@@ -1,0 +1,246 @@
+//! Backups of a running server, and their verification and restore.
+//!
+//! A backup is a redb file with the same tables as the server's database, copied inside one
+//! read transaction (a consistent snapshot: every signup acknowledged before the backup
+//! began is in it, while kiosks keep syncing), plus a `backup_manifest` table: when it was
+//! taken, the row count of each table, a SHA-256 over every row, and the sealing key (the
+//! backup holds personal data either way; without the key the journals' sealed fields
+//! could not be opened after a restore). Keep backups as carefully as the server itself.
+
+use std::path::Path;
+
+use chrono::{SecondsFormat, Utc};
+use redb::{
+    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+    WriteTransaction,
+};
+use sha2::{Digest, Sha256};
+
+use frivillig_common::storage::CHUNKS;
+
+use crate::store::{DEVICES, INDEX, JOURNAL_CHUNKS, JOURNALS, META, SIGNUPS};
+
+const MANIFEST: TableDefinition<&str, &str> = TableDefinition::new("backup_manifest");
+
+/// A problem with a backup.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// The database could not be read or written.
+    #[error("database: {0}")]
+    Db(#[from] redb::Error),
+    /// The backup is damaged or not a backup.
+    #[error("{0}")]
+    Damaged(String),
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The target exists and overwriting was not asked for.
+    #[error("{0} exists already; refusing to overwrite it")]
+    Exists(std::path::PathBuf),
+}
+
+frivillig_common::from_redb_errors!(BackupError);
+
+/// What a backup holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    /// RFC 3339 time it was taken.
+    pub taken_at: String,
+    /// Rows per table, by table name.
+    pub rows: Vec<(String, u64)>,
+}
+
+impl BackupSummary {
+    /// Rows of one table.
+    pub fn rows_of(&self, table: &str) -> u64 {
+        self.rows
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+}
+
+fn copy_table<K, V>(
+    src: &ReadTransaction,
+    dst: Option<&WriteTransaction>,
+    def: TableDefinition<K, V>,
+    hasher: &mut Sha256,
+) -> Result<u64, BackupError>
+where
+    K: redb::Key + 'static,
+    V: redb::Value + 'static,
+{
+    let table = match src.open_table(def) {
+        Ok(t) => t,
+        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    let mut out = match dst {
+        Some(tx) => Some(tx.open_table(def)?),
+        None => None,
+    };
+    hasher.update(def.to_string().as_bytes());
+    let mut rows = 0;
+    for item in table.iter()? {
+        let (k, v) = item?;
+        {
+            let (kv, vv) = (k.value(), v.value());
+            let kb = K::as_bytes(&kv);
+            let vb = V::as_bytes(&vv);
+            hasher.update((kb.as_ref().len() as u64).to_le_bytes());
+            hasher.update(kb.as_ref());
+            hasher.update((vb.as_ref().len() as u64).to_le_bytes());
+            hasher.update(vb.as_ref());
+        }
+        if let Some(out) = out.as_mut() {
+            out.insert(k.value(), v.value())?;
+        }
+        rows += 1;
+    }
+    Ok(rows)
+}
+
+/// Copy (or, without `dst`, only read) every table; returns rows per table and the digest.
+fn walk(
+    src: &ReadTransaction,
+    dst: Option<&WriteTransaction>,
+) -> Result<(Vec<(String, u64)>, String), BackupError> {
+    let mut h = Sha256::new();
+    let rows = vec![
+        ("devices".to_owned(), copy_table(src, dst, DEVICES, &mut h)?),
+        (
+            "journals".to_owned(),
+            copy_table(src, dst, JOURNALS, &mut h)?,
+        ),
+        (
+            "journal_chunks".to_owned(),
+            copy_table(src, dst, JOURNAL_CHUNKS, &mut h)?,
+        ),
+        ("signups".to_owned(), copy_table(src, dst, SIGNUPS, &mut h)?),
+        (
+            "signup_index".to_owned(),
+            copy_table(src, dst, INDEX, &mut h)?,
+        ),
+        ("meta".to_owned(), copy_table(src, dst, META, &mut h)?),
+        (
+            "samod_chunks".to_owned(),
+            copy_table(src, dst, CHUNKS, &mut h)?,
+        ),
+    ];
+    Ok((rows, hex::encode(h.finalize())))
+}
+
+/// Write a consistent backup of `db` to `out` (which must not exist).
+pub fn create_backup(
+    db: &Database,
+    sealing_key_hex: &str,
+    out: &Path,
+) -> Result<BackupSummary, BackupError> {
+    if out.exists() {
+        return Err(BackupError::Exists(out.to_owned()));
+    }
+    let src = db.begin_read()?;
+    let backup = Database::create(out)?;
+    let mut dst = backup.begin_write()?;
+    dst.set_durability(Durability::Immediate)?;
+    let (rows, digest) = walk(&src, Some(&dst))?;
+    let taken_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
+    {
+        let mut m = dst.open_table(MANIFEST)?;
+        m.insert("format", "frivillig-backup-1")?;
+        m.insert("taken_at", taken_at.as_str())?;
+        m.insert("digest", digest.as_str())?;
+        m.insert("sealing_key", sealing_key_hex)?;
+        for (table, n) in &rows {
+            m.insert(format!("rows.{table}").as_str(), n.to_string().as_str())?;
+        }
+    }
+    dst.commit()?;
+    Ok(BackupSummary { taken_at, rows })
+}
+
+/// Open a backup, recompute its digest and row counts, and compare with its manifest.
+/// Returns what it holds and the sealing key. A truncated or altered file is refused.
+pub fn verify_backup(path: &Path) -> Result<(BackupSummary, String), BackupError> {
+    let db = Database::open(path)
+        .map_err(|e| BackupError::Damaged(format!("{}: cannot be opened: {e}", path.display())))?;
+    let tx = db.begin_read()?;
+    let manifest = tx.open_table(MANIFEST).map_err(|_| {
+        BackupError::Damaged(format!(
+            "{}: not a Frivillig backup (no manifest)",
+            path.display()
+        ))
+    })?;
+    let get = |k: &str| -> Result<String, BackupError> {
+        manifest
+            .get(k)?
+            .map(|v| v.value().to_owned())
+            .ok_or_else(|| BackupError::Damaged(format!("{}: manifest lacks {k}", path.display())))
+    };
+    if get("format")? != "frivillig-backup-1" {
+        return Err(BackupError::Damaged(format!(
+            "{}: unknown backup format",
+            path.display()
+        )));
+    }
+    let (rows, digest) = walk(&tx, None)?;
+    if digest != get("digest")? {
+        return Err(BackupError::Damaged(format!(
+            "{}: contents do not match the manifest",
+            path.display()
+        )));
+    }
+    for (table, n) in &rows {
+        if get(&format!("rows.{table}"))? != n.to_string() {
+            return Err(BackupError::Damaged(format!(
+                "{}: row count of {table} differs",
+                path.display()
+            )));
+        }
+    }
+    Ok((
+        BackupSummary {
+            taken_at: get("taken_at")?,
+            rows,
+        },
+        get("sealing_key")?,
+    ))
+}
+
+/// Restore a verified backup into `data_dir` (the server must be stopped). Refuses to
+/// replace an existing database or key unless `overwrite`.
+pub fn restore_backup(
+    backup: &Path,
+    data_dir: &Path,
+    overwrite: bool,
+) -> Result<BackupSummary, BackupError> {
+    let (summary, key) = verify_backup(backup)?;
+    let db_path = data_dir.join("server.redb");
+    let key_path = crate::keys::sealing_key_path(data_dir);
+    for p in [&db_path, &key_path] {
+        if p.exists() && !overwrite {
+            return Err(BackupError::Exists(p.clone()));
+        }
+    }
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| BackupError::Io { path, source }
+    };
+    std::fs::create_dir_all(data_dir).map_err(io(data_dir))?;
+    // Copy to a temporary name, then rename: a crash leaves no half-written database.
+    let tmp = data_dir.join("server.redb.restoring");
+    std::fs::copy(backup, &tmp).map_err(io(&tmp))?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io(&tmp))?;
+    crate::keys::write_key(data_dir, &key, overwrite)
+        .map_err(|e| BackupError::Damaged(e.to_string()))?;
+    std::fs::rename(&tmp, &db_path).map_err(io(&db_path))?;
+    Ok(summary)
+}
