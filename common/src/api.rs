@@ -11,6 +11,9 @@ pub struct DeviceInfo {
     pub catalog_doc_id: String,
     /// The server's clock, RFC 3339, so a device can tell its own clock is off.
     pub server_time: String,
+    /// The server's sealing public key (hex), so a device can tell it seals to the right key.
+    #[serde(default)]
+    pub server_public_key: String,
 }
 
 /// A kiosk tells the server it created a journal, before it syncs it.

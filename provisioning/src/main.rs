@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod doctor;
+
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use frivillig_common::api::{EnrolRequest, EnrolResponse, KioskSummary};
@@ -113,6 +115,20 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Check a kiosk's configuration and its link to the server (reachability, enrolment,
+    /// revocation, key, clock, disk), or a server's data folder and health, and say in plain
+    /// words what is wrong. Exits non-zero if anything is.
+    Doctor {
+        /// A kiosk's configuration file.
+        #[arg(long, conflicts_with = "data_dir")]
+        kiosk_config: Option<PathBuf>,
+        /// A server's data folder.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// The server's URL (for the server check).
+        #[arg(long, default_value = "http://127.0.0.1:8700")]
+        server: String,
+    },
     /// Write the server's current catalog (sites, jobs, shifts, ambassadors, handbook,
     /// consent texts) to a TOML file that can be edited and imported again.
     CatalogExport {
@@ -220,6 +236,25 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot reach the server at {}", access.server))?;
             explain(resp).await?;
             println!("Kiosk {kiosk_id} er spærret / is revoked.");
+            Ok(())
+        }
+        Command::Doctor {
+            kiosk_config,
+            data_dir,
+            server,
+        } => {
+            let findings = match (kiosk_config, data_dir) {
+                (Some(config), _) => doctor::kiosk(&config).await,
+                (None, Some(dir)) => doctor::server(&dir, &server).await,
+                (None, None) => bail!("give --kiosk-config FILE or --data-dir DIR"),
+            };
+            for f in &findings {
+                println!("{} {}", if f.ok { "OK  " } else { "FEJL" }, f.text);
+            }
+            let failed = findings.iter().filter(|f| !f.ok).count();
+            if failed > 0 {
+                bail!("{failed} problem(s) found / {failed} problem(er) fundet");
+            }
             Ok(())
         }
         Command::Backup { access, out } => backup(&http, &access, &out).await,

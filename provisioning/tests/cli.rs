@@ -416,3 +416,82 @@ async fn a_backup_taken_during_signups_restores_everything_acknowledged_before_i
     server.stop().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_what_is_wrong() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let enrol = server.enrol("kiosk-d", "bibliotek").await?;
+    let config = frivillig_tests::kiosk_config(
+        &server.url(),
+        &enrol,
+        "bibliotek",
+        &dir.path().join("kiosk"),
+    );
+    let good = dir.path().join("good.toml");
+    config.save(&good)?;
+    let (ok, out, err) = provision(&[
+        "doctor",
+        "--kiosk-config",
+        good.to_str().unwrap_or_default(),
+    ])?;
+    anyhow::ensure!(ok && !out.contains("FEJL"), "a healthy kiosk: {out} {err}");
+
+    let mut other_key = config.clone();
+    other_key.server_public_key = frivillig_common::seal::SealingKeyPair::generate()
+        .public()
+        .to_hex();
+    let wrong = dir.path().join("wrong-key.toml");
+    other_key.save(&wrong)?;
+    let (ok, out, _) = provision(&[
+        "doctor",
+        "--kiosk-config",
+        wrong.to_str().unwrap_or_default(),
+    ])?;
+    anyhow::ensure!(!ok && out.contains("different key"), "{out}");
+
+    let (ok, out, _) = provision(&[
+        "doctor",
+        "--data-dir",
+        server.data_dir.to_str().unwrap_or_default(),
+        "--server",
+        &server.url(),
+    ])?;
+    anyhow::ensure!(ok && !out.contains("FEJL"), "a healthy server: {out}");
+
+    server.revoke("kiosk-d").await?;
+    let (ok, out, _) = provision(&[
+        "doctor",
+        "--kiosk-config",
+        good.to_str().unwrap_or_default(),
+    ])?;
+    anyhow::ensure!(!ok && out.contains("revoked"), "{out}");
+
+    let url = server.url();
+    server.stop().await;
+    let (ok, out, _) = provision(&[
+        "doctor",
+        "--kiosk-config",
+        good.to_str().unwrap_or_default(),
+    ])?;
+    anyhow::ensure!(!ok && out.contains("cannot be reached"), "{out}");
+    let (ok, out, _) = provision(&[
+        "doctor",
+        "--data-dir",
+        dir.path().join("nowhere").to_str().unwrap_or_default(),
+        "--server",
+        &url,
+    ])?;
+    anyhow::ensure!(
+        !ok && out.contains("cannot be read") && out.contains("does not answer"),
+        "{out}"
+    );
+    std::fs::write(&good, "kiosk_id = \"x\"\n")?;
+    let (ok, out, _) = provision(&[
+        "doctor",
+        "--kiosk-config",
+        good.to_str().unwrap_or_default(),
+    ])?;
+    anyhow::ensure!(!ok && out.contains("good.toml"), "{out}");
+    Ok(())
+}

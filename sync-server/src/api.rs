@@ -125,6 +125,7 @@ async fn device_info(
     Ok(Json(DeviceInfo {
         catalog_doc_id: state.catalog_id.to_string(),
         server_time: now(),
+        server_public_key: state.keys.public().to_hex(),
     }))
 }
 
