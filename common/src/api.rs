@@ -117,3 +117,39 @@ pub struct ApiErrorBody {
     /// A sentence for a person.
     pub message: String,
 }
+
+/// An admin asks for a one-time enrolment code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolCodeRequest {
+    /// The kiosk id the code will enrol.
+    pub kiosk_id: String,
+    /// Its site.
+    pub site_id: String,
+    /// How long the code is valid, in seconds (default 15 minutes, at most a day).
+    pub valid_seconds: Option<u64>,
+}
+
+/// A one-time enrolment code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolCode {
+    /// The code, to type on the kiosk's setup screen.
+    pub code: String,
+    /// RFC 3339 time it stops working.
+    pub expires_at: String,
+}
+
+/// A kiosk redeems a code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RedeemRequest {
+    /// The code as typed (case and dashes do not matter).
+    pub code: String,
+}
+
+/// What a kiosk gets for a valid code: its enrolment and its site.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RedeemResponse {
+    /// The enrolment.
+    pub enrolment: EnrolResponse,
+    /// The site the kiosk stands at.
+    pub site_id: String,
+}

@@ -56,6 +56,30 @@ pub fn new_secret() -> String {
     hex::encode(bytes)
 }
 
+/// The letters of enrolment codes: no 0/O, 1/I/L, so a code read off paper is typed right.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// A fresh one-time enrolment code: 12 letters (about 59 bits) in groups of four, e.g.
+/// `K7QM-2XPA-9RTD`. With the server's limit of 10 attempts a minute per address, guessing one
+/// of a handful of live codes would take far longer than their 15-minute life.
+pub fn new_enrol_code() -> String {
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    let letters: String = (0..12)
+        .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
+        .collect();
+    format!("{}-{}-{}", &letters[0..4], &letters[4..8], &letters[8..12])
+}
+
+/// A code as typed, normalised: upper case, no dashes or spaces.
+pub fn normalize_enrol_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// Parse change hashes from hex.
 pub fn parse_heads(heads: &[String]) -> Option<Vec<automerge::ChangeHash>> {
     heads.iter().map(|h| h.parse().ok()).collect()
@@ -79,5 +103,11 @@ mod tests {
         assert_eq!(kiosk_id_of_peer(&kiosk_peer_id("k1")), Some("k1"));
         assert_eq!(kiosk_id_of_peer(&PeerId::from("frivillig-server")), None);
         assert_eq!(secret_hash("a").len(), 64);
+        let code = new_enrol_code();
+        assert_eq!(code.len(), 14);
+        assert_eq!(
+            normalize_enrol_code(&code.to_lowercase().replace('-', " ")),
+            code.replace('-', "")
+        );
     }
 }

@@ -11,6 +11,7 @@
 pub mod clock;
 pub mod config;
 pub mod core;
+pub mod enrol;
 pub mod store;
 pub mod sync;
 

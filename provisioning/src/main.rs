@@ -76,6 +76,25 @@ enum Command {
         #[arg(long, default_value = "2600")]
         staff_pin: String,
     },
+    /// Make a one-time enrolment code for a kiosk, valid for a short time and once. Shown as
+    /// text and as a QR code here, and saved as an SVG image to print. Type the code on the
+    /// kiosk's setup screen.
+    EnrolCode {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The kiosk's id, e.g. `kulturnat-2`.
+        #[arg(long)]
+        kiosk_id: String,
+        /// The site it stands at.
+        #[arg(long)]
+        site: String,
+        /// Minutes the code stays valid (at most a day).
+        #[arg(long, default_value_t = 15)]
+        valid_minutes: u64,
+        /// Where to save the QR code as SVG.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+    },
     /// Revoke a kiosk: it is refused at once and its open connections are closed.
     Revoke {
         #[command(flatten)]
@@ -225,6 +244,59 @@ async fn main() -> anyhow::Result<()> {
                 "Kiosk {kiosk_id} er tilmeldt / is enrolled. Konfiguration / configuration: {}",
                 out.display()
             );
+            Ok(())
+        }
+        Command::EnrolCode {
+            access,
+            kiosk_id,
+            site,
+            valid_minutes,
+            svg,
+        } => {
+            let resp = http
+                .post(access.url("/api/admin/enrol-codes"))
+                .bearer_auth(access.token()?)
+                .json(&frivillig_common::api::EnrolCodeRequest {
+                    kiosk_id: kiosk_id.clone(),
+                    site_id: site,
+                    valid_seconds: Some(valid_minutes * 60),
+                })
+                .send()
+                .await
+                .with_context(|| format!("cannot reach the server at {}", access.server))?;
+            let code: frivillig_common::api::EnrolCode = explain(resp).await?.json().await?;
+            let payload = format!(
+                "{}#enrol={}",
+                access.server.trim_end_matches('/'),
+                code.code
+            );
+            let qr = qrcode::QrCode::new(payload.as_bytes()).context("making the QR code")?;
+            println!(
+                "{}",
+                qr.render::<qrcode::render::unicode::Dense1x2>()
+                    .quiet_zone(true)
+                    .build()
+            );
+            println!(
+                "Tilmeldingskode for / enrolment code for {kiosk_id}: {}",
+                code.code
+            );
+            println!(
+                "Gyldig til / valid until {} (kun én gang / once only)",
+                code.expires_at
+            );
+            if let Some(path) = svg {
+                if path.exists() {
+                    bail!("{} exists already; not overwriting it", path.display());
+                }
+                let image = qr
+                    .render::<qrcode::render::svg::Color>()
+                    .min_dimensions(300, 300)
+                    .build();
+                std::fs::write(&path, image)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("QR-kode gemt i / QR code saved to {}", path.display());
+            }
             Ok(())
         }
         Command::Revoke { access, kiosk_id } => {

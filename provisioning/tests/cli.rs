@@ -495,3 +495,124 @@ async fn doctor_says_what_is_wrong() -> anyhow::Result<()> {
     anyhow::ensure!(!ok && out.contains("good.toml"), "{out}");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_time_enrolment_code_works_once_and_only_in_time() -> anyhow::Result<()> {
+    use frivillig_kiosk::enrol::{RedeemError, redeem_code};
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let svg = dir.path().join("code.svg");
+    let (ok, out, err) = provision(&[
+        "enrol-code",
+        "--server",
+        &server.url(),
+        "--admin-token",
+        &server.admin_token,
+        "--kiosk-id",
+        "kulturnat-2",
+        "--site",
+        "kulturnat",
+        "--svg",
+        svg.to_str().unwrap_or_default(),
+    ])?;
+    anyhow::ensure!(ok, "enrol-code: {err}");
+    let code = out
+        .lines()
+        .find_map(|l| l.split("kulturnat-2: ").nth(1))
+        .map(str::trim)
+        .ok_or_else(|| anyhow::anyhow!("no code in {out}"))?
+        .to_owned();
+    anyhow::ensure!(
+        std::fs::read_to_string(&svg)?.starts_with("<?xml"),
+        "no SVG written"
+    );
+    anyhow::ensure!(
+        out.contains('█') || out.contains('▀'),
+        "no QR code in the terminal"
+    );
+
+    // Typed on the kiosk, in lower case with spaces: accepted once.
+    let typed = code.to_lowercase().replace('-', " ");
+    let config_path = dir.path().join("kiosk.toml");
+    let config = redeem_code(
+        &server.url(),
+        &typed,
+        &dir.path().join("kiosk"),
+        &config_path,
+    )
+    .await?;
+    anyhow::ensure!(config.kiosk_id == "kulturnat-2" && config.site_id == "kulturnat");
+    let core = KioskCore::open(KioskConfig::load(&config_path)?, Arc::new(SystemClock)).await?;
+    let worker = SyncWorker::start(&core);
+    wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    worker.stop().await;
+    core.shutdown().await;
+
+    let again = redeem_code(
+        &server.url(),
+        &code,
+        &dir.path().join("k2"),
+        &dir.path().join("k2.toml"),
+    )
+    .await;
+    anyhow::ensure!(
+        matches!(&again, Err(RedeemError::Refused(m)) if m.contains("used")),
+        "second use: {again:?}"
+    );
+    let (_, expired) = server
+        .admin_post(
+            "/api/admin/enrol-codes",
+            &serde_json::json!({"kiosk_id": "late", "site_id": "bibliotek", "valid_seconds": 0}),
+        )
+        .await?;
+    let expired = expired["code"].as_str().unwrap_or_default().to_owned();
+    let late = redeem_code(
+        &server.url(),
+        &expired,
+        &dir.path().join("k3"),
+        &dir.path().join("k3.toml"),
+    )
+    .await;
+    anyhow::ensure!(
+        matches!(&late, Err(RedeemError::Refused(m)) if m.contains("expired")),
+        "expired: {late:?}"
+    );
+    let guessed = redeem_code(
+        &server.url(),
+        "AAAA-BBBB-CCCC",
+        &dir.path().join("k4"),
+        &dir.path().join("k4.toml"),
+    )
+    .await;
+    anyhow::ensure!(
+        matches!(&guessed, Err(RedeemError::Refused(m)) if m.contains("does not exist")),
+        "guess: {guessed:?}"
+    );
+    anyhow::ensure!(
+        !dir.path().join("k4.toml").exists(),
+        "a refused code wrote a config"
+    );
+
+    // Guessing is limited per address: within a minute the 11th attempt is refused outright.
+    let mut limited = false;
+    for i in 0..10 {
+        let r = redeem_code(
+            &server.url(),
+            &format!("ZZZZ-ZZZZ-ZZ{i:02}"),
+            &dir.path().join("g"),
+            &dir.path().join("g.toml"),
+        )
+        .await;
+        if matches!(r, Err(RedeemError::TooMany)) {
+            limited = true;
+            break;
+        }
+    }
+    anyhow::ensure!(limited, "no rate limit on guesses");
+    // 31 letters, 12 of them: even 10 guesses a minute for a code's whole 15 minutes, against
+    // 100 live codes, succeed with odds below one in a billion.
+    let odds = 10.0 * 15.0 * 100.0 / 31f64.powi(12);
+    anyhow::ensure!(odds < 1e-9, "codes are too short: {odds}");
+    server.stop().await;
+    Ok(())
+}

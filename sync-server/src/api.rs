@@ -11,18 +11,20 @@ use frivillig_common::api::{
     AckRequest, AckResponse, DeviceInfo, EnrolRequest, EnrolResponse, KioskSummary,
     RegisterJournal, SetStatusRequest, SignupPage, SignupView,
 };
+use frivillig_common::api::{EnrolCode, EnrolCodeRequest, RedeemRequest, RedeemResponse};
 use frivillig_common::catalog::{read_catalog, write_catalog};
 use frivillig_common::catalog_file::check_catalog;
 use frivillig_common::domain::{Catalog, Status};
 use frivillig_common::journal::set_status;
 use frivillig_common::sync::{
-    SYNC_PATH, new_secret, parse_device_token, parse_heads, secret_hash, valid_kiosk_id,
+    SYNC_PATH, new_enrol_code, new_secret, normalize_enrol_code, parse_device_token, parse_heads,
+    secret_hash, valid_kiosk_id,
 };
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ingest::{ingest_journal, wait_for_heads};
-use crate::store::{DeviceRow, SignupFilter};
+use crate::store::{CodeRefusal, DeviceRow, EnrolCodeRow, SignupFilter};
 
 /// All routes.
 pub fn routes() -> Router<AppState> {
@@ -36,6 +38,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/kiosks/{kiosk_id}/revoke", post(revoke_kiosk))
         .route("/api/admin/catalog", get(get_catalog).put(put_catalog))
         .route("/api/admin/backup", get(get_backup))
+        .route("/api/admin/enrol-codes", post(new_enrol_code_handler))
+        .route("/api/enrol/redeem", post(redeem_enrol_code))
         .route("/api/admin/signups", get(list_signups))
         .route("/api/admin/signups/{signup_id}", get(get_signup))
         .route(
@@ -427,4 +431,96 @@ async fn get_backup(
         bytes,
     )
         .into_response())
+}
+
+/// Attempts to redeem a code allowed per address per minute.
+const REDEEM_ATTEMPTS_PER_MINUTE: u32 = 10;
+
+async fn new_enrol_code_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<EnrolCodeRequest>,
+) -> Result<Json<EnrolCode>, ApiError> {
+    admin(&state, &headers)?;
+    if !valid_kiosk_id(&req.kiosk_id) {
+        return Err(ApiError::BadRequest(
+            "kiosk id: 1-40 lower-case letters, digits and dashes".into(),
+        ));
+    }
+    let valid = req.valid_seconds.unwrap_or(15 * 60).min(24 * 3600);
+    let code = new_enrol_code();
+    let expires_at = (Utc::now() + chrono::Duration::seconds(valid as i64))
+        .to_rfc3339_opts(SecondsFormat::Millis, true);
+    let row = EnrolCodeRow {
+        kiosk_id: req.kiosk_id,
+        site_id: req.site_id,
+        expires_at: expires_at.clone(),
+        used: false,
+    };
+    let st = state.clone();
+    let hash = secret_hash(&normalize_enrol_code(&code));
+    blocking(move || Ok(st.store.add_enrol_code(&hash, &row)?)).await?;
+    Ok(Json(EnrolCode { code, expires_at }))
+}
+
+/// A kiosk's setup screen trades a one-time code for its enrolment. No credential: the code
+/// is the credential, so attempts are limited per address.
+async fn redeem_enrol_code(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    Json(req): Json<RedeemRequest>,
+) -> Result<Json<RedeemResponse>, ApiError> {
+    {
+        let mut attempts = state
+            .redeem_attempts
+            .lock()
+            .map_err(|_| ApiError::internal("limiter poisoned"))?;
+        let now = std::time::Instant::now();
+        let entry = attempts.entry(peer.ip()).or_insert((now, 0));
+        if now.duration_since(entry.0) > std::time::Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        if entry.1 > REDEEM_ATTEMPTS_PER_MINUTE {
+            return Err(ApiError::TooMany);
+        }
+    }
+    let secret = new_secret();
+    let device = DeviceRow {
+        site_id: String::new(),
+        secret_hash: secret_hash(&secret),
+        revoked: false,
+        enrolled_at: now(),
+        last_contact: None,
+        queued: 0,
+    };
+    let st = state.clone();
+    let hash = secret_hash(&normalize_enrol_code(&req.code));
+    let outcome = blocking(move || Ok(st.store.redeem_enrol_code(&hash, &now(), device)?)).await?;
+    match outcome {
+        Ok(row) => {
+            tracing::info!(kiosk = %row.kiosk_id, "kiosk enrolled with a one-time code");
+            Ok(Json(RedeemResponse {
+                enrolment: EnrolResponse {
+                    kiosk_id: row.kiosk_id,
+                    device_secret: secret,
+                    server_public_key: state.keys.public().to_hex(),
+                    public_url: state.config.public_url.clone(),
+                },
+                site_id: row.site_id,
+            }))
+        }
+        Err(CodeRefusal::Unknown) => Err(ApiError::CodeRefused(
+            "Koden findes ikke. Tjek den og prøv igen / the code does not exist; check it and try again",
+        )),
+        Err(CodeRefusal::Used) => Err(ApiError::CodeRefused(
+            "Koden er allerede brugt / the code has been used already",
+        )),
+        Err(CodeRefusal::Expired) => Err(ApiError::CodeRefused(
+            "Koden er udløbet; bed om en ny / the code has expired; ask for a new one",
+        )),
+        Err(CodeRefusal::KioskTaken) => Err(ApiError::CodeRefused(
+            "Kiosken er allerede tilmeldt / the kiosk is enrolled already",
+        )),
+    }
 }

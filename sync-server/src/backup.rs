@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use frivillig_common::storage::CHUNKS;
 
-use crate::store::{DEVICES, INDEX, JOURNAL_CHUNKS, JOURNALS, META, SIGNUPS};
+use crate::store::{DEVICES, ENROL_CODES, INDEX, JOURNAL_CHUNKS, JOURNALS, META, SIGNUPS};
 
 const MANIFEST: TableDefinition<&str, &str> = TableDefinition::new("backup_manifest");
 
@@ -131,6 +131,10 @@ fn walk(
         (
             "samod_chunks".to_owned(),
             copy_table(src, dst, CHUNKS, &mut h)?,
+        ),
+        (
+            "enrol_codes".to_owned(),
+            copy_table(src, dst, ENROL_CODES, &mut h)?,
         ),
     ];
     Ok((rows, hex::encode(h.finalize())))

@@ -27,6 +27,12 @@ pub enum ApiError {
     /// Not ready yet; try again.
     #[error("not yet: {0}")]
     NotYet(String),
+    /// Too many attempts; slow down.
+    #[error("too many attempts")]
+    TooMany,
+    /// An enrolment code was not accepted (why, in words).
+    #[error("code refused: {0}")]
+    CodeRefused(&'static str),
     /// Anything on our side.
     #[error("internal: {0}")]
     Internal(String),
@@ -66,6 +72,12 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
             ApiError::NotYet(m) => (StatusCode::SERVICE_UNAVAILABLE, "not_yet", m.clone()),
+            ApiError::TooMany => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many",
+                "For mange forsøg; vent et minut / too many attempts; wait a minute".to_owned(),
+            ),
+            ApiError::CodeRefused(m) => (StatusCode::GONE, "code_refused", (*m).to_owned()),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

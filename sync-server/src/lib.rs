@@ -78,6 +78,8 @@ pub struct AppState {
     pub ingests: Arc<tokio::sync::watch::Sender<u64>>,
     /// Journals with a task that ingests them as their changes arrive.
     pub watched: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Attempts to redeem enrolment codes per address: (window start, count).
+    pub redeem_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
     /// Bytes received on sync WebSockets since start (for operators and benchmarks).
     pub sync_bytes_in: Arc<std::sync::atomic::AtomicU64>,
     /// Bytes sent on sync WebSockets since start.
@@ -156,6 +158,7 @@ impl Server {
                 sync_bytes_out: Arc::default(),
                 ingests: Arc::new(tokio::sync::watch::channel(0).0),
                 watched: Arc::default(),
+                redeem_attempts: Arc::default(),
             },
             new_admin_token,
         })

@@ -28,6 +28,8 @@ pub(crate) const SIGNUPS: TableDefinition<&str, &[u8]> = TableDefinition::new("s
 /// Index: (field, value, signup id) -> ().
 pub(crate) const INDEX: TableDefinition<(&str, &str, &str), ()> =
     TableDefinition::new("signup_index");
+/// One-time enrolment codes: SHA-256 of the normalised code -> [`EnrolCodeRow`] (JSON).
+pub(crate) const ENROL_CODES: TableDefinition<&str, &[u8]> = TableDefinition::new("enrol_codes");
 /// Settings: name -> value.
 pub(crate) const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 
@@ -62,6 +64,32 @@ pub struct DeviceRow {
     pub last_contact: Option<String>,
     /// Unacknowledged signups it reported.
     pub queued: u64,
+}
+
+/// A one-time enrolment code as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrolCodeRow {
+    /// The kiosk it enrols.
+    pub kiosk_id: String,
+    /// Its site.
+    pub site_id: String,
+    /// RFC 3339 end of validity.
+    pub expires_at: String,
+    /// Redeemed already.
+    pub used: bool,
+}
+
+/// Why a code was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefusal {
+    /// No such code (mistyped or guessed).
+    Unknown,
+    /// Used once already.
+    Used,
+    /// Past its time.
+    Expired,
+    /// The kiosk id it names was enrolled meanwhile.
+    KioskTaken,
 }
 
 /// Who owns a journal and how far the server's durable copy reaches.
@@ -178,6 +206,7 @@ impl Store {
         tx.open_table(SIGNUPS)?;
         tx.open_table(INDEX)?;
         tx.open_table(META)?;
+        tx.open_table(ENROL_CODES)?;
         tx.commit()?;
         Ok(Store { db })
     }
@@ -253,6 +282,54 @@ impl Store {
         }
         tx.commit()?;
         Ok(true)
+    }
+
+    /// Store a new enrolment code (by its hash).
+    pub fn add_enrol_code(&self, code_hash: &str, row: &EnrolCodeRow) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        tx.open_table(ENROL_CODES)?
+            .insert(code_hash, serde_json::to_vec(row)?.as_slice())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Redeem a code: in one transaction, check it, enrol the device, mark the code used.
+    pub fn redeem_enrol_code(
+        &self,
+        code_hash: &str,
+        now: &str,
+        device: DeviceRow,
+    ) -> Result<Result<EnrolCodeRow, CodeRefusal>, StoreError> {
+        let tx = self.write()?;
+        let outcome = {
+            let mut codes = tx.open_table(ENROL_CODES)?;
+            let mut devices = tx.open_table(DEVICES)?;
+            let row: Option<EnrolCodeRow> = codes
+                .get(code_hash)?
+                .map(|v| serde_json::from_slice(v.value()))
+                .transpose()?;
+            match row {
+                None => Err(CodeRefusal::Unknown),
+                Some(r) if r.used => Err(CodeRefusal::Used),
+                // RFC 3339 in UTC with a fixed format compares correctly as text.
+                Some(r) if r.expires_at.as_str() <= now => Err(CodeRefusal::Expired),
+                Some(r) if devices.get(r.kiosk_id.as_str())?.is_some() => {
+                    Err(CodeRefusal::KioskTaken)
+                }
+                Some(mut r) => {
+                    let device = DeviceRow {
+                        site_id: r.site_id.clone(),
+                        ..device
+                    };
+                    devices.insert(r.kiosk_id.as_str(), serde_json::to_vec(&device)?.as_slice())?;
+                    r.used = true;
+                    codes.insert(code_hash, serde_json::to_vec(&r)?.as_slice())?;
+                    Ok(r)
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
     }
 
     /// Every device.
