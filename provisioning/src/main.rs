@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 mod doctor;
+mod poster;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -147,6 +148,24 @@ enum Command {
         /// The server's URL (for the server check).
         #[arg(long, default_value = "http://127.0.0.1:8700")]
         server: String,
+    },
+    /// Print material: an A4 poster (SVG and PDF) per job, or for one job, with a QR code
+    /// that opens its signup page on the portal, and a sheet of table cards for a festival.
+    Posters {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The folder to write into (created; existing files are not overwritten).
+        #[arg(long)]
+        out_dir: PathBuf,
+        /// Only this job.
+        #[arg(long)]
+        opportunity: Option<String>,
+        /// Also a sheet of table cards for the jobs of this site (e.g. `kulturnat`).
+        #[arg(long)]
+        cards_for_site: Option<String>,
+        /// The portal's public address used in the QR codes (default: the server's).
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// Write the server's current catalog (sites, jobs, shifts, ambassadors, handbook,
     /// consent texts) to a TOML file that can be edited and imported again.
@@ -329,6 +348,23 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Posters {
+            access,
+            out_dir,
+            opportunity,
+            cards_for_site,
+            public_url,
+        } => {
+            posters(
+                &http,
+                &access,
+                &out_dir,
+                opportunity.as_deref(),
+                cards_for_site.as_deref(),
+                public_url,
+            )
+            .await
+        }
         Command::Backup { access, out } => backup(&http, &access, &out).await,
         Command::Verify { backup } => {
             let (summary, _) = frivillig_sync_server::backup::verify_backup(&backup)?;
@@ -376,6 +412,69 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn posters(
+    http: &reqwest::Client,
+    access: &ServerAccess,
+    out_dir: &Path,
+    only: Option<&str>,
+    cards_for_site: Option<&str>,
+    public_url: Option<String>,
+) -> anyhow::Result<()> {
+    let resp = http
+        .get(access.url("/api/admin/catalog"))
+        .bearer_auth(access.token()?)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {}", access.server))?;
+    let catalog: frivillig_common::domain::Catalog = explain(resp).await?.json().await?;
+    let public_url = public_url.unwrap_or_else(|| access.server.clone());
+    let jobs: Vec<&frivillig_common::domain::Opportunity> = catalog
+        .opportunities
+        .iter()
+        .filter(|o| only.is_none_or(|id| o.id == id))
+        .collect();
+    if let Some(id) = only
+        && jobs.is_empty()
+    {
+        bail!("no job with id {id} in the catalog");
+    }
+    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let write = |name: String, bytes: &[u8]| -> anyhow::Result<()> {
+        let path = out_dir.join(name);
+        if path.exists() {
+            bail!("{} exists already; not overwriting it", path.display());
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        println!("{}", path.display());
+        Ok(())
+    };
+    for job in &jobs {
+        let page = poster::poster(&catalog, job, &public_url)?;
+        write(
+            format!("plakat-{}.svg", job.id),
+            poster::to_svg(&page).as_bytes(),
+        )?;
+        write(format!("plakat-{}.pdf", job.id), &poster::to_pdf(&page))?;
+    }
+    if let Some(site) = cards_for_site {
+        let site_jobs: Vec<_> = catalog
+            .opportunities
+            .iter()
+            .filter(|o| o.site_id == site)
+            .collect();
+        if site_jobs.is_empty() {
+            bail!("no jobs at site {site}");
+        }
+        let page = poster::table_cards(&site_jobs, &public_url)?;
+        write(
+            format!("bordkort-{site}.svg"),
+            poster::to_svg(&page).as_bytes(),
+        )?;
+        write(format!("bordkort-{site}.pdf"), &poster::to_pdf(&page))?;
+    }
+    Ok(())
 }
 
 fn print_summary(path: &Path, s: &frivillig_sync_server::backup::BackupSummary) {

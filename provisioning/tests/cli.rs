@@ -616,3 +616,105 @@ async fn a_one_time_enrolment_code_works_once_and_only_in_time() -> anyhow::Resu
     server.stop().await;
     Ok(())
 }
+
+/// Decode every QR code in a PNG file.
+fn decode_png(path: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path)?));
+    let mut reader = decoder.read_info()?;
+    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+    let info = reader.next_frame(&mut buf)?;
+    let channels = info.color_type.samples();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        let i = (y * w + x) * channels * (info.bit_depth as usize / 8).max(1);
+        if channels >= 3 {
+            ((buf[i] as u32 + buf[i + 1] as u32 + buf[i + 2] as u32) / 3) as u8
+        } else {
+            buf[i]
+        }
+    });
+    Ok(img
+        .detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poster_qr_codes_decode_to_the_signup_pages() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let out = dir.path().join("print");
+    let (ok, _, err) = provision(&[
+        "posters",
+        "--server",
+        &server.url(),
+        "--admin-token",
+        &server.admin_token,
+        "--out-dir",
+        out.to_str().unwrap_or_default(),
+        "--public-url",
+        "https://frivillig.glostrup.dk",
+        "--cards-for-site",
+        "kulturnat",
+    ])?;
+    anyhow::ensure!(ok, "posters: {err}");
+    let render_pdf = |name: &str| -> anyhow::Result<std::path::PathBuf> {
+        let prefix = dir.path().join(name);
+        let st = Command::new("pdftoppm")
+            .args(["-r", "100", "-png", "-singlefile"])
+            .arg(out.join(format!("{name}.pdf")))
+            .arg(&prefix)
+            .status()?;
+        anyhow::ensure!(st.success(), "pdftoppm failed on {name}.pdf");
+        Ok(prefix.with_extension("png"))
+    };
+    let render_svg = |name: &str| -> anyhow::Result<std::path::PathBuf> {
+        let png = dir.path().join(format!("{name}-svg.png"));
+        let st = Command::new("rsvg-convert")
+            .args(["-w", "900", "-b", "white", "-o"])
+            .arg(&png)
+            .arg(out.join(format!("{name}.svg")))
+            .status()?;
+        anyhow::ensure!(st.success(), "rsvg-convert failed on {name}.svg");
+        Ok(png)
+    };
+    for job in ["gaatur", "lektiecafe", "kulturnat-info"] {
+        let want = format!("https://frivillig.glostrup.dk/frivilligjob/{job}");
+        for png in [
+            render_pdf(&format!("plakat-{job}"))?,
+            render_svg(&format!("plakat-{job}"))?,
+        ] {
+            let found = decode_png(&png)?;
+            anyhow::ensure!(
+                found == vec![want.clone()],
+                "{}: decoded {found:?}",
+                png.display()
+            );
+        }
+    }
+    let mut cards = decode_png(&render_pdf("bordkort-kulturnat")?)?;
+    cards.sort();
+    anyhow::ensure!(
+        cards
+            == vec![
+                "https://frivillig.glostrup.dk/frivilligjob/kulturnat-info".to_owned(),
+                "https://frivillig.glostrup.dk/frivilligjob/kulturnat-oprydning".to_owned()
+            ],
+        "table cards decoded {cards:?}"
+    );
+    let (ok, _, err) = provision(&[
+        "posters",
+        "--server",
+        &server.url(),
+        "--admin-token",
+        &server.admin_token,
+        "--out-dir",
+        out.to_str().unwrap_or_default(),
+        "--opportunity",
+        "gaatur",
+    ])?;
+    anyhow::ensure!(!ok && err.contains("not overwriting"), "{err}");
+    server.stop().await;
+    Ok(())
+}
