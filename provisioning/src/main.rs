@@ -207,6 +207,19 @@ impl ServerAccess {
     }
 }
 
+/// A GET of the admin API, with the credential; a connection failure names the server.
+async fn admin_get(
+    http: &reqwest::Client,
+    access: &ServerAccess,
+    path: &str,
+) -> anyhow::Result<reqwest::Response> {
+    http.get(access.url(path))
+        .bearer_auth(access.token()?)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {}", access.server))
+}
+
 async fn explain(resp: reqwest::Response) -> anyhow::Result<reqwest::Response> {
     if resp.status().is_success() {
         return Ok(resp);
@@ -422,12 +435,7 @@ async fn posters(
     cards_for_site: Option<&str>,
     public_url: Option<String>,
 ) -> anyhow::Result<()> {
-    let resp = http
-        .get(access.url("/api/admin/catalog"))
-        .bearer_auth(access.token()?)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the server at {}", access.server))?;
+    let resp = admin_get(http, access, "/api/admin/catalog").await?;
     let catalog: frivillig_common::domain::Catalog = explain(resp).await?.json().await?;
     let public_url = public_url.unwrap_or_else(|| access.server.clone());
     let jobs: Vec<&frivillig_common::domain::Opportunity> = catalog
@@ -491,12 +499,7 @@ async fn backup(http: &reqwest::Client, access: &ServerAccess, out: &Path) -> an
     if out.exists() {
         bail!("{} exists already; not overwriting it", out.display());
     }
-    let resp = http
-        .get(access.url("/api/admin/backup"))
-        .bearer_auth(access.token()?)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the server at {}", access.server))?;
+    let resp = admin_get(http, access, "/api/admin/backup").await?;
     let bytes = explain(resp)
         .await?
         .bytes()
@@ -531,12 +534,7 @@ async fn catalog_export(
     if out.exists() {
         bail!("{} exists already; not overwriting it", out.display());
     }
-    let resp = http
-        .get(access.url("/api/admin/catalog"))
-        .bearer_auth(access.token()?)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the server at {}", access.server))?;
+    let resp = admin_get(http, access, "/api/admin/catalog").await?;
     let catalog: frivillig_common::domain::Catalog = explain(resp).await?.json().await?;
     let text = frivillig_common::catalog_file::catalog_to_toml(&catalog)?;
     std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;

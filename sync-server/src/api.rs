@@ -198,17 +198,23 @@ async fn ack_journal(
     }))
 }
 
+fn check_kiosk_id(id: &str) -> Result<(), ApiError> {
+    if valid_kiosk_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(
+            "kiosk-id: 1-40 små bogstaver, tal og bindestreger / kiosk id: 1-40 lower-case letters, digits and dashes".into(),
+        ))
+    }
+}
+
 async fn enrol_kiosk(
     State(state): State<AppState>,
     headers: HeaderMap,
     Json(req): Json<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
     admin(&state, &headers)?;
-    if !valid_kiosk_id(&req.kiosk_id) {
-        return Err(ApiError::BadRequest(
-            "kiosk id: 1-40 lower-case letters, digits and dashes / kiosk-id: 1-40 små bogstaver, tal og bindestreger".into(),
-        ));
-    }
+    check_kiosk_id(&req.kiosk_id)?;
     let secret = new_secret();
     let row = DeviceRow {
         site_id: req.site_id.clone(),
@@ -442,11 +448,7 @@ async fn new_enrol_code_handler(
     Json(req): Json<EnrolCodeRequest>,
 ) -> Result<Json<EnrolCode>, ApiError> {
     admin(&state, &headers)?;
-    if !valid_kiosk_id(&req.kiosk_id) {
-        return Err(ApiError::BadRequest(
-            "kiosk id: 1-40 lower-case letters, digits and dashes".into(),
-        ));
-    }
+    check_kiosk_id(&req.kiosk_id)?;
     let valid = req.valid_seconds.unwrap_or(15 * 60).min(24 * 3600);
     let code = new_enrol_code();
     let expires_at = (Utc::now() + chrono::Duration::seconds(valid as i64))
