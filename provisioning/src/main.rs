@@ -55,6 +55,13 @@ enum Command {
         /// be opened: only for a server that has never taken a signup.
         #[arg(long)]
         force: bool,
+        /// Where to write the server's settings file, every setting explained (default:
+        /// `frivillig.toml` in the data folder). An existing file is left as it is.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The portal's public address, written into the settings file.
+        #[arg(long, default_value = "http://127.0.0.1:8700")]
+        public_url: String,
     },
     /// Enrol a kiosk at a running server and write its configuration file (readable by its
     /// owner only: it holds the device secret). Copy the file to the kiosk.
@@ -238,7 +245,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let http = reqwest::Client::new();
     match cli.command {
-        Command::Init { data_dir, force } => init(&data_dir, force).await,
+        Command::Init {
+            data_dir,
+            force,
+            config,
+            public_url,
+        } => init(&data_dir, force, config, public_url).await,
         Command::Enrol {
             access,
             kiosk_id,
@@ -591,12 +603,29 @@ async fn catalog_import(
     Ok(())
 }
 
-async fn init(data_dir: &Path, force: bool) -> anyhow::Result<()> {
+async fn init(
+    data_dir: &Path,
+    force: bool,
+    config_path: Option<PathBuf>,
+    public_url: String,
+) -> anyhow::Result<()> {
     let keys = frivillig_sync_server::keys::create(data_dir, force)?;
     let config = frivillig_sync_server::ServerConfig {
         data_dir: data_dir.to_owned(),
+        public_url,
         ..Default::default()
     };
+    let config_path = config_path.unwrap_or_else(|| data_dir.join("frivillig.toml"));
+    if config_path.exists() {
+        println!(
+            "Indstillinger / settings: {} exists; left as it is",
+            config_path.display()
+        );
+    } else {
+        std::fs::write(&config_path, config.documented_toml())
+            .with_context(|| format!("writing {}", config_path.display()))?;
+        println!("Indstillinger / settings: {}", config_path.display());
+    }
     let server = frivillig_sync_server::Server::open(config)
         .await
         .with_context(|| format!("opening {} (is the server running?)", data_dir.display()))?;

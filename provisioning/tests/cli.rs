@@ -34,6 +34,12 @@ async fn init_enrol_sync_revoke() -> anyhow::Result<()> {
         .trim()
         .to_owned();
     anyhow::ensure!(token.len() == 64, "no admin token in: {out}");
+    let settings = std::fs::read_to_string(data.join("frivillig.toml"))?;
+    let parsed: frivillig_sync_server::ServerConfig = toml::from_str(&settings)?;
+    anyhow::ensure!(
+        parsed.data_dir == data && settings.contains("# "),
+        "settings file: {settings}"
+    );
     let (ok, _, err) = provision(&["init", "--data-dir", data_arg])?;
     anyhow::ensure!(
         !ok && err.contains("refusing to overwrite"),

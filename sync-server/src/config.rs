@@ -33,3 +33,54 @@ impl Default for ServerConfig {
         }
     }
 }
+
+impl ServerConfig {
+    /// The settings as a TOML file with every setting explained, for operators to edit.
+    pub fn documented_toml(&self) -> String {
+        format!(
+            "# Frivillig server settings. Start the server with: frivillig-server --config THIS_FILE\n\
+             # Every setting may be left out; the value shown here is then used.\n\n\
+             # Address and port to listen on. 0.0.0.0 listens on every network interface.\n\
+             listen = \"{}\"\n\n\
+             # Folder for the database (server.redb) and the sealing key (keys/sealing.key).\n\
+             # Back it up with `frivillig-provision backup`; the key opens every signup.\n\
+             data_dir = {}\n\n\
+             # The address citizens reach the portal at. Receipt QR codes and posters point here.\n\
+             public_url = {}\n\n\
+             # Largest sync message accepted from a kiosk, in bytes. A full journal of 2,000\n\
+             # signups is about 1 MB; larger messages are refused and the connection closed.\n\
+             max_ws_message_bytes = {}\n\n\
+             # How long a kiosk's request for a durable acknowledgement waits for the journal's\n\
+             # changes to arrive over sync, in milliseconds, before it is told to ask again.\n\
+             ack_wait_ms = {}\n",
+            self.listen,
+            toml_string(&self.data_dir.display().to_string()),
+            toml_string(&self.public_url),
+            self.max_ws_message_bytes,
+            self.ack_wait_ms,
+        )
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_file_reads_back_as_the_same_settings() {
+        let config = ServerConfig {
+            data_dir: PathBuf::from("/var/lib/frivillig \"x\""),
+            public_url: "https://frivillig.glostrup.dk".into(),
+            ..ServerConfig::default()
+        };
+        let text = config.documented_toml();
+        let back: ServerConfig = toml::from_str(&text).expect("parses");
+        assert_eq!(back.documented_toml(), text);
+        assert_eq!(back.data_dir, config.data_dir);
+        assert!(text.lines().filter(|l| l.starts_with('#')).count() >= 10);
+    }
+}
