@@ -27,7 +27,7 @@ use crate::ingest::{ingest_journal, wait_for_heads};
 use crate::store::{CodeRefusal, DeviceRow, EnrolCodeRow, SignupFilter};
 
 /// All routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes(max_body_bytes: usize) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(SYNC_PATH, get(crate::ws::sync_upgrade))
@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
             "/api/admin/signups/{signup_id}/status",
             post(set_signup_status),
         )
+        .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
 }
 
 fn now() -> String {

@@ -19,6 +19,13 @@ pub struct ServerConfig {
     pub max_ws_message_bytes: usize,
     /// How long an acknowledgement request waits for the journal's changes to arrive.
     pub ack_wait_ms: u64,
+    /// How long a client may take to send a request's headers before the connection is
+    /// closed (a slow-loris client must not hold connections open).
+    pub header_read_timeout_ms: u64,
+    /// HTTP connections served at once; beyond it a connection is answered 503 and closed.
+    pub max_connections: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -30,6 +37,9 @@ impl Default for ServerConfig {
             // A full journal of 2,000 signups is about 1 MB; leave room, refuse more.
             max_ws_message_bytes: 8 * 1024 * 1024,
             ack_wait_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            max_connections: 2_000,
+            max_body_bytes: 2 * 1024 * 1024,
         }
     }
 }
@@ -52,12 +62,22 @@ impl ServerConfig {
              max_ws_message_bytes = {}\n\n\
              # How long a kiosk's request for a durable acknowledgement waits for the journal's\n\
              # changes to arrive over sync, in milliseconds, before it is told to ask again.\n\
-             ack_wait_ms = {}\n",
+             ack_wait_ms = {}\n\n\
+             # How long a client may take to send a request's headers, in milliseconds; slower\n\
+             # clients are disconnected so they cannot hold connections open.\n\
+             header_read_timeout_ms = {}\n\n\
+             # HTTP connections served at once. Beyond it a connection is answered 503 and closed.\n\
+             max_connections = {}\n\n\
+             # Largest request body accepted, in bytes (a catalog import is the largest).\n\
+             max_body_bytes = {}\n",
             self.listen,
             toml_string(&self.data_dir.display().to_string()),
             toml_string(&self.public_url),
             self.max_ws_message_bytes,
             self.ack_wait_ms,
+            self.header_read_timeout_ms,
+            self.max_connections,
+            self.max_body_bytes,
         )
     }
 }

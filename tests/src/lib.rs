@@ -46,6 +46,15 @@ impl TestServer {
 
     /// Start on `port` (0: any free one).
     pub async fn start_on(data_dir: &Path, port: u16) -> anyhow::Result<TestServer> {
+        Self::start_with(data_dir, port, |_| {}).await
+    }
+
+    /// Start on `port` with settings changed by `adjust` (e.g. small limits for a test).
+    pub async fn start_with(
+        data_dir: &Path,
+        port: u16,
+        adjust: impl FnOnce(&mut ServerConfig) + Send + 'static,
+    ) -> anyhow::Result<TestServer> {
         let data_dir = data_dir.to_owned();
         let dir = data_dir.clone();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -71,12 +80,13 @@ impl TestServer {
                     std_listener.set_nonblocking(true)?;
                     let listener = tokio::net::TcpListener::from_std(std_listener)?;
                     let addr = listener.local_addr()?;
-                    let config = ServerConfig {
+                    let mut config = ServerConfig {
                         listen: addr,
                         data_dir: dir.clone(),
                         public_url: format!("http://{addr}"),
                         ..ServerConfig::default()
                     };
+                    adjust(&mut config);
                     let server = Server::open(config).await?;
                     let token_file = dir.join("admin-token.txt");
                     let token = match &server.new_admin_token {
