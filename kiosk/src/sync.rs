@@ -17,31 +17,9 @@ use futures::future::BoxFuture;
 use futures::{SinkExt, StreamExt};
 use samod::{BackoffConfig, DialError, DialerHandle, DocHandle, DocumentId, PeerId, Transport};
 use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
-use tokio_util_free::CancelFlag;
+use tokio_util::sync::CancellationToken;
 
 use crate::core::KioskCore;
-
-/// A minimal cancellation flag (a watch channel), to stop the worker.
-mod tokio_util_free {
-    use tokio::sync::watch;
-
-    /// Cancelled once `cancel` is called.
-    #[derive(Clone)]
-    pub struct CancelFlag(watch::Sender<bool>);
-
-    impl CancelFlag {
-        pub fn new() -> Self {
-            CancelFlag(watch::channel(false).0)
-        }
-        pub fn cancel(&self) {
-            self.0.send_replace(true);
-        }
-        pub async fn cancelled(&self) {
-            let mut rx = self.0.subscribe();
-            let _ = rx.wait_for(|c| *c).await;
-        }
-    }
-}
 
 /// Why a sync round stopped.
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +43,7 @@ pub enum SyncError {
 
 /// A running sync worker.
 pub struct SyncWorker {
-    stop: CancelFlag,
+    stop: CancellationToken,
     task: tokio::task::JoinHandle<()>,
     core: KioskCore,
 }
@@ -73,7 +51,7 @@ pub struct SyncWorker {
 impl SyncWorker {
     /// Start syncing `core` in the background.
     pub fn start(core: &KioskCore) -> SyncWorker {
-        let stop = CancelFlag::new();
+        let stop = CancellationToken::new();
         let task = tokio::spawn(run(core.clone(), stop.clone()));
         SyncWorker {
             stop,
@@ -173,7 +151,7 @@ struct Round {
     catalog: Option<DocHandle>,
 }
 
-async fn run(core: KioskCore, stop: CancelFlag) {
+async fn run(core: KioskCore, stop: CancellationToken) {
     let http = match reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))

@@ -21,6 +21,19 @@ struct Args {
     data_dir: Option<PathBuf>,
 }
 
+/// Write a secret to a file only its owner can read.
+fn save_owner_only(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -61,9 +74,9 @@ async fn main() -> anyhow::Result<()> {
             "  Administratornøgle (vises kun denne ene gang) / admin token (shown only once):"
         );
         println!("  {token}");
-        std::fs::write(
-            config.data_dir.join("admin-token.txt"),
-            format!("{token}\n"),
+        save_owner_only(
+            &config.data_dir.join("admin-token.txt"),
+            &format!("{token}\n"),
         )
         .context("saving the admin token for the demo")?;
         println!(
