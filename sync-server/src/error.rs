@@ -27,6 +27,9 @@ pub enum ApiError {
     /// Not ready yet; try again.
     #[error("not yet: {0}")]
     NotYet(String),
+    /// A browser page from another origin.
+    #[error("origin not allowed")]
+    ForbiddenOrigin,
     /// Too many attempts; slow down.
     #[error("too many attempts")]
     TooMany,
@@ -72,6 +75,11 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
             ApiError::NotYet(m) => (StatusCode::SERVICE_UNAVAILABLE, "not_yet", m.clone()),
+            ApiError::ForbiddenOrigin => (
+                StatusCode::FORBIDDEN,
+                "origin",
+                "Siden må ikke forbinde hertil / this page may not connect here".to_owned(),
+            ),
             ApiError::TooMany => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many",

@@ -39,6 +39,16 @@ pub async fn sync_upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    // A browser always names the page that opened the socket. Kiosks are not browsers and
+    // send no Origin; a page elsewhere must not ride on a credential it got hold of.
+    if let Some(origin) = headers.get(axum::http::header::ORIGIN) {
+        let allowed = origin.to_str().is_ok_and(|o| {
+            o.trim_end_matches('/') == state.config.public_url.trim_end_matches('/')
+        });
+        if !allowed {
+            return Err(ApiError::ForbiddenOrigin);
+        }
+    }
     let kiosk_id = {
         let st = state.clone();
         let token = query.token.clone();

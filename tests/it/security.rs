@@ -31,10 +31,21 @@ async fn probe_repo(
 }
 
 async fn upgrade_status(server: &TestServer, token: Option<&str>) -> anyhow::Result<u16> {
+    upgrade_status_from(server, token, None).await
+}
+
+async fn upgrade_status_from(
+    server: &TestServer,
+    token: Option<&str>,
+    origin: Option<&str>,
+) -> anyhow::Result<u16> {
     let mut req = format!("ws://{}/sync", server.addr).into_client_request()?;
     if let Some(t) = token {
         req.headers_mut()
             .insert("authorization", format!("Bearer {t}").parse()?);
+    }
+    if let Some(o) = origin {
+        req.headers_mut().insert("origin", o.parse()?);
     }
     match tokio_tungstenite::connect_async(req).await {
         Ok(_) => Ok(101),
@@ -144,6 +155,11 @@ async fn unknown_and_revoked_devices_are_refused_and_open_connections_closed() -
     anyhow::ensure!(upgrade_status(&server, Some("nobody.secret")).await? == 401);
     anyhow::ensure!(upgrade_status(&server, Some("kiosk-r.wrong")).await? == 401);
     anyhow::ensure!(upgrade_status(&server, Some(&good)).await? == 101);
+    // A page on another site, holding a valid token, is refused; the portal's own is not.
+    let evil = upgrade_status_from(&server, Some(&good), Some("https://evil.example")).await?;
+    anyhow::ensure!(evil == 403, "foreign origin answered {evil}");
+    let own = upgrade_status_from(&server, Some(&good), Some(&server.url())).await?;
+    anyhow::ensure!(own == 101, "own origin answered {own}");
 
     let (repo, dialer) = probe_repo(&config).await?;
     let mut events = dialer.events();
