@@ -209,35 +209,51 @@ fn set_error(core: &KioskCore, message: &str, revoked: bool) {
     });
 }
 
-async fn check(
-    resp: Result<reqwest::Response, reqwest::Error>,
-) -> Result<reqwest::Response, SyncError> {
-    let resp = resp.map_err(|e| SyncError::Unreachable(e.to_string()))?;
-    match resp.status().as_u16() {
-        200..=299 => Ok(resp),
-        401 => Err(SyncError::Unauthorized),
-        403 => Err(SyncError::Revoked),
-        code => {
-            let body = resp.text().await.unwrap_or_default();
-            Err(SyncError::Server(code, body))
+impl Round {
+    /// GET from the device API, as this device.
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// POST JSON to the device API, as this device.
+    async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, SyncError> {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(body))
+            .await
+    }
+
+    /// Authenticate, send, and turn the answer into the error staff should see.
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, SyncError> {
+        let resp = request
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        match resp.status().as_u16() {
+            200..=299 => resp
+                .json()
+                .await
+                .map_err(|e| SyncError::Unreachable(e.to_string())),
+            401 => Err(SyncError::Unauthorized),
+            403 => Err(SyncError::Revoked),
+            code => {
+                let body = resp.text().await.unwrap_or_default();
+                Err(SyncError::Server(code, body))
+            }
         }
     }
 }
 
 async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError> {
     let inner = &core.inner;
-    let info: DeviceInfo = check(
-        round
-            .http
-            .get(format!("{}/api/device/info", round.base))
-            .bearer_auth(&round.token)
-            .send()
-            .await,
-    )
-    .await?
-    .json()
-    .await
-    .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+    let info: DeviceInfo = round.get("/api/device/info").await?;
     let catalog_id: Option<DocumentId> = info.catalog_doc_id.parse().ok();
     if let Some(id) = &catalog_id {
         let known = inner
@@ -342,19 +358,15 @@ async fn register_journals(core: &KioskCore, round: &Round) -> Result<(), SyncEr
             .collect()
     };
     for (id, day) in pending {
-        check(
-            round
-                .http
-                .post(format!("{}/api/device/journals", round.base))
-                .bearer_auth(&round.token)
-                .json(&RegisterJournal {
+        let _: serde_json::Value = round
+            .post(
+                "/api/device/journals",
+                &RegisterJournal {
                     doc_id: id.clone(),
                     day,
-                })
-                .send()
-                .await,
-        )
-        .await?;
+                },
+            )
+            .await?;
         let mut journals = inner.journals.lock().await;
         if let Some(j) = journals.get_mut(&id) {
             j.meta.registered = true;
@@ -386,23 +398,15 @@ async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), Syn
     }
     let queued = core.status().queued_signups;
     for (id, heads, count) in todo {
-        let resp = check(
-            round
-                .http
-                .post(format!("{}/api/device/journals/{id}/ack", round.base))
-                .bearer_auth(&round.token)
-                .json(&AckRequest {
+        let ack: AckResponse = round
+            .post(
+                &format!("/api/device/journals/{id}/ack"),
+                &AckRequest {
                     heads: heads.clone(),
                     queued,
-                })
-                .send()
-                .await,
-        )
-        .await?;
-        let ack: AckResponse = resp
-            .json()
-            .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+                },
+            )
+            .await?;
         if ack.acked_heads != heads {
             return Err(SyncError::Server(
                 200,

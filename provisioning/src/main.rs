@@ -42,6 +42,17 @@ struct ServerAccess {
     admin_token_file: Option<PathBuf>,
 }
 
+/// The kiosk an enrolment is for.
+#[derive(clap::Args)]
+struct KioskTarget {
+    /// The kiosk's id: lower-case letters, digits and dashes, e.g. `bibliotek-1`.
+    #[arg(long)]
+    kiosk_id: String,
+    /// The site it stands at, as in the catalog (e.g. `bibliotek`).
+    #[arg(long)]
+    site: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Create a server's data folder: the sealing key pair, the database with the demo
@@ -68,12 +79,8 @@ enum Command {
     Enrol {
         #[command(flatten)]
         access: ServerAccess,
-        /// The kiosk's id: lower-case letters, digits and dashes, e.g. `bibliotek-1`.
-        #[arg(long)]
-        kiosk_id: String,
-        /// The site it stands at, as in the catalog (e.g. `bibliotek`).
-        #[arg(long)]
-        site: String,
+        #[command(flatten)]
+        kiosk: KioskTarget,
         /// Where to write the configuration file.
         #[arg(long)]
         out: PathBuf,
@@ -90,12 +97,8 @@ enum Command {
     EnrolCode {
         #[command(flatten)]
         access: ServerAccess,
-        /// The kiosk's id, e.g. `kulturnat-2`.
-        #[arg(long)]
-        kiosk_id: String,
-        /// The site it stands at.
-        #[arg(long)]
-        site: String,
+        #[command(flatten)]
+        kiosk: KioskTarget,
         /// Minutes the code stays valid (at most a day).
         #[arg(long, default_value_t = 15)]
         valid_minutes: u64,
@@ -209,22 +212,19 @@ impl ServerAccess {
         bail!("no admin token: give --admin-token, --admin-token-file or FRIVILLIG_ADMIN_TOKEN")
     }
 
+    /// Send a request to the admin API with the credential; a connection failure names the
+    /// server.
+    async fn call(&self, request: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+        request
+            .bearer_auth(self.token()?)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {}", self.server))
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.trim_end_matches('/'))
     }
-}
-
-/// A GET of the admin API, with the credential; a connection failure names the server.
-async fn admin_get(
-    http: &reqwest::Client,
-    access: &ServerAccess,
-    path: &str,
-) -> anyhow::Result<reqwest::Response> {
-    http.get(access.url(path))
-        .bearer_auth(access.token()?)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the server at {}", access.server))
 }
 
 async fn explain(resp: reqwest::Response) -> anyhow::Result<reqwest::Response> {
@@ -253,8 +253,7 @@ async fn main() -> anyhow::Result<()> {
         } => init(&data_dir, force, config, public_url).await,
         Command::Enrol {
             access,
-            kiosk_id,
-            site,
+            kiosk: KioskTarget { kiosk_id, site },
             out,
             kiosk_data_dir,
             staff_pin,
@@ -262,16 +261,15 @@ async fn main() -> anyhow::Result<()> {
             if out.exists() {
                 bail!("{} exists already; not overwriting it", out.display());
             }
-            let resp = http
-                .post(access.url("/api/admin/kiosks"))
-                .bearer_auth(access.token()?)
-                .json(&EnrolRequest {
-                    kiosk_id: kiosk_id.clone(),
-                    site_id: site.clone(),
-                })
-                .send()
-                .await
-                .with_context(|| format!("cannot reach the server at {}", access.server))?;
+            let resp = access
+                .call(
+                    http.post(access.url("/api/admin/kiosks"))
+                        .json(&EnrolRequest {
+                            kiosk_id: kiosk_id.clone(),
+                            site_id: site.clone(),
+                        }),
+                )
+                .await?;
             let enrol: EnrolResponse = explain(resp).await?.json().await?;
             let config = KioskConfig {
                 server_url: access.server.trim_end_matches('/').to_owned(),
@@ -292,22 +290,19 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::EnrolCode {
             access,
-            kiosk_id,
-            site,
+            kiosk: KioskTarget { kiosk_id, site },
             valid_minutes,
             svg,
         } => {
-            let resp = http
-                .post(access.url("/api/admin/enrol-codes"))
-                .bearer_auth(access.token()?)
-                .json(&frivillig_common::api::EnrolCodeRequest {
-                    kiosk_id: kiosk_id.clone(),
-                    site_id: site,
-                    valid_seconds: Some(valid_minutes * 60),
-                })
-                .send()
-                .await
-                .with_context(|| format!("cannot reach the server at {}", access.server))?;
+            let resp = access
+                .call(http.post(access.url("/api/admin/enrol-codes")).json(
+                    &frivillig_common::api::EnrolCodeRequest {
+                        kiosk_id: kiosk_id.clone(),
+                        site_id: site,
+                        valid_seconds: Some(valid_minutes * 60),
+                    },
+                ))
+                .await?;
             let code: frivillig_common::api::EnrolCode = explain(resp).await?.json().await?;
             let payload = format!(
                 "{}#enrol={}",
@@ -344,12 +339,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Revoke { access, kiosk_id } => {
-            let resp = http
-                .post(access.url(&format!("/api/admin/kiosks/{kiosk_id}/revoke")))
-                .bearer_auth(access.token()?)
-                .send()
-                .await
-                .with_context(|| format!("cannot reach the server at {}", access.server))?;
+            let resp = access
+                .call(http.post(access.url(&format!("/api/admin/kiosks/{kiosk_id}/revoke"))))
+                .await?;
             explain(resp).await?;
             println!("Kiosk {kiosk_id} er spærret / is revoked.");
             Ok(())
@@ -413,12 +405,9 @@ async fn main() -> anyhow::Result<()> {
             check,
         } => catalog_import(&http, &access, &file, check).await,
         Command::List { access } => {
-            let resp = http
-                .get(access.url("/api/admin/kiosks"))
-                .bearer_auth(access.token()?)
-                .send()
-                .await
-                .with_context(|| format!("cannot reach the server at {}", access.server))?;
+            let resp = access
+                .call(http.get(access.url("/api/admin/kiosks")))
+                .await?;
             let kiosks: Vec<KioskSummary> = explain(resp).await?.json().await?;
             println!(
                 "{:<24} {:<16} {:<9} {:<8} last contact",
@@ -447,7 +436,9 @@ async fn posters(
     cards_for_site: Option<&str>,
     public_url: Option<String>,
 ) -> anyhow::Result<()> {
-    let resp = admin_get(http, access, "/api/admin/catalog").await?;
+    let resp = access
+        .call(http.get(access.url("/api/admin/catalog")))
+        .await?;
     let catalog: frivillig_common::domain::Catalog = explain(resp).await?.json().await?;
     let public_url = public_url.unwrap_or_else(|| access.server.clone());
     let jobs: Vec<&frivillig_common::domain::Opportunity> = catalog
@@ -511,7 +502,9 @@ async fn backup(http: &reqwest::Client, access: &ServerAccess, out: &Path) -> an
     if out.exists() {
         bail!("{} exists already; not overwriting it", out.display());
     }
-    let resp = admin_get(http, access, "/api/admin/backup").await?;
+    let resp = access
+        .call(http.get(access.url("/api/admin/backup")))
+        .await?;
     let bytes = explain(resp)
         .await?
         .bytes()
@@ -546,7 +539,9 @@ async fn catalog_export(
     if out.exists() {
         bail!("{} exists already; not overwriting it", out.display());
     }
-    let resp = admin_get(http, access, "/api/admin/catalog").await?;
+    let resp = access
+        .call(http.get(access.url("/api/admin/catalog")))
+        .await?;
     let catalog: frivillig_common::domain::Catalog = explain(resp).await?.json().await?;
     let text = frivillig_common::catalog_file::catalog_to_toml(&catalog)?;
     std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
@@ -587,13 +582,9 @@ async fn catalog_import(
         );
         return Ok(());
     }
-    let resp = http
-        .put(access.url("/api/admin/catalog"))
-        .bearer_auth(access.token()?)
-        .json(&catalog)
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the server at {}", access.server))?;
+    let resp = access
+        .call(http.put(access.url("/api/admin/catalog")).json(&catalog))
+        .await?;
     explain(resp).await?;
     println!(
         "Kataloget er indlæst / catalog imported: {} jobs, {} sites",
