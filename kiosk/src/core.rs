@@ -381,6 +381,11 @@ impl KioskCore {
         self.inner.catalog.read().ok().and_then(|c| c.clone())
     }
 
+    /// Ask the sync worker to try now rather than at its next round.
+    pub fn sync_now(&self) {
+        self.inner.wake.notify_one();
+    }
+
     /// Sync state for staff.
     pub fn status(&self) -> SyncStatus {
         self.inner.status.borrow().clone()

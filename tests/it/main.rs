@@ -7,4 +7,5 @@ mod merge;
 mod offline;
 mod privacy;
 mod security;
+mod ui;
 mod unacked;

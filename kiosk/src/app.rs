@@ -1,0 +1,297 @@
+//! The kiosk application: glues the state machine, the screens and the kiosk core. Each
+//! frame it feeds touches and the clock into [`KioskState`], draws the screens, and carries
+//! out the commands that come back (saving a signup, syncing, leaving kiosk mode).
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use frivillig_common::domain::{Catalog, FormProblem, SignupForm};
+
+use crate::core::{KioskCore, SubmitError, SyncStatus};
+use crate::state::{Command, Event, KioskState, Lang, Screen};
+use crate::ui::{self, View};
+
+/// How long the screen waits for a save before it tells the visitor it failed. A save
+/// normally takes a few milliseconds; this only trips when the disk hangs.
+const SAVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The running kiosk window's contents.
+pub struct KioskApp {
+    core: KioskCore,
+    rt: tokio::runtime::Handle,
+    state: KioskState,
+    catalog: Option<Catalog>,
+    status: tokio::sync::watch::Receiver<SyncStatus>,
+    taken_here: HashMap<String, u32>,
+    kiosk_mode: bool,
+    hide_cursor: bool,
+    zoom: f32,
+    look_installed: bool,
+    last_saved: Option<String>,
+}
+
+impl KioskApp {
+    /// A kiosk app on an opened core. `rt` runs the core's async work; the screens call it
+    /// from the UI thread. `kiosk_mode` hides the cursor and offers "leave kiosk mode".
+    pub fn new(core: KioskCore, rt: tokio::runtime::Handle, kiosk_mode: bool) -> KioskApp {
+        let state = KioskState::new(&core.config().staff_pin, 0.0);
+        KioskApp {
+            catalog: core.catalog(),
+            status: core.subscribe_status(),
+            state,
+            rt,
+            core,
+            taken_here: HashMap::new(),
+            kiosk_mode,
+            hide_cursor: kiosk_mode,
+            zoom: 1.0,
+            look_installed: false,
+            last_saved: None,
+        }
+    }
+
+    /// Show the mouse cursor even in kiosk mode (for a kiosk with a mouse).
+    pub fn show_cursor(mut self, show: bool) -> KioskApp {
+        self.hide_cursor = self.kiosk_mode && !show;
+        self
+    }
+
+    /// The state machine, for tests and staff tools.
+    pub fn state(&self) -> &KioskState {
+        &self.state
+    }
+
+    /// The id of the last signup saved from this screen, for tests.
+    pub fn last_saved_signup(&self) -> Option<&str> {
+        self.last_saved.as_deref()
+    }
+
+    /// The core, for tests.
+    pub fn core(&self) -> &KioskCore {
+        &self.core
+    }
+
+    /// Draw one frame into `ui` and apply what the visitor did.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if !self.look_installed {
+            ui::install_look(&ctx);
+            self.look_installed = true;
+        }
+        let now = ui.input(|i| i.time);
+        self.refresh();
+        for event in self.input_events(ui) {
+            self.apply(event, now, &ctx);
+        }
+        self.apply(Event::Tick, now, &ctx);
+
+        let zoom = if self.state.large_text { 1.25 } else { 1.0 };
+        if (zoom - self.zoom).abs() > f32::EPSILON {
+            self.zoom = zoom;
+            ctx.set_zoom_factor(zoom);
+        }
+        let status = self.status.borrow().clone();
+        let config = self.core.config();
+        let view = View {
+            catalog: self.catalog.as_ref(),
+            site_id: &config.site_id,
+            kiosk_id: &config.kiosk_id,
+            server_url: &config.server_url,
+            status: &status,
+            taken_here: &self.taken_here,
+            now,
+            kiosk_mode: self.kiosk_mode,
+        };
+        let events = ui::kiosk_ui(ui, &view, &self.state);
+        for event in events {
+            self.apply(event, now, &ctx);
+        }
+        if self.hide_cursor {
+            ctx.set_cursor_icon(egui::CursorIcon::None);
+        }
+        // Wake for the next thing the clock does, and at least once a second so staff
+        // mode and the countdowns stay current.
+        let wait = self
+            .state
+            .next_deadline(now)
+            .unwrap_or(1.0)
+            .clamp(0.05, 1.0);
+        ctx.request_repaint_after(Duration::from_secs_f64(wait));
+    }
+
+    /// Take in a newer catalog. Signups counted here are reset with it, since the server's
+    /// figures then include them.
+    fn refresh(&mut self) {
+        if self.status.has_changed().unwrap_or(false) {
+            self.status.mark_unchanged();
+            let fresh = self.core.catalog();
+            if fresh != self.catalog {
+                self.catalog = fresh;
+                self.taken_here.clear();
+            }
+        }
+    }
+
+    /// Touches and physical keys, as state events.
+    fn input_events(&self, ui: &egui::Ui) -> Vec<Event> {
+        let on_form = matches!(self.state.screen, Screen::Form { .. });
+        ui.input(|i| {
+            let mut out = Vec::new();
+            let touched = i.pointer.any_pressed()
+                || i.events.iter().any(|e| {
+                    matches!(
+                        e,
+                        egui::Event::Text(_)
+                            | egui::Event::Key { pressed: true, .. }
+                            | egui::Event::Touch { .. }
+                    )
+                });
+            if touched {
+                out.push(Event::Touch);
+            }
+            if !on_form {
+                return out;
+            }
+            for e in &i.events {
+                match e {
+                    egui::Event::Text(t) => out.push(Event::TypeText(t.clone())),
+                    egui::Event::Key {
+                        key, pressed: true, ..
+                    } => match key {
+                        egui::Key::Backspace => {
+                            out.push(Event::Key(crate::state::keyboard::Key::Backspace))
+                        }
+                        egui::Key::Tab | egui::Key::Enter => {
+                            out.push(Event::Key(crate::state::keyboard::Key::Next))
+                        }
+                        _ => {}
+                    },
+                    _ => {}
+                }
+            }
+            out
+        })
+    }
+
+    fn apply(&mut self, event: Event, now: f64, ctx: &egui::Context) {
+        let Some(command) = self.state.handle(event, now) else {
+            return;
+        };
+        match command {
+            Command::Submit {
+                opportunity_id,
+                shift_id,
+                form,
+            } => {
+                let answer = self.save(&opportunity_id, shift_id.as_deref(), form);
+                if let Event::Saved { signup_id, .. } = &answer {
+                    self.last_saved = Some(signup_id.clone());
+                    let key = shift_id.unwrap_or(opportunity_id);
+                    *self.taken_here.entry(key).or_default() += 1;
+                }
+                // A save answer never produces another command.
+                let _ = self.state.handle(answer, now);
+            }
+            Command::SyncNow => self.core.sync_now(),
+            Command::LeaveKioskMode => {
+                self.kiosk_mode = false;
+                self.hide_cursor = false;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(false));
+                ctx.send_viewport_cmd(egui::ViewportCommand::Decorations(true));
+            }
+        }
+    }
+
+    /// Save on the core's runtime and wait for the durable answer. The screen says "saved"
+    /// only on `Ok`, which the core gives after the signup is committed and read back.
+    fn save(&self, opportunity_id: &str, shift_id: Option<&str>, form: SignupForm) -> Event {
+        let lang = self.state.lang;
+        let (tx, rx) = mpsc::channel();
+        let core = self.core.clone();
+        let (o, s) = (opportunity_id.to_owned(), shift_id.map(str::to_owned));
+        self.rt.spawn(async move {
+            let result = core.submit_signup(&o, s.as_deref(), &form).await;
+            let _ = tx.send(result);
+        });
+        match rx.recv_timeout(SAVE_TIMEOUT) {
+            Ok(Ok(receipt)) => Event::Saved {
+                signup_id: receipt.signup_id,
+                receipt_url: receipt.url,
+            },
+            Ok(Err(e)) => Event::SaveFailed(save_error_text(lang, &e)),
+            Err(_) => Event::SaveFailed(
+                lang.pick(
+                    "Kiosken kunne ikke gemme i tide. Prøv igen, eller bed personalet om hjælp.",
+                    "The kiosk could not save in time. Try again, or ask the staff for help.",
+                )
+                .to_owned(),
+            ),
+        }
+    }
+}
+
+/// What a visitor is told when a save fails: what to do, not how the disk failed (that
+/// goes to the log for staff).
+fn save_error_text(lang: Lang, e: &SubmitError) -> String {
+    tracing::error!("signup not saved: {e}");
+    match e {
+        SubmitError::Invalid(problems) => problems
+            .iter()
+            .map(|p: &FormProblem| lang.problem(*p))
+            .collect::<Vec<_>>()
+            .join(" "),
+        SubmitError::UnknownOpportunity(_) | SubmitError::UnknownShift(_) => lang
+            .pick(
+                "Jobbet eller vagten er ændret imens. Gå tilbage og vælg igen.",
+                "The job or shift changed meanwhile. Go back and choose again.",
+            )
+            .to_owned(),
+        _ => lang
+            .pick(
+                "Din tilmelding blev ikke gemt. Prøv igen, eller bed personalet om hjælp.",
+                "Your signup was not saved. Try again, or ask the staff for help.",
+            )
+            .to_owned(),
+    }
+}
+
+impl eframe::App for KioskApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}
+
+/// What a kiosk shows when it cannot start: no configuration yet, or a broken one. It says
+/// what is wrong and what the municipal IT person does next.
+pub struct SetupApp {
+    problem: String,
+    config_path: String,
+    look_installed: bool,
+}
+
+impl SetupApp {
+    /// A setup screen for `problem` with the configuration expected at `config_path`.
+    pub fn new(problem: impl Into<String>, config_path: impl Into<String>) -> SetupApp {
+        SetupApp {
+            problem: problem.into(),
+            config_path: config_path.into(),
+            look_installed: false,
+        }
+    }
+
+    /// Draw the setup screen.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        if !self.look_installed {
+            ui::install_look(ui.ctx());
+            self.look_installed = true;
+        }
+        ui::setup_ui(ui, &self.problem, &self.config_path);
+    }
+}
+
+impl eframe::App for SetupApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

@@ -1,0 +1,839 @@
+//! The kiosk's screens as a state machine without egui types: which screen is shown, what
+//! the visitor has typed, the idle timer and the language. The `ui` module draws this state
+//! and turns touches into [`Event`]s; [`KioskState::handle`] answers with an optional
+//! [`Command`] that the app carries out (saving a signup, syncing now, leaving kiosk mode).
+//!
+//! Time is passed in as seconds on egui's clock, so tests move it by hand.
+
+pub mod keyboard;
+pub mod markdown;
+pub mod text;
+
+use frivillig_common::domain::{FormField, FormProblem, SignupForm, validate_form};
+
+use keyboard::{Key, KeyboardLayout, apply_key};
+
+/// Seconds without a touch before the kiosk asks whether the visitor is still there.
+pub const IDLE_WARN_SECS: f64 = 60.0;
+/// Seconds of warning before everything typed is wiped.
+pub const IDLE_COUNTDOWN_SECS: f64 = 15.0;
+/// Seconds the confirmation with the QR code stays up.
+pub const CONFIRMATION_SECS: f64 = 45.0;
+/// Taps on the hidden corner within [`STAFF_TAP_WINDOW_SECS`] that open the PIN pad.
+pub const STAFF_TAPS: usize = 5;
+/// Window for the staff gesture.
+pub const STAFF_TAP_WINDOW_SECS: f64 = 4.0;
+/// Wrong PINs before the PIN pad locks.
+pub const PIN_ATTEMPTS: u32 = 5;
+/// How long the PIN pad stays locked.
+pub const PIN_LOCK_SECS: f64 = 300.0;
+
+/// The language of the screens. Danish first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Dansk.
+    #[default]
+    Da,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Pick the text of this language.
+    pub fn pick<'a>(self, da: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Da => da,
+            Lang::En => en,
+        }
+    }
+
+    /// A validation message in this language.
+    pub fn problem(self, p: FormProblem) -> &'static str {
+        match self {
+            Lang::Da => p.message_da(),
+            Lang::En => p.message_en(),
+        }
+    }
+}
+
+/// A text field of the signup form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextField {
+    /// Name.
+    Name,
+    /// Phone.
+    Phone,
+    /// E-mail.
+    Email,
+    /// Note to the coordinator.
+    Note,
+}
+
+impl TextField {
+    /// The fields in the order the "next" key walks them.
+    pub const ORDER: [TextField; 4] = [
+        TextField::Name,
+        TextField::Phone,
+        TextField::Email,
+        TextField::Note,
+    ];
+
+    /// The keyboard that suits the field.
+    pub fn layout(self) -> KeyboardLayout {
+        match self {
+            TextField::Phone => KeyboardLayout::Phone,
+            TextField::Email => KeyboardLayout::Email,
+            TextField::Name | TextField::Note => KeyboardLayout::Letters,
+        }
+    }
+
+    /// The longest text the field takes (as validation allows, plus a little so that the
+    /// visitor sees the "too long" message rather than a key that does nothing).
+    pub fn max_chars(self) -> usize {
+        match self {
+            TextField::Name => 110,
+            TextField::Phone => 20,
+            TextField::Email => 254,
+            TextField::Note => 510,
+        }
+    }
+
+    /// The domain's name for the field, for tying validation messages to it.
+    pub fn form_field(self) -> FormField {
+        match self {
+            TextField::Name => FormField::Name,
+            TextField::Phone => FormField::Phone,
+            TextField::Email => FormField::Email,
+            TextField::Note => FormField::Note,
+        }
+    }
+}
+
+/// What the visitor is filling in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormState {
+    /// The typed values.
+    pub form: SignupForm,
+    /// The field the keyboard types into; `None` hides the keyboard.
+    pub focus: Option<TextField>,
+    /// Upper case for the next letter.
+    pub shift: bool,
+    /// Problems found at the last "send".
+    pub problems: Vec<FormProblem>,
+    /// The full consent text is open.
+    pub consent_open: bool,
+    /// The job has a minimum age: the age checkbox is shown and required.
+    pub needs_age: bool,
+    /// Saving is under way; the send button is disabled so a double tap saves once.
+    pub saving: bool,
+    /// Saving failed; the message is shown and the form is kept.
+    pub save_error: Option<String>,
+}
+
+impl FormState {
+    /// The text of a field.
+    pub fn text(&self, field: TextField) -> &str {
+        match field {
+            TextField::Name => &self.form.name,
+            TextField::Phone => &self.form.phone,
+            TextField::Email => &self.form.email,
+            TextField::Note => &self.form.note,
+        }
+    }
+
+    /// The text of a field, to change.
+    pub fn text_mut(&mut self, field: TextField) -> &mut String {
+        match field {
+            TextField::Name => &mut self.form.name,
+            TextField::Phone => &mut self.form.phone,
+            TextField::Email => &mut self.form.email,
+            TextField::Note => &mut self.form.note,
+        }
+    }
+
+    /// The problems that belong to a field.
+    pub fn problems_for(&self, field: FormField) -> impl Iterator<Item = FormProblem> + '_ {
+        self.problems
+            .iter()
+            .copied()
+            .filter(move |p| p.field() == field)
+    }
+}
+
+/// What the visitor sees after saving.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirmation {
+    /// First name, for the thanks.
+    pub first_name: String,
+    /// The job signed up for.
+    pub opportunity_id: String,
+    /// The shift, if any.
+    pub shift_id: Option<String>,
+    /// The receipt link in the QR code.
+    pub receipt_url: String,
+    /// The saved signup's id (never shown, kept for staff tools and tests).
+    pub signup_id: String,
+    /// When it was shown, on egui's clock.
+    pub shown_at: f64,
+}
+
+/// The screen on show.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// The invitation.
+    Start,
+    /// The list of jobs.
+    Browse,
+    /// One job.
+    Detail {
+        /// The job.
+        opportunity_id: String,
+    },
+    /// The signup form for a job (and shift).
+    Form {
+        /// The job.
+        opportunity_id: String,
+        /// The chosen shift; `None` for a job without shifts.
+        shift_id: Option<String>,
+    },
+    /// Thanks and the receipt QR code.
+    Confirmation(Confirmation),
+    /// The PIN pad in front of staff mode.
+    StaffPin,
+    /// Staff mode.
+    Staff,
+}
+
+/// Something the visitor or the clock did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Any touch or key: resets the idle timer. Sent by the app before other events.
+    Touch,
+    /// A frame passed: the idle timer and the confirmation's timeout are checked.
+    Tick,
+    /// "Bliv frivillig" on the start screen.
+    StartBrowsing,
+    /// The language switch.
+    SetLanguage(Lang),
+    /// A theme chip in the list (`None`: all themes).
+    FilterTheme(Option<String>),
+    /// A job card.
+    OpenJob(String),
+    /// "Sign up" on a job, for a shift or for a job without shifts.
+    ChooseShift {
+        /// The shift, `None` for a job without shifts.
+        shift_id: Option<String>,
+        /// The job has a minimum age, so the form asks to confirm it.
+        needs_age: bool,
+    },
+    /// Back one screen.
+    Back,
+    /// To the start screen (wipes the form).
+    Home,
+    /// A text field was tapped.
+    Focus(TextField),
+    /// An on-screen key.
+    Key(Key),
+    /// Text from a physical keyboard, for the focused field.
+    TypeText(String),
+    /// The age checkbox.
+    ToggleAge,
+    /// The consent checkbox.
+    ToggleConsent,
+    /// Open or close the full consent text.
+    ShowConsent(bool),
+    /// "Send".
+    Submit,
+    /// The app saved the signup durably.
+    Saved {
+        /// The signup's id.
+        signup_id: String,
+        /// The receipt link.
+        receipt_url: String,
+    },
+    /// The app could not save; the message says why.
+    SaveFailed(String),
+    /// "I'm still here" on the idle warning.
+    StillHere,
+    /// A tap on the hidden staff corner.
+    SecretTap,
+    /// A digit on the PIN pad.
+    PinDigit(char),
+    /// Clear the PIN typed so far.
+    PinClear,
+    /// "Sync now" in staff mode.
+    SyncNow,
+    /// "Leave kiosk mode" in staff mode.
+    LeaveKioskMode,
+    /// Toggle large text.
+    ToggleLargeText,
+}
+
+/// Work for the app, returned by [`KioskState::handle`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Save this signup; answer with [`Event::Saved`] or [`Event::SaveFailed`].
+    Submit {
+        /// The job.
+        opportunity_id: String,
+        /// The shift.
+        shift_id: Option<String>,
+        /// What the visitor typed.
+        form: SignupForm,
+    },
+    /// Try to reach the server now.
+    SyncNow,
+    /// Leave full screen and show the window normally.
+    LeaveKioskMode,
+}
+
+/// The idle timer, as the screen shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Idle {
+    /// Nothing to do.
+    Active,
+    /// "Are you still there?" with whole seconds left before the wipe.
+    Warning {
+        /// Seconds until the form is wiped.
+        seconds_left: u32,
+    },
+}
+
+/// Everything the screens show, and nothing of egui.
+#[derive(Debug, Clone)]
+pub struct KioskState {
+    /// The screen on show.
+    pub screen: Screen,
+    /// The language.
+    pub lang: Lang,
+    /// The theme filter in the list.
+    pub theme: Option<String>,
+    /// The signup form.
+    pub form: FormState,
+    /// Larger text for those who need it.
+    pub large_text: bool,
+    /// The digits typed on the PIN pad.
+    pub pin_entry: String,
+    /// Last PIN was wrong.
+    pub pin_wrong: bool,
+    staff_pin: String,
+    pin_failures: u32,
+    pin_locked_until: f64,
+    last_touch: f64,
+    secret_taps: Vec<f64>,
+}
+
+impl KioskState {
+    /// A kiosk at its start screen. `staff_pin` comes from the kiosk's config.
+    pub fn new(staff_pin: &str, now: f64) -> KioskState {
+        KioskState {
+            screen: Screen::Start,
+            lang: Lang::Da,
+            theme: None,
+            form: FormState::default(),
+            large_text: false,
+            pin_entry: String::new(),
+            pin_wrong: false,
+            staff_pin: staff_pin.to_owned(),
+            pin_failures: 0,
+            pin_locked_until: f64::NEG_INFINITY,
+            last_touch: now,
+            secret_taps: Vec::new(),
+        }
+    }
+
+    /// Where the idle timer stands.
+    pub fn idle(&self, now: f64) -> Idle {
+        if !self.idle_applies() {
+            return Idle::Active;
+        }
+        let quiet = now - self.last_touch;
+        if quiet < IDLE_WARN_SECS {
+            Idle::Active
+        } else {
+            let left = (IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS - quiet).max(0.0);
+            Idle::Warning {
+                seconds_left: left.ceil() as u32,
+            }
+        }
+    }
+
+    /// Whether the PIN pad refuses input for now.
+    pub fn pin_locked(&self, now: f64) -> bool {
+        now < self.pin_locked_until
+    }
+
+    /// Seconds until the next thing the clock does (idle warning, wipe, confirmation
+    /// timeout), so the app can ask egui for a repaint then and not spin.
+    pub fn next_deadline(&self, now: f64) -> Option<f64> {
+        if let Screen::Confirmation(c) = &self.screen {
+            return Some((c.shown_at + CONFIRMATION_SECS - now).max(0.0));
+        }
+        match self.idle(now) {
+            _ if !self.idle_applies() => None,
+            Idle::Active => Some((self.last_touch + IDLE_WARN_SECS - now).max(0.0)),
+            // Once a second, so the countdown moves.
+            Idle::Warning { .. } => Some(1.0),
+        }
+    }
+
+    fn idle_applies(&self) -> bool {
+        // The start screen holds nothing of anyone, except a language choice.
+        !matches!(self.screen, Screen::Start) || self.lang != Lang::Da || self.large_text
+    }
+
+    /// Apply an event at time `now` (seconds on egui's clock).
+    pub fn handle(&mut self, event: Event, now: f64) -> Option<Command> {
+        match event {
+            Event::Touch => self.last_touch = now,
+            Event::Tick => self.tick(now),
+            Event::StartBrowsing => self.screen = Screen::Browse,
+            Event::SetLanguage(lang) => self.lang = lang,
+            Event::FilterTheme(theme) => self.theme = theme,
+            Event::OpenJob(id) => {
+                self.screen = Screen::Detail { opportunity_id: id };
+            }
+            Event::ChooseShift {
+                shift_id,
+                needs_age,
+            } => {
+                if let Screen::Detail { opportunity_id } = &self.screen {
+                    self.form = FormState {
+                        focus: Some(TextField::Name),
+                        shift: true,
+                        needs_age,
+                        ..FormState::default()
+                    };
+                    self.screen = Screen::Form {
+                        opportunity_id: opportunity_id.clone(),
+                        shift_id,
+                    };
+                }
+            }
+            Event::Back => self.back(),
+            Event::Home => self.reset(),
+            Event::Focus(field) => {
+                if self.on_form() {
+                    self.form.focus = Some(field);
+                    self.form.shift = field == TextField::Name && self.form.form.name.is_empty();
+                }
+            }
+            Event::Key(key) => self.key(key),
+            Event::TypeText(text) => {
+                if let (true, Some(field)) = (self.on_form(), self.form.focus) {
+                    for c in text.chars().filter(|c| !c.is_control()) {
+                        apply_key(self.form.text_mut(field), &Key::Char(c), field.max_chars());
+                    }
+                }
+            }
+            Event::ToggleAge => {
+                if self.on_form() {
+                    self.form.form.age_confirmed = !self.form.form.age_confirmed;
+                }
+            }
+            Event::ToggleConsent => {
+                if self.on_form() {
+                    self.form.form.consent_given = !self.form.form.consent_given;
+                }
+            }
+            Event::ShowConsent(open) => self.form.consent_open = open && self.on_form(),
+            Event::Submit => return self.submit(),
+            Event::Saved {
+                signup_id,
+                receipt_url,
+            } => self.saved(signup_id, receipt_url, now),
+            Event::SaveFailed(message) => {
+                self.form.saving = false;
+                self.form.save_error = Some(message);
+            }
+            Event::StillHere => self.last_touch = now,
+            Event::SecretTap => {
+                self.secret_taps
+                    .retain(|t| now - t <= STAFF_TAP_WINDOW_SECS);
+                self.secret_taps.push(now);
+                if self.secret_taps.len() >= STAFF_TAPS && !self.on_form() {
+                    self.secret_taps.clear();
+                    self.pin_entry.clear();
+                    self.pin_wrong = false;
+                    self.screen = Screen::StaffPin;
+                }
+            }
+            Event::PinDigit(d) => self.pin_digit(d, now),
+            Event::PinClear => self.pin_entry.clear(),
+            Event::SyncNow => {
+                if self.screen == Screen::Staff {
+                    return Some(Command::SyncNow);
+                }
+            }
+            Event::LeaveKioskMode => {
+                if self.screen == Screen::Staff {
+                    return Some(Command::LeaveKioskMode);
+                }
+            }
+            Event::ToggleLargeText => self.large_text = !self.large_text,
+        }
+        None
+    }
+
+    fn on_form(&self) -> bool {
+        matches!(self.screen, Screen::Form { .. }) && !self.form.saving
+    }
+
+    fn tick(&mut self, now: f64) {
+        if let Screen::Confirmation(c) = &self.screen
+            && now - c.shown_at >= CONFIRMATION_SECS
+        {
+            self.reset();
+            return;
+        }
+        if self.idle_applies() && now - self.last_touch >= IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS {
+            // A save in flight finishes on its own; only then may the screen move on.
+            if !self.form.saving {
+                self.reset();
+            }
+        }
+    }
+
+    /// Back to the start, with nothing of the visitor kept: the form, the language, the
+    /// filter and the PIN typed so far are all cleared.
+    fn reset(&mut self) {
+        if self.form.saving {
+            return;
+        }
+        self.screen = Screen::Start;
+        self.form = FormState::default();
+        self.lang = Lang::Da;
+        self.theme = None;
+        self.large_text = false;
+        self.pin_entry.clear();
+        self.pin_wrong = false;
+    }
+
+    fn back(&mut self) {
+        self.screen = match std::mem::replace(&mut self.screen, Screen::Start) {
+            Screen::Browse | Screen::Start => Screen::Start,
+            Screen::Detail { .. } => Screen::Browse,
+            Screen::Form { opportunity_id, .. } if !self.form.saving => {
+                // Leaving the form drops what was typed: no way back into it.
+                self.form = FormState::default();
+                Screen::Detail { opportunity_id }
+            }
+            form @ Screen::Form { .. } => form,
+            // A finished signup is never shown again: back from it means start.
+            Screen::Confirmation(_) | Screen::StaffPin | Screen::Staff => {
+                self.reset();
+                Screen::Start
+            }
+        };
+    }
+
+    fn key(&mut self, key: Key) {
+        if !self.on_form() {
+            return;
+        }
+        let Some(field) = self.form.focus else { return };
+        match key {
+            Key::Shift => self.form.shift = !self.form.shift,
+            Key::Next => {
+                let i = TextField::ORDER
+                    .iter()
+                    .position(|f| *f == field)
+                    .unwrap_or(0);
+                self.form.focus = TextField::ORDER.get(i + 1).copied();
+                self.form.shift = false;
+            }
+            Key::Done => self.form.focus = None,
+            key => {
+                let key = match (key, self.form.shift) {
+                    (Key::Char(c), true) => Key::Char(c.to_uppercase().next().unwrap_or(c)),
+                    (k, _) => k,
+                };
+                let typed_space = key == Key::Space;
+                if apply_key(self.form.text_mut(field), &key, field.max_chars()) {
+                    // Capitals at the start of each word of a name; once otherwise.
+                    self.form.shift = typed_space && field == TextField::Name;
+                }
+            }
+        }
+    }
+
+    fn submit(&mut self) -> Option<Command> {
+        let Screen::Form {
+            opportunity_id,
+            shift_id,
+        } = &self.screen
+        else {
+            return None;
+        };
+        if self.form.saving {
+            return None;
+        }
+        self.form.save_error = None;
+        // The core checks again against the catalog; this check is for the messages.
+        match validate_form(&self.form.form, self.form.needs_age) {
+            Ok(_) => {
+                self.form.problems.clear();
+                self.form.saving = true;
+                self.form.focus = None;
+                Some(Command::Submit {
+                    opportunity_id: opportunity_id.clone(),
+                    shift_id: shift_id.clone(),
+                    form: self.form.form.clone(),
+                })
+            }
+            Err(problems) => {
+                // Put the keyboard on the first field that needs fixing.
+                self.form.focus = TextField::ORDER
+                    .iter()
+                    .copied()
+                    .find(|f| problems.iter().any(|p| p.field() == f.form_field()));
+                self.form.problems = problems;
+                None
+            }
+        }
+    }
+
+    fn saved(&mut self, signup_id: String, receipt_url: String, now: f64) {
+        let Screen::Form {
+            opportunity_id,
+            shift_id,
+        } = &self.screen
+        else {
+            return;
+        };
+        let first_name = self
+            .form
+            .form
+            .name
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        self.screen = Screen::Confirmation(Confirmation {
+            first_name,
+            opportunity_id: opportunity_id.clone(),
+            shift_id: shift_id.clone(),
+            receipt_url,
+            signup_id,
+            shown_at: now,
+        });
+        // The typed data leaves memory as soon as it is saved.
+        self.form = FormState::default();
+        self.last_touch = now;
+    }
+
+    fn pin_digit(&mut self, d: char, now: f64) {
+        if self.screen != Screen::StaffPin || self.pin_locked(now) || !d.is_ascii_digit() {
+            return;
+        }
+        self.pin_wrong = false;
+        self.pin_entry.push(d);
+        if self.pin_entry.len() < self.staff_pin.len() {
+            return;
+        }
+        if self.pin_entry == self.staff_pin {
+            self.pin_failures = 0;
+            self.screen = Screen::Staff;
+        } else {
+            self.pin_failures += 1;
+            self.pin_wrong = true;
+            if self.pin_failures >= PIN_ATTEMPTS {
+                self.pin_failures = 0;
+                self.pin_locked_until = now + PIN_LOCK_SECS;
+            }
+        }
+        self.pin_entry.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at_form(needs_age: bool) -> KioskState {
+        let mut s = KioskState::new("2600", 0.0);
+        s.handle(Event::StartBrowsing, 1.0);
+        s.handle(Event::OpenJob("lektiehjaelp".into()), 2.0);
+        s.handle(
+            Event::ChooseShift {
+                shift_id: Some("s1".into()),
+                needs_age,
+            },
+            3.0,
+        );
+        s
+    }
+
+    fn type_keys(s: &mut KioskState, text: &str) {
+        for c in text.chars() {
+            let key = if c == ' ' { Key::Space } else { Key::Char(c) };
+            s.handle(Event::Key(key), 4.0);
+        }
+    }
+
+    #[test]
+    fn a_whole_signup_with_a_validation_round() {
+        let mut s = at_form(true);
+        assert_eq!(s.form.focus, Some(TextField::Name));
+        // Capitals come by themselves at the start of each word of a name.
+        type_keys(&mut s, "åse østergård");
+        assert_eq!(s.form.form.name, "Åse Østergård");
+        assert_eq!(s.handle(Event::Submit, 5.0), None);
+        assert!(s.form.problems.contains(&FormProblem::ContactMissing));
+        assert!(s.form.problems.contains(&FormProblem::AgeNotConfirmed));
+        assert!(s.form.problems.contains(&FormProblem::ConsentMissing));
+        assert_eq!(
+            s.form.focus,
+            Some(TextField::Phone),
+            "keyboard moves to the problem"
+        );
+        type_keys(&mut s, "+4512345678");
+        s.handle(Event::ToggleAge, 6.0);
+        s.handle(Event::ToggleConsent, 6.0);
+        let cmd = s.handle(Event::Submit, 7.0);
+        let Some(Command::Submit { form, shift_id, .. }) = cmd else {
+            panic!("expected a submit, got {cmd:?}")
+        };
+        assert_eq!(form.phone, "+4512345678");
+        assert_eq!(shift_id.as_deref(), Some("s1"));
+        // A second tap while saving does nothing.
+        assert_eq!(s.handle(Event::Submit, 7.1), None);
+        s.handle(
+            Event::Saved {
+                signup_id: "abc".into(),
+                receipt_url: "http://x/kvittering/abc/t".into(),
+            },
+            8.0,
+        );
+        let Screen::Confirmation(c) = &s.screen else {
+            panic!("{:?}", s.screen)
+        };
+        assert_eq!(c.first_name, "Åse");
+        assert_eq!(
+            s.form,
+            FormState::default(),
+            "typed data is dropped once saved"
+        );
+        s.handle(Event::Tick, 8.0 + CONFIRMATION_SECS - 1.0);
+        assert!(matches!(s.screen, Screen::Confirmation(_)));
+        s.handle(Event::Tick, 8.0 + CONFIRMATION_SECS);
+        assert_eq!(s.screen, Screen::Start);
+    }
+
+    #[test]
+    fn a_failed_save_keeps_the_form() {
+        let mut s = at_form(false);
+        type_keys(&mut s, "bo");
+        s.handle(Event::Focus(TextField::Email), 4.0);
+        type_keys(&mut s, "bo@x.dk");
+        s.handle(Event::ToggleConsent, 4.0);
+        assert!(s.handle(Event::Submit, 5.0).is_some());
+        s.handle(Event::SaveFailed("disk".into()), 5.0);
+        assert!(!s.form.saving);
+        assert_eq!(s.form.save_error.as_deref(), Some("disk"));
+        assert_eq!(s.form.form.email, "bo@x.dk");
+        assert!(s.handle(Event::Submit, 6.0).is_some(), "can try again");
+    }
+
+    #[test]
+    fn idle_warns_then_wipes_everything() {
+        let mut s = at_form(false);
+        s.handle(Event::SetLanguage(Lang::En), 3.0);
+        s.handle(Event::Touch, 10.0);
+        type_keys(&mut s, "half a name");
+        assert_eq!(s.idle(10.0 + IDLE_WARN_SECS - 0.5), Idle::Active);
+        assert_eq!(
+            s.idle(10.0 + IDLE_WARN_SECS),
+            Idle::Warning {
+                seconds_left: IDLE_COUNTDOWN_SECS as u32
+            }
+        );
+        s.handle(Event::Tick, 10.0 + IDLE_WARN_SECS + 1.0);
+        assert!(matches!(s.screen, Screen::Form { .. }), "a warning first");
+        // "Still here" restarts the timer.
+        s.handle(Event::StillHere, 80.0);
+        s.handle(
+            Event::Tick,
+            80.0 + IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS - 0.1,
+        );
+        assert!(matches!(s.screen, Screen::Form { .. }));
+        s.handle(Event::Tick, 80.0 + IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS);
+        assert_eq!(s.screen, Screen::Start);
+        assert_eq!(s.form, FormState::default());
+        assert_eq!(s.lang, Lang::Da);
+        assert_eq!(s.idle(1000.0), Idle::Active, "nothing to wipe at the start");
+    }
+
+    #[test]
+    fn leaving_the_form_drops_it_and_there_is_no_way_back_into_a_saved_signup() {
+        let mut s = at_form(false);
+        type_keys(&mut s, "x");
+        s.handle(Event::Back, 4.0);
+        assert!(matches!(s.screen, Screen::Detail { .. }));
+        assert_eq!(s.form.form.name, "");
+        s.handle(
+            Event::ChooseShift {
+                shift_id: None,
+                needs_age: false,
+            },
+            5.0,
+        );
+        s.handle(Event::Focus(TextField::Phone), 5.0);
+        type_keys(&mut s, "12345678");
+        type_keys(&mut s, "");
+        s.handle(Event::Focus(TextField::Name), 5.0);
+        type_keys(&mut s, "ib");
+        s.handle(Event::ToggleConsent, 5.0);
+        assert!(s.handle(Event::Submit, 6.0).is_some());
+        s.handle(
+            Event::Saved {
+                signup_id: "a".into(),
+                receipt_url: "u".into(),
+            },
+            6.0,
+        );
+        s.handle(Event::Back, 7.0);
+        assert_eq!(s.screen, Screen::Start);
+    }
+
+    #[test]
+    fn staff_mode_needs_the_gesture_and_the_pin_and_locks_after_wrong_pins() {
+        let mut s = KioskState::new("2600", 0.0);
+        for i in 0..STAFF_TAPS - 1 {
+            s.handle(Event::SecretTap, i as f64 * 2.0);
+        }
+        assert_eq!(s.screen, Screen::Start, "taps too slow");
+        for i in 0..STAFF_TAPS {
+            s.handle(Event::SecretTap, 20.0 + i as f64 * 0.3);
+        }
+        assert_eq!(s.screen, Screen::StaffPin);
+        for _ in 0..PIN_ATTEMPTS {
+            for d in "1111".chars() {
+                s.handle(Event::PinDigit(d), 30.0);
+            }
+            assert!(s.pin_wrong);
+        }
+        assert!(s.pin_locked(31.0));
+        for d in "2600".chars() {
+            s.handle(Event::PinDigit(d), 31.0);
+        }
+        assert_eq!(s.screen, Screen::StaffPin, "locked");
+        for d in "2600".chars() {
+            s.handle(Event::PinDigit(d), 31.0 + PIN_LOCK_SECS);
+        }
+        assert_eq!(s.screen, Screen::Staff);
+        assert_eq!(s.handle(Event::SyncNow, 400.0), Some(Command::SyncNow));
+        s.handle(Event::Tick, 400.0 + IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS);
+        assert_eq!(s.screen, Screen::Start, "staff mode locks itself when left");
+    }
+
+    #[test]
+    fn physical_keyboard_text_goes_to_the_focused_field() {
+        let mut s = at_form(false);
+        s.handle(Event::TypeText("Kim\n".into()), 4.0);
+        assert_eq!(s.form.form.name, "Kim");
+        s.handle(Event::Key(Key::Done), 4.0);
+        s.handle(Event::TypeText("ignored".into()), 4.0);
+        assert_eq!(s.form.form.name, "Kim");
+    }
+}

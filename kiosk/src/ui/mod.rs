@@ -1,0 +1,98 @@
+//! The screens, drawn with egui from a [`KioskState`] and the catalog. Nothing here changes
+//! state: every function draws and returns the [`Event`]s the visitor caused; the app hands
+//! them to [`KioskState::handle`] after the frame.
+
+mod keyboard;
+mod look;
+mod qr;
+mod screens;
+
+pub use screens::setup_ui;
+
+use std::collections::HashMap;
+
+use egui::Ui;
+use frivillig_common::domain::{Catalog, Opportunity, Shift};
+
+use crate::core::SyncStatus;
+use crate::state::{Event, KioskState, Lang};
+
+pub use look::install_look;
+pub use qr::qr_ui;
+
+/// What the screens show besides the state: the catalog and how the kiosk is doing.
+pub struct View<'a> {
+    /// The last catalog received, if any.
+    pub catalog: Option<&'a Catalog>,
+    /// The site this kiosk stands at.
+    pub site_id: &'a str,
+    /// This kiosk's id, for staff mode.
+    pub kiosk_id: &'a str,
+    /// The server it syncs with, for staff mode.
+    pub server_url: &'a str,
+    /// Sync state.
+    pub status: &'a SyncStatus,
+    /// Signups made at this kiosk per shift (or per job without shifts) since the catalog
+    /// was received, so that spots left move as people sign up here while offline.
+    pub taken_here: &'a HashMap<String, u32>,
+    /// Seconds on egui's clock.
+    pub now: f64,
+    /// Full screen and cursor hidden.
+    pub kiosk_mode: bool,
+}
+
+impl View<'_> {
+    /// Spots left on a shift: its capacity less this kiosk's signups since the catalog.
+    /// Signups at other kiosks since then are not known here; the screens say so.
+    pub fn spots_left(&self, shift: &Shift) -> i64 {
+        i64::from(shift.capacity) - i64::from(self.taken_here.get(&shift.id).copied().unwrap_or(0))
+    }
+
+    /// The job's title in the current language (English falls back to Danish).
+    pub fn title<'o>(&self, lang: Lang, o: &'o Opportunity) -> &'o str {
+        match lang {
+            Lang::En if !o.title_en.trim().is_empty() => &o.title_en,
+            _ => &o.title,
+        }
+    }
+
+    /// The name of a site, or its id if the catalog lacks it.
+    pub fn site_name<'v>(&'v self, site_id: &'v str) -> &'v str {
+        self.catalog
+            .and_then(|c| c.sites.iter().find(|s| s.id == site_id))
+            .map_or(site_id, |s| s.name.as_str())
+    }
+}
+
+/// Draw the whole kiosk for one frame and return what the visitor did.
+pub fn kiosk_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState) -> Vec<Event> {
+    let mut events = Vec::new();
+    screens::kiosk_screens_ui(ui, view, state, &mut events);
+    events
+}
+
+/// English names of the catalog's themes; unknown themes are shown as written.
+pub fn theme_label(lang: Lang, theme: &str) -> String {
+    if lang == Lang::Da {
+        return first_upper(theme);
+    }
+    let en = match theme {
+        "kultur" => "Culture",
+        "ældre" => "Older people",
+        "børn og unge" => "Children and young people",
+        "miljø" => "Environment",
+        "idræt" | "sport" => "Sport",
+        "sundhed" => "Health",
+        "fællesskab" => "Community",
+        other => return first_upper(other),
+    };
+    en.to_owned()
+}
+
+fn first_upper(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

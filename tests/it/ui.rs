@@ -1,0 +1,415 @@
+//! The kiosk's screens driven like a visitor would, with egui_kittest: controls are found by
+//! their accessible role and label and clicked, text is typed on the on-screen keyboard, and
+//! the result is checked in the kiosk's store and at the real server. Frames are rendered
+//! with wgpu (lavapipe on a machine without a GPU) for the QR check and the snapshots.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::{Queryable, by};
+use egui_kittest::{Harness, SnapshotOptions, SnapshotResults};
+use frivillig_kiosk::state::{IDLE_COUNTDOWN_SECS, IDLE_WARN_SECS, Lang, Screen};
+use frivillig_kiosk::{KioskApp, KioskConfig, KioskCore, ManualClock, SyncWorker};
+use frivillig_tests::{TestServer, kiosk_config, wait_status};
+
+/// Portrait, as the library's standing kiosk.
+const PORTRAIT: egui::Vec2 = egui::vec2(1080.0, 1920.0);
+/// Landscape, as a festival tent's table screen.
+const LANDSCAPE: egui::Vec2 = egui::vec2(1920.0, 1080.0);
+
+struct Setup {
+    rt: tokio::runtime::Runtime,
+    server: Option<TestServer>,
+    worker: Option<SyncWorker>,
+    core: KioskCore,
+    _dir: tempfile::TempDir,
+}
+
+impl Setup {
+    /// A server and a kiosk enrolled to it that has received the catalog. With `online`
+    /// false the kiosk is reopened without sync and with a fixed server address, so that
+    /// every pixel of a snapshot is the same from run to run.
+    fn new(online: bool) -> Setup {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let start =
+            chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00+01:00").expect("time");
+        let clock = Arc::new(ManualClock::new(start));
+        let (server, worker, core) = rt.block_on(async {
+            let server = TestServer::start(&dir.path().join("server"))
+                .await
+                .expect("server");
+            let enrol = server
+                .enrol("bibliotek-1", "bibliotek")
+                .await
+                .expect("enrol");
+            let config = kiosk_config(
+                &server.url(),
+                &enrol,
+                "bibliotek",
+                &dir.path().join("kiosk"),
+            );
+            let core = KioskCore::open(config.clone(), clock.clone())
+                .await
+                .expect("kiosk");
+            let worker = SyncWorker::start(&core);
+            wait_status(&core, Duration::from_secs(30), |_| core.catalog().is_some())
+                .await
+                .expect("catalog");
+            if online {
+                return (Some(server), Some(worker), core);
+            }
+            worker.stop().await;
+            core.shutdown().await;
+            let config = KioskConfig {
+                server_url: "http://frivillig.glostrup.local:8700".into(),
+                public_url: "https://frivillig.glostrup.dk".into(),
+                ..config
+            };
+            let core = KioskCore::open(config, clock).await.expect("reopen");
+            (Some(server), None, core)
+        });
+        Setup {
+            rt,
+            server,
+            worker,
+            core,
+            _dir: dir,
+        }
+    }
+
+    fn harness(&self, size: egui::Vec2) -> Harness<'static, KioskApp> {
+        let app = KioskApp::new(self.core.clone(), self.rt.handle().clone(), false);
+        Harness::builder()
+            .with_size(size)
+            .with_pixels_per_point(1.0)
+            .with_max_steps(12)
+            .with_render_cursor(false)
+            .build_ui_state(|ui, app: &mut KioskApp| app.show(ui), app)
+    }
+
+    fn stop(mut self) {
+        self.rt.block_on(async {
+            if let Some(w) = self.worker.take() {
+                w.stop().await;
+            }
+            self.core.shutdown().await;
+            if let Some(s) = self.server.take() {
+                s.stop().await;
+            }
+        });
+    }
+}
+
+/// Step a few frames so clicks are processed and layout settles.
+fn settle(h: &mut Harness<'_, KioskApp>) {
+    h.run_steps(3);
+}
+
+/// Press the button (or tick the checkbox) with this label.
+/// It is scrolled into view first, as a visitor would scroll to it.
+fn click(h: &mut Harness<'_, KioskApp>, label: &str) {
+    find_control(h, label).scroll_to_me();
+    settle(h);
+    find_control(h, label).click();
+    settle(h);
+}
+
+/// Tap a text field of the form.
+fn tap_field(h: &mut Harness<'_, KioskApp>, label: &str) {
+    h.get(by().role(Role::TextInput).label(label))
+        .scroll_to_me();
+    settle(h);
+    h.get(by().role(Role::TextInput).label(label)).click();
+    settle(h);
+}
+
+fn find_control<'t>(h: &'t Harness<'_, KioskApp>, label: &'t str) -> egui_kittest::Node<'t> {
+    h.query(by().role(Role::Button).label(label))
+        .or_else(|| h.query(by().role(Role::CheckBox).label(label)))
+        .unwrap_or_else(|| panic!("no button or checkbox {label:?}"))
+}
+
+/// Type on the on-screen keyboard, key by key, as a finger would.
+fn type_on_screen(h: &mut Harness<'_, KioskApp>, text: &str) {
+    for c in text.chars() {
+        let label = if c == ' ' {
+            if h.state().state().lang == Lang::Da {
+                "Mellemrum"
+            } else {
+                "Space"
+            }
+            .to_owned()
+        } else {
+            c.to_string()
+        };
+        // Keys show capitals while shift is on; the test types what the key shows.
+        let (upper, lower) = (c.to_uppercase().to_string(), c.to_lowercase().to_string());
+        let node = h
+            .query_by_label(&label)
+            .or_else(|| h.query_by_label(&upper))
+            .or_else(|| h.query_by_label(&lower))
+            .unwrap_or_else(|| panic!("no key {label:?} on the keyboard"));
+        node.click();
+        settle(h);
+    }
+}
+
+fn field_value(h: &Harness<'_, KioskApp>, label: &str) -> String {
+    h.get(by().role(Role::TextInput).label(label))
+        .value()
+        .unwrap_or_default()
+}
+
+/// The whole visitor flow in one language; returns the saved signup's id and receipt URL.
+fn sign_up_through_the_screens(h: &mut Harness<'_, KioskApp>, lang: Lang) -> (String, String) {
+    let t = |da: &'static str, en: &'static str| lang.pick(da, en);
+    settle(h);
+    if lang == Lang::En {
+        click(h, "English");
+    }
+    click(h, t("Find et frivilligjob", "Find a volunteer job"));
+    assert_eq!(h.state().state().screen, Screen::Browse);
+    click(
+        h,
+        t(
+            "Lektiehjælper i lektiecaféen",
+            "Homework helper at the homework café",
+        ),
+    );
+    // The detail shows the requirements plainly.
+    h.get_by_label_contains(t("børneattest", "child-protection record check"));
+    h.get_by_label_contains("18");
+    click(
+        h,
+        t(
+            "Tilmeld dig tir. 1. dec. kl. 15.00–17.00",
+            "Sign up for Tue 1 Dec, 15:00–17:00",
+        ),
+    );
+    assert!(matches!(h.state().state().screen, Screen::Form { .. }));
+
+    // The name field has the keyboard first; capitals come by themselves.
+    type_on_screen(h, "søren æbelø");
+    assert_eq!(field_value(h, t("Navn", "Name")), "Søren Æbelø");
+    click(h, t("Send tilmelding", "Send signup"));
+    // No contact, no age, no consent: each message next to its field, in the language.
+    h.get_by_label_contains(t(
+        "Skriv et telefonnummer eller en e-mailadresse",
+        "Enter a phone number or an e-mail",
+    ));
+    h.get_by_label_contains(t(
+        "Bekræft, at du opfylder aldersgrænsen",
+        "confirm that you meet the age limit",
+    ));
+    h.get_by_label_contains(t("Du skal give samtykke", "We need your consent"));
+    assert!(h.state().last_saved_signup().is_none());
+
+    // The keyboard moved to the phone field, with digits.
+    type_on_screen(h, "12345678");
+    assert_eq!(field_value(h, t("Telefon", "Phone")), "12345678");
+    tap_field(h, "E-mail");
+    type_on_screen(h, "soeren@example.dk");
+    assert_eq!(field_value(h, "E-mail"), "soeren@example.dk");
+    click(h, t("Jeg er mindst 18 år", "I am at least 18 years old"));
+    // The full consent text is one tap away, and closes again.
+    click(
+        h,
+        t("Læs hele samtykketeksten", "Read the full consent text"),
+    );
+    click(h, t("Luk", "Close"));
+    h.get(
+        by().role(Role::CheckBox)
+            .label_contains(t("Jeg giver samtykke", "I consent")),
+    )
+    .click();
+    settle(h);
+    click(h, t("Send tilmelding", "Send signup"));
+    let Screen::Confirmation(c) = h.state().state().screen.clone() else {
+        panic!("no confirmation: {:?}", h.state().state().screen)
+    };
+    h.get_by_label_contains(t("Tak, Søren!", "Thank you, Søren!"));
+    h.get(
+        by().role(Role::Image)
+            .label(t("QR-kode til din kvittering", "QR code for your receipt")),
+    );
+    assert_eq!(h.state().last_saved_signup(), Some(c.signup_id.as_str()));
+    (c.signup_id, c.receipt_url)
+}
+
+#[test]
+fn a_visitor_signs_up_in_danish_and_the_signup_is_durable_and_reaches_the_server() {
+    let setup = Setup::new(true);
+    let mut h = setup.harness(PORTRAIT);
+    let (id, url) = sign_up_through_the_screens(&mut h, Lang::Da);
+    assert!(url.contains(&format!("/kvittering/{id}/")), "{url}");
+    // Durable in the kiosk's store at once.
+    let stored = setup
+        .rt
+        .block_on(setup.core.signup(&id))
+        .expect("signup in the kiosk store");
+    assert_eq!(stored.opportunity_id, "lektiecafe");
+    assert_eq!(stored.shift_id.as_deref(), Some("lektiecafe-tir"));
+    // And at the server, with the personal data as typed.
+    let server = setup.server.as_ref().expect("server");
+    let person = setup.rt.block_on(async {
+        for _ in 0..300 {
+            let all = server.signups().await.expect("signups");
+            if let Some(s) = all.into_iter().find(|s| s.record.id == id) {
+                return s.person;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    });
+    let person = person.expect("the signup reached the server");
+    assert_eq!(person.name, "Søren Æbelø");
+    assert_eq!(person.phone.as_deref(), Some("12345678"));
+    assert_eq!(person.email.as_deref(), Some("soeren@example.dk"));
+    assert!(person.age_confirmed);
+    drop(h);
+    setup.stop();
+}
+
+#[test]
+fn a_visitor_signs_up_in_english_and_the_qr_code_on_screen_decodes_to_the_receipt_link() {
+    let setup = Setup::new(false);
+    let mut h = setup.harness(LANDSCAPE);
+    let (id, url) = sign_up_through_the_screens(&mut h, Lang::En);
+    let image = h.render().expect("render the confirmation");
+    let decoded = decode_qr(&image).expect("a QR code in the frame");
+    assert_eq!(decoded, url);
+    assert!(decoded.starts_with("https://frivillig.glostrup.dk/kvittering/"));
+    assert!(setup.rt.block_on(setup.core.signup(&id)).is_some());
+    drop(h);
+    setup.stop();
+}
+
+#[test]
+fn idle_reset_wipes_a_half_filled_form_and_the_next_visitor_starts_empty() {
+    let setup = Setup::new(false);
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    click(&mut h, "English");
+    click(&mut h, "Find a volunteer job");
+    click(&mut h, "Reading aloud for adults");
+    click(&mut h, "Sign up");
+    type_on_screen(&mut h, "half typed");
+    assert_eq!(field_value(&h, "Name"), "Half Typed");
+    let t0 = h.ctx.input(|i| i.time);
+    // Move egui's clock: first the warning...
+    h.input_mut().time = Some(t0 + IDLE_WARN_SECS + 1.0);
+    settle(&mut h);
+    h.get_by_label("Are you still there?");
+    assert!(matches!(h.state().state().screen, Screen::Form { .. }));
+    // ...then the wipe.
+    h.input_mut().time = Some(t0 + IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS + 1.0);
+    settle(&mut h);
+    assert_eq!(h.state().state().screen, Screen::Start);
+    // Back in Danish, and nothing of the last visitor anywhere on screen.
+    h.get_by_label("Find et frivilligjob");
+    assert!(h.query_by_label_contains("Half").is_none());
+    click(&mut h, "Find et frivilligjob");
+    click(&mut h, "Højtlæsning for voksne");
+    click(&mut h, "Tilmeld dig");
+    assert_eq!(field_value(&h, "Navn"), "");
+    assert_eq!(field_value(&h, "Telefon"), "");
+    drop(h);
+    setup.stop();
+}
+
+#[test]
+fn staff_mode_opens_with_the_gesture_and_pin_only() {
+    let setup = Setup::new(false);
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    staff_gesture(&mut h);
+    assert_eq!(h.state().state().screen, Screen::StaffPin);
+    for d in "1234".chars() {
+        click(&mut h, &d.to_string());
+    }
+    h.get_by_label("Forkert PIN-kode.");
+    for d in "2600".chars() {
+        click(&mut h, &d.to_string());
+    }
+    assert_eq!(h.state().state().screen, Screen::Staff);
+    h.get_by_label("bibliotek-1");
+    h.get_by_label(env!("CARGO_PKG_VERSION"));
+    click(&mut h, "Synkronisér nu");
+    click(&mut h, "Luk personalemenu");
+    assert_eq!(h.state().state().screen, Screen::Start);
+    drop(h);
+    setup.stop();
+}
+
+/// The main screens at both kiosk resolutions, compared with the committed images.
+#[test]
+fn snapshots_of_the_main_screens() {
+    let setup = Setup::new(false);
+    let options = SnapshotOptions::new().output_path(Path::new("snapshots"));
+    let mut results = SnapshotResults::new();
+    for (size, name) in [(PORTRAIT, "portrait"), (LANDSCAPE, "landscape")] {
+        let mut h = setup.harness(size);
+        settle(&mut h);
+        h.snapshot_options(format!("{name}-start"), &options);
+        click(&mut h, "Find et frivilligjob");
+        h.snapshot_options(format!("{name}-browse"), &options);
+        click(&mut h, "Lektiehjælper i lektiecaféen");
+        h.snapshot_options(format!("{name}-detail"), &options);
+        click(&mut h, "Tilmeld dig tir. 1. dec. kl. 15.00–17.00");
+        type_on_screen(&mut h, "åse");
+        h.snapshot_options(format!("{name}-form-keyboard"), &options);
+        tap_field(&mut h, "Telefon");
+        type_on_screen(&mut h, "12345678");
+        click(&mut h, "Jeg er mindst 18 år");
+        h.get(
+            by().role(Role::CheckBox)
+                .label_contains("Jeg giver samtykke"),
+        )
+        .click();
+        settle(&mut h);
+        click(&mut h, "Send tilmelding");
+        // The receipt link is random; mask the code, keep the rest of the screen.
+        let qr = h.get(by().role(Role::Image)).rect();
+        h.mask(qr);
+        h.snapshot_options(format!("{name}-confirmation"), &options);
+        click(&mut h, "Færdig");
+        staff_gesture(&mut h);
+        for d in "2600".chars() {
+            click(&mut h, &d.to_string());
+        }
+        h.snapshot_options(format!("{name}-staff"), &options);
+        results.extend_harness(&mut h);
+    }
+    setup.stop();
+    results.unwrap();
+}
+
+/// Five quick taps on the logo.
+fn staff_gesture(h: &mut Harness<'_, KioskApp>) {
+    for _ in 0..5 {
+        h.get_by_label("Glostrup Kommune · Frivillig").click();
+        h.step();
+    }
+    settle(h);
+}
+
+/// Find and decode the QR code in a rendered frame.
+fn decode_qr(image: &image::RgbaImage) -> Option<String> {
+    let (w, h) = image.dimensions();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
+            let p = image.get_pixel(x as u32, y as u32);
+            ((u32::from(p[0]) * 3 + u32::from(p[1]) * 6 + u32::from(p[2])) / 10) as u8
+        });
+    prepared
+        .detect_grids()
+        .into_iter()
+        .find_map(|g| g.decode().ok().map(|(_, text)| text))
+}
