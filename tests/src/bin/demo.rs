@@ -40,6 +40,16 @@ fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    #[cfg(target_os = "linux")]
+    if ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .all(|v| std::env::var_os(v).is_none_or(|s| s.is_empty()))
+    {
+        anyhow::bail!(
+            "ingen skærm fundet (DISPLAY er ikke sat) / no display found (DISPLAY is not set).\n\
+             Kør serveren alene med / run the server alone with: cargo run -p frivillig-sync-server"
+        );
+    }
     let (w, h) = args
         .size
         .split_once('x')
@@ -51,17 +61,19 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     let server_dir = args.data_dir.join("server");
     let kiosk_config_path = args.data_dir.join("kiosk").join("kiosk.toml");
-    let url = format!("http://{}", args.listen);
 
     let (core, worker) = rt.block_on(async {
-        let config = ServerConfig {
-            listen: args.listen,
-            data_dir: server_dir.clone(),
-            ..ServerConfig::default()
-        };
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}");
+        let config = ServerConfig {
+            listen: addr,
+            data_dir: server_dir.clone(),
+            public_url: url.clone(),
+            ..ServerConfig::default()
+        };
         let server = Server::open(config)
             .await
             .with_context(|| format!("starting the server in {}", server_dir.display()))?;
@@ -82,6 +94,15 @@ fn main() -> anyhow::Result<()> {
             }
         });
         let config = match KioskConfig::load(&kiosk_config_path) {
+            // The demo may listen elsewhere this time; its own kiosk follows it.
+            Ok(c) if c.server_url != url => {
+                let c = KioskConfig {
+                    server_url: url.clone(),
+                    ..c
+                };
+                c.save(&kiosk_config_path)?;
+                c
+            }
             Ok(c) => c,
             Err(_) => enrol(&url, &admin_token, &args.site, &args.data_dir, &kiosk_config_path).await?,
         };
