@@ -9,10 +9,15 @@ check:
 test:
     cargo test --workspace
 
-# The server with embedded defaults and its demo catalog (the README's first command).
+# Server and a kiosk window on this machine (the README's first command).
 demo:
+    cargo run --bin frivillig-demo
+
+# The server alone, with embedded defaults and its demo catalog.
+server:
     cargo run -p frivillig-sync-server
 
 # Benchmarks in release mode; writes BENCHMARKS.md.
 bench:
     cargo run --release -p frivillig-tests --bin frivillig-bench -- --out BENCHMARKS.md
+    cargo run --release -p frivillig-tests --bin kiosk-frame-bench -- --out BENCHMARKS.md

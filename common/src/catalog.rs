@@ -1,9 +1,13 @@
 //! The catalog document: one per deployment, created and written only by the server.
 //!
 //! Layout: `{ kind: "catalog", catalog: { sites, opportunities, ambassadors, handbook,
-//! consent_texts } }`.
+//! consent_texts }, taken: { shift id: spots taken } }`. `taken` is the server's count of
+//! the signups it holds per shift, so that kiosks can show spots left across kiosks; it is
+//! kept apart from `catalog` so that a catalog import or export never touches it.
 
-use automerge::{Automerge, ROOT, ReadDoc, transaction::Transactable};
+use std::collections::BTreeMap;
+
+use automerge::{Automerge, ObjType, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable};
 
 use crate::amjson::{AmJsonError, get_obj, get_string, put_json, read_json};
 use crate::domain::{
@@ -55,6 +59,60 @@ pub fn read_catalog<R: ReadDoc>(doc: &R) -> Result<Catalog, CatalogError> {
     }
     let obj = get_obj(doc, &ROOT, "catalog").ok_or(CatalogError::NotACatalog)?;
     Ok(serde_json::from_value(read_json(doc, &obj))?)
+}
+
+/// The spots taken per shift, as the server last counted them. Empty if never counted.
+pub fn read_taken<R: ReadDoc>(doc: &R) -> BTreeMap<String, u32> {
+    let Some(obj) = get_obj(doc, &ROOT, "taken") else {
+        return BTreeMap::new();
+    };
+    doc.keys(&obj)
+        .filter_map(|key| {
+            let n = match doc.get(&obj, key.as_str()).ok()?? {
+                (Value::Scalar(s), _) => match s.as_ref() {
+                    ScalarValue::Uint(n) => u32::try_from(*n).ok(),
+                    ScalarValue::Int(n) => u32::try_from(*n).ok(),
+                    _ => None,
+                },
+                (Value::Object(_), _) => None,
+            }?;
+            Some((key, n))
+        })
+        .collect()
+}
+
+/// Write the spots taken per shift, changing only the entries that differ, in one change.
+/// Returns whether anything changed (no empty changes for kiosks to sync).
+pub fn write_taken(
+    doc: &mut Automerge,
+    taken: &BTreeMap<String, u32>,
+) -> Result<bool, CatalogError> {
+    let current = read_taken(doc);
+    if &current == taken {
+        return Ok(false);
+    }
+    doc.transact::<_, _, CatalogError>(|tx| {
+        // Only the server writes the catalog document, so creating the map here cannot race
+        // another writer's creation of it.
+        let obj = match get_obj(tx, &ROOT, "taken") {
+            Some(obj) => obj,
+            None => tx
+                .put_object(ROOT, "taken", ObjType::Map)
+                .map_err(AmJsonError::from)?,
+        };
+        for (shift, n) in taken {
+            if current.get(shift) != Some(n) {
+                tx.put(&obj, shift.as_str(), u64::from(*n))
+                    .map_err(AmJsonError::from)?;
+            }
+        }
+        for shift in current.keys().filter(|k| !taken.contains_key(*k)) {
+            tx.delete(&obj, shift.as_str()).map_err(AmJsonError::from)?;
+        }
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    Ok(true)
 }
 
 /// The demo catalog a fresh server starts with: Glostrup-like sites, jobs with shifts,
@@ -174,6 +232,29 @@ pub fn demo_catalog() -> Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taken_counts_change_only_what_differs_and_leave_the_catalog_alone() {
+        let mut doc = new_catalog_doc(&demo_catalog()).expect("doc");
+        assert!(read_taken(&doc).is_empty());
+        let mut taken = BTreeMap::from([("a".to_owned(), 2), ("b".to_owned(), 1)]);
+        assert!(write_taken(&mut doc, &taken).expect("write"));
+        assert_eq!(read_taken(&doc), taken);
+        let heads = doc.get_heads();
+        assert!(
+            !write_taken(&mut doc, &taken).expect("write"),
+            "no empty change"
+        );
+        assert_eq!(doc.get_heads(), heads);
+        taken.remove("b");
+        taken.insert("a".into(), 3);
+        assert!(write_taken(&mut doc, &taken).expect("write"));
+        assert_eq!(read_taken(&doc), taken);
+        assert_eq!(read_catalog(&doc).expect("catalog"), demo_catalog());
+        // A catalog import rewrites `catalog` and keeps the counts.
+        write_catalog(&mut doc, &demo_catalog()).expect("import");
+        assert_eq!(read_taken(&doc), taken);
+    }
 
     #[test]
     fn catalog_round_trips_through_a_document() {

@@ -2,7 +2,7 @@
 //! frame it feeds touches and the clock into [`KioskState`], draws the screens, and carries
 //! out the commands that come back (saving a signup, syncing, leaving kiosk mode).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -22,6 +22,7 @@ pub struct KioskApp {
     rt: tokio::runtime::Handle,
     state: KioskState,
     catalog: Option<Catalog>,
+    taken: BTreeMap<String, u32>,
     status: tokio::sync::watch::Receiver<SyncStatus>,
     taken_here: HashMap<String, u32>,
     kiosk_mode: bool,
@@ -38,6 +39,7 @@ impl KioskApp {
         let state = KioskState::new(&core.config().staff_pin, 0.0);
         KioskApp {
             catalog: core.catalog(),
+            taken: core.taken(),
             status: core.subscribe_status(),
             state,
             rt,
@@ -60,6 +62,11 @@ impl KioskApp {
     /// The state machine, for tests and staff tools.
     pub fn state(&self) -> &KioskState {
         &self.state
+    }
+
+    /// The state machine, to put the app on a given screen in benchmarks and tests.
+    pub fn state_mut(&mut self) -> &mut KioskState {
+        &mut self.state
     }
 
     /// The id of the last signup saved from this screen, for tests.
@@ -100,6 +107,7 @@ impl KioskApp {
             server_url: &config.server_url,
             status: &status,
             taken_here: &self.taken_here,
+            taken_server: &self.taken,
             now,
             kiosk_mode: self.kiosk_mode,
         };
@@ -120,14 +128,16 @@ impl KioskApp {
         ctx.request_repaint_after(Duration::from_secs_f64(wait));
     }
 
-    /// Take in a newer catalog. Signups counted here are reset with it, since the server's
-    /// figures then include them.
+    /// Take in a newer catalog or newer counts of spots taken. Signups counted here are
+    /// reset with them, since the server's counts then include what it has received.
     fn refresh(&mut self) {
         if self.status.has_changed().unwrap_or(false) {
             self.status.mark_unchanged();
             let fresh = self.core.catalog();
-            if fresh != self.catalog {
+            let taken = self.core.taken();
+            if fresh != self.catalog || taken != self.taken {
                 self.catalog = fresh;
+                self.taken = taken;
                 self.taken_here.clear();
             }
         }

@@ -200,6 +200,8 @@ pub(crate) struct Inner {
     key: SealingPublicKey,
     pub(crate) journals: tokio::sync::Mutex<BTreeMap<String, OpenJournal>>,
     pub(crate) catalog: RwLock<Option<Catalog>>,
+    /// Spots taken per shift, as the server last counted them.
+    pub(crate) taken: RwLock<BTreeMap<String, u32>>,
     pub(crate) catalog_id: Arc<RwLock<Option<DocumentId>>>,
     pub(crate) registered: watch::Sender<HashSet<DocumentId>>,
     pub(crate) status: watch::Sender<SyncStatus>,
@@ -348,6 +350,10 @@ impl KioskCore {
         let catalog = store
             .meta("catalog_json")?
             .and_then(|j| serde_json::from_str(&j).ok());
+        let taken = store
+            .meta("catalog_taken")?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default();
         let status = SyncStatus {
             last_contact: store.meta("last_contact")?,
             ..SyncStatus::default()
@@ -361,6 +367,7 @@ impl KioskCore {
                 key,
                 journals: tokio::sync::Mutex::new(journals),
                 catalog: RwLock::new(catalog),
+                taken: RwLock::new(taken),
                 catalog_id: catalog_cell,
                 registered: registered_tx,
                 status: watch::channel(status).0,
@@ -379,6 +386,16 @@ impl KioskCore {
     /// The catalog as last received, if ever.
     pub fn catalog(&self) -> Option<Catalog> {
         self.inner.catalog.read().ok().and_then(|c| c.clone())
+    }
+
+    /// Spots taken per shift as the server counted them at the last contact (signups from
+    /// every kiosk and the web, less those declined or withdrawn).
+    pub fn taken(&self) -> BTreeMap<String, u32> {
+        self.inner
+            .taken
+            .read()
+            .map(|t| t.clone())
+            .unwrap_or_default()
     }
 
     /// Ask the sync worker to try now rather than at its next round.

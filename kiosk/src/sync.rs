@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frivillig_common::api::{AckRequest, AckResponse, DeviceInfo, RegisterJournal};
-use frivillig_common::catalog::read_catalog;
+use frivillig_common::catalog::{read_catalog, read_taken};
 use frivillig_common::sync::{SERVER_PEER_ID, device_token};
 use futures::future::BoxFuture;
 use futures::{SinkExt, StreamExt};
@@ -328,21 +328,35 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
 }
 
 fn refresh_catalog(core: &KioskCore, handle: &DocHandle) -> Result<(), SyncError> {
-    let Ok(catalog) = handle.with_document(|d| read_catalog(d)) else {
+    let Ok((catalog, taken)) =
+        handle.with_document(|d| read_catalog(d).map(|c| (c, read_taken(d))))
+    else {
         return Ok(());
     };
-    let changed = core
-        .inner
+    let inner = &core.inner;
+    let catalog_changed = inner
         .catalog
         .read()
         .map(|c| c.as_ref() != Some(&catalog))
         .unwrap_or(true);
-    if changed {
+    if catalog_changed {
         let json = serde_json::to_string(&catalog).unwrap_or_default();
-        core.inner.store.set_meta("catalog_json", &json)?;
-        if let Ok(mut c) = core.inner.catalog.write() {
+        inner.store.set_meta("catalog_json", &json)?;
+        if let Ok(mut c) = inner.catalog.write() {
             *c = Some(catalog);
         }
+    }
+    let taken_changed = inner.taken.read().map(|t| *t != taken).unwrap_or(true);
+    if taken_changed {
+        let json = serde_json::to_string(&taken).unwrap_or_default();
+        inner.store.set_meta("catalog_taken", &json)?;
+        if let Ok(mut t) = inner.taken.write() {
+            *t = taken;
+        }
+    }
+    if catalog_changed || taken_changed {
+        // Screens refresh on a status change.
+        inner.status.send_modify(|_| {});
     }
     Ok(())
 }

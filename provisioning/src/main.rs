@@ -92,8 +92,8 @@ enum Command {
         staff_pin: String,
     },
     /// Make a one-time enrolment code for a kiosk, valid for a short time and once. Shown as
-    /// text and as a QR code here, and saved as an SVG image to print. Type the code on the
-    /// kiosk's setup screen.
+    /// text and as a QR code here, and saved as an SVG image to print. On the kiosk, run
+    /// `frivillig-kiosk enrol --server URL --code CODE`.
     EnrolCode {
         #[command(flatten)]
         access: ServerAccess,

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash};
+use frivillig_common::catalog::{read_catalog, write_taken};
 use frivillig_common::domain::{SignupRecord, Source};
 use frivillig_common::journal::{read_header, read_signups};
 use frivillig_common::sync::{format_heads, parse_heads};
@@ -76,13 +77,13 @@ pub async fn ingest_journal(
     let _guard = state.ingest_lock.lock().await;
     let st = state.clone();
     let doc_key = doc_id.to_string();
-    tokio::task::spawn_blocking(move || {
+    let result = tokio::task::spawn_blocking(move || {
         let row = st.store.journal(&doc_key)?.ok_or(ApiError::NotFound)?;
         let prev = parse_heads(&row.saved_heads).unwrap_or_default();
         let unchanged = handle.with_document(|doc| !prev.is_empty() && doc.get_heads() == prev);
         if unchanged {
             let outcome = IngestOutcome { signups: row.signups, new: 0, refused: 0 };
-            return Ok((outcome, prev));
+            return Ok((outcome, prev, false));
         }
         let (heads, chunk, header, records) = handle.with_document(|doc| {
             let heads = doc.get_heads();
@@ -130,7 +131,42 @@ pub async fn ingest_journal(
             tracing::warn!(journal = %doc_key, refused = outcome.refused, "signups with ids of another journal refused");
         }
         st.ingests.send_modify(|n| *n += 1);
-        Ok((outcome, heads))
+        Ok((outcome, heads, true))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let (outcome, heads, changed) = result;
+    // New signups or changed statuses move the spots taken; tell the kiosks.
+    if changed && let Err(e) = refresh_taken(state).await {
+        tracing::warn!(error = %e, "could not update the spots taken in the catalog");
+    }
+    Ok((outcome, heads))
+}
+
+/// Count the spots taken on every shift of the catalog and write the counts into the
+/// catalog document (only what changed), from where every kiosk receives them.
+pub async fn refresh_taken(state: &AppState) -> Result<(), ApiError> {
+    let handle = state
+        .repo
+        .find(state.catalog_id.clone())
+        .await
+        .map_err(|_| ApiError::internal("repository stopped"))?
+        .ok_or_else(|| ApiError::internal("the catalog document is missing"))?;
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let catalog = handle
+            .with_document(|d| read_catalog(d))
+            .map_err(ApiError::internal)?;
+        let shifts: Vec<String> = catalog
+            .opportunities
+            .iter()
+            .flat_map(|o| o.shifts.iter().map(|s| s.id.clone()))
+            .collect();
+        let taken = st.store.taken_per_shift(&shifts)?;
+        handle
+            .with_document(|d| write_taken(d, &taken))
+            .map_err(ApiError::internal)?;
+        Ok(())
     })
     .await
     .map_err(ApiError::internal)?

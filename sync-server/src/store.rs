@@ -5,6 +5,7 @@
 //! journal (as incremental chunks), the opened signups and the index tables the coordinators'
 //! listing reads. An acknowledgement to a kiosk is given only after a commit here.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
@@ -14,7 +15,7 @@ use redb::{
 use serde::{Deserialize, Serialize};
 
 use frivillig_common::api::{KioskSummary, SignupView};
-use frivillig_common::domain::{PersonalData, SignupRecord};
+use frivillig_common::domain::{PersonalData, SignupRecord, Status};
 
 /// Enrolled devices: kiosk id -> [`DeviceRow`] (JSON).
 pub(crate) const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
@@ -491,6 +492,40 @@ impl Store {
         };
         tx.commit()?;
         Ok(outcome)
+    }
+
+    /// Spots taken on each of `shift_ids`: the signups held for the shift that were neither
+    /// declined nor withdrawn. Reads the index, so it costs the shift's signups, not all.
+    pub fn taken_per_shift(
+        &self,
+        shift_ids: &[String],
+    ) -> Result<BTreeMap<String, u32>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let index = tx.open_table(INDEX)?;
+        let signups = tx.open_table(SIGNUPS)?;
+        let mut out = BTreeMap::new();
+        for shift in shift_ids {
+            let mut n = 0u32;
+            for entry in index.range(("shift", shift.as_str(), "")..)? {
+                let (key, _) = entry?;
+                let (field, value, id) = key.value();
+                if field != "shift" || value != shift {
+                    break;
+                }
+                let Some(row) = signups.get(id)? else {
+                    continue;
+                };
+                let row: SignupRow = serde_json::from_slice(row.value())?;
+                let status = Status::parse(&row.record.status);
+                if !matches!(status, Some(Status::Declined | Status::Withdrawn)) {
+                    n += 1;
+                }
+            }
+            if n > 0 {
+                out.insert(shift.clone(), n);
+            }
+        }
+        Ok(out)
     }
 
     /// One signup.

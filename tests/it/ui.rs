@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use egui::accesskit::Role;
-use egui_kittest::kittest::{Queryable, by};
+use egui_kittest::kittest::{NodeT, Queryable, by};
 use egui_kittest::{Harness, SnapshotOptions, SnapshotResults};
 use frivillig_kiosk::state::{IDLE_COUNTDOWN_SECS, IDLE_WARN_SECS, Lang, Screen};
 use frivillig_kiosk::{KioskApp, KioskConfig, KioskCore, ManualClock, SyncWorker};
@@ -357,13 +357,17 @@ fn snapshots_of_the_main_screens() {
     for (size, name) in [(PORTRAIT, "portrait"), (LANDSCAPE, "landscape")] {
         let mut h = setup.harness(size);
         settle(&mut h);
+        controls_are_labelled_and_large(&h, "start");
         h.snapshot_options(format!("{name}-start"), &options);
         click(&mut h, "Find et frivilligjob");
+        controls_are_labelled_and_large(&h, "browse");
         h.snapshot_options(format!("{name}-browse"), &options);
         click(&mut h, "Lektiehjælper i lektiecaféen");
+        controls_are_labelled_and_large(&h, "detail");
         h.snapshot_options(format!("{name}-detail"), &options);
         click(&mut h, "Tilmeld dig tir. 1. dec. kl. 15.00–17.00");
         type_on_screen(&mut h, "åse");
+        controls_are_labelled_and_large(&h, "form-keyboard");
         h.snapshot_options(format!("{name}-form-keyboard"), &options);
         tap_field(&mut h, "Telefon");
         type_on_screen(&mut h, "12345678");
@@ -378,17 +382,42 @@ fn snapshots_of_the_main_screens() {
         // The receipt link is random; mask the code, keep the rest of the screen.
         let qr = h.get(by().role(Role::Image)).rect();
         h.mask(qr);
+        controls_are_labelled_and_large(&h, "confirmation");
         h.snapshot_options(format!("{name}-confirmation"), &options);
         click(&mut h, "Færdig");
         staff_gesture(&mut h);
         for d in "2600".chars() {
             click(&mut h, &d.to_string());
         }
+        controls_are_labelled_and_large(&h, "staff");
         h.snapshot_options(format!("{name}-staff"), &options);
         results.extend_harness(&mut h);
     }
     setup.stop();
     results.unwrap();
+}
+
+/// Every control on screen has an accessible label and is at least 64 px either way.
+fn controls_are_labelled_and_large(h: &Harness<'_, KioskApp>, screen: &str) {
+    let mut seen = 0;
+    for role in [Role::Button, Role::CheckBox, Role::TextInput] {
+        for n in h.query_all(by().role(role)) {
+            seen += 1;
+            let label = n.accesskit_node().label().unwrap_or_default();
+            assert!(
+                !label.trim().is_empty(),
+                "{screen}: a {role:?} without a label"
+            );
+            let r = n.rect();
+            assert!(
+                r.width() >= 63.5 && r.height() >= 63.5,
+                "{screen}: {label:?} is only {:.0}x{:.0} px",
+                r.width(),
+                r.height()
+            );
+        }
+    }
+    assert!(seen > 2, "{screen}: no controls found");
 }
 
 /// Five quick taps on the logo.
@@ -412,4 +441,105 @@ fn decode_qr(image: &image::RgbaImage) -> Option<String> {
         .detect_grids()
         .into_iter()
         .find_map(|g| g.decode().ok().map(|(_, text)| text))
+}
+
+/// Spots left count signups from every kiosk (the server's count, received with the
+/// catalog) plus this kiosk's own since, and free up when a coordinator declines someone.
+#[test]
+fn spots_left_follow_signups_at_other_kiosks_and_here() {
+    let setup = Setup::new(true);
+    let server = setup.server.as_ref().expect("server");
+    let taken_tir = |core: &KioskCore| core.taken().get("lektiecafe-tir").copied().unwrap_or(0);
+    // Another kiosk takes two spots on Tuesday's shift.
+    let other_ids = setup.rt.block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let enrol = server
+            .enrol("bibliotek-2", "bibliotek")
+            .await
+            .expect("enrol");
+        let config = kiosk_config(&server.url(), &enrol, "bibliotek", dir.path());
+        let clock = Arc::new(frivillig_kiosk::SystemClock);
+        let other = KioskCore::open(config, clock).await.expect("kiosk");
+        let worker = SyncWorker::start(&other);
+        wait_status(&other, Duration::from_secs(30), |_| {
+            other.catalog().is_some()
+        })
+        .await
+        .expect("catalog");
+        let mut ids = Vec::new();
+        for i in 0..2 {
+            let form = frivillig_tests::visitor_form("b2", i);
+            let r = other
+                .submit_signup("lektiecafe", Some("lektiecafe-tir"), &form)
+                .await
+                .expect("signup");
+            ids.push(r.signup_id);
+        }
+        wait_status(&other, Duration::from_secs(30), |s| s.queued_signups == 0)
+            .await
+            .expect("delivered");
+        worker.stop().await;
+        other.shutdown().await;
+        ids
+    });
+    setup.rt.block_on(async {
+        wait_status(&setup.core, Duration::from_secs(30), |_| {
+            taken_tir(&setup.core) == 2
+        })
+        .await
+        .expect("this kiosk hears of the two spots taken");
+    });
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    click(&mut h, "Find et frivilligjob");
+    // Only the homework café is about children; two shifts of four: eight spots, two
+    // taken elsewhere.
+    click(&mut h, "Børn og unge");
+    h.get_by_label("6 ledige pladser");
+    // A signup here counts at once, before the server has it.
+    click(&mut h, "Lektiehjælper i lektiecaféen");
+    click(&mut h, "Tilmeld dig tir. 1. dec. kl. 15.00–17.00");
+    type_on_screen(&mut h, "ib");
+    tap_field(&mut h, "Telefon");
+    type_on_screen(&mut h, "12345678");
+    click(&mut h, "Jeg er mindst 18 år");
+    click(
+        &mut h,
+        "Jeg giver samtykke til, at Glostrup Kommune gemmer mine oplysninger for at kontakte mig om frivilligt arbejde.",
+    );
+    click(&mut h, "Send tilmelding");
+    click(&mut h, "Færdig");
+    click(&mut h, "Find et frivilligjob");
+    click(&mut h, "Børn og unge");
+    h.get_by_label("5 ledige pladser");
+    // Once the server has counted it, the figure stays right (its count replaces ours).
+    setup.rt.block_on(async {
+        wait_status(&setup.core, Duration::from_secs(30), |_| {
+            taken_tir(&setup.core) == 3
+        })
+        .await
+        .expect("the server counts this kiosk's signup");
+    });
+    settle(&mut h);
+    h.get_by_label("5 ledige pladser");
+    // A coordinator declines one of the other kiosk's signups: a spot frees up everywhere.
+    setup.rt.block_on(async {
+        let (code, _) = server
+            .admin_post(
+                &format!("/api/admin/signups/{}/status", other_ids[0]),
+                &serde_json::json!({"status": "declined"}),
+            )
+            .await
+            .expect("set status");
+        assert_eq!(code, 200);
+        wait_status(&setup.core, Duration::from_secs(30), |_| {
+            taken_tir(&setup.core) == 2
+        })
+        .await
+        .expect("the declined signup no longer takes a spot");
+    });
+    settle(&mut h);
+    h.get_by_label("6 ledige pladser");
+    drop(h);
+    setup.stop();
 }

@@ -276,3 +276,32 @@ pub async fn wait_status(
         _ => Err(anyhow!("timed out; last status: {:?}", core.status())),
     }
 }
+
+/// Order statistics of a set of timings.
+pub struct Stats {
+    /// Median.
+    pub median: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+    /// Fastest.
+    pub min: Duration,
+    /// Slowest.
+    pub max: Duration,
+}
+
+/// Median, p99, min and max of a non-empty set of timings.
+pub fn stats(mut v: Vec<Duration>) -> Stats {
+    v.sort();
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    Stats {
+        median: at(0.5),
+        p99: at(0.99),
+        min: v[0],
+        max: v[v.len() - 1],
+    }
+}
+
+/// A duration in milliseconds with three decimals.
+pub fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}

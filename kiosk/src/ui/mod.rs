@@ -9,7 +9,7 @@ mod screens;
 
 pub use screens::setup_ui;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use egui::Ui;
 use frivillig_common::domain::{Catalog, Opportunity, Shift};
@@ -32,9 +32,11 @@ pub struct View<'a> {
     pub server_url: &'a str,
     /// Sync state.
     pub status: &'a SyncStatus,
-    /// Signups made at this kiosk per shift (or per job without shifts) since the catalog
-    /// was received, so that spots left move as people sign up here while offline.
+    /// Signups made at this kiosk per shift (or per job without shifts) since the server's
+    /// counts were received, so that spots left move as people sign up here while offline.
     pub taken_here: &'a HashMap<String, u32>,
+    /// Spots taken per shift as the server last counted them, across all kiosks.
+    pub taken_server: &'a BTreeMap<String, u32>,
     /// Seconds on egui's clock.
     pub now: f64,
     /// Full screen and cursor hidden.
@@ -42,10 +44,13 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
-    /// Spots left on a shift: its capacity less this kiosk's signups since the catalog.
-    /// Signups at other kiosks since then are not known here; the screens say so.
+    /// Spots left on a shift: its capacity less the server's last count and this kiosk's
+    /// signups since. Signups elsewhere since the last contact are not known here; the
+    /// screens say so when the kiosk is offline.
     pub fn spots_left(&self, shift: &Shift) -> i64 {
-        i64::from(shift.capacity) - i64::from(self.taken_here.get(&shift.id).copied().unwrap_or(0))
+        let server = self.taken_server.get(&shift.id).copied().unwrap_or(0);
+        let here = self.taken_here.get(&shift.id).copied().unwrap_or(0);
+        i64::from(shift.capacity) - i64::from(server) - i64::from(here)
     }
 
     /// The job's title in the current language (English falls back to Danish).

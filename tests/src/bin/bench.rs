@@ -12,29 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use frivillig_kiosk::{SyncWorker, SystemClock};
-use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
-
-struct Stats {
-    median: Duration,
-    p99: Duration,
-    min: Duration,
-    max: Duration,
-}
-
-fn stats(mut v: Vec<Duration>) -> Stats {
-    v.sort();
-    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
-    Stats {
-        median: at(0.5),
-        p99: at(0.99),
-        min: v[0],
-        max: v[v.len() - 1],
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1e3)
-}
+use frivillig_tests::{TestServer, kiosk_config, ms, open_kiosk, stats, visitor_form, wait_status};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
