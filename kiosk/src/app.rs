@@ -3,13 +3,18 @@
 //! out the commands that come back (saving a signup, syncing, leaving kiosk mode).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::mpsc;
+use std::path::PathBuf;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use frivillig_common::domain::{Catalog, FormProblem, SignupForm};
 
+use crate::clock::SystemClock;
+use crate::config::KioskConfig;
 use crate::core::{KioskCore, SubmitError, SyncStatus};
+use crate::state::setup::{SetupCommand, SetupEvent, SetupState};
 use crate::state::{Command, Event, KioskState, Lang, Screen};
+use crate::sync::SyncWorker;
 use crate::ui::{self, View};
 
 /// How long the screen waits for a save before it tells the visitor it failed. A save
@@ -273,35 +278,135 @@ impl eframe::App for KioskApp {
 }
 
 /// What a kiosk shows when it cannot start: no configuration yet, or a broken one. It says
-/// what is wrong and what the municipal IT person does next.
+/// what is wrong and lets the municipal IT person enrol the kiosk with a one-time code;
+/// once enrolled it opens the kiosk's store, starts syncing and becomes the kiosk.
 pub struct SetupApp {
     problem: String,
-    config_path: String,
+    config_path: PathBuf,
+    data_dir: PathBuf,
+    rt: tokio::runtime::Handle,
+    state: SetupState,
+    pending: Option<mpsc::Receiver<Result<KioskConfig, String>>>,
+    kiosk: Option<(KioskApp, SyncWorker)>,
+    kiosk_mode: bool,
     look_installed: bool,
 }
 
 impl SetupApp {
-    /// A setup screen for `problem` with the configuration expected at `config_path`.
-    pub fn new(problem: impl Into<String>, config_path: impl Into<String>) -> SetupApp {
+    /// A setup screen for `problem`; an enrolment writes its configuration to `config_path`
+    /// and keeps the kiosk's data in `data_dir`.
+    pub fn new(
+        problem: impl Into<String>,
+        config_path: impl Into<PathBuf>,
+        data_dir: impl Into<PathBuf>,
+        rt: tokio::runtime::Handle,
+        kiosk_mode: bool,
+    ) -> SetupApp {
         SetupApp {
             problem: problem.into(),
             config_path: config_path.into(),
+            data_dir: data_dir.into(),
+            rt,
+            state: SetupState::default(),
+            pending: None,
+            kiosk: None,
+            kiosk_mode,
             look_installed: false,
         }
     }
 
-    /// Draw the setup screen.
+    /// The kiosk this became after enrolment, if it did (for tests and for shutting down).
+    pub fn kiosk(&self) -> Option<&KioskApp> {
+        self.kiosk.as_ref().map(|(k, _)| k)
+    }
+
+    /// The setup screen's state, for tests.
+    pub fn state(&self) -> &SetupState {
+        &self.state
+    }
+
+    /// Stop syncing and close the store, if the kiosk was enrolled here.
+    pub fn shutdown(&mut self) {
+        if let Some((app, worker)) = self.kiosk.take() {
+            let core = app.core().clone();
+            self.rt.block_on(async {
+                worker.stop().await;
+                core.shutdown().await;
+            });
+        }
+    }
+
+    /// Draw the setup screen, or the kiosk once enrolled.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        if let Some((kiosk, _)) = &mut self.kiosk {
+            kiosk.show(ui);
+            return;
+        }
         if !self.look_installed {
             ui::install_look(ui.ctx());
             self.look_installed = true;
         }
-        ui::setup_ui(ui, &self.problem, &self.config_path);
+        self.poll_enrolment();
+        let typed: Vec<SetupEvent> = ui.input(|i| {
+            i.events
+                .iter()
+                .filter_map(|e| match e {
+                    egui::Event::Text(t) => Some(SetupEvent::TypeText(t.clone())),
+                    _ => None,
+                })
+                .collect()
+        });
+        let config_path = self.config_path.display().to_string();
+        let events = ui::setup_ui(ui, &self.problem, &config_path, &self.state);
+        for event in typed.into_iter().chain(events) {
+            if let Some(SetupCommand::Redeem { server, code }) = self.state.handle(event) {
+                let (tx, rx) = mpsc::channel();
+                let (data_dir, config_path) = (self.data_dir.clone(), self.config_path.clone());
+                self.rt.spawn(async move {
+                    let r =
+                        crate::enrol::redeem_code(&server, &code, &data_dir, &config_path).await;
+                    let _ = tx.send(r.map_err(|e| e.to_string()));
+                });
+                self.pending = Some(rx);
+            }
+        }
+        if self.pending.is_some() {
+            ui.ctx().request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    fn poll_enrolment(&mut self) {
+        let Some(rx) = &self.pending else { return };
+        let result = match rx.try_recv() {
+            Ok(r) => r,
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => Err("enrolment stopped".into()),
+        };
+        self.pending = None;
+        let opened = result.and_then(|config| {
+            self.rt
+                .block_on(KioskCore::open(config, Arc::new(SystemClock)))
+                .map_err(|e| e.to_string())
+        });
+        match opened {
+            Ok(core) => {
+                let worker = self.rt.block_on(async { SyncWorker::start(&core) });
+                let app = KioskApp::new(core, self.rt.clone(), self.kiosk_mode);
+                self.kiosk = Some((app, worker));
+            }
+            Err(e) => {
+                let _ = self.state.handle(SetupEvent::Failed(e));
+            }
+        }
     }
 }
 
 impl eframe::App for SetupApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+
+    fn on_exit(&mut self) {
+        self.shutdown();
     }
 }

@@ -29,6 +29,14 @@ struct Cli {
     /// Keep the mouse cursor visible in kiosk mode (for a kiosk with a mouse).
     #[arg(long)]
     show_cursor: bool,
+    /// The kiosk's data folder, for an enrolment made on the setup screen.
+    #[arg(
+        long,
+        global = true,
+        env = "FRIVILLIG_KIOSK_DATA",
+        default_value = "data/kiosk"
+    )]
+    data_dir: PathBuf,
     /// Window size in windowed mode, e.g. `1080x1920` for a portrait screen.
     #[arg(long, default_value = "1200x900")]
     size: String,
@@ -47,9 +55,6 @@ enum Cmd {
         /// The one-time code.
         #[arg(long)]
         code: String,
-        /// The kiosk's data folder.
-        #[arg(long, default_value = "data/kiosk")]
-        data_dir: PathBuf,
     },
 }
 
@@ -66,17 +71,12 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    if let Some(Cmd::Enrol {
-        server,
-        code,
-        data_dir,
-    }) = &cli.command
-    {
+    if let Some(Cmd::Enrol { server, code }) = &cli.command {
         let config = rt
             .block_on(frivillig_kiosk::enrol::redeem_code(
                 server,
                 code,
-                data_dir,
+                &cli.data_dir,
                 &cli.config,
             ))
             .context("enrolment failed")?;
@@ -127,7 +127,14 @@ fn main() -> anyhow::Result<()> {
         }
         Err(problem) => {
             tracing::warn!("{problem}");
-            let app = SetupApp::new(problem, cli.config.display().to_string());
+            let app = SetupApp::new(
+                problem,
+                &cli.config,
+                &cli.data_dir,
+                rt.handle().clone(),
+                cli.kiosk,
+            );
+            // The setup app closes the store it may have opened in `on_exit`.
             eframe::run_native("Frivillig", options, Box::new(|_| Ok(Box::new(app))))
                 .map_err(|e| anyhow::anyhow!("the window failed: {e}"))
         }

@@ -9,6 +9,8 @@ pub enum KeyboardLayout {
     Letters,
     /// Letters, digits and the signs an e-mail address needs.
     Email,
+    /// Letters, digits and the signs a web address needs (`:`, `/`).
+    Address,
     /// A phone keypad.
     Phone,
 }
@@ -60,6 +62,17 @@ pub fn keyboard_rows(layout: KeyboardLayout, shifted: bool) -> Vec<Vec<Key>> {
                 Key::Done,
             ],
         ),
+        KeyboardLayout::Address => (
+            Vec::new(),
+            vec![
+                Key::Char(':'),
+                Key::Char('/'),
+                Key::Char('.'),
+                Key::Text(".dk"),
+                Key::Next,
+                Key::Done,
+            ],
+        ),
         KeyboardLayout::Email => (
             Vec::new(),
             vec![
@@ -82,7 +95,7 @@ pub fn keyboard_rows(layout: KeyboardLayout, shifted: bool) -> Vec<Vec<Key>> {
         }
     };
     z_row.extend(chars(LETTER_ROWS[3]));
-    if layout == KeyboardLayout::Email {
+    if layout != KeyboardLayout::Letters {
         z_row.push(Key::Char('_'));
     }
     z_row.extend([Key::Char('-'), Key::Backspace]);

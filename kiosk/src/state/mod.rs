@@ -7,6 +7,7 @@
 
 pub mod keyboard;
 pub mod markdown;
+pub mod setup;
 pub mod text;
 
 use frivillig_common::domain::{FormField, FormProblem, SignupForm, validate_form};

@@ -7,6 +7,7 @@ use super::keyboard::keyboard_ui;
 use super::look::{BLUE, CARD, ERROR, GREEN, MUTED, TOUCH};
 use super::{View, qr_ui, theme_label};
 use crate::state::markdown::{MdBlock, parse_markdown};
+use crate::state::setup::{SetupEvent, SetupField, SetupState};
 use crate::state::text::{shift_label, spots_label};
 use crate::state::{Confirmation, Event, FormState, Idle, KioskState, Lang, Screen, TextField};
 
@@ -435,23 +436,18 @@ fn field_label(lang: Lang, field: TextField) -> &'static str {
     }
 }
 
-/// A text field the on-screen keyboard types into. egui's own `TextEdit` would fight the
-/// keyboard for focus; this one shows the text with a caret at the end and is announced to
-/// screen readers as a text input with its label.
-fn text_field_ui(
+/// A labelled entry box showing `text`, with a caret when focused; returns its response.
+/// Announced to screen readers as a text input with the label and the text as its value.
+fn entry_ui(
     ui: &mut Ui,
-    lang: Lang,
-    form: &FormState,
-    field: TextField,
+    label: &str,
+    text: &str,
+    focused: bool,
+    problem: bool,
     width: f32,
-    ev: &mut Events,
-) {
-    let label = field_label(lang, field);
+) -> egui::Response {
     ui.label(RichText::new(label).strong());
-    let focused = form.focus == Some(field);
-    let text = form.text(field);
-    let has_problem = form.problems_for(field.form_field()).next().is_some();
-    let stroke = match (focused, has_problem) {
+    let stroke = match (focused, problem) {
         (true, _) => egui::Stroke::new(4.0, BLUE),
         (false, true) => egui::Stroke::new(3.0, ERROR),
         _ => egui::Stroke::new(2.0, MUTED),
@@ -472,7 +468,7 @@ fn text_field_ui(
         });
     let r = ui.interact(
         inner.response.rect,
-        egui::Id::unique(("field", field as u8)),
+        egui::Id::unique(("entry", label)),
         Sense::click(),
     );
     r.widget_info(|| {
@@ -480,6 +476,24 @@ fn text_field_ui(
         info.label = Some(label.to_owned());
         info
     });
+    r
+}
+
+/// A text field the on-screen keyboard types into. egui's own `TextEdit` would fight the
+/// keyboard for focus; this one shows the text with a caret at the end and is announced to
+/// screen readers as a text input with its label.
+fn text_field_ui(
+    ui: &mut Ui,
+    lang: Lang,
+    form: &FormState,
+    field: TextField,
+    width: f32,
+    ev: &mut Events,
+) {
+    let label = field_label(lang, field);
+    let focused = form.focus == Some(field);
+    let has_problem = form.problems_for(field.form_field()).next().is_some();
+    let r = entry_ui(ui, label, form.text(field), focused, has_problem, width);
     if r.clicked() {
         ev.push(Event::Focus(field));
     }
@@ -847,27 +861,71 @@ fn idle_warning_ui(ui: &mut Ui, lang: Lang, seconds_left: u32, ev: &mut Events) 
     });
 }
 
-/// The screen of a kiosk that is not set up, in both languages at once: whoever stands in
-/// front of it may not read Danish.
-pub fn setup_ui(ui: &mut Ui, problem: &str, config_path: &str) {
+/// The screen of a kiosk that is not set up, in both languages at once (whoever stands in
+/// front of it may not read Danish): what is wrong, and a form to enrol with a one-time code.
+pub fn setup_ui(
+    ui: &mut Ui,
+    problem: &str,
+    config_path: &str,
+    state: &SetupState,
+) -> Vec<SetupEvent> {
+    let mut ev = Vec::new();
+    if let Some(field) = state.focus {
+        egui::Panel::bottom("setup-keyboard")
+            .frame(
+                Frame::new()
+                    .fill(Color32::from_rgb(0xDD, 0xE3, 0xEA))
+                    .inner_margin(12),
+            )
+            .show(ui, |ui| {
+                if let Some(key) = keyboard_ui(ui, field.layout(), false, Lang::Da) {
+                    ev.push(SetupEvent::Key(key));
+                }
+            });
+    }
     egui::CentralPanel::default()
-        .frame(Frame::new().fill(Color32::WHITE).inner_margin(48))
+        .frame(Frame::new().fill(Color32::WHITE).inner_margin(40))
         .show(ui, |ui| {
             ScrollArea::vertical().show(ui, |ui| {
+                let width = ui.available_width().min(1000.0);
                 heading(ui, "Kiosken er ikke sat op endnu");
                 ui.label(RichText::new("This kiosk is not set up yet").size(32.0).color(MUTED));
-                ui.add_space(16.0);
-                ui.label(RichText::new(problem).color(ERROR));
-                ui.add_space(16.0);
-                ui.label(format!(
-                    "Sådan gør du: på serveren kører IT\n  frivillig-provision enrol-code --kiosk-id <navn> --site <sted>\nog på kiosken\n  frivillig-kiosk enrol --server <adresse> --code <kode> --config {config_path}\nStart derefter kiosken igen."
-                ));
+                ui.label(RichText::new(problem).size(21.0).color(MUTED));
+                ui.label(
+                    "Bed kommunens IT om en engangskode (frivillig-provision enrol-code), og skriv den her \
+                     sammen med serverens adresse. / Ask IT for a one-time code and type it here with \
+                     the server's address.",
+                );
+                let server = "Serverens adresse / Server address";
+                if entry_ui(ui, server, &state.server, state.focus == Some(SetupField::Server), false, width).clicked() {
+                    ev.push(SetupEvent::Focus(SetupField::Server));
+                }
+                let code = "Engangskode / One-time code";
+                if entry_ui(ui, code, &state.code, state.focus == Some(SetupField::Code), false, width).clicked() {
+                    ev.push(SetupEvent::Focus(SetupField::Code));
+                }
+                if let Some(m) = &state.message {
+                    ui.label(RichText::new(m).color(ERROR).strong());
+                }
+                let text = if state.busy {
+                    "Tilmelder … / Enrolling …"
+                } else {
+                    "Tilmeld kiosken / Enrol this kiosk"
+                };
+                let b = Button::new(RichText::new(text).size(32.0).strong().color(Color32::WHITE))
+                    .fill(BLUE)
+                    .min_size(vec2(width, TOUCH + 16.0));
+                if ui.add_enabled(!state.busy, b).clicked() {
+                    ev.push(SetupEvent::Submit);
+                }
                 ui.label(
                     RichText::new(format!(
-                        "What to do: on the server, IT runs `frivillig-provision enrol-code`; on this kiosk, `frivillig-kiosk enrol --server <address> --code <code> --config {config_path}`. Then start the kiosk again."
+                        "Eller på en terminal / or at a terminal: frivillig-kiosk --config {config_path} enrol --server <adresse> --code <kode>"
                     ))
+                    .size(21.0)
                     .color(MUTED),
                 );
             });
         });
+    ev
 }
