@@ -301,6 +301,9 @@ fn idle_reset_wipes_a_half_filled_form_and_the_next_visitor_starts_empty() {
     let mut h = setup.harness(PORTRAIT);
     settle(&mut h);
     click(&mut h, "English");
+    // Text scales for whoever needs it larger.
+    click(&mut h, "A+ Larger text");
+    assert_eq!(h.ctx.zoom_factor(), 1.25);
     click(&mut h, "Find a volunteer job");
     click(&mut h, "Reading aloud for adults");
     click(&mut h, "Sign up");
@@ -316,8 +319,9 @@ fn idle_reset_wipes_a_half_filled_form_and_the_next_visitor_starts_empty() {
     h.input_mut().time = Some(t0 + IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS + 1.0);
     settle(&mut h);
     assert_eq!(h.state().state().screen, Screen::Start);
-    // Back in Danish, and nothing of the last visitor anywhere on screen.
+    // Back in Danish at normal size, and nothing of the last visitor anywhere on screen.
     h.get_by_label("Find et frivilligjob");
+    assert_eq!(h.ctx.zoom_factor(), 1.0);
     assert!(h.query_by_label_contains("Half").is_none());
     click(&mut h, "Find et frivilligjob");
     click(&mut h, "Højtlæsning for voksne");
