@@ -177,6 +177,21 @@ impl RedbStorage {
         Ok(out)
     }
 
+    /// Remove these chunks, durably, in one transaction. Used after a compaction, once the
+    /// snapshot that covers them is on disk and read back.
+    pub fn delete_chunks(&self, keys: &[String]) -> Result<(), StorageError> {
+        let mut tx = self.database()?.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        {
+            let mut table = tx.open_table(CHUNKS)?;
+            for k in keys {
+                table.remove(k.as_str())?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Remove every chunk of a document (all keys under `<doc id>/`).
     pub fn delete_document(&self, doc_id: &str) -> Result<usize, StorageError> {
         let prefix = format!("{doc_id}/");

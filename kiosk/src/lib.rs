@@ -21,7 +21,9 @@ pub mod store;
 pub mod sync;
 pub mod ui;
 
-pub use crate::core::{JournalInfo, KioskCore, OpenError, Receipt, SubmitError, SyncStatus};
+pub use crate::core::{
+    COMPACT_AFTER_CHUNKS, JournalInfo, KioskCore, OpenError, Receipt, SubmitError, SyncStatus,
+};
 pub use app::{KioskApp, SetupApp};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::KioskConfig;
