@@ -46,6 +46,7 @@ pub fn routes(max_body_bytes: usize) -> Router<AppState> {
             "/api/admin/signups/{signup_id}/status",
             post(set_signup_status),
         )
+        .merge(crate::portal::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
 }
 
@@ -102,7 +103,7 @@ fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -312,8 +313,20 @@ async fn set_signup_status(
     admin(&state, &headers)?;
     let status = Status::parse(&req.status)
         .ok_or_else(|| ApiError::BadRequest(format!("unknown status {}", req.status)))?;
+    let row = change_status(&state, &signup_id, status, "admin").await?;
+    Ok(Json(row.into()))
+}
+
+/// Write a status change into the signup's record in its journal document (so it merges
+/// with whatever the kiosk did meanwhile), ingest it, and return the signup as stored.
+pub(crate) async fn change_status(
+    state: &AppState,
+    signup_id: &str,
+    status: Status,
+    by: &str,
+) -> Result<crate::store::SignupRow, ApiError> {
     let st = state.clone();
-    let id = signup_id.clone();
+    let id = signup_id.to_owned();
     let row = blocking(move || Ok(st.store.signup(&id)?))
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -326,21 +339,21 @@ async fn set_signup_status(
         .ok_or_else(|| ApiError::internal("journal of an ingested signup is missing"))?;
     let at = now();
     let h = handle.clone();
-    let sid = signup_id.clone();
+    let (sid, by) = (signup_id.to_owned(), by.to_owned());
     blocking(move || {
-        h.with_document(|doc| set_status(doc, &sid, status, &at, "admin"))
+        h.with_document(|doc| set_status(doc, &sid, status, &at, &by))
             .map_err(|e| ApiError::Conflict(e.to_string()))
     })
     .await?;
-    ingest_journal(&state, &doc_id, handle).await?;
+    ingest_journal(state, &doc_id, handle).await?;
     let st = state.clone();
-    let row = blocking(move || Ok(st.store.signup(&signup_id)?))
+    let id = signup_id.to_owned();
+    blocking(move || Ok(st.store.signup(&id)?))
         .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(Json(row.into()))
+        .ok_or(ApiError::NotFound)
 }
 
-async fn catalog_handle(state: &AppState) -> Result<samod::DocHandle, ApiError> {
+pub(crate) async fn catalog_handle(state: &AppState) -> Result<samod::DocHandle, ApiError> {
     state
         .repo
         .find(state.catalog_id.clone())

@@ -16,6 +16,7 @@ pub mod error;
 pub mod ingest;
 pub mod keys;
 pub mod policy;
+pub mod portal;
 pub mod store;
 pub mod ws;
 

@@ -8,6 +8,7 @@ mod kill;
 mod merge;
 mod offline;
 mod privacy;
+mod receipt;
 mod security;
 mod ui;
 mod unacked;
