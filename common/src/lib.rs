@@ -5,7 +5,8 @@
 //!
 //! Layout: [`domain`] holds plain data and the validation of a signup form; [`amjson`] maps
 //! JSON-shaped values into and out of Automerge; [`catalog`] and [`journal`] are the two kinds
-//! of document; [`seal`] and [`receipt`] are the cryptographic pieces; [`storage`] is the samod
+//! of document; [`markdown`] reads the small markdown of job descriptions for the kiosk and
+//! the portal alike; [`seal`] and [`receipt`] are the cryptographic pieces; [`storage`] is the samod
 //! adapter; [`api`] the wire types; [`sync`] the small interface over samod that kiosk and
 //! server share.
 //!
@@ -17,6 +18,7 @@ pub mod catalog;
 pub mod catalog_file;
 pub mod domain;
 pub mod journal;
+pub mod markdown;
 pub mod receipt;
 pub mod seal;
 pub mod storage;

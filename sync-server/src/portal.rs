@@ -1,4 +1,5 @@
-//! The public portal's receipt page: what a kiosk's QR code opens. The link carries the
+//! The public portal: the volunteer jobs (`/frivilligjob`, one page per job, which the
+//! posters' QR codes open) and the receipt page, what a kiosk's QR code opens. The link carries the
 //! signup id and a random token whose SHA-256 the signup record holds, so the link is the
 //! key: whoever holds it sees the signup's status and job, can withdraw it, and can download
 //! the data held about it. Pages are rendered on the server (maud), in Danish or English,
@@ -13,8 +14,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use frivillig_common::catalog::read_catalog;
-use frivillig_common::domain::{Catalog, Status};
+use std::collections::BTreeMap;
+
+use frivillig_common::catalog::{read_catalog, read_taken};
+use frivillig_common::domain::{Catalog, Opportunity, Status};
+use frivillig_common::markdown::{MdBlock, parse_markdown};
 use frivillig_common::receipt::receipt_hash;
 use maud::{DOCTYPE, Markup, html};
 use serde::{Deserialize, Serialize};
@@ -27,6 +31,9 @@ use crate::store::SignupRow;
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(|| async { Redirect::to("/frivilligjob") }))
+        .route("/frivilligjob", get(jobs_page))
+        .route("/frivilligjob/{opportunity_id}", get(job_page))
         .route("/kvittering/{signup_id}/{token}", get(receipt_page))
         .route(
             "/kvittering/{signup_id}/{token}/tilbagetraek",
@@ -35,11 +42,12 @@ pub fn routes() -> Router<AppState> {
         .route("/kvittering/{signup_id}/{token}/data", get(download))
 }
 
-/// `?lang=en` picks English; Danish otherwise.
+/// `?lang=en` picks English; Danish otherwise. `tema` filters the job list by theme.
 #[derive(Debug, Default, Deserialize)]
 pub struct LangQuery {
     lang: Option<String>,
     done: Option<String>,
+    tema: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -152,7 +160,7 @@ main{max-width:40rem;margin:0 auto;padding:1rem}h1{color:#004b87;font-size:1.8re
 dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{font-weight:600}\
 button,.button{font-size:1.1rem;padding:.8rem 1.2rem;border-radius:.5rem;border:2px solid #004b87;background:#004b87;color:#fff;cursor:pointer;min-height:48px}\
 .secondary{background:#fff;color:#004b87}.note{background:#eaf1f8;padding:1rem;border-radius:.5rem}\
-a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}footer{max-width:40rem;margin:2rem auto;padding:0 1rem}";
+.themes,.jobs{padding-left:0;list-style:none}.themes li{display:inline-block;margin:.2rem}.themes a{display:inline-block;padding:.5rem .8rem;border:2px solid #004b87;border-radius:1rem}.themes a[aria-current]{background:#004b87;color:#fff}.jobs li{margin:.6rem 0}a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}footer{max-width:40rem;margin:2rem auto;padding:0 1rem}";
 
 fn secure(markup: Markup) -> Response {
     let mut r = markup.into_response();
@@ -175,11 +183,220 @@ fn secure(markup: Markup) -> Response {
 }
 
 async fn catalog(state: &AppState) -> Option<Catalog> {
+    catalog_and_taken(state).await.map(|(c, _)| c)
+}
+
+/// The catalog and the server's count of spots taken per shift.
+async fn catalog_and_taken(state: &AppState) -> Option<(Catalog, BTreeMap<String, u32>)> {
     let handle = catalog_handle(state).await.ok()?;
-    blocking(move || Ok(handle.with_document(|d| read_catalog(d).ok())))
+    blocking(move || Ok(handle.with_document(|d| read_catalog(d).ok().map(|c| (c, read_taken(d))))))
         .await
         .ok()
         .flatten()
+}
+
+fn job_title(lang: Lang, o: &Opportunity) -> &str {
+    match lang {
+        Lang::En if !o.title_en.trim().is_empty() => &o.title_en,
+        _ => &o.title,
+    }
+}
+
+/// "lør. 5. dec. 10.00–12.00" from two RFC 3339 times, as written if they do not parse.
+fn when(lang: Lang, starts: &str, ends: &str) -> String {
+    use chrono::{DateTime, Datelike, Timelike};
+    const DAYS_DA: [&str; 7] = ["man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn."];
+    const DAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let (Ok(s), Ok(e)) = (
+        DateTime::parse_from_rfc3339(starts),
+        DateTime::parse_from_rfc3339(ends),
+    ) else {
+        return format!("{starts} – {ends}");
+    };
+    let wd = s.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Da => format!(
+            "{} {}/{} kl. {:02}.{:02}–{:02}.{:02}",
+            DAYS_DA[wd],
+            s.day(),
+            s.month(),
+            s.hour(),
+            s.minute(),
+            e.hour(),
+            e.minute()
+        ),
+        Lang::En => format!(
+            "{} {}/{}, {:02}:{:02}–{:02}:{:02}",
+            DAYS_EN[wd],
+            s.day(),
+            s.month(),
+            s.hour(),
+            s.minute(),
+            e.hour(),
+            e.minute()
+        ),
+    }
+}
+
+fn not_found(lang: Lang, switch_to: &str) -> Response {
+    let body = html! {
+        p { (lang.pick("Vi kan ikke finde det job. Det kan være slut eller flyttet.", "We cannot find that job. It may have ended or moved.")) }
+        p { a href=(format!("/frivilligjob{}", lang.query())) { (lang.pick("Se alle frivilligjob", "See all volunteer jobs")) } }
+    };
+    let mut r = secure(page(
+        lang,
+        lang.pick("Jobbet findes ikke", "Job not found"),
+        switch_to,
+        body,
+    ));
+    *r.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    r
+}
+
+/// Every volunteer job, grouped by place, with a theme filter that works as plain links.
+async fn jobs_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let switch_to = format!("/frivilligjob{}", lang.pick("?lang=en", ""));
+    let Some((catalog, taken)) = catalog_and_taken(&state).await else {
+        return Err(ApiError::internal("the catalog cannot be read"));
+    };
+    let mut themes: Vec<&str> = Vec::new();
+    for o in &catalog.opportunities {
+        if !themes.contains(&o.theme.as_str()) {
+            themes.push(&o.theme);
+        }
+    }
+    let chosen = q.tema.as_deref().filter(|t| themes.contains(t));
+    let link = |theme: Option<&str>| -> String {
+        let mut params = Vec::new();
+        if lang == Lang::En {
+            params.push("lang=en".to_owned());
+        }
+        if let Some(t) = theme {
+            params.push(format!(
+                "tema={}",
+                url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>()
+            ));
+        }
+        if params.is_empty() {
+            "/frivilligjob".into()
+        } else {
+            format!("/frivilligjob?{}", params.join("&"))
+        }
+    };
+    let body = html! {
+        p { (lang.pick(
+            "Frivilligt arbejde er ulønnet, du vælger det selv, og det er for andre end din familie. \
+             Find et job, der passer dig.",
+            "Volunteering is unpaid, chosen freely, and for others than your family. Find a job that suits you.")) }
+        nav aria-label=(lang.pick("Temaer", "Themes")) {
+            ul.themes {
+                li { a href=(link(None)) aria-current=[chosen.is_none().then_some("page")] { (lang.pick("Alle", "All")) } }
+                @for t in &themes {
+                    li { a href=(link(Some(t))) aria-current=[(chosen == Some(*t)).then_some("page")] { (t) } }
+                }
+            }
+        }
+        @for site in &catalog.sites {
+            @let jobs: Vec<&Opportunity> = catalog.opportunities.iter()
+                .filter(|o| o.site_id == site.id && chosen.is_none_or(|t| o.theme == t)).collect();
+            @if !jobs.is_empty() {
+                h2 { (site.name) }
+                ul.jobs {
+                    @for o in jobs {
+                        @let left: i64 = o.shifts.iter().map(|s| (i64::from(s.capacity) - i64::from(taken.get(&s.id).copied().unwrap_or(0))).max(0)).sum();
+                        li {
+                            a href=(format!("/frivilligjob/{}{}", o.id, lang.query())) { (job_title(lang, o)) }
+                            " · " (o.theme)
+                            @if !o.shifts.is_empty() {
+                                " · " (left) " " (lang.pick("ledige pladser", "spots left"))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(secure(page(
+        lang,
+        lang.pick("Frivilligjob i Glostrup", "Volunteer jobs in Glostrup"),
+        &switch_to,
+        body,
+    )))
+}
+
+/// One job: what, where, when, spots left, what it takes, and whom to contact.
+async fn job_page(
+    State(state): State<AppState>,
+    Path(opportunity_id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let switch_to = format!(
+        "/frivilligjob/{}{}",
+        url::form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>(),
+        lang.pick("?lang=en", "")
+    );
+    let Some((catalog, taken)) = catalog_and_taken(&state).await else {
+        return Err(ApiError::internal("the catalog cannot be read"));
+    };
+    let Some(o) = catalog.opportunity(&opportunity_id) else {
+        return Ok(not_found(lang, &switch_to));
+    };
+    let site = catalog.sites.iter().find(|s| s.id == o.site_id);
+    let ambassador = o
+        .ambassador_id
+        .as_deref()
+        .and_then(|id| catalog.ambassadors.iter().find(|a| a.id == id));
+    let body = html! {
+        @if let Some(site) = site { p { (site.name) ", " (site.address) } }
+        @if lang == Lang::En { p { em { "The description is in Danish." } } }
+        div lang="da" {
+            @for block in parse_markdown(&o.description_md) {
+                @match block {
+                    MdBlock::Heading(h) => h2 { (h) },
+                    MdBlock::Paragraph(p) => p { (p) },
+                    MdBlock::Bullet(b) => ul { li { (b) } },
+                }
+            }
+        }
+        @if o.requirements.child_record_check || o.requirements.min_age.is_some() {
+            h2 { (lang.pick("Det skal du vide", "Good to know")) }
+            ul {
+                @if let Some(age) = o.requirements.min_age {
+                    li { (match lang { Lang::Da => format!("Du skal være mindst {age} år."), Lang::En => format!("You must be at least {age} years old.") }) }
+                }
+                @if o.requirements.child_record_check {
+                    li { (lang.pick("Jobbet kræver en børneattest; kommunen indhenter den med dit samtykke.", "The job needs a child-protection record check; the municipality obtains it with your consent.")) }
+                }
+            }
+        }
+        h2 { (lang.pick("Hvornår", "When")) }
+        @if o.shifts.is_empty() {
+            p { (lang.pick("Løbende, når det passer dig.", "Ongoing, when it suits you.")) }
+        } @else {
+            ul {
+                @for s in &o.shifts {
+                    @let left = i64::from(s.capacity) - i64::from(taken.get(&s.id).copied().unwrap_or(0));
+                    li { (when(lang, &s.starts, &s.ends)) ": "
+                        @if left > 0 { (left) " " (lang.pick("ledige pladser", "spots left")) }
+                        @else { (lang.pick("fuldt, venteliste", "full, waiting list")) }
+                    }
+                }
+            }
+        }
+        h2 { (lang.pick("Sådan melder du dig", "How to sign up")) }
+        p { (lang.pick("Tilmeld dig på en af kommunens skærme på biblioteket, plejecentrene og til arrangementer", "Sign up at one of the municipality's screens at the library, the nursing homes and at events"))
+            @if let Some(a) = ambassador {
+                (lang.pick(", eller skriv til ", ", or contact ")) (a.name) " (" (a.contact) ")"
+            }
+            "." }
+        p { a href=(format!("/frivilligjob{}", lang.query())) { (lang.pick("Alle frivilligjob", "All volunteer jobs")) } }
+    };
+    Ok(secure(page(lang, job_title(lang, o), &switch_to, body)))
 }
 
 async fn receipt_page(

@@ -7,6 +7,7 @@ mod hostile;
 mod kill;
 mod merge;
 mod offline;
+mod portal;
 mod privacy;
 mod receipt;
 mod security;

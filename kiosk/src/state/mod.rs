@@ -6,7 +6,8 @@
 //! Time is passed in as seconds on egui's clock, so tests move it by hand.
 
 pub mod keyboard;
-pub mod markdown;
+/// Job descriptions, read the same way as on the portal.
+pub use frivillig_common::markdown;
 pub mod setup;
 pub mod text;
 
