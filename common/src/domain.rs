@@ -258,6 +258,38 @@ pub struct SignupRecord {
     pub notes: Vec<Note>,
 }
 
+impl SignupRecord {
+    /// A new signup with a fresh random id for `job` (and `shift_id`), status "new", consent given at `at`: the one
+    /// shape kiosks and the portal both write. `sealed` is the personal data sealed to the
+    /// server's key; `receipt_hash` the SHA-256 of the receipt token.
+    pub fn new_signup(
+        job: &Opportunity,
+        shift_id: Option<&str>,
+        source: Source,
+        at: String,
+        consent_version: u32,
+        receipt_hash: String,
+        sealed: String,
+    ) -> SignupRecord {
+        SignupRecord {
+            id: crate::receipt::new_signup_id(),
+            opportunity_id: job.id.clone(),
+            shift_id: shift_id.map(str::to_owned),
+            site_id: job.site_id.clone(),
+            source,
+            created_at: at.clone(),
+            consent_version,
+            consent_at: at,
+            receipt_hash,
+            sealed,
+            status: Status::New.as_str().to_owned(),
+            status_history: Vec::new(),
+            check_ins: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// The personal fields of a signup. Never stored in the clear on a kiosk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonalData {

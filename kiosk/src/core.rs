@@ -11,12 +11,12 @@ use std::sync::{Arc, RwLock};
 use automerge::{Automerge, ChangeHash};
 use chrono::SecondsFormat;
 use frivillig_common::domain::{
-    Catalog, CheckIn, FormProblem, SignupForm, SignupRecord, Source, Status, validate_form,
+    Catalog, CheckIn, FormProblem, SignupForm, SignupRecord, Source, validate_form,
 };
 use frivillig_common::journal::{
     JOURNAL_CAP, JournalHeader, add_check_in, add_signup, new_journal_doc, signup_count,
 };
-use frivillig_common::receipt::{new_receipt_token, new_signup_id, receipt_hash, receipt_url};
+use frivillig_common::receipt::{new_receipt_token, receipt_hash, receipt_url};
 use frivillig_common::seal::{SealingPublicKey, seal_personal_data};
 use frivillig_common::storage::StorageError;
 use frivillig_common::sync::{SERVER_PEER_ID, format_heads, kiosk_peer_id};
@@ -451,22 +451,15 @@ impl KioskCore {
         let sealed = seal_personal_data(&self.inner.key, &person)?;
         let now = rfc3339(self.inner.clock.now());
         let token = new_receipt_token();
-        let record = SignupRecord {
-            id: new_signup_id(),
-            opportunity_id: opportunity.id.clone(),
-            shift_id: shift_id.map(str::to_owned),
-            site_id: opportunity.site_id.clone(),
-            source: Source::Kiosk(self.inner.config.kiosk_id.clone()),
-            created_at: now.clone(),
+        let record = SignupRecord::new_signup(
+            opportunity,
+            shift_id,
+            Source::Kiosk(self.inner.config.kiosk_id.clone()),
+            now,
             consent_version,
-            consent_at: now,
-            receipt_hash: receipt_hash(&token),
+            receipt_hash(&token),
             sealed,
-            status: Status::New.as_str().to_owned(),
-            status_history: Vec::new(),
-            check_ins: Vec::new(),
-            notes: Vec::new(),
-        };
+        );
         let mut journals = self.inner.journals.lock().await;
         let (doc_id, handle, local, outbox) = self.current_journal(&mut journals).await?;
         let storage = self.inner.store.chunks().clone();

@@ -479,6 +479,27 @@ async fn new_enrol_code_handler(
     Ok(Json(EnrolCode { code, expires_at }))
 }
 
+/// Count an attempt from `ip` in the current minute; false once there were more than
+/// `per_minute`. One window per address, restarted a minute after it began.
+pub(crate) fn within_limit(
+    attempts: &std::sync::Mutex<
+        std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>,
+    >,
+    ip: std::net::IpAddr,
+    per_minute: u32,
+) -> Result<bool, ApiError> {
+    let mut attempts = attempts
+        .lock()
+        .map_err(|_| ApiError::internal("limiter poisoned"))?;
+    let now = std::time::Instant::now();
+    let entry = attempts.entry(ip).or_insert((now, 0));
+    if now.duration_since(entry.0) > std::time::Duration::from_secs(60) {
+        *entry = (now, 0);
+    }
+    entry.1 += 1;
+    Ok(entry.1 <= per_minute)
+}
+
 /// A kiosk's setup screen trades a one-time code for its enrolment. No credential: the code
 /// is the credential, so attempts are limited per address.
 async fn redeem_enrol_code(
@@ -486,20 +507,12 @@ async fn redeem_enrol_code(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Json(req): Json<RedeemRequest>,
 ) -> Result<Json<RedeemResponse>, ApiError> {
-    {
-        let mut attempts = state
-            .redeem_attempts
-            .lock()
-            .map_err(|_| ApiError::internal("limiter poisoned"))?;
-        let now = std::time::Instant::now();
-        let entry = attempts.entry(peer.ip()).or_insert((now, 0));
-        if now.duration_since(entry.0) > std::time::Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        if entry.1 > REDEEM_ATTEMPTS_PER_MINUTE {
-            return Err(ApiError::TooMany);
-        }
+    if !within_limit(
+        &state.redeem_attempts,
+        peer.ip(),
+        REDEEM_ATTEMPTS_PER_MINUTE,
+    )? {
+        return Err(ApiError::TooMany);
     }
     let secret = new_secret();
     let device = DeviceRow {

@@ -18,6 +18,7 @@ pub mod keys;
 pub mod policy;
 pub mod portal;
 pub mod store;
+pub mod web_signup;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -81,6 +82,10 @@ pub struct AppState {
     pub watched: Arc<Mutex<std::collections::HashSet<String>>>,
     /// Attempts to redeem enrolment codes per address: (window start, count).
     pub redeem_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
+    /// Web signups per address in the current minute (spam from one place is refused).
+    pub web_signup_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
+    /// Held while a web signup finds or creates the day's web journal and adds to it.
+    pub web_journal_lock: Arc<tokio::sync::Mutex<()>>,
     /// Bytes received on sync WebSockets since start (for operators and benchmarks).
     pub sync_bytes_in: Arc<std::sync::atomic::AtomicU64>,
     /// Bytes sent on sync WebSockets since start.
@@ -160,6 +165,8 @@ impl Server {
                 ingests: Arc::new(tokio::sync::watch::channel(0).0),
                 watched: Arc::default(),
                 redeem_attempts: Arc::default(),
+                web_signup_attempts: Arc::default(),
+                web_journal_lock: Arc::new(tokio::sync::Mutex::new(())),
             },
             new_admin_token,
         })

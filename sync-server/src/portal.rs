@@ -10,23 +10,25 @@
 //! kiosk has synced is told kindly to look again later.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use std::collections::BTreeMap;
 
 use frivillig_common::catalog::{read_catalog, read_taken};
-use frivillig_common::domain::{Catalog, Opportunity, Status};
+use frivillig_common::domain::{Catalog, FormField, FormProblem, Opportunity, SignupForm, Status};
 use frivillig_common::markdown::{MdBlock, parse_markdown};
 use frivillig_common::receipt::receipt_hash;
 use maud::{DOCTYPE, Markup, html};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::{blocking, catalog_handle, change_status};
+use crate::api::{blocking, catalog_handle, change_status, within_limit};
 use crate::error::ApiError;
 use crate::store::SignupRow;
+use crate::web_signup::{WebSignupError, web_signup};
 
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
@@ -34,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/frivilligjob") }))
         .route("/frivilligjob", get(jobs_page))
         .route("/frivilligjob/{opportunity_id}", get(job_page))
+        .route("/frivilligjob/{opportunity_id}/tilmeld", post(job_signup))
         .route("/kvittering/{signup_id}/{token}", get(receipt_page))
         .route(
             "/kvittering/{signup_id}/{token}/tilbagetraek",
@@ -160,7 +163,7 @@ main{max-width:40rem;margin:0 auto;padding:1rem}h1{color:#004b87;font-size:1.8re
 dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{font-weight:600}\
 button,.button{font-size:1.1rem;padding:.8rem 1.2rem;border-radius:.5rem;border:2px solid #004b87;background:#004b87;color:#fff;cursor:pointer;min-height:48px}\
 .secondary{background:#fff;color:#004b87}.note{background:#eaf1f8;padding:1rem;border-radius:.5rem}\
-.themes,.jobs{padding-left:0;list-style:none}.themes li{display:inline-block;margin:.2rem}.themes a{display:inline-block;padding:.5rem .8rem;border:2px solid #004b87;border-radius:1rem}.themes a[aria-current]{background:#004b87;color:#fff}.jobs li{margin:.6rem 0}a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}footer{max-width:40rem;margin:2rem auto;padding:0 1rem}";
+.themes,.jobs{padding-left:0;list-style:none}.themes li{display:inline-block;margin:.2rem}.themes a{display:inline-block;padding:.5rem .8rem;border:2px solid #004b87;border-radius:1rem}.themes a[aria-current]{background:#004b87;color:#fff}.jobs li{margin:.6rem 0}.error{color:#a8001c;font-weight:600}input[type=text],input[type=tel],input[type=email]{font-size:1.1rem;padding:.6rem;width:100%;box-sizing:border-box;border:2px solid #444c56;border-radius:.4rem}input[aria-invalid]{border-color:#a8001c}fieldset{border:2px solid #eaf1f8;border-radius:.5rem}.hint{color:#444c56}a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}footer{max-width:40rem;margin:2rem auto;padding:0 1rem}";
 
 fn secure(markup: Markup) -> Response {
     let mut r = markup.into_response();
@@ -333,17 +336,48 @@ async fn job_page(
     State(state): State<AppState>,
     Path(opportunity_id): Path<String>,
     Query(q): Query<LangQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
+    let (csrf, fresh) = match csrf_cookie(&headers) {
+        Some(c) => (c, false),
+        None => (hex::encode(rand::random::<[u8; 16]>()), true),
+    };
+    let values = WebForm {
+        lang: q.lang.clone().unwrap_or_default(),
+        ..WebForm::default()
+    };
+    let mut r = render_job(&state, lang, &opportunity_id, &values, &[], &csrf).await?;
+    if fresh && r.status().is_success() {
+        // SameSite=Strict and HttpOnly: another site's page can neither send nor read it.
+        let cookie = format!(
+            "{CSRF_COOKIE}={csrf}; Path=/frivilligjob; HttpOnly; SameSite=Strict; Max-Age=86400"
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            r.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    Ok(r)
+}
+
+/// A job's page, with the signup form holding `values` and the `problems` found in them.
+async fn render_job(
+    state: &AppState,
+    lang: Lang,
+    opportunity_id: &str,
+    values: &WebForm,
+    problems: &[FormProblem],
+    csrf: &str,
+) -> Result<Response, ApiError> {
     let switch_to = format!(
         "/frivilligjob/{}{}",
         url::form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>(),
         lang.pick("?lang=en", "")
     );
-    let Some((catalog, taken)) = catalog_and_taken(&state).await else {
+    let Some((catalog, taken)) = catalog_and_taken(state).await else {
         return Err(ApiError::internal("the catalog cannot be read"));
     };
-    let Some(o) = catalog.opportunity(&opportunity_id) else {
+    let Some(o) = catalog.opportunity(opportunity_id) else {
         return Ok(not_found(lang, &switch_to));
     };
     let site = catalog.sites.iter().find(|s| s.id == o.site_id);
@@ -388,15 +422,17 @@ async fn job_page(
                 }
             }
         }
-        h2 { (lang.pick("Sådan melder du dig", "How to sign up")) }
-        p { (lang.pick("Tilmeld dig på en af kommunens skærme på biblioteket, plejecentrene og til arrangementer", "Sign up at one of the municipality's screens at the library, the nursing homes and at events"))
-            @if let Some(a) = ambassador {
-                (lang.pick(", eller skriv til ", ", or contact ")) (a.name) " (" (a.contact) ")"
-            }
-            "." }
+        @if let Some(a) = ambassador {
+            p { (lang.pick("Spørgsmål? Skriv til ", "Questions? Contact ")) (a.name) " (" (a.contact) ")." }
+        }
+        (signup_form(lang, o, catalog.current_consent(), values, problems, csrf))
         p { a href=(format!("/frivilligjob{}", lang.query())) { (lang.pick("Alle frivilligjob", "All volunteer jobs")) } }
     };
-    Ok(secure(page(lang, job_title(lang, o), &switch_to, body)))
+    let mut r = secure(page(lang, job_title(lang, o), &switch_to, body));
+    if !problems.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
 }
 
 async fn receipt_page(
@@ -504,6 +540,244 @@ async fn withdraw(
     };
     Ok(Redirect::to(&format!("{here}{sep}done=withdrawn")).into_response())
 }
+
+const CSRF_COOKIE: &str = "frivillig_csrf";
+
+fn csrf_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, v)| {
+            *k == CSRF_COOKIE && v.len() == 32 && v.chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .map(|(_, v)| v.to_owned())
+}
+
+/// The portal's signup form as posted. Every field is optional here, so that a form with a
+/// field missing is answered with messages in the page, not a bare rejection.
+#[derive(Debug, Default, Deserialize)]
+pub struct WebForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    shift: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    age: Option<String>,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    consent: Option<String>,
+}
+
+fn field_id(f: FormField) -> &'static str {
+    match f {
+        FormField::Name => "name",
+        FormField::Phone => "phone",
+        FormField::Email => "email",
+        FormField::Age => "age",
+        FormField::Note => "note",
+        FormField::Consent => "consent",
+    }
+}
+
+fn problem_text(lang: Lang, p: FormProblem) -> &'static str {
+    match lang {
+        Lang::Da => p.message_da(),
+        Lang::En => p.message_en(),
+    }
+}
+
+/// The signup form: labels tied to fields, each problem next to its field and announced,
+/// the consent text in full, one tap away.
+fn signup_form(
+    lang: Lang,
+    o: &Opportunity,
+    consent: Option<&frivillig_common::domain::ConsentText>,
+    v: &WebForm,
+    problems: &[FormProblem],
+    csrf: &str,
+) -> Markup {
+    let errors = |f: FormField| -> Vec<&'static str> {
+        problems
+            .iter()
+            .filter(|p| p.field() == f)
+            .map(|p| problem_text(lang, *p))
+            .collect()
+    };
+    let text_field = |f: FormField, label: &str, kind: &str, value: &str, autocomplete: &str| {
+        let id = field_id(f);
+        let errs = errors(f);
+        html! {
+            p {
+                label for=(id) { (label) } br;
+                input id=(id) name=(id) type=(kind) value=(value) autocomplete=(autocomplete)
+                    aria-invalid=[(!errs.is_empty()).then_some("true")]
+                    aria-describedby=[(!errs.is_empty()).then(|| format!("{id}-error"))];
+                @if !errs.is_empty() { br; span.error id=(format!("{id}-error")) { (errs.join(" ")) } }
+            }
+        }
+    };
+    let consent_text = consent.map(|c| match lang {
+        Lang::Da => c.text_da.as_str(),
+        Lang::En => c.text_en.as_str(),
+    });
+    html! {
+        h2 id="tilmeld" { (lang.pick("Tilmeld dig her", "Sign up here")) }
+        @if !problems.is_empty() {
+            div.error role="alert" { (lang.pick("Ret det markerede, og send igen.", "Please correct what is marked and send again.")) }
+        }
+        form method="post" action=(format!("/frivilligjob/{}/tilmeld", o.id)) novalidate {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="lang" value=(if lang == Lang::En { "en" } else { "" });
+            @if !o.shifts.is_empty() {
+                fieldset {
+                    legend { (lang.pick("Vælg en vagt", "Choose a shift")) }
+                    @for (i, s) in o.shifts.iter().enumerate() {
+                        p { label {
+                            input type="radio" name="shift" value=(s.id)
+                                checked[v.shift == s.id || (v.shift.is_empty() && i == 0)];
+                            " " (when(lang, &s.starts, &s.ends))
+                        } }
+                    }
+                }
+            }
+            (text_field(FormField::Name, lang.pick("Navn", "Name"), "text", &v.name, "name"))
+            (text_field(FormField::Phone, lang.pick("Telefon", "Phone"), "tel", &v.phone, "tel"))
+            (text_field(FormField::Email, lang.pick("E-mail", "E-mail"), "email", &v.email, "email"))
+            (text_field(FormField::Note, lang.pick("Besked til koordinatoren (frivilligt)", "Note to the coordinator (optional)"), "text", &v.note, "off"))
+            p.hint { (lang.pick("Vi beder aldrig om dit CPR-nummer.", "We never ask for your CPR number.")) }
+            @if let Some(age) = o.requirements.min_age {
+                @let errs = errors(FormField::Age);
+                p {
+                    label { input id="age" type="checkbox" name="age" value="ja" checked[v.age.is_some()];
+                        " " (match lang { Lang::Da => format!("Jeg er mindst {age} år"), Lang::En => format!("I am at least {age} years old") }) }
+                    @if !errs.is_empty() { br; span.error { (errs.join(" ")) } }
+                }
+            }
+            @let errs = errors(FormField::Consent);
+            p {
+                label { input id="consent" type="checkbox" name="consent" value="ja" checked[v.consent.is_some()];
+                    " " (lang.pick("Jeg giver samtykke til, at Glostrup Kommune gemmer mine oplysninger for at kontakte mig om frivilligt arbejde.",
+                                   "I consent to Glostrup Kommune keeping my details to contact me about volunteering.")) }
+                @if !errs.is_empty() { br; span.error { (errs.join(" ")) } }
+            }
+            @if let Some(t) = consent_text {
+                details { summary { (lang.pick("Læs hele samtykketeksten", "Read the full consent text")) } p { (t) } }
+            }
+            p { button type="submit" { (lang.pick("Send tilmelding", "Send signup")) } }
+        }
+    }
+}
+
+fn message_page(
+    lang: Lang,
+    status: axum::http::StatusCode,
+    title: &str,
+    text: &str,
+    back: &str,
+) -> Response {
+    let body = html! { p { (text) } p { a href=(back) { (lang.pick("Tilbage", "Back")) } } };
+    let mut r = secure(page(lang, title, back, body));
+    *r.status_mut() = status;
+    r
+}
+
+/// A signup from the portal: checked for the CSRF pair and the rate per address, then
+/// taken like a kiosk's and answered with the receipt page.
+async fn job_signup(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    Path(opportunity_id): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<WebForm>, FormRejection>,
+) -> Result<Response, ApiError> {
+    use axum::http::StatusCode;
+    let back = format!(
+        "/frivilligjob/{}",
+        url::form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>()
+    );
+    let Ok(Form(v)) = form else {
+        return Ok(message_page(
+            Lang::Da,
+            StatusCode::BAD_REQUEST,
+            "Formularen kunne ikke læses / The form could not be read",
+            "Prøv at udfylde den igen. / Please fill it in again.",
+            &back,
+        ));
+    };
+    let lang = if v.lang == "en" { Lang::En } else { Lang::Da };
+    if !within_limit(
+        &state.web_signup_attempts,
+        peer.ip(),
+        WEB_SIGNUPS_PER_MINUTE,
+    )? {
+        return Ok(message_page(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            lang.pick("For mange tilmeldinger", "Too many signups"),
+            lang.pick(
+                "Der er sendt mange tilmeldinger herfra på kort tid. Vent et minut, og prøv igen.",
+                "Many signups were sent from here in a short time. Wait a minute and try again.",
+            ),
+            &back,
+        ));
+    }
+    let cookie = csrf_cookie(&headers);
+    if cookie
+        .as_deref()
+        .is_none_or(|c| !same(c.as_bytes(), v.csrf.as_bytes()))
+    {
+        return Ok(message_page(lang, StatusCode::FORBIDDEN, lang.pick("Siden er for gammel", "The page is out of date"),
+            lang.pick("Formularen kom ikke fra vores side, eller siden er for gammel. Åbn jobbet igen, og send tilmeldingen derfra.",
+                      "The form did not come from our page, or the page is too old. Open the job again and send the signup from there."), &back));
+    }
+    let form = SignupForm {
+        name: v.name.clone(),
+        phone: v.phone.clone(),
+        email: v.email.clone(),
+        age_confirmed: v.age.is_some(),
+        note: v.note.clone(),
+        consent_given: v.consent.is_some(),
+    };
+    let shift = Some(v.shift.as_str()).filter(|s| !s.is_empty());
+    match web_signup(&state, &opportunity_id, shift, &form).await {
+        Ok(receipt) => Ok(Redirect::to(&format!(
+            "/kvittering/{}/{}{}",
+            receipt.signup_id,
+            receipt.token,
+            lang.query()
+        ))
+        .into_response()),
+        Err(WebSignupError::Invalid(problems)) => {
+            render_job(&state, lang, &opportunity_id, &v, &problems, &v.csrf).await
+        }
+        Err(WebSignupError::UnknownJob) => Ok(message_page(
+            lang,
+            StatusCode::CONFLICT,
+            lang.pick("Jobbet er ændret", "The job has changed"),
+            lang.pick(
+                "Jobbet eller vagten findes ikke længere. Åbn jobbet igen, og vælg en vagt.",
+                "The job or shift no longer exists. Open the job again and choose a shift.",
+            ),
+            &back,
+        )),
+        Err(WebSignupError::Server(e)) => Err(e),
+    }
+}
+
+/// Web signups one address may send in a minute.
+const WEB_SIGNUPS_PER_MINUTE: u32 = 10;
 
 /// The data held about one signup, for the person it is about (GDPR access).
 #[derive(Serialize)]

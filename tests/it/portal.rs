@@ -89,3 +89,144 @@ async fn job_pages_list_filter_and_show_spots_left_as_signups_arrive() -> anyhow
     server.stop().await;
     Ok(())
 }
+
+/// The portal's own signup form: refused without the page's CSRF pair, answered with the
+/// problems in the page, and when complete taken like a kiosk's signup (sealed, in the
+/// server's web journal, ingested) and answered with the receipt page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_signs_up_on_the_portal_from_a_phone() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let base = server.url();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = http
+        .get(format!("{base}/frivilligjob/lektiecafe"))
+        .send()
+        .await?;
+    let cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no CSRF cookie"))?;
+    anyhow::ensure!(cookie.starts_with("frivillig_csrf="));
+    let html = page.text().await?;
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .ok_or_else(|| anyhow::anyhow!("no CSRF field in {html}"))?
+        .to_owned();
+    let url = format!("{base}/frivilligjob/lektiecafe/tilmeld");
+    let complete = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("shift", "lektiecafe-tor".to_owned()),
+            ("name", "Åse Web".to_owned()),
+            ("phone", "".to_owned()),
+            ("email", "aase.web@example.dk".to_owned()),
+            ("age", "ja".to_owned()),
+            ("note", "".to_owned()),
+            ("consent", "ja".to_owned()),
+        ]
+    };
+
+    // Without the cookie, or with another token: refused, nothing stored.
+    let r = http.post(&url).form(&complete(&csrf)).send().await?;
+    anyhow::ensure!(r.status() == 403, "no cookie: {}", r.status());
+    let r = http
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&complete(&"0".repeat(32)))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status() == 403, "wrong token: {}", r.status());
+    anyhow::ensure!(server.signups().await?.is_empty());
+
+    // Missing consent and contact: the page again, with the messages by their fields and
+    // what was typed kept.
+    let partial = vec![
+        ("csrf", csrf.clone()),
+        ("shift", "lektiecafe-tor".into()),
+        ("name", "Åse Web".into()),
+        ("age", "ja".into()),
+    ];
+    let r = http
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&partial)
+        .send()
+        .await?;
+    anyhow::ensure!(r.status() == 422, "{}", r.status());
+    let html = r.text().await?;
+    for expected in [
+        "Du skal give samtykke",
+        "Skriv et telefonnummer eller en e-mailadresse",
+        r#"value="Åse Web""#,
+        r#"aria-invalid="true""#,
+    ] {
+        anyhow::ensure!(html.contains(expected), "{expected:?} missing: {html}");
+    }
+
+    // Complete: to the receipt page, and at the server like a kiosk's signup.
+    let r = http
+        .post(&url)
+        .header("cookie", &cookie)
+        .form(&complete(&csrf))
+        .send()
+        .await?;
+    anyhow::ensure!(r.status() == 303, "{}", r.status());
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    anyhow::ensure!(location.starts_with("/kvittering/"), "{location}");
+    let receipt = http
+        .get(format!("{base}{location}"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        receipt.contains("Lektiehjælper i lektiecaféen") && receipt.contains("Modtaget"),
+        "{receipt}"
+    );
+    let signups = server.signups().await?;
+    anyhow::ensure!(signups.len() == 1, "{signups:?}");
+    let s = &signups[0];
+    anyhow::ensure!(s.record.source == frivillig_common::domain::Source::Web);
+    anyhow::ensure!(s.record.shift_id.as_deref() == Some("lektiecafe-tor"));
+    anyhow::ensure!(s.person.as_ref().map(|p| p.name.as_str()) == Some("Åse Web"));
+    anyhow::ensure!(
+        !s.record.sealed.contains("Åse"),
+        "personal data is sealed in the journal"
+    );
+    let job = http
+        .get(format!("{base}/frivilligjob/lektiecafe"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(job.contains("3 ledige pladser"), "the spot is taken: {job}");
+
+    // Many posts from one address in a minute: refused in words.
+    let mut last = 0;
+    for _ in 0..12 {
+        last = http
+            .post(&url)
+            .header("cookie", &cookie)
+            .form(&partial)
+            .send()
+            .await?
+            .status()
+            .as_u16();
+    }
+    anyhow::ensure!(last == 429, "{last}");
+    server.stop().await;
+    Ok(())
+}
