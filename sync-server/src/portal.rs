@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/frivilligjob", get(jobs_page))
         .route("/frivilligjob/{opportunity_id}", get(job_page))
         .route("/frivilligjob/{opportunity_id}/tilmeld", post(job_signup))
+        .route("/ambassadoerer", get(ambassadors_page))
+        .route("/haandbog", get(handbook_page))
+        .route("/haandbog/{page_id}", get(handbook_page_one))
+        .route("/tilgaengelighed", get(accessibility_page))
         .route("/kvittering/{signup_id}/{token}", get(receipt_page))
         .route(
             "/kvittering/{signup_id}/{token}/tilbagetraek",
@@ -146,10 +150,18 @@ fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Markup {
                 style { (CSS) }
             }
             body {
-                header { p.brand { "Glostrup Kommune · Frivillig" } }
+                header {
+                    p.brand { "Glostrup Kommune · Frivillig" }
+                    nav aria-label=(lang.pick("Hovedmenu", "Main menu")) {
+                        a href=(format!("/frivilligjob{}", lang.query())) { (lang.pick("Frivilligjob", "Volunteer jobs")) }
+                        " · " a href=(format!("/ambassadoerer{}", lang.query())) { (lang.pick("Ambassadører", "Ambassadors")) }
+                        " · " a href=(format!("/haandbog{}", lang.query())) { (lang.pick("Håndbog", "Handbook")) }
+                    }
+                }
                 main { h1 { (title) } (body) }
                 footer {
                     a href=(switch_to) lang=(lang.pick("en", "da")) { (lang.pick("English", "Dansk")) }
+                    " · " a href=(format!("/tilgaengelighed{}", lang.query())) { (lang.pick("Tilgængelighed", "Accessibility")) }
                 }
             }
         }
@@ -158,7 +170,7 @@ fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Markup {
 
 /// Large type, contrast of at least 7:1, visible focus: readable on a phone in the street.
 const CSS: &str = "body{font-family:system-ui,sans-serif;font-size:1.15rem;line-height:1.5;margin:0;color:#1a1a1a;background:#fff}\
-header{background:#004b87;color:#fff;padding:.8rem 1rem}.brand{margin:0;font-weight:600}\
+header{background:#004b87;color:#fff;padding:.8rem 1rem}.brand{margin:0;font-weight:600}header a{color:#fff}\
 main{max-width:40rem;margin:0 auto;padding:1rem}h1{color:#004b87;font-size:1.8rem}\
 dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{font-weight:600}\
 button,.button{font-size:1.1rem;padding:.8rem 1.2rem;border-radius:.5rem;border:2px solid #004b87;background:#004b87;color:#fff;cursor:pointer;min-height:48px}\
@@ -331,6 +343,131 @@ async fn jobs_page(
     )))
 }
 
+/// Markdown as HTML: headings, paragraphs and bullet lists.
+fn markdown_html(md: &str) -> Markup {
+    html! {
+        @for block in parse_markdown(md) {
+            @match block {
+                MdBlock::Heading(h) => h2 { (h) },
+                MdBlock::Paragraph(p) => p { (p) },
+                MdBlock::Bullet(b) => ul { li { (b) } },
+            }
+        }
+    }
+}
+
+/// The named contact at each institution, so volunteers know whom to ask.
+async fn ambassadors_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let catalog = catalog(&state)
+        .await
+        .ok_or_else(|| ApiError::internal("the catalog cannot be read"))?;
+    let body = html! {
+        p { (lang.pick(
+            "Hver institution har en frivillighedsambassadør: den, du kan spørge om alt, der har med frivilligt arbejde at gøre.",
+            "Each institution has a volunteering ambassador: the person to ask about anything to do with volunteering.")) }
+        @for site in &catalog.sites {
+            @let people: Vec<_> = catalog.ambassadors.iter().filter(|a| a.site_id == site.id).collect();
+            @if !people.is_empty() {
+                h2 { (site.name) }
+                ul { @for a in people { li { (a.name) " – " (a.contact) } } }
+            }
+        }
+    };
+    Ok(secure(page(
+        lang,
+        lang.pick("Frivillighedsambassadører", "Volunteering ambassadors"),
+        &format!("/ambassadoerer{}", lang.pick("?lang=en", "")),
+        body,
+    )))
+}
+
+/// The digital handbook: what volunteering means here, and how volunteers and staff work
+/// together.
+async fn handbook_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let catalog = catalog(&state)
+        .await
+        .ok_or_else(|| ApiError::internal("the catalog cannot be read"))?;
+    let body = html! {
+        @if lang == Lang::En { p { em { "The handbook is in Danish." } } }
+        ul { @for p in &catalog.handbook { li { a href=(format!("/haandbog/{}{}", p.id, lang.query())) { (p.title) } } } }
+    };
+    Ok(secure(page(
+        lang,
+        lang.pick("Håndbog for frivillige", "Handbook for volunteers"),
+        &format!("/haandbog{}", lang.pick("?lang=en", "")),
+        body,
+    )))
+}
+
+async fn handbook_page_one(
+    State(state): State<AppState>,
+    Path(page_id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let catalog = catalog(&state)
+        .await
+        .ok_or_else(|| ApiError::internal("the catalog cannot be read"))?;
+    let here = format!(
+        "/haandbog/{}{}",
+        url::form_urlencoded::byte_serialize(page_id.as_bytes()).collect::<String>(),
+        lang.pick("?lang=en", "")
+    );
+    let Some(p) = catalog.handbook.iter().find(|p| p.id == page_id) else {
+        return Ok(message_page(
+            lang,
+            axum::http::StatusCode::NOT_FOUND,
+            lang.pick("Siden findes ikke", "Page not found"),
+            lang.pick(
+                "Den side er ikke i håndbogen.",
+                "That page is not in the handbook.",
+            ),
+            &format!("/haandbog{}", lang.query()),
+        ));
+    };
+    let body = html! {
+        div lang="da" { (markdown_html(&p.body_md)) }
+        p { a href=(format!("/haandbog{}", lang.query())) { (lang.pick("Hele håndbogen", "The whole handbook")) } }
+    };
+    Ok(secure(page(lang, &p.title, &here, body)))
+}
+
+/// The accessibility statement (tilgængelighedserklæring) that public Danish sites publish.
+async fn accessibility_page(Query(q): Query<LangQuery>) -> Response {
+    let lang = q.lang();
+    let body = html! {
+        p { (lang.pick(
+            "Glostrup Kommune ønsker, at alle kan bruge frivillig-portalen. Siderne er lavet efter WCAG 2.1 niveau AA: \
+             de virker uden JavaScript, med tastatur og skærmlæser, med stor tekst og på en telefon; felter har \
+             etiketter, fejl står ved det felt, de gælder, og kontrasten er mindst 7:1.",
+            "Glostrup Kommune wants everyone to be able to use the volunteer portal. The pages follow WCAG 2.1 level AA: \
+             they work without JavaScript, with a keyboard and a screen reader, with large text and on a phone; fields \
+             have labels, errors are shown by the field they concern, and contrast is at least 7:1.")) }
+        h2 { (lang.pick("Kendte mangler", "Known gaps")) }
+        p { (lang.pick(
+            "Beskrivelserne af jobbene og håndbogen findes kun på dansk.",
+            "The job descriptions and the handbook exist in Danish only.")) }
+        h2 { (lang.pick("Fandt du en fejl?", "Found a problem?")) }
+        p { (lang.pick(
+            "Skriv til kommunen, så retter vi den. Du kan også klage til Digitaliseringsstyrelsen.",
+            "Write to the municipality and we will fix it. You can also complain to the Danish Agency for Digital Government.")) }
+    };
+    secure(page(
+        lang,
+        lang.pick("Tilgængelighedserklæring", "Accessibility statement"),
+        &format!("/tilgaengelighed{}", lang.pick("?lang=en", "")),
+        body,
+    ))
+}
+
 /// One job: what, where, when, spots left, what it takes, and whom to contact.
 async fn job_page(
     State(state): State<AppState>,
@@ -388,15 +525,7 @@ async fn render_job(
     let body = html! {
         @if let Some(site) = site { p { (site.name) ", " (site.address) } }
         @if lang == Lang::En { p { em { "The description is in Danish." } } }
-        div lang="da" {
-            @for block in parse_markdown(&o.description_md) {
-                @match block {
-                    MdBlock::Heading(h) => h2 { (h) },
-                    MdBlock::Paragraph(p) => p { (p) },
-                    MdBlock::Bullet(b) => ul { li { (b) } },
-                }
-            }
-        }
+        div lang="da" { (markdown_html(&o.description_md)) }
         @if o.requirements.child_record_check || o.requirements.min_age.is_some() {
             h2 { (lang.pick("Det skal du vide", "Good to know")) }
             ul {

@@ -230,3 +230,53 @@ async fn a_citizen_signs_up_on_the_portal_from_a_phone() -> anyhow::Result<()> {
     server.stop().await;
     Ok(())
 }
+
+/// The rest of the public portal: ambassadors per institution, the handbook, and the
+/// accessibility statement, each reachable from every page's menu.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ambassadors_handbook_and_accessibility_statement() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let base = server.url();
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let (http, url) = (http.clone(), format!("{base}{path}"));
+        async move {
+            let r = http.get(url).send().await?;
+            anyhow::Ok((r.status().as_u16(), r.text().await?))
+        }
+    };
+    let (code, job) = get("/frivilligjob").await?;
+    anyhow::ensure!(code == 200);
+    for link in [
+        r#"href="/ambassadoerer""#,
+        r#"href="/haandbog""#,
+        r#"href="/tilgaengelighed""#,
+    ] {
+        anyhow::ensure!(job.contains(link), "menu lacks {link}");
+    }
+    let (code, people) = get("/ambassadoerer").await?;
+    anyhow::ensure!(
+        code == 200 && people.contains("Mette Holm") && people.contains("Glostrup Bibliotek"),
+        "{people}"
+    );
+    let (code, book) = get("/haandbog").await?;
+    anyhow::ensure!(
+        code == 200 && book.contains(r#"href="/haandbog/boerneattest""#),
+        "{book}"
+    );
+    let (code, page) = get("/haandbog/hvad-er-frivilligt-arbejde").await?;
+    anyhow::ensure!(
+        code == 200 && page.contains("Hvad er frivilligt arbejde?"),
+        "{page}"
+    );
+    let (code, _) = get("/haandbog/findes-ikke").await?;
+    anyhow::ensure!(code == 404);
+    let (code, a11y) = get("/tilgaengelighed?lang=en").await?;
+    anyhow::ensure!(
+        code == 200 && a11y.contains("WCAG 2.1") && a11y.contains(r#"lang="en""#),
+        "{a11y}"
+    );
+    server.stop().await;
+    Ok(())
+}
