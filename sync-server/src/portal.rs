@@ -343,6 +343,19 @@ async fn jobs_page(
     )))
 }
 
+/// The catalog, or a server error page if it cannot be read.
+async fn need_catalog(state: &AppState) -> Result<Catalog, ApiError> {
+    catalog(state)
+        .await
+        .ok_or_else(|| ApiError::internal("the catalog cannot be read"))
+}
+
+/// A page at a fixed `path`, whose language link is the same path in the other language.
+fn public_page(lang: Lang, title: &str, path: &str, body: Markup) -> Response {
+    let switch_to = format!("{path}{}", lang.pick("?lang=en", ""));
+    secure(page(lang, title, &switch_to, body))
+}
+
 /// Markdown as HTML: headings, paragraphs and bullet lists.
 fn markdown_html(md: &str) -> Markup {
     html! {
@@ -362,9 +375,7 @@ async fn ambassadors_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
-    let catalog = catalog(&state)
-        .await
-        .ok_or_else(|| ApiError::internal("the catalog cannot be read"))?;
+    let catalog = need_catalog(&state).await?;
     let body = html! {
         p { (lang.pick(
             "Hver institution har en frivillighedsambassadør: den, du kan spørge om alt, der har med frivilligt arbejde at gøre.",
@@ -377,12 +388,12 @@ async fn ambassadors_page(
             }
         }
     };
-    Ok(secure(page(
+    Ok(public_page(
         lang,
         lang.pick("Frivillighedsambassadører", "Volunteering ambassadors"),
-        &format!("/ambassadoerer{}", lang.pick("?lang=en", "")),
+        "/ambassadoerer",
         body,
-    )))
+    ))
 }
 
 /// The digital handbook: what volunteering means here, and how volunteers and staff work
@@ -392,19 +403,17 @@ async fn handbook_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
-    let catalog = catalog(&state)
-        .await
-        .ok_or_else(|| ApiError::internal("the catalog cannot be read"))?;
+    let catalog = need_catalog(&state).await?;
     let body = html! {
         @if lang == Lang::En { p { em { "The handbook is in Danish." } } }
         ul { @for p in &catalog.handbook { li { a href=(format!("/haandbog/{}{}", p.id, lang.query())) { (p.title) } } } }
     };
-    Ok(secure(page(
+    Ok(public_page(
         lang,
         lang.pick("Håndbog for frivillige", "Handbook for volunteers"),
-        &format!("/haandbog{}", lang.pick("?lang=en", "")),
+        "/haandbog",
         body,
-    )))
+    ))
 }
 
 async fn handbook_page_one(
@@ -413,9 +422,7 @@ async fn handbook_page_one(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
-    let catalog = catalog(&state)
-        .await
-        .ok_or_else(|| ApiError::internal("the catalog cannot be read"))?;
+    let catalog = need_catalog(&state).await?;
     let here = format!(
         "/haandbog/{}{}",
         url::form_urlencoded::byte_serialize(page_id.as_bytes()).collect::<String>(),
@@ -460,12 +467,12 @@ async fn accessibility_page(Query(q): Query<LangQuery>) -> Response {
             "Skriv til kommunen, så retter vi den. Du kan også klage til Digitaliseringsstyrelsen.",
             "Write to the municipality and we will fix it. You can also complain to the Danish Agency for Digital Government.")) }
     };
-    secure(page(
+    public_page(
         lang,
         lang.pick("Tilgængelighedserklæring", "Accessibility statement"),
-        &format!("/tilgaengelighed{}", lang.pick("?lang=en", "")),
+        "/tilgaengelighed",
         body,
-    ))
+    )
 }
 
 /// One job: what, where, when, spots left, what it takes, and whom to contact.
