@@ -60,6 +60,15 @@ macro_rules! from_redb_errors {
 }
 from_redb_errors!(StorageError);
 
+/// Length of redb's magic number at the start of every database.
+const MAGIC_LEN: usize = 9;
+
+/// A database file that exists but whose first bytes, where redb writes its magic number
+/// when it first commits, are still zero: its creation never finished.
+fn never_created(len: u64, head: &[u8; MAGIC_LEN]) -> bool {
+    len < MAGIC_LEN as u64 || head.iter().all(|b| *b == 0)
+}
+
 /// Counts storage failures so they surface instead of vanishing inside samod.
 #[derive(Debug, Default)]
 pub struct StorageHealth {
@@ -101,8 +110,42 @@ impl RedbStorage {
         })
     }
 
-    /// Open or create a database file at `path` and use it.
+    /// Use a database on `backend` (tests put a simulated disk here). A database whose
+    /// creation the power cut short is started afresh, as [`RedbStorage::open`] does.
+    pub fn with_backend(backend: impl redb::StorageBackend) -> Result<Self, StorageError> {
+        let len = backend.len().map_err(redb::Error::Io)?;
+        let mut head = [0u8; MAGIC_LEN];
+        if len >= MAGIC_LEN as u64 {
+            backend.read(0, &mut head).map_err(redb::Error::Io)?;
+        }
+        if len > 0 && never_created(len, &head) {
+            tracing::warn!("the database's creation was cut short; starting it afresh");
+            backend.set_len(0).map_err(redb::Error::Io)?;
+        }
+        Self::new(Arc::new(Database::builder().create_with_backend(backend)?))
+    }
+
+    /// Open or create a database file at `path` and use it. A file whose creation was cut
+    /// short by a power cut (it exists, but the database header never reached the disk) is
+    /// moved aside to `<name>.unfinished` and a new database is created: such a file holds
+    /// nothing redb could read, and without this the device would not start again.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Ok(mut f) = std::fs::File::open(path) {
+            use std::io::Read as _;
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let mut head = [0u8; MAGIC_LEN];
+            let read = if len >= MAGIC_LEN as u64 {
+                f.read_exact(&mut head).is_ok()
+            } else {
+                true
+            };
+            drop(f);
+            if read && len > 0 && never_created(len, &head) {
+                let aside = path.with_extension("redb.unfinished");
+                tracing::warn!(file = %path.display(), aside = %aside.display(), "the database's creation was cut short; starting it afresh");
+                std::fs::rename(path, &aside).map_err(redb::Error::Io)?;
+            }
+        }
         Self::new(Arc::new(Database::create(path)?))
     }
 
@@ -341,6 +384,28 @@ impl samod::storage::Storage for RedbStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_whose_creation_was_cut_short_is_started_afresh_and_garbage_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // The power went after the file grew but before its header was written.
+        let path = dir.path().join("kiosk.redb");
+        std::fs::write(&path, vec![0u8; 4096]).expect("write");
+        let storage = RedbStorage::open(&path).expect("opens afresh");
+        storage.put_chunk("d/x", b"1").expect("usable");
+        assert!(
+            dir.path().join("kiosk.redb.unfinished").exists(),
+            "the old file is kept aside"
+        );
+        // Bytes that are not a database are not thrown away.
+        let other = dir.path().join("other.redb");
+        std::fs::write(&other, b"this is somebody's file").expect("write");
+        assert!(RedbStorage::open(&other).is_err());
+        assert_eq!(
+            std::fs::read(&other).expect("read"),
+            b"this is somebody's file"
+        );
+    }
     use samod::storage::Storage as _;
 
     #[tokio::test]

@@ -275,9 +275,20 @@ impl KioskCore {
     /// Open the kiosk's store and journals. Works with no network.
     pub async fn open(config: KioskConfig, clock: Arc<dyn Clock>) -> Result<KioskCore, OpenError> {
         config.check().map_err(OpenError::Config)?;
+        let store = KioskStore::open(&config.data_dir)?;
+        Self::open_on(config, clock, store).await
+    }
+
+    /// Open on a given store (the power-cut tests give it a simulated disk); `open` uses the
+    /// file in the config's data folder.
+    pub async fn open_on(
+        config: KioskConfig,
+        clock: Arc<dyn Clock>,
+        store: KioskStore,
+    ) -> Result<KioskCore, OpenError> {
+        config.check().map_err(OpenError::Config)?;
         let key = SealingPublicKey::from_hex(&config.server_public_key)
             .map_err(|e| OpenError::Config(e.to_string()))?;
-        let store = KioskStore::open(&config.data_dir)?;
         let catalog_id: Option<DocumentId> =
             store.meta("catalog_doc_id")?.and_then(|s| s.parse().ok());
         let metas = store.journals()?;
@@ -311,39 +322,15 @@ impl KioskCore {
             .load()
             .await;
         let today = clock.now().date_naive().to_string();
-        let mut journals = BTreeMap::new();
-        for (id, mut meta) in metas {
-            let Ok(doc_id) = id.parse::<DocumentId>() else {
-                tracing::error!(journal = %id, "journal row with an invalid id kept as it is");
-                continue;
-            };
-            // The kiosk's own replica first, compacted if it has grown from many small
-            // changes, so that samod's load below reads one snapshot too.
-            let local = load_and_compact(&store, &id)?;
-            match repo.find(doc_id).await {
-                Ok(Some(handle)) => {
-                    if !meta.closed && meta.day < today {
-                        meta.closed = true;
-                        store.put_journal(&id, &meta)?;
-                    }
-                    journals.insert(
-                        id,
-                        OpenJournal {
-                            meta,
-                            handle,
-                            local: Arc::new(std::sync::Mutex::new(local)),
-                            outbox: Outbox::default(),
-                        },
-                    );
-                }
-                Ok(None) => tracing::error!(journal = %id, "journal recorded but not in storage"),
-                Err(_) => {
-                    return Err(OpenError::Config(
-                        "the sync repository stopped while opening".into(),
-                    ));
-                }
+        let loaded = Self::load_journals(&store, &repo, metas, &today).await;
+        let journals = match loaded {
+            Ok(j) => j,
+            Err(e) => {
+                // Leave nothing running on a store the caller is about to drop.
+                repo.stop().await;
+                return Err(e);
             }
-        }
+        };
         let catalog = store
             .meta("catalog_json")?
             .and_then(|j| serde_json::from_str(&j).ok());
@@ -373,6 +360,49 @@ impl KioskCore {
         };
         core.refresh_queue().await;
         Ok(core)
+    }
+
+    /// Load every journal: the kiosk's own replica (compacted if needed) and samod's.
+    async fn load_journals(
+        store: &KioskStore,
+        repo: &Repo,
+        metas: Vec<(String, JournalMeta)>,
+        today: &str,
+    ) -> Result<BTreeMap<String, OpenJournal>, OpenError> {
+        let mut journals = BTreeMap::new();
+        for (id, mut meta) in metas {
+            let Ok(doc_id) = id.parse::<DocumentId>() else {
+                tracing::error!(journal = %id, "journal row with an invalid id kept as it is");
+                continue;
+            };
+            // The kiosk's own replica first, compacted if it has grown from many small
+            // changes, so that samod's load below reads one snapshot too.
+            let local = load_and_compact(store, &id)?;
+            match repo.find(doc_id).await {
+                Ok(Some(handle)) => {
+                    if !meta.closed && meta.day.as_str() < today {
+                        meta.closed = true;
+                        store.put_journal(&id, &meta)?;
+                    }
+                    journals.insert(
+                        id,
+                        OpenJournal {
+                            meta,
+                            handle,
+                            local: Arc::new(std::sync::Mutex::new(local)),
+                            outbox: Outbox::default(),
+                        },
+                    );
+                }
+                Ok(None) => tracing::error!(journal = %id, "journal recorded but not in storage"),
+                Err(_) => {
+                    return Err(OpenError::Config(
+                        "the sync repository stopped while opening".into(),
+                    ));
+                }
+            }
+        }
+        Ok(journals)
     }
 
     /// The configuration.
@@ -531,6 +561,21 @@ impl KioskCore {
             }
         }
         None
+    }
+
+    /// The ids of every signup in the journals the kiosk holds, read from its own replicas
+    /// (what its store holds), in one pass.
+    pub async fn signup_ids(&self) -> HashSet<String> {
+        let journals = self.inner.journals.lock().await;
+        let mut ids = HashSet::new();
+        for j in journals.values() {
+            if let Ok(doc) = j.local.lock()
+                && let Ok((records, _)) = frivillig_common::journal::read_signups(&*doc)
+            {
+                ids.extend(records.into_iter().map(|r| r.id));
+            }
+        }
+        ids
     }
 
     /// The journal new signups go into, rolling over at a new day or at the size cap.

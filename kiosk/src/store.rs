@@ -51,7 +51,11 @@ impl KioskStore {
     /// Open or create `kiosk.redb` in `dir`.
     pub fn open(dir: &Path) -> Result<KioskStore, StorageError> {
         std::fs::create_dir_all(dir).map_err(|e| StorageError::Db(redb::Error::Io(e)))?;
-        let storage = RedbStorage::open(&dir.join("kiosk.redb"))?;
+        Self::on(RedbStorage::open(&dir.join("kiosk.redb"))?)
+    }
+
+    /// Use `storage` (a file, or a simulated disk in tests), creating the kiosk's tables.
+    pub fn on(storage: RedbStorage) -> Result<KioskStore, StorageError> {
         let tx = storage.database()?.begin_write()?;
         tx.open_table(JOURNALS)?;
         tx.open_table(META)?;
@@ -157,6 +161,9 @@ impl samod::storage::Storage for KioskSamodStorage {
         let durable = self.durable.clone();
         match tokio::task::spawn_blocking(move || durable.get_chunk(&k)).await {
             Ok(Ok(v)) => v,
+            // The kiosk is shutting down and samod's tasks are winding up: nothing will act
+            // on this answer any more.
+            Ok(Err(StorageError::Closed)) => None,
             // As in `RedbStorage`: a failed read must not look like "absent".
             Ok(Err(e)) => panic!("kiosk storage load of {key} failed: {e}"),
             Err(e) => panic!("kiosk storage load task failed: {e}"),
@@ -169,6 +176,7 @@ impl samod::storage::Storage for KioskSamodStorage {
         let stored = match tokio::task::spawn_blocking(move || durable.chunks_with_prefix(&p)).await
         {
             Ok(Ok(items)) => items,
+            Ok(Err(StorageError::Closed)) => return HashMap::new(),
             Ok(Err(e)) => panic!("kiosk storage load_range of {prefix} failed: {e}"),
             Err(e) => panic!("kiosk storage load_range task failed: {e}"),
         };

@@ -8,6 +8,7 @@ mod kill;
 mod merge;
 mod offline;
 mod portal;
+mod powercut;
 mod privacy;
 mod receipt;
 mod security;

@@ -3,6 +3,8 @@
 //! data folder and port), enrolment through the real admin API, and kiosk cores on
 //! temporary redb files.
 
+pub mod powercut;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
