@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use frivillig_common::api::KioskSummary;
@@ -42,8 +43,9 @@ fn start_x() -> (Reaped, String) {
     panic!("no X server could be started");
 }
 
-/// Start the demo and return it with the server address it printed.
-fn start_demo(display: &str, data: &Path) -> (Reaped, String, String) {
+/// Start the demo and return it with the server address and admin token it printed, and
+/// the rest of its output line by line.
+fn start_demo(display: &str, data: &Path) -> (Reaped, String, String, Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_frivillig-demo"))
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
@@ -55,10 +57,18 @@ fn start_demo(display: &str, data: &Path) -> (Reaped, String, String) {
         .expect("frivillig-demo");
     let stdout = child.stdout.take().expect("stdout");
     let demo = Reaped(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Read on in a thread: a demo whose output is not read would block or fail to print.
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let mut url = None;
     let mut token = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("demo output");
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(120)) {
         let words: Vec<&str> = line.split_whitespace().collect();
         if words.first() == Some(&"server") {
             url = words.get(1).map(|s| s.to_string());
@@ -78,6 +88,7 @@ fn start_demo(display: &str, data: &Path) -> (Reaped, String, String) {
         demo,
         url.expect("the demo printed its address"),
         token.expect("the demo printed the admin call"),
+        rx,
     )
 }
 
@@ -97,9 +108,11 @@ fn wait_for_contact(url: &str, token: &str, before: Option<&str>) -> Vec<KioskSu
                 .json()
                 .await
                 .expect("kiosk list");
-            let fresh = kiosks
-                .iter()
-                .any(|k| k.last_contact.is_some() && k.last_contact.as_deref() != before);
+            let fresh = kiosks.iter().any(|k| {
+                k.kiosk_id == "demo-kiosk-1"
+                    && k.last_contact.is_some()
+                    && k.last_contact.as_deref() != before
+            });
             if fresh || Instant::now() > deadline {
                 return kiosks;
             }
@@ -108,11 +121,52 @@ fn wait_for_contact(url: &str, token: &str, before: Option<&str>) -> Vec<KioskSu
     })
 }
 
+/// Enrol a second kiosk at the demo's server, sign someone up there and sync; returns the
+/// name signed up.
+fn signup_from_another_kiosk(url: &str, token: &str, dir: &Path) -> String {
+    use frivillig_common::api::{EnrolRequest, EnrolResponse};
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let enrol: EnrolResponse = reqwest::Client::new()
+            .post(format!("{url}/api/admin/kiosks"))
+            .bearer_auth(token)
+            .json(&EnrolRequest {
+                kiosk_id: "ekstra-1".into(),
+                site_id: "bibliotek".into(),
+            })
+            .send()
+            .await
+            .expect("enrol")
+            .json()
+            .await
+            .expect("enrol answer");
+        let config = frivillig_tests::kiosk_config(url, &enrol, "bibliotek", &dir.join("ekstra"));
+        let core =
+            frivillig_tests::open_kiosk(config, std::sync::Arc::new(frivillig_kiosk::SystemClock))
+                .await
+                .expect("kiosk");
+        let worker = frivillig_kiosk::SyncWorker::start(&core);
+        frivillig_tests::wait_status(&core, Duration::from_secs(30), |_| core.catalog().is_some())
+            .await
+            .expect("catalog");
+        let form = frivillig_tests::visitor_form("ekstra", 1);
+        core.submit_signup("hojtlaesning", None, &form)
+            .await
+            .expect("signup");
+        frivillig_tests::wait_status(&core, Duration::from_secs(30), |s| s.queued_signups == 0)
+            .await
+            .expect("delivered");
+        worker.stop().await;
+        core.shutdown().await;
+        form.name
+    })
+}
+
 #[test]
 fn the_demo_starts_server_and_kiosk_window_and_restarts_on_the_same_data() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (_x, display) = start_x();
-    let (demo, url, token) = start_demo(&display, dir.path());
+    let (demo, url, token, output) = start_demo(&display, dir.path());
     let kiosks = wait_for_contact(&url, &token, None);
     assert_eq!(kiosks.len(), 1, "{kiosks:?}");
     assert_eq!(kiosks[0].kiosk_id, "demo-kiosk-1");
@@ -128,17 +182,37 @@ fn the_demo_starts_server_and_kiosk_window_and_restarts_on_the_same_data() {
         demo.0.try_wait().expect("demo status").is_none(),
         "the demo exited"
     );
+    // A signup reaching the demo's server is printed, name and job, within seconds.
+    let name = signup_from_another_kiosk(&url, &token, dir.path());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = output
+            .recv_timeout(left)
+            .expect("the demo printed the new signup");
+        if line.contains("Ny tilmelding") && line.contains(&name) && line.contains("hojtlaesning") {
+            break;
+        }
+    }
+    // The kiosk's last contact as the demo stops, to tell a new contact from it.
+    let first = wait_for_contact(&url, &token, None)
+        .into_iter()
+        .find(|k| k.kiosk_id == "demo-kiosk-1")
+        .and_then(|k| k.last_contact);
     drop(demo);
 
     // Started again (on another port): the same kiosk, no second enrolment, and it
     // reaches the server anew.
-    let first = kiosks[0].last_contact.clone();
-    let (_demo, url, token2) = start_demo(&display, dir.path());
+    let (_demo, url, token2, _output) = start_demo(&display, dir.path());
     assert_eq!(token, token2);
     let kiosks = wait_for_contact(&url, &token, first.as_deref());
-    assert_eq!(kiosks.len(), 1, "{kiosks:?}");
+    let demo_kiosks: Vec<_> = kiosks
+        .iter()
+        .filter(|k| k.kiosk_id.starts_with("demo-kiosk"))
+        .collect();
+    assert_eq!(demo_kiosks.len(), 1, "enrolled once: {kiosks:?}");
     assert_ne!(
-        kiosks[0].last_contact, first,
+        demo_kiosks[0].last_contact, first,
         "the restarted kiosk never reached the server"
     );
 }
