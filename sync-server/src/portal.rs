@@ -197,17 +197,20 @@ fn secure(markup: Markup) -> Response {
     r
 }
 
-async fn catalog(state: &AppState) -> Option<Catalog> {
+/// The catalog, or a server error if it cannot be read.
+async fn need_catalog(state: &AppState) -> Result<Catalog, ApiError> {
     catalog_and_taken(state).await.map(|(c, _)| c)
 }
 
 /// The catalog and the server's count of spots taken per shift.
-async fn catalog_and_taken(state: &AppState) -> Option<(Catalog, BTreeMap<String, u32>)> {
-    let handle = catalog_handle(state).await.ok()?;
-    blocking(move || Ok(handle.with_document(|d| read_catalog(d).ok().map(|c| (c, read_taken(d))))))
-        .await
-        .ok()
-        .flatten()
+async fn catalog_and_taken(state: &AppState) -> Result<(Catalog, BTreeMap<String, u32>), ApiError> {
+    let handle = catalog_handle(state).await?;
+    blocking(move || {
+        handle
+            .with_document(|d| read_catalog(d).map(|c| (c, read_taken(d))))
+            .map_err(|_| ApiError::internal("the catalog cannot be read"))
+    })
+    .await
 }
 
 fn job_title(lang: Lang, o: &Opportunity) -> &str {
@@ -275,9 +278,7 @@ async fn jobs_page(
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
     let switch_to = format!("/frivilligjob{}", lang.pick("?lang=en", ""));
-    let Some((catalog, taken)) = catalog_and_taken(&state).await else {
-        return Err(ApiError::internal("the catalog cannot be read"));
-    };
+    let (catalog, taken) = catalog_and_taken(&state).await?;
     let mut themes: Vec<&str> = Vec::new();
     for o in &catalog.opportunities {
         if !themes.contains(&o.theme.as_str()) {
@@ -341,13 +342,6 @@ async fn jobs_page(
         &switch_to,
         body,
     )))
-}
-
-/// The catalog, or a server error page if it cannot be read.
-async fn need_catalog(state: &AppState) -> Result<Catalog, ApiError> {
-    catalog(state)
-        .await
-        .ok_or_else(|| ApiError::internal("the catalog cannot be read"))
 }
 
 /// A page at a fixed `path`, whose language link is the same path in the other language.
@@ -518,9 +512,7 @@ async fn render_job(
         url::form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>(),
         lang.pick("?lang=en", "")
     );
-    let Some((catalog, taken)) = catalog_and_taken(state).await else {
-        return Err(ApiError::internal("the catalog cannot be read"));
-    };
+    let (catalog, taken) = catalog_and_taken(state).await?;
     let Some(o) = catalog.opportunity(opportunity_id) else {
         return Ok(not_found(lang, &switch_to));
     };
@@ -596,7 +588,7 @@ async fn receipt_page(
             body,
         )));
     };
-    let catalog = catalog(&state).await;
+    let catalog = catalog_and_taken(&state).await.ok().map(|(c, _)| c);
     let r = &row.record;
     let job = catalog
         .as_ref()
