@@ -14,6 +14,10 @@ pub struct DeviceInfo {
     /// The server's sealing public key (hex), so a device can tell it seals to the right key.
     #[serde(default)]
     pub server_public_key: String,
+    /// The server's public signing key (hex), so a device can tell it checks the catalog
+    /// against the right key.
+    #[serde(default)]
+    pub server_signing_key: String,
 }
 
 /// A kiosk tells the server it created a journal, before it syncs it.
@@ -61,6 +65,8 @@ pub struct EnrolResponse {
     pub device_secret: String,
     /// The server's sealing public key, hex.
     pub server_public_key: String,
+    /// The server's public signing key, hex: the catalog must carry its signature.
+    pub server_signing_key: String,
     /// The public URL used in receipt QR codes.
     pub public_url: String,
 }

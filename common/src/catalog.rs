@@ -1,7 +1,9 @@
 //! The catalog document: one per deployment, created and written only by the server.
 //!
 //! Layout: `{ kind: "catalog", catalog: { sites, opportunities, ambassadors, handbook,
-//! consent_texts }, taken: { shift id: spots taken } }`. `taken` is the server's count of
+//! consent_texts }, signature, taken: { shift id: spots taken } }`. `signature` is the
+//! server's Ed25519 signature over the catalog's canonical JSON ([`crate::sign`]), written
+//! in the same change as the catalog; kiosks accept only a catalog it matches. `taken` is the server's count of
 //! the signups it holds per shift, so that kiosks can show spots left across kiosks; it is
 //! kept apart from `catalog` so that a catalog import or export never touches it.
 
@@ -14,6 +16,7 @@ use crate::domain::{
     Ambassador, Catalog, ConsentText, HandbookPage, Opportunity, Requirements, Shift, Site,
     SiteKind,
 };
+use crate::sign::{SignError, SigningKeyPair};
 
 /// The value of the root `kind` field of a catalog document.
 pub const CATALOG_KIND: &str = "catalog";
@@ -30,22 +33,47 @@ pub enum CatalogError {
     /// Writing failed.
     #[error(transparent)]
     Write(#[from] AmJsonError),
+    /// The catalog carries no signature.
+    #[error("the catalog is not signed")]
+    Unsigned,
+    /// The signature does not hold for this catalog and key.
+    #[error("the catalog's signature is not valid: {0}")]
+    Signature(#[from] SignError),
 }
 
-/// A new catalog document holding `catalog`, built in one change.
-pub fn new_catalog_doc(catalog: &Catalog) -> Result<Automerge, CatalogError> {
+/// The tag signed before the catalog's JSON, so no other signed content can pass for it.
+pub const CATALOG_SIGNATURE_TAG: &str = "frivillig-catalog-1";
+
+/// The bytes that are signed: the catalog's JSON as serde writes it (field order fixed by
+/// the types, maps ordered), identical on every machine that reads the same catalog.
+fn signed_bytes(catalog: &Catalog) -> Result<Vec<u8>, CatalogError> {
+    Ok(serde_json::to_vec(catalog)?)
+}
+
+/// A new catalog document holding `catalog` signed by `signer`, built in one change.
+pub fn new_catalog_doc(
+    catalog: &Catalog,
+    signer: &SigningKeyPair,
+) -> Result<Automerge, CatalogError> {
     let mut doc = Automerge::new();
-    write_catalog(&mut doc, catalog)?;
+    write_catalog(&mut doc, catalog, signer)?;
     Ok(doc)
 }
 
-/// Replace the catalog content of `doc` with `catalog`, in one change.
-pub fn write_catalog(doc: &mut Automerge, catalog: &Catalog) -> Result<(), CatalogError> {
+/// Replace the catalog content of `doc` with `catalog` and its signature, in one change.
+pub fn write_catalog(
+    doc: &mut Automerge,
+    catalog: &Catalog,
+    signer: &SigningKeyPair,
+) -> Result<(), CatalogError> {
     let value = serde_json::to_value(catalog)?;
+    let signature = signer.sign(CATALOG_SIGNATURE_TAG, &signed_bytes(catalog)?);
     doc.transact::<_, _, CatalogError>(|tx| {
         tx.put(ROOT, "kind", CATALOG_KIND)
             .map_err(AmJsonError::from)?;
         put_json(tx, &ROOT, "catalog", &value)?;
+        tx.put(ROOT, "signature", signature.as_str())
+            .map_err(AmJsonError::from)?;
         Ok(())
     })
     .map_err(|f| f.error)?;
@@ -59,6 +87,20 @@ pub fn read_catalog<R: ReadDoc>(doc: &R) -> Result<Catalog, CatalogError> {
     }
     let obj = get_obj(doc, &ROOT, "catalog").ok_or(CatalogError::NotACatalog)?;
     Ok(serde_json::from_value(read_json(doc, &obj))?)
+}
+
+/// Read the catalog held in `doc` and check the server's signature on it with
+/// `public_hex` (the server's public signing key).
+pub fn read_signed_catalog<R: ReadDoc>(doc: &R, public_hex: &str) -> Result<Catalog, CatalogError> {
+    let catalog = read_catalog(doc)?;
+    let signature = get_string(doc, &ROOT, "signature").ok_or(CatalogError::Unsigned)?;
+    crate::sign::verify(
+        public_hex,
+        CATALOG_SIGNATURE_TAG,
+        &signed_bytes(&catalog)?,
+        &signature,
+    )?;
+    Ok(catalog)
 }
 
 /// The spots taken per shift, as the server last counted them. Empty if never counted.
@@ -235,7 +277,8 @@ mod tests {
 
     #[test]
     fn taken_counts_change_only_what_differs_and_leave_the_catalog_alone() {
-        let mut doc = new_catalog_doc(&demo_catalog()).expect("doc");
+        let keys = SigningKeyPair::generate();
+        let mut doc = new_catalog_doc(&demo_catalog(), &keys).expect("doc");
         assert!(read_taken(&doc).is_empty());
         let mut taken = BTreeMap::from([("a".to_owned(), 2), ("b".to_owned(), 1)]);
         assert!(write_taken(&mut doc, &taken).expect("write"));
@@ -252,17 +295,65 @@ mod tests {
         assert_eq!(read_taken(&doc), taken);
         assert_eq!(read_catalog(&doc).expect("catalog"), demo_catalog());
         // A catalog import rewrites `catalog` and keeps the counts.
-        write_catalog(&mut doc, &demo_catalog()).expect("import");
+        write_catalog(&mut doc, &demo_catalog(), &keys).expect("import");
         assert_eq!(read_taken(&doc), taken);
+        // The counts are not part of what is signed.
+        assert!(read_signed_catalog(&doc, &keys.public_hex()).is_ok());
     }
 
     #[test]
     fn catalog_round_trips_through_a_document() {
         let catalog = demo_catalog();
-        let doc = new_catalog_doc(&catalog).expect("doc");
+        let keys = SigningKeyPair::generate();
+        let doc = new_catalog_doc(&catalog, &keys).expect("doc");
         let bytes = doc.save();
-        let loaded = Automerge::load(&bytes).expect("load");
+        let mut loaded = Automerge::load(&bytes).expect("load");
         assert_eq!(read_catalog(&loaded).expect("read"), catalog);
+        // What a kiosk reads back verifies: the signed bytes survive the document.
+        assert_eq!(
+            read_signed_catalog(&loaded, &keys.public_hex()).expect("signed"),
+            catalog
+        );
+        let stranger = SigningKeyPair::generate().public_hex();
+        assert!(matches!(
+            read_signed_catalog(&loaded, &stranger),
+            Err(CatalogError::Signature(_))
+        ));
+        // A change to the catalog without a new signature is refused.
+        let obj = get_obj(&loaded, &ROOT, "catalog").expect("catalog");
+        let sites = get_obj(&loaded, &obj, "sites").expect("sites");
+        loaded
+            .transact::<_, _, automerge::AutomergeError>(|tx| {
+                let first = tx.get(&sites, 0usize)?.map(|(_, id)| id).expect("site");
+                tx.put(&first, "name", "Falsk sted")?;
+                Ok(())
+            })
+            .map_err(|f| f.error)
+            .expect("tamper");
+        assert_eq!(
+            read_catalog(&loaded).expect("read").sites[0].name,
+            "Falsk sted"
+        );
+        assert!(matches!(
+            read_signed_catalog(&loaded, &keys.public_hex()),
+            Err(CatalogError::Signature(_))
+        ));
+        let unsigned = {
+            let mut d = Automerge::new();
+            d.transact::<_, _, CatalogError>(|tx| {
+                tx.put(ROOT, "kind", CATALOG_KIND)
+                    .map_err(AmJsonError::from)?;
+                put_json(tx, &ROOT, "catalog", &serde_json::to_value(&catalog)?)?;
+                Ok(())
+            })
+            .map_err(|f| f.error)
+            .expect("unsigned");
+            d
+        };
+        assert!(matches!(
+            read_signed_catalog(&unsigned, &keys.public_hex()),
+            Err(CatalogError::Unsigned)
+        ));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod journal;
 pub mod markdown;
 pub mod receipt;
 pub mod seal;
+pub mod sign;
 pub mod storage;
 pub mod sync;
 

@@ -16,6 +16,9 @@ pub struct KioskConfig {
     pub device_secret: String,
     /// The server's sealing public key (hex).
     pub server_public_key: String,
+    /// The server's public signing key (hex): a catalog without its valid signature is
+    /// refused, so a tampered link cannot change what visitors are shown.
+    pub server_signing_key: String,
     /// The site the kiosk stands at.
     pub site_id: String,
     /// Public URL of the portal, for receipt QR codes.
@@ -53,6 +56,26 @@ pub enum ConfigError {
 }
 
 impl KioskConfig {
+    /// The configuration an enrolment answer gives, with the default staff PIN.
+    pub fn from_enrolment(
+        server_url: &str,
+        enrolment: frivillig_common::api::EnrolResponse,
+        site_id: &str,
+        data_dir: PathBuf,
+    ) -> KioskConfig {
+        KioskConfig {
+            server_url: server_url.trim_end_matches('/').to_owned(),
+            kiosk_id: enrolment.kiosk_id,
+            device_secret: enrolment.device_secret,
+            server_public_key: enrolment.server_public_key,
+            server_signing_key: enrolment.server_signing_key,
+            site_id: site_id.to_owned(),
+            public_url: enrolment.public_url,
+            data_dir,
+            staff_pin: default_pin(),
+        }
+    }
+
     /// Read and check a configuration file.
     pub fn load(path: &Path) -> Result<KioskConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
@@ -80,6 +103,8 @@ impl KioskConfig {
         }
         frivillig_common::seal::SealingPublicKey::from_hex(&self.server_public_key)
             .map_err(|e| format!("server_public_key: {e}"))?;
+        frivillig_common::sign::check_public_key(&self.server_signing_key)
+            .map_err(|e| format!("server_signing_key: {e}"))?;
         url::Url::parse(&self.server_url).map_err(|e| format!("server_url: {e}"))?;
         if self.device_secret.is_empty() {
             return Err("device_secret is empty".into());
@@ -138,6 +163,7 @@ mod tests {
             kiosk_id: "bibliotek-1".into(),
             device_secret: "s".into(),
             server_public_key: "00".repeat(32),
+            server_signing_key: frivillig_common::sign::SigningKeyPair::generate().public_hex(),
             site_id: "bibliotek".into(),
             public_url: "http://127.0.0.1:8700".into(),
             data_dir: dir.path().join("data"),

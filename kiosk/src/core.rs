@@ -92,6 +92,9 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// The server refused this kiosk as revoked.
     pub revoked: bool,
+    /// The catalog last received was refused (its signature does not hold), in words; the
+    /// kiosk keeps showing the last catalog that was signed.
+    pub catalog_refused: Option<String>,
     /// Journals the kiosk holds (today's and those awaiting acknowledgement).
     pub journals_held: u64,
     /// Journals with changes the server has not durably acknowledged.

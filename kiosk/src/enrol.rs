@@ -1,7 +1,7 @@
 //! Enrolment from the kiosk's side: trade a one-time code (typed on the setup screen) for
 //! the kiosk's configuration, and save it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use frivillig_common::api::{RedeemRequest, RedeemResponse};
@@ -60,16 +60,7 @@ pub async fn redeem_code(
         .json()
         .await
         .map_err(|e| RedeemError::Unreachable(e.to_string()))?;
-    let config = KioskConfig {
-        server_url: base.to_owned(),
-        kiosk_id: r.enrolment.kiosk_id,
-        device_secret: r.enrolment.device_secret,
-        server_public_key: r.enrolment.server_public_key,
-        site_id: r.site_id,
-        public_url: r.enrolment.public_url,
-        data_dir: PathBuf::from(data_dir),
-        staff_pin: "2600".into(),
-    };
+    let config = KioskConfig::from_enrolment(base, r.enrolment, &r.site_id, data_dir.to_owned());
     config.save(config_path)?;
     Ok(config)
 }

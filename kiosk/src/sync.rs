@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frivillig_common::api::{AckRequest, AckResponse, DeviceInfo, RegisterJournal};
-use frivillig_common::catalog::{read_catalog, read_taken};
+use frivillig_common::catalog::{read_signed_catalog, read_taken};
 use frivillig_common::sync::{SERVER_PEER_ID, device_token};
 use futures::future::BoxFuture;
 use futures::{SinkExt, StreamExt};
@@ -327,13 +327,31 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     Ok(())
 }
 
+/// Take the catalog and the spots taken from the synced catalog document, if the server's
+/// signature on the catalog holds. A refused catalog leaves the last good one in place and
+/// the round goes on: acknowledgements of signups do not depend on it.
 fn refresh_catalog(core: &KioskCore, handle: &DocHandle) -> Result<(), SyncError> {
-    let Ok((catalog, taken)) =
-        handle.with_document(|d| read_catalog(d).map(|c| (c, read_taken(d))))
-    else {
+    let inner = &core.inner;
+    let key = inner.config.server_signing_key.clone();
+    let read = handle.with_document(|d| read_signed_catalog(d, &key).map(|c| (c, read_taken(d))));
+    let refused = match &read {
+        // Not yet synced or not a catalog at all: nothing to take and nothing to report.
+        Err(frivillig_common::catalog::CatalogError::NotACatalog) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "catalog refused");
+            Some(format!(
+                "kataloget blev afvist / the catalog was refused: {e}"
+            ))
+        }
+        Ok(_) => None,
+    };
+    let refused_changed = inner.status.borrow().catalog_refused != refused;
+    let Ok((catalog, taken)) = read else {
+        if refused_changed {
+            inner.status.send_modify(|s| s.catalog_refused = refused);
+        }
         return Ok(());
     };
-    let inner = &core.inner;
     let catalog_changed = inner
         .catalog
         .read()
@@ -354,9 +372,9 @@ fn refresh_catalog(core: &KioskCore, handle: &DocHandle) -> Result<(), SyncError
             *t = taken;
         }
     }
-    if catalog_changed || taken_changed {
-        // Screens refresh on a status change.
-        inner.status.send_modify(|_| {});
+    if catalog_changed || taken_changed || refused_changed {
+        // Screens refresh on a status change, so it comes after the catalog is in place.
+        inner.status.send_modify(|s| s.catalog_refused = refused);
     }
     Ok(())
 }

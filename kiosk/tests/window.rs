@@ -136,16 +136,7 @@ fn the_kiosk_binary_fills_a_real_screen_with_its_start_screen() {
             .json()
             .await
             .expect("enrol answer");
-        let config = KioskConfig {
-            server_url: url.clone(),
-            kiosk_id: e.kiosk_id,
-            device_secret: e.device_secret,
-            server_public_key: e.server_public_key,
-            site_id: "bibliotek".into(),
-            public_url: e.public_url,
-            data_dir: dir.path().join("kiosk"),
-            staff_pin: "2600".into(),
-        };
+        let config = KioskConfig::from_enrolment(&url, e, "bibliotek", dir.path().join("kiosk"));
         let path = dir.path().join("kiosk.toml");
         config.save(&path).expect("config");
         (url, path)

@@ -1,7 +1,7 @@
 //! `doctor`: checks a kiosk's configuration against its server, or a server's data folder,
 //! and says in plain words what is wrong.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use frivillig_common::api::DeviceInfo;
@@ -159,6 +159,15 @@ pub async fn kiosk(config_path: &Path) -> Vec<Finding> {
     } else {
         findings.push(ok("Nøgle / key: matches the server's"));
     }
+    if info.server_signing_key != config.server_signing_key {
+        findings.push(bad(
+            "Signatur / signature: the configuration expects the catalog signed by a different key than the server's; the kiosk refuses every catalog it receives. Enrol the kiosk again",
+        ));
+    } else {
+        findings.push(ok(
+            "Signatur / signature: the kiosk checks the catalog against the server's key",
+        ));
+    }
     match chrono::DateTime::parse_from_rfc3339(&info.server_time) {
         Ok(server_time) => {
             let skew = (chrono::Utc::now() - server_time.to_utc()).num_seconds();
@@ -181,25 +190,39 @@ pub async fn kiosk(config_path: &Path) -> Vec<Finding> {
 /// Check a server's data folder (and, if it runs, its health).
 pub async fn server(data_dir: &Path, url: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let key = frivillig_sync_server::keys::sealing_key_path(data_dir);
-    match std::fs::read_to_string(&key) {
-        Ok(text) if frivillig_common::seal::SealingKeyPair::from_secret_hex(&text).is_ok() => {
-            findings.push(ok(format!("Nøgle / key: {} is a valid sealing key", key.display())))
-        }
-        Ok(_) => findings.push(bad(format!("Nøgle / key: {} is damaged", key.display()))),
-        Err(e) => findings.push(bad(format!(
-            "Nøgle / key: {} cannot be read ({e}); run `frivillig-provision init` or restore a backup",
-            key.display()
-        ))),
-    }
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(&key) {
-        use std::os::unix::fs::PermissionsExt;
-        if meta.permissions().mode() & 0o077 != 0 {
-            findings.push(bad(format!(
-                "Nøgle / key: {} is readable by others; chmod 600 it",
+    let keys: [(PathBuf, &str, fn(&str) -> bool); 2] = [
+        (
+            frivillig_sync_server::keys::sealing_key_path(data_dir),
+            "sealing",
+            |t| frivillig_common::seal::SealingKeyPair::from_secret_hex(t).is_ok(),
+        ),
+        (
+            frivillig_sync_server::keys::signing_key_path(data_dir),
+            "signing",
+            |t| frivillig_common::sign::SigningKeyPair::from_secret_hex(t).is_ok(),
+        ),
+    ];
+    for (key, kind, valid) in keys {
+        match std::fs::read_to_string(&key) {
+            Ok(text) if valid(&text) => findings.push(ok(format!(
+                "Nøgle / key: {} is a valid {kind} key",
                 key.display()
-            )));
+            ))),
+            Ok(_) => findings.push(bad(format!("Nøgle / key: {} is damaged", key.display()))),
+            Err(e) => findings.push(bad(format!(
+                "Nøgle / key: {} cannot be read ({e}); run `frivillig-provision init` or restore a backup",
+                key.display()
+            ))),
+        }
+        #[cfg(unix)]
+        if let Ok(meta) = std::fs::metadata(&key) {
+            use std::os::unix::fs::PermissionsExt;
+            if meta.permissions().mode() & 0o077 != 0 {
+                findings.push(bad(format!(
+                    "Nøgle / key: {} is readable by others; chmod 600 it",
+                    key.display()
+                )));
+            }
         }
     }
     check_space(data_dir, &mut findings);

@@ -272,14 +272,8 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             let enrol: EnrolResponse = explain(resp).await?.json().await?;
             let config = KioskConfig {
-                server_url: access.server.trim_end_matches('/').to_owned(),
-                kiosk_id: enrol.kiosk_id,
-                device_secret: enrol.device_secret,
-                server_public_key: enrol.server_public_key,
-                site_id: site,
-                public_url: enrol.public_url,
-                data_dir: kiosk_data_dir,
                 staff_pin,
+                ..KioskConfig::from_enrolment(&access.server, enrol, &site, kiosk_data_dir)
             };
             config.save(&out)?;
             println!(
@@ -622,8 +616,12 @@ async fn init(
         .with_context(|| format!("opening {} (is the server running?)", data_dir.display()))?;
     println!("Datamappe / data folder: {}", data_dir.display());
     println!(
-        "Offentlig nøgle / public sealing key: {}",
-        keys.public().to_hex()
+        "Offentlig forseglingsnøgle / public sealing key: {}",
+        keys.sealing.public().to_hex()
+    );
+    println!(
+        "Offentlig signeringsnøgle / public signing key: {}",
+        keys.signing.public_hex()
     );
     match server.new_admin_token {
         Some(token) => {

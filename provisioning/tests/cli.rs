@@ -394,8 +394,12 @@ async fn a_backup_taken_during_signups_restores_everything_acknowledged_before_i
         );
     }
     anyhow::ensure!(
-        restored.state.keys.public().to_hex() == enrol.server_public_key,
+        restored.state.keys.sealing.public().to_hex() == enrol.server_public_key,
         "the sealing key was not restored"
+    );
+    anyhow::ensure!(
+        restored.state.keys.signing.public_hex() == enrol.server_signing_key,
+        "the signing key was not restored: enrolled kiosks would refuse the catalog"
     );
 
     // A truncated backup is refused, and nothing is written.

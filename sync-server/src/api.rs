@@ -131,7 +131,8 @@ async fn device_info(
     Ok(Json(DeviceInfo {
         catalog_doc_id: state.catalog_id.to_string(),
         server_time: now(),
-        server_public_key: state.keys.public().to_hex(),
+        server_public_key: state.keys.sealing.public().to_hex(),
+        server_signing_key: state.keys.signing.public_hex(),
     }))
 }
 
@@ -235,12 +236,7 @@ async fn enrol_kiosk(
             req.kiosk_id
         )));
     }
-    Ok(Json(EnrolResponse {
-        kiosk_id: req.kiosk_id,
-        device_secret: secret,
-        server_public_key: state.keys.public().to_hex(),
-        public_url: state.config.public_url.clone(),
-    }))
+    Ok(Json(enrolment(&state, req.kiosk_id, secret)))
 }
 
 async fn list_kiosks(
@@ -353,6 +349,17 @@ pub(crate) async fn change_status(
         .ok_or(ApiError::NotFound)
 }
 
+/// What an enrolled kiosk needs to know of this server, with its new secret.
+fn enrolment(state: &AppState, kiosk_id: String, device_secret: String) -> EnrolResponse {
+    EnrolResponse {
+        kiosk_id,
+        device_secret,
+        server_public_key: state.keys.sealing.public().to_hex(),
+        server_signing_key: state.keys.signing.public_hex(),
+        public_url: state.config.public_url.clone(),
+    }
+}
+
 pub(crate) async fn catalog_handle(state: &AppState) -> Result<samod::DocHandle, ApiError> {
     state
         .repo
@@ -396,6 +403,7 @@ async fn put_catalog(
     })?;
     let handle = catalog_handle(&state).await?;
     let new = catalog.clone();
+    let keys = state.keys.clone();
     blocking(move || {
         handle.with_document(|doc| {
             let old = read_catalog(doc).map_err(ApiError::internal)?;
@@ -411,7 +419,7 @@ async fn put_catalog(
                     )));
                 }
             }
-            write_catalog(doc, &new).map_err(ApiError::internal)
+            write_catalog(doc, &new, &keys.signing).map_err(ApiError::internal)
         })
     })
     .await?;
@@ -431,7 +439,7 @@ async fn get_backup(
         let dir = st.config.data_dir.join("backups");
         std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
         let path = dir.join(format!("backup-{}.redb", new_secret()));
-        let made = crate::backup::create_backup(st.store.database(), &st.keys.secret_hex(), &path);
+        let made = crate::backup::create_backup(st.store.database(), &st.keys, &path);
         let read = made
             .map_err(ApiError::internal)
             .and_then(|_| std::fs::read(&path).map_err(ApiError::internal));
@@ -530,12 +538,7 @@ async fn redeem_enrol_code(
         Ok(row) => {
             tracing::info!(kiosk = %row.kiosk_id, "kiosk enrolled with a one-time code");
             Ok(Json(RedeemResponse {
-                enrolment: EnrolResponse {
-                    kiosk_id: row.kiosk_id,
-                    device_secret: secret,
-                    server_public_key: state.keys.public().to_hex(),
-                    public_url: state.config.public_url.clone(),
-                },
+                enrolment: enrolment(&state, row.kiosk_id, secret),
                 site_id: row.site_id,
             }))
         }

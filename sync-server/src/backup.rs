@@ -16,6 +16,8 @@ use redb::{
 };
 use sha2::{Digest, Sha256};
 
+use frivillig_common::seal::SealingKeyPair;
+use frivillig_common::sign::SigningKeyPair;
 use frivillig_common::storage::CHUNKS;
 
 use crate::store::{DEVICES, ENROL_CODES, INDEX, JOURNAL_CHUNKS, JOURNALS, META, SIGNUPS};
@@ -143,7 +145,7 @@ fn walk(
 /// Write a consistent backup of `db` to `out` (which must not exist).
 pub fn create_backup(
     db: &Database,
-    sealing_key_hex: &str,
+    keys: &crate::keys::ServerKeys,
     out: &Path,
 ) -> Result<BackupSummary, BackupError> {
     if out.exists() {
@@ -160,7 +162,8 @@ pub fn create_backup(
         m.insert("format", "frivillig-backup-1")?;
         m.insert("taken_at", taken_at.as_str())?;
         m.insert("digest", digest.as_str())?;
-        m.insert("sealing_key", sealing_key_hex)?;
+        m.insert("sealing_key", keys.sealing.secret_hex().as_str())?;
+        m.insert("signing_key", keys.signing.secret_hex().as_str())?;
         for (table, n) in &rows {
             m.insert(format!("rows.{table}").as_str(), n.to_string().as_str())?;
         }
@@ -170,8 +173,8 @@ pub fn create_backup(
 }
 
 /// Open a backup, recompute its digest and row counts, and compare with its manifest.
-/// Returns what it holds and the sealing key. A truncated or altered file is refused.
-pub fn verify_backup(path: &Path) -> Result<(BackupSummary, String), BackupError> {
+/// Returns what it holds and the server's keys. A truncated or altered file is refused.
+pub fn verify_backup(path: &Path) -> Result<(BackupSummary, crate::keys::ServerKeys), BackupError> {
     let db = Database::open(path)
         .map_err(|e| BackupError::Damaged(format!("{}: cannot be opened: {e}", path.display())))?;
     let tx = db.begin_read()?;
@@ -208,12 +211,24 @@ pub fn verify_backup(path: &Path) -> Result<(BackupSummary, String), BackupError
             )));
         }
     }
+    let damaged_key =
+        |what: &str| BackupError::Damaged(format!("{}: the {what} key is damaged", path.display()));
+    let sealing = SealingKeyPair::from_secret_hex(&get("sealing_key")?)
+        .map_err(|_| damaged_key("sealing"))?;
+    // Backups from before signing keys have none: the restored server makes a new one, and
+    // kiosks are re-enrolled (they would refuse a catalog signed by a key they do not know).
+    let signing = match manifest.get("signing_key")? {
+        Some(v) => {
+            SigningKeyPair::from_secret_hex(v.value()).map_err(|_| damaged_key("signing"))?
+        }
+        None => SigningKeyPair::generate(),
+    };
     Ok((
         BackupSummary {
             taken_at: get("taken_at")?,
             rows,
         },
-        get("sealing_key")?,
+        crate::keys::ServerKeys { sealing, signing },
     ))
 }
 
@@ -224,10 +239,13 @@ pub fn restore_backup(
     data_dir: &Path,
     overwrite: bool,
 ) -> Result<BackupSummary, BackupError> {
-    let (summary, key) = verify_backup(backup)?;
+    let (summary, keys) = verify_backup(backup)?;
     let db_path = data_dir.join("server.redb");
-    let key_path = crate::keys::sealing_key_path(data_dir);
-    for p in [&db_path, &key_path] {
+    for p in [
+        &db_path,
+        &crate::keys::sealing_key_path(data_dir),
+        &crate::keys::signing_key_path(data_dir),
+    ] {
         if p.exists() && !overwrite {
             return Err(BackupError::Exists(p.clone()));
         }
@@ -243,7 +261,7 @@ pub fn restore_backup(
     std::fs::File::open(&tmp)
         .and_then(|f| f.sync_all())
         .map_err(io(&tmp))?;
-    crate::keys::write_key(data_dir, &key, overwrite)
+    crate::keys::write_keys(data_dir, &keys, overwrite)
         .map_err(|e| BackupError::Damaged(e.to_string()))?;
     std::fs::rename(&tmp, &db_path).map_err(io(&db_path))?;
     Ok(summary)

@@ -111,7 +111,7 @@ pub async fn ingest_journal(
             let person = if st.store.has_person(&record.id)? {
                 None
             } else {
-                match st.keys.open_personal_data(&record.sealed) {
+                match st.keys.sealing.open_personal_data(&record.sealed) {
                     Ok(p) => Some(p),
                     Err(e) => {
                         tracing::warn!(signup = %record.id, error = %e, "personal data cannot be opened");

@@ -27,7 +27,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
 use frivillig_common::catalog::{demo_catalog, new_catalog_doc};
-use frivillig_common::seal::SealingKeyPair;
 use frivillig_common::storage::{RedbStorage, StorageError};
 use frivillig_common::sync::SERVER_PEER_ID;
 use samod::{AcceptorHandle, DocumentId, PeerId, Repo};
@@ -68,8 +67,8 @@ pub struct AppState {
     pub acceptor: AcceptorHandle,
     /// The catalog document id.
     pub catalog_id: DocumentId,
-    /// The key pair that opens personal data.
-    pub keys: Arc<SealingKeyPair>,
+    /// The key pairs that open personal data and sign the catalog.
+    pub keys: Arc<keys::ServerKeys>,
     /// SHA-256 of the admin credential.
     pub admin_token_hash: Arc<String>,
     /// Per-kiosk cancellation of open connections, for revocation.
@@ -122,7 +121,7 @@ impl Server {
                 .parse::<DocumentId>()
                 .map_err(|e| StartError::Catalog(e.to_string()))?,
             None => {
-                let doc = new_catalog_doc(&demo_catalog())
+                let doc = new_catalog_doc(&demo_catalog(), &keys.signing)
                     .map_err(|e| StartError::Catalog(e.to_string()))?;
                 let handle = repo
                     .create(doc)

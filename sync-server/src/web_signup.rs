@@ -69,7 +69,8 @@ pub async fn web_signup(
     }
     let person =
         validate_form(form, job.requirements.min_age.is_some()).map_err(WebSignupError::Invalid)?;
-    let sealed = seal_personal_data(&state.keys.public(), &person).map_err(ApiError::internal)?;
+    let sealed =
+        seal_personal_data(&state.keys.sealing.public(), &person).map_err(ApiError::internal)?;
     let now = Local::now();
     let at = now.to_rfc3339_opts(SecondsFormat::Millis, false);
     let token = new_receipt_token();

@@ -35,6 +35,7 @@ fn config() -> KioskConfig {
         kiosk_id: "strøm".replace('ø', "o"),
         device_secret: "x".into(),
         server_public_key: SealingKeyPair::generate().public().to_hex(),
+        server_signing_key: frivillig_common::sign::SigningKeyPair::generate().public_hex(),
         site_id: "bibliotek".into(),
         public_url: "http://127.0.0.1:9".into(),
         data_dir: std::env::temp_dir(),

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use frivillig_common::catalog::{demo_catalog, read_catalog, write_catalog};
 use frivillig_common::domain::Catalog;
+use frivillig_common::sign::SigningKeyPair;
 use frivillig_common::sync::kiosk_peer_id;
 use frivillig_kiosk::sync::WsDialer;
 use frivillig_kiosk::{KioskConfig, SyncWorker, SystemClock};
@@ -112,7 +113,9 @@ async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> 
 
     // B rewrites the catalog on its side; the server's catalog stays as it was.
     let handle = found_catalog.ok_or_else(|| anyhow::anyhow!("no catalog"))?;
-    handle.with_document(|doc| write_catalog(doc, &Catalog::default()))?;
+    handle.with_document(|doc| {
+        write_catalog(doc, &Catalog::default(), &SigningKeyPair::generate())
+    })?;
     let mut changes = {
         let server_handle = server
             .state
@@ -138,6 +141,81 @@ async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> 
     worker.stop().await;
     a.shutdown().await;
     repo_b.stop().await;
+    server.stop().await;
+    Ok(())
+}
+
+/// The server signs every catalog it writes. A catalog change without that signature
+/// (written by anything but the server's import: a tampered link, a doctored database) is
+/// refused by the kiosk, which keeps showing the last signed catalog and says so in staff
+/// mode; the next signed import reaches it. Mutation check: reading the catalog without
+/// the signature check shows the forged site name and fails this test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_refuses_a_catalog_without_the_servers_signature() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let enrol = server.enrol("kiosk-s", "bibliotek").await?;
+    let config = kiosk_config(&server.url(), &enrol, "bibliotek", &dir.path().join("k"));
+    let core = open_kiosk(config, Arc::new(SystemClock)).await?;
+    let worker = SyncWorker::start(&core);
+    let first_name = demo_catalog().sites[0].name.clone();
+    let site_name =
+        |core: &frivillig_kiosk::KioskCore| core.catalog().map(|c| c.sites[0].name.clone());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while site_name(&core).as_ref() != Some(&first_name) {
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "no catalog at the kiosk"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let handle = server
+        .state
+        .repo
+        .find(server.state.catalog_id.clone())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no catalog"))?;
+    let mut forged = demo_catalog();
+    forged.sites[0].name = "Falsk bibliotek".into();
+    handle.with_document(|doc| write_catalog(doc, &forged, &SigningKeyPair::generate()))?;
+    core.sync_now();
+    let status = wait_status(&core, Duration::from_secs(20), |s| {
+        s.catalog_refused.is_some()
+    })
+    .await?;
+    anyhow::ensure!(
+        site_name(&core).as_ref() == Some(&first_name),
+        "the kiosk took the forged catalog: {:?}",
+        site_name(&core)
+    );
+    anyhow::ensure!(
+        status
+            .catalog_refused
+            .as_deref()
+            .is_some_and(|m| m.contains("afvist")),
+        "{status:?}"
+    );
+
+    let mut renamed = demo_catalog();
+    renamed.sites[0].name = "Glostrup Bibliotek, ny afdeling".into();
+    let (code, body) = server
+        .admin_put("/api/admin/catalog", &serde_json::to_value(&renamed)?)
+        .await?;
+    anyhow::ensure!(code == 200, "import: {code} {body}");
+    core.sync_now();
+    let status = wait_status(&core, Duration::from_secs(20), |s| {
+        s.catalog_refused.is_none()
+    })
+    .await?;
+    anyhow::ensure!(
+        site_name(&core).as_deref() == Some("Glostrup Bibliotek, ny afdeling"),
+        "{:?} {status:?}",
+        site_name(&core)
+    );
+
+    worker.stop().await;
+    core.shutdown().await;
     server.stop().await;
     Ok(())
 }

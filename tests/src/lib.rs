@@ -216,9 +216,27 @@ impl TestServer {
         path: &str,
         body: &serde_json::Value,
     ) -> anyhow::Result<(u16, serde_json::Value)> {
+        self.admin_send(reqwest::Method::POST, path, body).await
+    }
+
+    /// A PUT with the admin credential, as JSON.
+    pub async fn admin_put(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        self.admin_send(reqwest::Method::PUT, path, body).await
+    }
+
+    async fn admin_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
         let resp = self
             .http
-            .post(format!("{}{path}", self.url()))
+            .request(method, format!("{}{path}", self.url()))
             .bearer_auth(&self.admin_token)
             .json(body)
             .send()
@@ -235,16 +253,7 @@ pub fn kiosk_config(
     site_id: &str,
     data_dir: &Path,
 ) -> KioskConfig {
-    KioskConfig {
-        server_url: server_url.to_owned(),
-        kiosk_id: enrol.kiosk_id.clone(),
-        device_secret: enrol.device_secret.clone(),
-        server_public_key: enrol.server_public_key.clone(),
-        site_id: site_id.to_owned(),
-        public_url: enrol.public_url.clone(),
-        data_dir: data_dir.to_owned(),
-        staff_pin: "2600".into(),
-    }
+    KioskConfig::from_enrolment(server_url, enrol.clone(), site_id, data_dir.to_owned())
 }
 
 /// A valid form for visitor number `i` of kiosk `kiosk`, with distinctive personal data.

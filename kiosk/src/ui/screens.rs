@@ -815,10 +815,16 @@ fn staff_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events) {
                 ui.label(RichText::new(v).strong());
                 ui.end_row();
             }
-            if let Some(e) = &s.last_error {
-                ui.label(lang.pick("Sidste fejl", "Last error"));
-                ui.label(RichText::new(e).color(ERROR));
-                ui.end_row();
+            let problems = [
+                (lang.pick("Sidste fejl", "Last error"), &s.last_error),
+                (lang.pick("Katalog", "Catalog"), &s.catalog_refused),
+            ];
+            for (k, problem) in problems {
+                if let Some(e) = problem {
+                    ui.label(k);
+                    ui.label(RichText::new(e).color(ERROR));
+                    ui.end_row();
+                }
             }
         });
     ui.add_space(16.0);

@@ -163,16 +163,7 @@ async fn enrol(
             .error_for_status()
             .context("enrolling the demo kiosk")?;
         let e: EnrolResponse = resp.json().await?;
-        let config = KioskConfig {
-            server_url: url.to_owned(),
-            kiosk_id: e.kiosk_id,
-            device_secret: e.device_secret,
-            server_public_key: e.server_public_key,
-            site_id: site.to_owned(),
-            public_url: e.public_url,
-            data_dir: data_dir.join("kiosk"),
-            staff_pin: "2600".into(),
-        };
+        let config = KioskConfig::from_enrolment(url, e, site, data_dir.join("kiosk"));
         config.save(config_path)?;
         return Ok(config);
     }

@@ -1,0 +1,142 @@
+//! The server's signature on what it alone may write: the catalog.
+//!
+//! Kiosks talk to the server over links we do not always control (a festival's borrowed
+//! network, plain `ws://` inside a municipal LAN). A kiosk therefore accepts a catalog only
+//! with a valid Ed25519 signature by the server's signing key, whose public half it got at
+//! enrolment. Signatures cover a fixed tag plus the catalog's canonical JSON, so a signature
+//! for one kind of content can never pass for another.
+
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use rand::RngCore as _;
+
+/// Errors reading keys or checking signatures.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    /// A key is not 32 bytes of hex.
+    #[error("a signing key must be 64 hexadecimal characters (32 bytes)")]
+    BadKey,
+    /// A signature is not 64 bytes of hex.
+    #[error("a signature must be 128 hexadecimal characters (64 bytes)")]
+    BadSignature,
+    /// The signature does not match the content and key.
+    #[error("the signature does not match: the content was changed or signed by another key")]
+    Mismatch,
+}
+
+/// The server's signing key pair.
+pub struct SigningKeyPair {
+    key: SigningKey,
+}
+
+impl SigningKeyPair {
+    /// A fresh random key pair.
+    pub fn generate() -> Self {
+        let mut seed = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut seed);
+        SigningKeyPair {
+            key: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    /// The key pair from the secret key's hex form.
+    pub fn from_secret_hex(hex_key: &str) -> Result<Self, SignError> {
+        let bytes: [u8; 32] = hex::decode(hex_key.trim())
+            .map_err(|_| SignError::BadKey)?
+            .try_into()
+            .map_err(|_| SignError::BadKey)?;
+        Ok(SigningKeyPair {
+            key: SigningKey::from_bytes(&bytes),
+        })
+    }
+
+    /// The secret key as hex, for the key file.
+    pub fn secret_hex(&self) -> String {
+        hex::encode(self.key.to_bytes())
+    }
+
+    /// The public key as hex, for kiosk configurations.
+    pub fn public_hex(&self) -> String {
+        hex::encode(self.key.verifying_key().to_bytes())
+    }
+
+    /// Sign `tag` + `content`; the signature as hex.
+    pub fn sign(&self, tag: &str, content: &[u8]) -> String {
+        hex::encode(self.key.sign(&tagged(tag, content)).to_bytes())
+    }
+}
+
+/// Check that `signature_hex` is the signature of `tag` + `content` by `public_hex`.
+pub fn verify(
+    public_hex: &str,
+    tag: &str,
+    content: &[u8],
+    signature_hex: &str,
+) -> Result<(), SignError> {
+    let key: [u8; 32] = hex::decode(public_hex.trim())
+        .map_err(|_| SignError::BadKey)?
+        .try_into()
+        .map_err(|_| SignError::BadKey)?;
+    let key = VerifyingKey::from_bytes(&key).map_err(|_| SignError::BadKey)?;
+    let sig: [u8; 64] = hex::decode(signature_hex.trim())
+        .map_err(|_| SignError::BadSignature)?
+        .try_into()
+        .map_err(|_| SignError::BadSignature)?;
+    key.verify_strict(&tagged(tag, content), &Signature::from_bytes(&sig))
+        .map_err(|_| SignError::Mismatch)
+}
+
+/// Check that `public_hex` is a usable public key.
+pub fn check_public_key(public_hex: &str) -> Result<(), SignError> {
+    let key: [u8; 32] = hex::decode(public_hex.trim())
+        .map_err(|_| SignError::BadKey)?
+        .try_into()
+        .map_err(|_| SignError::BadKey)?;
+    VerifyingKey::from_bytes(&key)
+        .map(|_| ())
+        .map_err(|_| SignError::BadKey)
+}
+
+fn tagged(tag: &str, content: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(tag.len() + 1 + content.len());
+    message.extend_from_slice(tag.as_bytes());
+    message.push(b'\n');
+    message.extend_from_slice(content);
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signature_holds_only_for_its_key_tag_and_content() {
+        let keys = SigningKeyPair::generate();
+        let sig = keys.sign("catalog", b"{\"a\":1}");
+        let public = keys.public_hex();
+        assert!(verify(&public, "catalog", b"{\"a\":1}", &sig).is_ok());
+        assert!(matches!(
+            verify(&public, "catalog", b"{\"a\":2}", &sig),
+            Err(SignError::Mismatch)
+        ));
+        assert!(matches!(
+            verify(&public, "other", b"{\"a\":1}", &sig),
+            Err(SignError::Mismatch)
+        ));
+        let other = SigningKeyPair::generate().public_hex();
+        assert!(matches!(
+            verify(&other, "catalog", b"{\"a\":1}", &sig),
+            Err(SignError::Mismatch)
+        ));
+        assert!(matches!(
+            verify(&public, "catalog", b"x", "zz"),
+            Err(SignError::BadSignature)
+        ));
+        assert!(matches!(
+            verify("nope", "catalog", b"x", &sig),
+            Err(SignError::BadKey)
+        ));
+        let again = SigningKeyPair::from_secret_hex(&keys.secret_hex()).expect("hex");
+        assert_eq!(again.public_hex(), public);
+        assert!(check_public_key(&public).is_ok());
+    }
+}
