@@ -167,6 +167,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in workflow order.
+    pub const ALL: [Status; 6] = [
+        Status::New,
+        Status::Contacted,
+        Status::Waitlisted,
+        Status::Active,
+        Status::Declined,
+        Status::Withdrawn,
+    ];
+
     /// The stable name used in documents, URLs and index keys.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -181,16 +191,7 @@ impl Status {
 
     /// Parse the stable name.
     pub fn parse(s: &str) -> Option<Status> {
-        [
-            Status::New,
-            Status::Contacted,
-            Status::Active,
-            Status::Declined,
-            Status::Withdrawn,
-            Status::Waitlisted,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
 }
 
@@ -256,6 +257,9 @@ pub struct SignupRecord {
     pub check_ins: Vec<CheckIn>,
     /// Coordinator notes.
     pub notes: Vec<Note>,
+    /// User name of the coordinator the signup is assigned to, if any.
+    #[serde(default)]
+    pub assignee: Option<String>,
 }
 
 impl SignupRecord {
@@ -286,6 +290,7 @@ impl SignupRecord {
             status_history: Vec::new(),
             check_ins: Vec::new(),
             notes: Vec::new(),
+            assignee: None,
         }
     }
 }

@@ -41,6 +41,9 @@ struct StoredRecord {
     status_history: Vec<StatusChange>,
     check_ins: Vec<CheckIn>,
     notes: Vec<Note>,
+    /// Absent until a coordinator assigns the signup (older records have none).
+    #[serde(default)]
+    assignee: Option<String>,
 }
 
 fn record_json(r: &SignupRecord) -> Result<Json, serde_json::Error> {
@@ -55,13 +58,17 @@ fn record_json(r: &SignupRecord) -> Result<Json, serde_json::Error> {
         receipt_hash: r.receipt_hash.clone(),
         sealed: r.sealed.clone(),
     })?;
-    Ok(serde_json::json!({
+    let mut value = serde_json::json!({
         "fixed": fixed,
         "status": r.status,
         "status_history": r.status_history,
         "check_ins": r.check_ins,
         "notes": r.notes,
-    }))
+    });
+    if let (Some(a), Some(map)) = (&r.assignee, value.as_object_mut()) {
+        map.insert("assignee".into(), Json::String(a.clone()));
+    }
+    Ok(value)
 }
 
 /// The id is the record's key in the `signups` map, so it is not repeated inside.
@@ -83,6 +90,7 @@ fn record_from_json(id: &str, value: Json) -> Result<SignupRecord, serde_json::E
         status_history: stored.status_history,
         check_ins: stored.check_ins,
         notes: stored.notes,
+        assignee: stored.assignee.filter(|a| !a.is_empty()),
     })
 }
 
@@ -206,16 +214,38 @@ pub fn set_status(
     Ok(())
 }
 
-/// Record that a volunteer checked in, in one change.
-pub fn add_check_in(
+/// Add a coordinator's note, in one change. Notes are appended, so notes written at the
+/// same time elsewhere are all kept.
+pub fn add_note(doc: &mut Automerge, signup_id: &str, note: &Note) -> Result<(), JournalError> {
+    append_entry(doc, signup_id, "notes", serde_json::to_value(note)?)
+}
+
+/// Assign the signup to a coordinator (`None` or empty: to nobody), in one change. The
+/// last writer wins, as for the status.
+pub fn set_assignee(
     doc: &mut Automerge,
     signup_id: &str,
-    check_in: &CheckIn,
+    assignee: Option<&str>,
 ) -> Result<(), JournalError> {
     let obj = signup_obj(doc, signup_id)?;
-    let list = get_obj(doc, &obj, "check_ins")
+    doc.transact::<_, _, JournalError>(|tx| {
+        tx.put(&obj, "assignee", assignee.unwrap_or(""))?;
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+/// Append `entry` to the list `field` of a signup, in one change.
+fn append_entry(
+    doc: &mut Automerge,
+    signup_id: &str,
+    field: &str,
+    entry: Json,
+) -> Result<(), JournalError> {
+    let obj = signup_obj(doc, signup_id)?;
+    let list = get_obj(doc, &obj, field)
         .ok_or_else(|| JournalError::UnknownSignup(signup_id.to_owned()))?;
-    let entry = serde_json::to_value(check_in)?;
     doc.transact::<_, _, JournalError>(|tx| {
         let len = tx.length(&list);
         insert_json(tx, &list, len, &entry)?;
@@ -223,6 +253,15 @@ pub fn add_check_in(
     })
     .map_err(|f| f.error)?;
     Ok(())
+}
+
+/// Record that a volunteer checked in, in one change.
+pub fn add_check_in(
+    doc: &mut Automerge,
+    signup_id: &str,
+    check_in: &CheckIn,
+) -> Result<(), JournalError> {
+    append_entry(doc, signup_id, "check_ins", serde_json::to_value(check_in)?)
 }
 
 /// How many signups the journal holds.
@@ -274,6 +313,7 @@ mod tests {
             status_history: Vec::new(),
             check_ins: Vec::new(),
             notes: Vec::new(),
+            assignee: None,
         }
     }
 

@@ -190,7 +190,9 @@ pub async fn kiosk(config_path: &Path) -> Vec<Finding> {
 /// Check a server's data folder (and, if it runs, its health).
 pub async fn server(data_dir: &Path, url: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let keys: [(PathBuf, &str, fn(&str) -> bool); 2] = [
+    /// A key file, what it is, and how to tell it holds a valid key.
+    type KeyCheck = (PathBuf, &'static str, fn(&str) -> bool);
+    let keys: [KeyCheck; 2] = [
         (
             frivillig_sync_server::keys::sealing_key_path(data_dir),
             "sealing",

@@ -623,6 +623,16 @@ async fn init(
         "Offentlig signeringsnøgle / public signing key: {}",
         keys.signing.public_hex()
     );
+    match &server.new_admin_password {
+        Some(password) => {
+            println!(
+                "Første administrator i webappen / first admin of the web app (vises kun nu / shown only now):"
+            );
+            println!("  bruger / user: admin");
+            println!("  adgangskode / password: {password}");
+        }
+        None => println!("Der findes allerede konti / accounts exist already."),
+    }
     match server.new_admin_token {
         Some(token) => {
             println!("Administratornøgle (vises kun nu) / admin token (shown only now):");

@@ -34,6 +34,16 @@ async fn init_enrol_sync_revoke() -> anyhow::Result<()> {
         .trim()
         .to_owned();
     anyhow::ensure!(token.len() == 64, "no admin token in: {out}");
+    let password = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("adgangskode / password: "))
+        .unwrap_or_default()
+        .to_owned();
+    anyhow::ensure!(password.len() >= 20, "no admin password in: {out}");
+    anyhow::ensure!(
+        out.contains("public signing key"),
+        "the signing key is not reported: {out}"
+    );
     let settings = std::fs::read_to_string(data.join("frivillig.toml"))?;
     let parsed: frivillig_sync_server::ServerConfig = toml::from_str(&settings)?;
     anyhow::ensure!(
@@ -47,8 +57,29 @@ async fn init_enrol_sync_revoke() -> anyhow::Result<()> {
     );
     std::fs::write(data.join("admin-token.txt"), &token)?;
 
+    // The password is shown once, stored nowhere but as a hash, and opens the web app.
+    for entry in std::fs::read_dir(&data)? {
+        let path = entry?.path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path)?;
+            anyhow::ensure!(
+                !bytes
+                    .windows(password.len())
+                    .any(|w| w == password.as_bytes()),
+                "{} holds the admin password in the clear",
+                path.display()
+            );
+        }
+    }
     let server = TestServer::start(&data).await?;
     let url = server.url();
+    let mut browser = frivillig_tests::Browser::new(&url)?;
+    let login = browser.log_in("admin", &password).await?;
+    anyhow::ensure!(
+        login.status == 303,
+        "the password from init does not log in: {}",
+        login.status
+    );
     let config_path = dir.path().join("kiosk.toml");
     let kiosk_data = dir.path().join("kiosk");
     let (ok, _, err) = provision(&[

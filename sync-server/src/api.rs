@@ -47,6 +47,7 @@ pub fn routes(max_body_bytes: usize) -> Router<AppState> {
             post(set_signup_status),
         )
         .merge(crate::portal::routes())
+        .merge(crate::admin::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_body_bytes))
 }
 
@@ -321,6 +322,25 @@ pub(crate) async fn change_status(
     status: Status,
     by: &str,
 ) -> Result<crate::store::SignupRow, ApiError> {
+    let (at, by) = (now(), by.to_owned());
+    edit_signup(state, signup_id, move |doc, sid| {
+        set_status(doc, sid, status, &at, &by)
+    })
+    .await
+}
+
+/// Change a signup's record in its journal document with `edit` (so the change merges with
+/// whatever a kiosk does meanwhile), ingest the journal, and return the signup as stored.
+pub(crate) async fn edit_signup(
+    state: &AppState,
+    signup_id: &str,
+    edit: impl FnOnce(
+        &mut automerge::Automerge,
+        &str,
+    ) -> Result<(), frivillig_common::journal::JournalError>
+    + Send
+    + 'static,
+) -> Result<crate::store::SignupRow, ApiError> {
     let st = state.clone();
     let id = signup_id.to_owned();
     let row = blocking(move || Ok(st.store.signup(&id)?))
@@ -333,11 +353,10 @@ pub(crate) async fn change_status(
         .await
         .map_err(|_| ApiError::internal("repository stopped"))?
         .ok_or_else(|| ApiError::internal("journal of an ingested signup is missing"))?;
-    let at = now();
     let h = handle.clone();
-    let (sid, by) = (signup_id.to_owned(), by.to_owned());
+    let sid = signup_id.to_owned();
     blocking(move || {
-        h.with_document(|doc| set_status(doc, &sid, status, &at, &by))
+        h.with_document(|doc| edit(doc, &sid))
             .map_err(|e| ApiError::Conflict(e.to_string()))
     })
     .await?;

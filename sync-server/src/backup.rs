@@ -138,6 +138,15 @@ fn walk(
             "enrol_codes".to_owned(),
             copy_table(src, dst, ENROL_CODES, &mut h)?,
         ),
+        // Sessions are left out: a restored server starts with everyone logged out.
+        (
+            "accounts".to_owned(),
+            copy_table(src, dst, crate::accounts::ACCOUNTS, &mut h)?,
+        ),
+        (
+            "audit".to_owned(),
+            copy_table(src, dst, crate::audit::AUDIT, &mut h)?,
+        ),
     ];
     Ok((rows, hex::encode(h.finalize())))
 }

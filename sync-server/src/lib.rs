@@ -9,15 +9,20 @@
 //! journals; [`api`] the HTTP handlers. [`Server::open`] wires them; [`router`] and [`run`]
 //! serve them, so tests bind port 0.
 
+pub mod accounts;
+pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod backup;
 pub mod config;
 pub mod error;
 pub mod ingest;
 pub mod keys;
+pub mod listing;
 pub mod policy;
 pub mod portal;
 pub mod store;
+mod web;
 pub mod web_signup;
 pub mod ws;
 
@@ -50,6 +55,9 @@ pub enum StartError {
     /// The catalog document could not be made.
     #[error("cannot create the catalog: {0}")]
     Catalog(String),
+    /// The first admin account could not be created.
+    #[error("cannot create the first admin account: {0}")]
+    Account(#[from] accounts::AccountError),
 }
 
 /// Everything a request handler needs.
@@ -83,6 +91,8 @@ pub struct AppState {
     pub redeem_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
     /// Web signups per address in the current minute (spam from one place is refused).
     pub web_signup_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
+    /// Login attempts at the admin app per address in the current minute.
+    pub login_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
     /// Held while a web signup finds or creates the day's web journal and adds to it.
     pub web_journal_lock: Arc<tokio::sync::Mutex<()>>,
     /// Bytes received on sync WebSockets since start (for operators and benchmarks).
@@ -97,6 +107,9 @@ pub struct Server {
     pub state: AppState,
     /// The admin credential, if it was created by this start (shown once).
     pub new_admin_token: Option<String>,
+    /// The password of the first admin account (`admin`), if this start created it (shown
+    /// once).
+    pub new_admin_password: Option<String>,
 }
 
 impl Server {
@@ -142,6 +155,7 @@ impl Server {
                 (hash, Some(token))
             }
         };
+        let new_admin_password = store.create_first_admin()?;
         let url = url::Url::parse("ws://frivillig-server/sync")
             .map_err(|e| StartError::Catalog(e.to_string()))?;
         let acceptor = repo
@@ -165,9 +179,11 @@ impl Server {
                 watched: Arc::default(),
                 redeem_attempts: Arc::default(),
                 web_signup_attempts: Arc::default(),
+                login_attempts: Arc::default(),
                 web_journal_lock: Arc::new(tokio::sync::Mutex::new(())),
             },
             new_admin_token,
+            new_admin_password,
         })
     }
 }

@@ -84,6 +84,21 @@ async fn main() -> anyhow::Result<()> {
             config.data_dir.join("admin-token.txt").display()
         );
     }
+    if let Some(password) = &server.new_admin_password {
+        let path = config.data_dir.join("admin-password.txt");
+        println!();
+        println!("  Administrator i webappen / admin web app: http://{addr}/admin");
+        println!(
+            "  Bruger / user: admin   Adgangskode / password (vises kun nu / shown only now):"
+        );
+        println!("  {password}");
+        save_owner_only(&path, &format!("admin\n{password}\n"))
+            .context("saving the admin password for the demo")?;
+        println!(
+            "  (gemt i / saved in {}; slet filen, når du har skiftet den / delete it once changed)",
+            path.display()
+        );
+    }
     run(listener, server.state, async {
         let _ = tokio::signal::ctrl_c().await;
     })

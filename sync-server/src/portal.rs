@@ -28,6 +28,7 @@ use crate::AppState;
 use crate::api::{blocking, catalog_handle, change_status, within_limit};
 use crate::error::ApiError;
 use crate::store::SignupRow;
+use crate::web::{Lang, cookie, head, job_title, same, secure, when};
 use crate::web_signup::{WebSignupError, web_signup};
 
 /// The portal's routes.
@@ -57,12 +58,6 @@ pub struct LangQuery {
     tema: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Lang {
-    Da,
-    En,
-}
-
 impl LangQuery {
     fn lang(&self) -> Lang {
         if self.lang.as_deref() == Some("en") {
@@ -70,23 +65,6 @@ impl LangQuery {
         } else {
             Lang::Da
         }
-    }
-}
-
-impl Lang {
-    fn pick(self, da: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::Da => da,
-            Lang::En => en,
-        }
-    }
-
-    fn code(self) -> &'static str {
-        self.pick("da", "en")
-    }
-
-    fn query(self) -> &'static str {
-        self.pick("", "?lang=en")
     }
 }
 
@@ -111,11 +89,6 @@ async fn lookup(
     let row = blocking(move || Ok(st.store.signup(&id)?)).await?;
     let expected = receipt_hash(token);
     Ok(row.filter(|r| same(r.record.receipt_hash.as_bytes(), expected.as_bytes())))
-}
-
-/// Compare without stopping at the first difference, so timing says nothing about the hash.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn status_text(lang: Lang, status: &str) -> &'static str {
@@ -143,12 +116,7 @@ fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " – Frivillig i Glostrup" }
-                style { (CSS) }
-            }
+            (head(&format!("{title} – Frivillig i Glostrup"), CSS))
             body {
                 header {
                     p.brand { "Glostrup Kommune · Frivillig" }
@@ -177,28 +145,8 @@ button,.button{font-size:1.1rem;padding:.8rem 1.2rem;border-radius:.5rem;border:
 .secondary{background:#fff;color:#004b87}.note{background:#eaf1f8;padding:1rem;border-radius:.5rem}\
 .themes,.jobs{padding-left:0;list-style:none}.themes li{display:inline-block;margin:.2rem}.themes a{display:inline-block;padding:.5rem .8rem;border:2px solid #004b87;border-radius:1rem}.themes a[aria-current]{background:#004b87;color:#fff}.jobs li{margin:.6rem 0}.error{color:#a8001c;font-weight:600}input[type=text],input[type=tel],input[type=email]{font-size:1.1rem;padding:.6rem;width:100%;box-sizing:border-box;border:2px solid #444c56;border-radius:.4rem}input[aria-invalid]{border-color:#a8001c}fieldset{border:2px solid #eaf1f8;border-radius:.5rem}.hint{color:#444c56}a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}footer{max-width:40rem;margin:2rem auto;padding:0 1rem}";
 
-fn secure(markup: Markup) -> Response {
-    let mut r = markup.into_response();
-    let h = r.headers_mut();
-    // The link is a key: never send it on as a referrer, never keep the page in a cache.
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
-    );
-    r
-}
-
 /// The catalog, or a server error if it cannot be read.
-async fn need_catalog(state: &AppState) -> Result<Catalog, ApiError> {
+pub(crate) async fn need_catalog(state: &AppState) -> Result<Catalog, ApiError> {
     catalog_and_taken(state).await.map(|(c, _)| c)
 }
 
@@ -211,49 +159,6 @@ async fn catalog_and_taken(state: &AppState) -> Result<(Catalog, BTreeMap<String
             .map_err(|_| ApiError::internal("the catalog cannot be read"))
     })
     .await
-}
-
-fn job_title(lang: Lang, o: &Opportunity) -> &str {
-    match lang {
-        Lang::En if !o.title_en.trim().is_empty() => &o.title_en,
-        _ => &o.title,
-    }
-}
-
-/// "lør. 5. dec. 10.00–12.00" from two RFC 3339 times, as written if they do not parse.
-fn when(lang: Lang, starts: &str, ends: &str) -> String {
-    use chrono::{DateTime, Datelike, Timelike};
-    const DAYS_DA: [&str; 7] = ["man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn."];
-    const DAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let (Ok(s), Ok(e)) = (
-        DateTime::parse_from_rfc3339(starts),
-        DateTime::parse_from_rfc3339(ends),
-    ) else {
-        return format!("{starts} – {ends}");
-    };
-    let wd = s.weekday().num_days_from_monday() as usize;
-    match lang {
-        Lang::Da => format!(
-            "{} {}/{} kl. {:02}.{:02}–{:02}.{:02}",
-            DAYS_DA[wd],
-            s.day(),
-            s.month(),
-            s.hour(),
-            s.minute(),
-            e.hour(),
-            e.minute()
-        ),
-        Lang::En => format!(
-            "{} {}/{}, {:02}:{:02}–{:02}:{:02}",
-            DAYS_EN[wd],
-            s.day(),
-            s.month(),
-            s.hour(),
-            s.minute(),
-            e.hour(),
-            e.minute()
-        ),
-    }
 }
 
 fn not_found(lang: Lang, switch_to: &str) -> Response {
@@ -477,7 +382,7 @@ async fn job_page(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
-    let (csrf, fresh) = match csrf_cookie(&headers) {
+    let (csrf, fresh) = match cookie(&headers, CSRF_COOKIE) {
         Some(c) => (c, false),
         None => (hex::encode(rand::random::<[u8; 16]>()), true),
     };
@@ -671,19 +576,6 @@ async fn withdraw(
 
 const CSRF_COOKIE: &str = "frivillig_csrf";
 
-fn csrf_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, v)| {
-            *k == CSRF_COOKIE && v.len() == 32 && v.chars().all(|c| c.is_ascii_hexdigit())
-        })
-        .map(|(_, v)| v.to_owned())
-}
-
 /// The portal's signup form as posted. Every field is optional here, so that a form with a
 /// field missing is answered with messages in the page, not a bare rejection.
 #[derive(Debug, Default, Deserialize)]
@@ -861,7 +753,7 @@ async fn job_signup(
             &back,
         ));
     }
-    let cookie = csrf_cookie(&headers);
+    let cookie = cookie(&headers, CSRF_COOKIE);
     if cookie
         .as_deref()
         .is_none_or(|c| !same(c.as_bytes(), v.csrf.as_bytes()))

@@ -174,10 +174,11 @@ pub struct SignupFilter {
     pub limit: Option<u64>,
 }
 
-/// The server's tables.
+/// The server's tables, and the in-memory signup list derived from them.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
+    listing: Arc<std::sync::RwLock<crate::listing::Listing>>,
 }
 
 fn now() -> String {
@@ -208,8 +209,30 @@ impl Store {
         tx.open_table(INDEX)?;
         tx.open_table(META)?;
         tx.open_table(ENROL_CODES)?;
+        tx.open_table(crate::accounts::ACCOUNTS)?;
+        tx.open_table(crate::accounts::SESSIONS)?;
+        tx.open_table(crate::audit::AUDIT)?;
         tx.commit()?;
-        Ok(Store { db })
+        let mut listing = crate::listing::Listing::default();
+        {
+            let tx = db.begin_read()?;
+            for item in tx.open_table(SIGNUPS)?.iter()? {
+                let (_, v) = item?;
+                listing.upsert(&serde_json::from_slice(v.value())?);
+            }
+        }
+        Ok(Store {
+            db,
+            listing: Arc::new(std::sync::RwLock::new(listing)),
+        })
+    }
+
+    /// Read the signup list. A poisoned lock (a panic while updating it) is recovered: the
+    /// list is rebuilt from redb only at start, so serving the last state is the best left.
+    pub fn listing(&self) -> std::sync::RwLockReadGuard<'_, crate::listing::Listing> {
+        self.listing
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The database, for backups.
@@ -217,7 +240,8 @@ impl Store {
         &self.db
     }
 
-    fn write(&self) -> Result<redb::WriteTransaction, StoreError> {
+    /// A write transaction that is durable when committed.
+    pub(crate) fn write(&self) -> Result<redb::WriteTransaction, StoreError> {
         let mut tx = self.db.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         Ok(tx)
@@ -420,6 +444,7 @@ impl Store {
     /// Commit one ingest: the chunk, the journal row, every signup and its index entries.
     pub fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
         let tx = self.write()?;
+        let mut changed: Vec<SignupRow> = Vec::new();
         let outcome = {
             let mut journals = tx.open_table(JOURNALS)?;
             let mut chunks = tx.open_table(JOURNAL_CHUNKS)?;
@@ -484,6 +509,7 @@ impl Store {
                     new_row.record.id.as_str(),
                     serde_json::to_vec(&new_row)?.as_slice(),
                 )?;
+                changed.push(new_row);
                 outcome.signups += 1;
             }
             row.signups = outcome.signups;
@@ -491,6 +517,14 @@ impl Store {
             outcome
         };
         tx.commit()?;
+        // Only after the commit: the list never shows what redb does not hold.
+        let mut listing = self
+            .listing
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for row in &changed {
+            listing.upsert(row);
+        }
         Ok(outcome)
     }
 
@@ -620,6 +654,7 @@ mod tests {
             status_history: vec![],
             check_ins: vec![],
             notes: vec![],
+            assignee: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Whole-system tests: the real server on port 0, kiosk cores on temporary redb files.
 
+mod admin;
 mod compaction;
 mod demo;
 mod hardening;

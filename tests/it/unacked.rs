@@ -42,6 +42,7 @@ async fn a_synced_journal_is_ingested_without_an_acknowledgement_request() -> an
         status_history: vec![],
         check_ins: vec![],
         notes: vec![],
+        assignee: None,
     };
     let mut doc = new_journal_doc(&JournalHeader {
         owner: "kiosk:kiosk-u".into(),

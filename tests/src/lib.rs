@@ -22,6 +22,9 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// Its admin credential.
     pub admin_token: String,
+    /// The password of the first admin account (`admin`) of the web app; empty if the data
+    /// folder was set up by something else (e.g. `frivillig-provision init`).
+    pub admin_password: String,
     /// Its data folder.
     pub data_dir: PathBuf,
     /// Its state, for tests that look inside.
@@ -98,7 +101,19 @@ impl TestServer {
                         }
                         None => std::fs::read_to_string(&token_file)?.trim().to_owned(),
                     };
-                    anyhow::Ok((listener, addr, server, token))
+                    let password_file = dir.join("admin-password.txt");
+                    let password = match &server.new_admin_password {
+                        Some(p) => {
+                            std::fs::write(&password_file, p)?;
+                            p.clone()
+                        }
+                        // A data folder made by `init` shows the password once and keeps no
+                        // file; tests of it read the password from init's output.
+                        None => std::fs::read_to_string(&password_file)
+                            .map(|p| p.trim().to_owned())
+                            .unwrap_or_default(),
+                    };
+                    anyhow::Ok((listener, addr, server, (token, password)))
                 };
                 match started.await {
                     Ok((listener, addr, server, token)) => {
@@ -116,10 +131,12 @@ impl TestServer {
             });
             rt.shutdown_timeout(Duration::from_secs(5));
         });
-        let (addr, admin_token, state) = ready_rx.await.context("server thread ended")??;
+        let (addr, (admin_token, admin_password), state) =
+            ready_rx.await.context("server thread ended")??;
         Ok(TestServer {
             addr,
             admin_token,
+            admin_password,
             data_dir,
             state,
             shutdown: Some(shutdown_tx),
@@ -315,4 +332,147 @@ pub fn stats(mut v: Vec<Duration>) -> Stats {
 /// A duration in milliseconds with three decimals.
 pub fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+/// A web client that keeps cookies like a browser (per name, no expiry handling) and does
+/// not follow redirects, so tests see every answer.
+pub struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: std::collections::BTreeMap<String, String>,
+    /// The `Set-Cookie` headers of the last answer, as sent.
+    pub last_set_cookies: Vec<String>,
+    /// `Accept-Language` sent with every request.
+    pub language: &'static str,
+}
+
+/// An answer as a test looks at it.
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// `Location`, if any.
+    pub location: Option<String>,
+    /// The body as bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    /// The body as text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The value of the first `<input ... name="NAME" value="...">` on the page.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let text = self.text();
+        let at = text.find(&format!("name=\"{name}\" value=\""))?;
+        let rest = &text[at + name.len() + 15..];
+        Some(rest[..rest.find('"')?].to_owned())
+    }
+}
+
+impl Browser {
+    /// A browser pointed at `base` (e.g. the server's URL), preferring Danish.
+    pub fn new(base: &str) -> anyhow::Result<Browser> {
+        Ok(Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
+            base: base.trim_end_matches('/').to_owned(),
+            cookies: Default::default(),
+            last_set_cookies: Vec::new(),
+            language: "da-DK,da;q=0.9",
+        })
+    }
+
+    /// The current value of a cookie.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    /// Set (or, with `None`, forget) a cookie by hand.
+    pub fn set_cookie(&mut self, name: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.cookies.insert(name.to_owned(), v.to_owned()),
+            None => self.cookies.remove(name),
+        };
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> anyhow::Result<Answer> {
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut req = req.header("accept-language", self.language);
+        if !cookie.is_empty() {
+            req = req.header("cookie", cookie);
+        }
+        let resp = req.send().await?;
+        self.last_set_cookies = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        for c in &self.last_set_cookies {
+            if let Some((k, v)) = c.split(';').next().and_then(|kv| kv.split_once('=')) {
+                if v.is_empty() {
+                    self.cookies.remove(k.trim());
+                } else {
+                    self.cookies.insert(k.trim().to_owned(), v.to_owned());
+                }
+            }
+        }
+        Ok(Answer {
+            status: resp.status().as_u16(),
+            location: resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            bytes: resp.bytes().await?.to_vec(),
+        })
+    }
+
+    /// GET a path.
+    pub async fn get(&mut self, path: &str) -> anyhow::Result<Answer> {
+        let req = self.http.get(format!("{}{path}", self.base));
+        self.send(req).await
+    }
+
+    /// POST a form to a path.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> anyhow::Result<Answer> {
+        let req = self.http.post(format!("{}{path}", self.base)).form(form);
+        self.send(req).await
+    }
+
+    /// POST raw bytes with a content type to a path.
+    pub async fn post_raw(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> anyhow::Result<Answer> {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        self.send(req).await
+    }
+
+    /// Open the login page and log in; returns the answer to the login.
+    pub async fn log_in(&mut self, user: &str, password: &str) -> anyhow::Result<Answer> {
+        let page = self.get("/admin/login").await?;
+        let csrf = page
+            .field("csrf")
+            .ok_or_else(|| anyhow!("no CSRF field on the login page"))?;
+        self.post(
+            "/admin/login",
+            &[("csrf", &csrf), ("username", user), ("password", password)],
+        )
+        .await
+    }
 }

@@ -1,0 +1,391 @@
+//! Coordinators' accounts and their sessions in the admin web app.
+//!
+//! Passwords are stored only as Argon2id hashes (the `argon2` crate's defaults: 19 MiB,
+//! two passes, which is OWASP's recommended minimum). A session is a random 256-bit token
+//! in an HttpOnly cookie; the server keeps only its SHA-256, with the account, a CSRF token
+//! for the session's forms and an expiry, so logging out ends it on the server and a stolen
+//! database yields no usable session.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use rand::RngCore as _;
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use frivillig_common::sync::{new_secret, secret_hash};
+
+use crate::store::{Store, StoreError};
+
+/// Accounts: user name -> [`AccountRow`] (JSON).
+pub(crate) const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
+/// Sessions: SHA-256 of the session token -> [`SessionRow`] (JSON).
+pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+
+/// How long a session lasts after login: a working day.
+pub const SESSION_HOURS: i64 = 10;
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including accounts, kiosks and the catalog.
+    Admin,
+    /// The signups of the sites assigned to them.
+    Coordinator,
+}
+
+impl Role {
+    /// Parse `admin` or `coordinator`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "coordinator" => Some(Role::Coordinator),
+            _ => None,
+        }
+    }
+}
+
+/// A coordinator's or admin's account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountRow {
+    /// The person's name, shown in history and the audit log.
+    pub display_name: String,
+    /// Argon2id hash in PHC string form.
+    pub password_hash: String,
+    /// What the account may do.
+    pub role: Role,
+    /// For coordinators: the sites whose signups they see. Empty for admins.
+    pub sites: Vec<String>,
+    /// A disabled account cannot log in; its history stays.
+    pub disabled: bool,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// A logged-in session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionRow {
+    /// The account's user name.
+    pub username: String,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+    /// RFC 3339 end of the session.
+    pub expires_at: String,
+}
+
+/// Why an account could not be made or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The user name is taken.
+    #[error("the user name {0:?} is taken")]
+    Exists(String),
+    /// No such account.
+    #[error("no account named {0:?}")]
+    Unknown(String),
+    /// The user name is not acceptable.
+    #[error("a user name is 2-40 lower-case letters, digits, dots and dashes")]
+    BadName,
+    /// The password is too short.
+    #[error("a password must be at least 12 characters")]
+    WeakPassword,
+    /// Hashing failed.
+    #[error("the password could not be hashed: {0}")]
+    Hash(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Whether `name` may be a user name.
+pub fn valid_username(name: &str) -> bool {
+    (2..=40).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+}
+
+/// A generated password: 4 groups of 5 letters and digits without look-alikes (about 99
+/// bits), easy to read off a screen and type.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .chunks(5)
+        .map(|group| {
+            group
+                .iter()
+                .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The Argon2id hash of `password`, in PHC string form.
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AccountError::Hash(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AccountError::Hash(e.to_string()))
+}
+
+/// Whether `password` matches the stored `hash`. A damaged hash matches nothing.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash to check against when the user name is unknown, so the answer takes as long as
+/// for a known one and timing does not tell which user names exist.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| hash_password(&generate_password()).unwrap_or_default())
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl Store {
+    /// Create an account; refuses a taken or malformed user name and a short password.
+    pub fn add_account(
+        &self,
+        username: &str,
+        display_name: &str,
+        password: &str,
+        role: Role,
+        sites: Vec<String>,
+    ) -> Result<(), AccountError> {
+        if !valid_username(username) {
+            return Err(AccountError::BadName);
+        }
+        if password.chars().count() < 12 {
+            return Err(AccountError::WeakPassword);
+        }
+        let row = AccountRow {
+            display_name: display_name.to_owned(),
+            password_hash: hash_password(password)?,
+            role,
+            sites,
+            disabled: false,
+            created_at: rfc3339(now()),
+        };
+        let tx = self.write()?;
+        {
+            let mut t = tx.open_table(ACCOUNTS).map_err(StoreError::from)?;
+            if t.get(username).map_err(StoreError::from)?.is_some() {
+                return Err(AccountError::Exists(username.to_owned()));
+            }
+            let bytes = serde_json::to_vec(&row).map_err(StoreError::from)?;
+            t.insert(username, bytes.as_slice())
+                .map_err(StoreError::from)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// An account by user name.
+    pub fn account(&self, username: &str) -> Result<Option<AccountRow>, StoreError> {
+        let tx = self.database().begin_read()?;
+        let t = tx.open_table(ACCOUNTS)?;
+        Ok(match t.get(username)? {
+            Some(v) => Some(serde_json::from_slice(v.value())?),
+            None => None,
+        })
+    }
+
+    /// Every account, by user name.
+    pub fn accounts(&self) -> Result<Vec<(String, AccountRow)>, StoreError> {
+        let tx = self.database().begin_read()?;
+        let t = tx.open_table(ACCOUNTS)?;
+        t.iter()?
+            .map(|item| {
+                let (k, v) = item?;
+                Ok((k.value().to_owned(), serde_json::from_slice(v.value())?))
+            })
+            .collect()
+    }
+
+    /// Give an account a new password and end its sessions.
+    pub fn set_password(&self, username: &str, password: &str) -> Result<(), AccountError> {
+        if password.chars().count() < 12 {
+            return Err(AccountError::WeakPassword);
+        }
+        let hash = hash_password(password)?;
+        let tx = self.write()?;
+        {
+            let mut t = tx.open_table(ACCOUNTS).map_err(StoreError::from)?;
+            let mut row: AccountRow = match t.get(username).map_err(StoreError::from)? {
+                Some(v) => serde_json::from_slice(v.value()).map_err(StoreError::from)?,
+                None => return Err(AccountError::Unknown(username.to_owned())),
+            };
+            row.password_hash = hash;
+            let bytes = serde_json::to_vec(&row).map_err(StoreError::from)?;
+            t.insert(username, bytes.as_slice())
+                .map_err(StoreError::from)?;
+            let mut sessions = tx.open_table(SESSIONS).map_err(StoreError::from)?;
+            sessions
+                .retain(|_, v| {
+                    serde_json::from_slice::<SessionRow>(v).is_ok_and(|s| s.username != username)
+                })
+                .map_err(StoreError::from)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Check a user name and password; on success start a session and return its token and
+    /// row. Unknown users, wrong passwords and disabled accounts are all just `None`.
+    pub fn login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<(String, SessionRow)>, StoreError> {
+        let account = self.account(username)?;
+        let hash = account
+            .as_ref()
+            .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
+        let matches = verify_password(&hash, password);
+        if !account.is_some_and(|a| matches && !a.disabled) {
+            return Ok(None);
+        }
+        let token = new_secret();
+        let row = SessionRow {
+            username: username.to_owned(),
+            csrf: new_secret(),
+            expires_at: rfc3339(now() + Duration::hours(SESSION_HOURS)),
+        };
+        let tx = self.write()?;
+        {
+            let mut t = tx.open_table(SESSIONS)?;
+            // Expired sessions are swept at each login, so the table stays small.
+            let cutoff = rfc3339(now());
+            t.retain(|_, v| {
+                serde_json::from_slice::<SessionRow>(v).is_ok_and(|s| s.expires_at > cutoff)
+            })?;
+            t.insert(
+                secret_hash(&token).as_str(),
+                serde_json::to_vec(&row)?.as_slice(),
+            )?;
+        }
+        tx.commit()?;
+        Ok(Some((token, row)))
+    }
+
+    /// The live session and account for a session token, if any.
+    pub fn session(&self, token: &str) -> Result<Option<(SessionRow, AccountRow)>, StoreError> {
+        let tx = self.database().begin_read()?;
+        let t = tx.open_table(SESSIONS)?;
+        let Some(row) = t.get(secret_hash(token).as_str())? else {
+            return Ok(None);
+        };
+        let session: SessionRow = serde_json::from_slice(row.value())?;
+        if session.expires_at <= rfc3339(now()) {
+            return Ok(None);
+        }
+        let accounts = tx.open_table(ACCOUNTS)?;
+        let Some(account) = accounts.get(session.username.as_str())? else {
+            return Ok(None);
+        };
+        let account: AccountRow = serde_json::from_slice(account.value())?;
+        Ok((!account.disabled).then_some((session, account)))
+    }
+
+    /// End a session.
+    pub fn logout(&self, token: &str) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        tx.open_table(SESSIONS)?
+            .remove(secret_hash(token).as_str())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// On a server without accounts, create `admin` with a generated password and return
+    /// the password (to be shown once). `None` if any account exists.
+    pub fn create_first_admin(&self) -> Result<Option<String>, AccountError> {
+        if !self.accounts()?.is_empty() {
+            return Ok(None);
+        }
+        let password = generate_password();
+        self.add_account("admin", "Administrator", &password, Role::Admin, vec![])?;
+        Ok(Some(password))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn passwords_sessions_and_logout() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = Arc::new(redb::Database::create(dir.path().join("s.redb")).expect("db"));
+        let store = Store::new(db).expect("store");
+        let first = store
+            .create_first_admin()
+            .expect("admin")
+            .expect("password");
+        assert_eq!(first.len(), 23);
+        assert!(store.create_first_admin().expect("again").is_none());
+        let account = store.account("admin").expect("read").expect("exists");
+        assert!(account.password_hash.starts_with("$argon2id$"));
+        assert!(!account.password_hash.contains(&first));
+
+        assert!(
+            store
+                .login("admin", "wrong password!")
+                .expect("login")
+                .is_none()
+        );
+        assert!(store.login("nobody", &first).expect("login").is_none());
+        let (token, row) = store.login("admin", &first).expect("login").expect("ok");
+        let (session, account) = store.session(&token).expect("read").expect("live");
+        assert_eq!(session.csrf, row.csrf);
+        assert_eq!(account.role, Role::Admin);
+        assert!(store.session("not-a-token").expect("read").is_none());
+        store.logout(&token).expect("logout");
+        assert!(store.session(&token).expect("read").is_none());
+
+        let (token, _) = store.login("admin", &first).expect("login").expect("ok");
+        store
+            .set_password("admin", "a new password here")
+            .expect("set");
+        assert!(store.session(&token).expect("read").is_none(), "ended");
+        assert!(store.login("admin", &first).expect("login").is_none());
+        assert!(
+            store
+                .login("admin", "a new password here")
+                .expect("login")
+                .is_some()
+        );
+        assert!(matches!(
+            store.add_account("admin", "x", "long enough password", Role::Admin, vec![]),
+            Err(AccountError::Exists(_))
+        ));
+        assert!(matches!(
+            store.add_account("Bad Name", "x", "long enough password", Role::Admin, vec![]),
+            Err(AccountError::BadName)
+        ));
+        assert!(matches!(
+            store.add_account("kim", "Kim", "short", Role::Coordinator, vec![]),
+            Err(AccountError::WeakPassword)
+        ));
+    }
+}
