@@ -253,7 +253,10 @@ impl Round {
 
 async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError> {
     let inner = &core.inner;
-    let info: DeviceInfo = round.get("/api/device/info").await?;
+    let queued = core.status().queued_signups;
+    let info: DeviceInfo = round
+        .get(&format!("/api/device/info?queued={queued}"))
+        .await?;
     let catalog_id: Option<DocumentId> = info.catalog_doc_id.parse().ok();
     if let Some(id) = &catalog_id {
         let known = inner
@@ -458,6 +461,15 @@ async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), Syn
 async fn delete_acknowledged(core: &KioskCore) -> Result<(), SyncError> {
     let inner = &core.inner;
     let mut journals = inner.journals.lock().await;
+    // A journal of a past day is closed even if no signup came since midnight to roll it
+    // over: a kiosk left idle after a festival must not hold that day's signups for ever.
+    let today = inner.clock.now().date_naive().to_string();
+    for (id, j) in journals.iter_mut() {
+        if !j.meta.closed && j.meta.day < today {
+            j.meta.closed = true;
+            inner.store.put_journal(id, &j.meta)?;
+        }
+    }
     let mut done = Vec::new();
     for (id, j) in journals
         .iter()

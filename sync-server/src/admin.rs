@@ -49,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/tilmeldinger/{signup_id}/status", post(post_status))
         .route("/admin/tilmeldinger/{signup_id}/note", post(post_note))
         .route("/admin/tilmeldinger/{signup_id}/tildel", post(post_assign))
+        .route("/admin/tilmeldinger/{signup_id}/slet", post(post_erase))
         .route("/admin/log", get(audit_page))
 }
 
@@ -888,6 +889,18 @@ async fn signup_page(
                 br; button type="submit" { (lang.pick("Gem note", "Save note")) }
             }
         }
+        @if s.account.role == Role::Admin {
+            form method="post" action=(format!("{base}/slet")) {
+                h2 { (lang.pick("Slet personoplysninger", "Erase personal data")) }
+                p { (lang.pick(
+                    "Personen fjernes fra serverens oplysninger med det samme, og journalen, der holdt tilmeldingen, skrives om uden den, så snart ingen kiosk kan have den. Det kan ikke fortrydes.",
+                    "The person is removed from the server's data at once, and the journal that held the signup is rewritten without it as soon as no kiosk can still hold it. This cannot be undone.")) }
+                input type="hidden" name="csrf" value=(csrf);
+                p { label { input type="checkbox" name="bekraeft" value="ja" required; " "
+                    (lang.pick("Jeg bekræfter, at oplysningerne skal slettes", "I confirm that the data is to be erased")) } }
+                button type="submit" { (lang.pick("Slet", "Erase")) }
+            }
+        }
         section aria-labelledby="history" {
             h2 id="history" { (lang.pick("Historik", "History")) }
             @if events.is_empty() {
@@ -1060,6 +1073,60 @@ async fn post_assign(
         }
     })
     .await
+}
+
+/// The erasure form as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    bekraeft: String,
+}
+
+/// Erase a signup's personal data (admins only, with a confirmation box ticked).
+async fn post_erase(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(signup_id): Path<String>,
+    form: Result<Form<EraseForm>, FormRejection>,
+) -> Response {
+    let s = match staff(&state, &headers, true).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let f = match form {
+        Ok(Form(f)) => f,
+        Err(rejection) => return unreadable(&s, rejection.status()),
+    };
+    if !s.checks(&f.csrf) {
+        return wrong_csrf(&s);
+    }
+    let lang = s.lang;
+    if s.account.role != Role::Admin {
+        return message(
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.pick("Kun for administratorer", "Administrators only"),
+            lang.pick(
+                "Kun en administrator kan slette personoplysninger.",
+                "Only an administrator can erase personal data.",
+            ),
+            Some(&s),
+        );
+    }
+    if let Err(r) = visible_signup(&state, &s, &signup_id).await {
+        return r;
+    }
+    if f.bekraeft != "ja" {
+        return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    if let Err(e) = crate::erasure::erase(&state, &signup_id, &s.username).await {
+        return error_page(&s, e);
+    }
+    let mut r = Redirect::to("/admin/tilmeldinger").into_response();
+    *r.status_mut() = StatusCode::SEE_OTHER;
+    r
 }
 
 #[derive(Debug, Default, Deserialize)]

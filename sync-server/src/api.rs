@@ -117,15 +117,32 @@ fn parse_doc_id(s: &str) -> Result<DocumentId, ApiError> {
         .map_err(|_| ApiError::BadRequest("not a document id".into()))
 }
 
+/// What a kiosk reports when it asks for the deployment's details.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct InfoQuery {
+    /// Signups it holds that the server has not acknowledged.
+    queued: Option<u64>,
+}
+
+/// Every sync round starts here: the kiosk learns the catalog id, the server's time and
+/// keys; the server learns it is alive and how many signups it still holds unacknowledged
+/// (what the kiosks page shows, and what tells an erasure a kiosk holds no old journal).
 async fn device_info(
     State(state): State<AppState>,
     headers: HeaderMap,
+    query: Result<axum::extract::Query<InfoQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<DeviceInfo>, ApiError> {
     let kiosk_id = device(&state, headers).await?;
+    // A malformed figure is ignored rather than refused: it is a report, not a request.
+    let queued = query.ok().and_then(|q| q.0.queued);
     let st = state.clone();
     blocking(move || {
-        st.store
-            .update_device(&kiosk_id, |d| d.last_contact = Some(now()))?;
+        st.store.update_device(&kiosk_id, |d| {
+            d.last_contact = Some(now());
+            if let Some(q) = queued {
+                d.queued = q;
+            }
+        })?;
         Ok(())
     })
     .await?;

@@ -147,6 +147,14 @@ fn walk(
             "audit".to_owned(),
             copy_table(src, dst, crate::audit::AUDIT, &mut h)?,
         ),
+        (
+            "erased_signups".to_owned(),
+            copy_table(src, dst, crate::erasure::ERASED, &mut h)?,
+        ),
+        (
+            "retired_journals".to_owned(),
+            copy_table(src, dst, crate::erasure::RETIRED, &mut h)?,
+        ),
     ];
     Ok((rows, hex::encode(h.finalize())))
 }

@@ -26,6 +26,11 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Days after its last status change that a declined or withdrawn signup is erased
+    /// (0: never).
+    pub retention_closed_days: u32,
+    /// Days after it was made that any signup is erased, whatever its status (0: never).
+    pub retention_max_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -40,6 +45,10 @@ impl Default for ServerConfig {
             header_read_timeout_ms: 10_000,
             max_connections: 2_000,
             max_body_bytes: 2 * 1024 * 1024,
+            // Half a year to answer questions about a declined or withdrawn signup, two years
+            // for an active volunteer's; the municipality's own policy may set others.
+            retention_closed_days: 180,
+            retention_max_days: 730,
         }
     }
 }
@@ -69,7 +78,14 @@ impl ServerConfig {
              # HTTP connections served at once. Beyond it a connection is answered 503 and closed.\n\
              max_connections = {}\n\n\
              # Largest request body accepted, in bytes (a catalog import is the largest).\n\
-             max_body_bytes = {}\n",
+             max_body_bytes = {}\n\n\
+             # Retention of personal data (GDPR). A signup that was declined or withdrawn is\n\
+             # erased this many days after that happened; 0 keeps it.\n\
+             retention_closed_days = {}\n\n\
+             # Any signup is erased this many days after it was made, whatever its status;\n\
+             # 0 keeps it. Erasure removes the person from the server's store at once and\n\
+             # rewrites the journal that held them once no kiosk can still hold it.\n\
+             retention_max_days = {}\n",
             self.listen,
             toml_string(&self.data_dir.display().to_string()),
             toml_string(&self.public_url),
@@ -78,6 +94,8 @@ impl ServerConfig {
             self.header_read_timeout_ms,
             self.max_connections,
             self.max_body_bytes,
+            self.retention_closed_days,
+            self.retention_max_days,
         )
     }
 }

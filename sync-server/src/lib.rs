@@ -15,6 +15,7 @@ pub mod api;
 pub mod audit;
 pub mod backup;
 pub mod config;
+pub mod erasure;
 pub mod error;
 pub mod ingest;
 pub mod keys;
@@ -217,6 +218,7 @@ pub async fn run(
         }
         Err(e) => tracing::error!(error = %e, "cannot list journals to watch"),
     }
+    erasure::start_retention(&state);
     let header_timeout = std::time::Duration::from_millis(state.config.header_read_timeout_ms);
     let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
     let app = router(state);

@@ -106,6 +106,9 @@ pub struct JournalRow {
     pub chunks: u32,
     /// Signups ingested from it.
     pub signups: u64,
+    /// A signup in it was erased: the journal is to be rewritten without it.
+    #[serde(default)]
+    pub needs_rewrite: bool,
 }
 
 /// An ingested signup.
@@ -185,7 +188,7 @@ fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn index_entries(r: &SignupRecord) -> Vec<(&'static str, String)> {
+pub(crate) fn index_entries(r: &SignupRecord) -> Vec<(&'static str, String)> {
     let mut out = vec![
         ("status", r.status.clone()),
         ("opportunity", r.opportunity_id.clone()),
@@ -212,6 +215,8 @@ impl Store {
         tx.open_table(crate::accounts::ACCOUNTS)?;
         tx.open_table(crate::accounts::SESSIONS)?;
         tx.open_table(crate::audit::AUDIT)?;
+        tx.open_table(crate::erasure::ERASED)?;
+        tx.open_table(crate::erasure::RETIRED)?;
         tx.commit()?;
         let mut listing = crate::listing::Listing::default();
         {
@@ -225,6 +230,13 @@ impl Store {
             db,
             listing: Arc::new(std::sync::RwLock::new(listing)),
         })
+    }
+
+    /// Change the signup list (after a commit that changed signups).
+    pub(crate) fn listing_mut(&self) -> std::sync::RwLockWriteGuard<'_, crate::listing::Listing> {
+        self.listing
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Read the signup list. A poisoned lock (a panic while updating it) is recovered: the
@@ -402,6 +414,14 @@ impl Store {
         day: &str,
     ) -> Result<String, StoreError> {
         let tx = self.write()?;
+        // A journal retired by an erasure rewrite can never be registered again.
+        if tx
+            .open_table(crate::erasure::RETIRED)?
+            .get(doc_id)?
+            .is_some()
+        {
+            return Ok(String::new());
+        }
         let existing = {
             let mut t = tx.open_table(JOURNALS)?;
             let existing = t
@@ -450,6 +470,7 @@ impl Store {
             let mut chunks = tx.open_table(JOURNAL_CHUNKS)?;
             let mut signups = tx.open_table(SIGNUPS)?;
             let mut index = tx.open_table(INDEX)?;
+            let erased = tx.open_table(crate::erasure::ERASED)?;
             let mut row: JournalRow = journals
                 .get(batch.doc_id.as_str())?
                 .map(|v| serde_json::from_slice(v.value()))
@@ -467,6 +488,10 @@ impl Store {
             };
             let received_at = now();
             for (record, person) in batch.records {
+                // An erased signup stays erased, whatever copy of its journal arrives.
+                if erased.get(record.id.as_str())?.is_some() {
+                    continue;
+                }
                 let old: Option<SignupRow> = signups
                     .get(record.id.as_str())?
                     .map(|v| serde_json::from_slice(v.value()))
@@ -518,10 +543,7 @@ impl Store {
         };
         tx.commit()?;
         // Only after the commit: the list never shows what redb does not hold.
-        let mut listing = self
-            .listing
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut listing = self.listing_mut();
         for row in &changed {
             listing.upsert(row);
         }

@@ -3,6 +3,7 @@
 mod admin;
 mod compaction;
 mod demo;
+mod erasure;
 mod hardening;
 mod hostile;
 mod kill;

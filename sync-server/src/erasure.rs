@@ -1,0 +1,392 @@
+//! Erasing a person's signup, at a coordinator's request or when its retention runs out.
+//!
+//! Automerge keeps deleted values in a document's history, so erasure cannot be a delete
+//! inside the journal. It happens in two steps:
+//!
+//! 1. At once: the signup leaves the server's opened store, its index entries and the list,
+//!    and its id is recorded as erased, so no later ingest brings it back.
+//! 2. As soon as no kiosk can still hold the journal, the server rewrites the journal as a
+//!    fresh document built from the current records without the erased ones, deletes the
+//!    old document's bytes (its durable copy and samod's chunks), and retires the old id:
+//!    it cannot be registered or synced again, so a stale copy cannot bring anything back.
+//!
+//! "No kiosk can still hold it": a kiosk keeps a closed journal only until the server has
+//! acknowledged it. So a kiosk journal is rewritten once its day is over by two days and its
+//! kiosk has since reported no unacknowledged signups (or is revoked). The server's own web
+//! journals are rewritten at once, under the lock web signups take.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+
+use frivillig_common::journal::{add_signup, new_journal_doc, read_header, read_signups};
+use frivillig_common::sync::format_heads;
+use samod::DocumentId;
+
+use crate::AppState;
+use crate::api::blocking;
+use crate::error::ApiError;
+use crate::store::{INDEX, JOURNAL_CHUNKS, JOURNALS, JournalRow, META, SIGNUPS, SignupRow};
+use crate::store::{Store, StoreError};
+
+/// Erased signups: signup id -> RFC 3339 time of erasure. Holds no personal data.
+pub(crate) const ERASED: TableDefinition<&str, &str> = TableDefinition::new("erased_signups");
+/// Journals replaced by a rewrite: old document id -> new document id.
+pub(crate) const RETIRED: TableDefinition<&str, &str> = TableDefinition::new("retired_journals");
+
+/// How long signups are kept (server settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// Days after its last status change that a declined or withdrawn signup is erased.
+    pub closed_days: u32,
+    /// Days after it was made that any signup is erased.
+    pub max_days: u32,
+}
+
+impl Store {
+    /// Step 1 of erasure: remove the signup from the opened store, the index and the list,
+    /// record it as erased and mark its journal for rewriting, in one transaction. Returns
+    /// the journal's id, or `None` if there was no such signup.
+    pub fn erase_signup(&self, signup_id: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.write()?;
+        let journal = {
+            let mut signups = tx.open_table(SIGNUPS)?;
+            let Some(row) = signups
+                .remove(signup_id)?
+                .map(|v| serde_json::from_slice::<SignupRow>(v.value()))
+                .transpose()?
+            else {
+                return Ok(None);
+            };
+            let mut index = tx.open_table(INDEX)?;
+            for (f, v) in crate::store::index_entries(&row.record) {
+                index.remove((f, v.as_str(), signup_id))?;
+            }
+            let now = Utc::now().to_rfc3339();
+            tx.open_table(ERASED)?.insert(signup_id, now.as_str())?;
+            let mut journals = tx.open_table(JOURNALS)?;
+            let journal_row = journals
+                .get(row.journal_doc_id.as_str())?
+                .map(|v| serde_json::from_slice::<JournalRow>(v.value()))
+                .transpose()?;
+            if let Some(mut j) = journal_row {
+                j.needs_rewrite = true;
+                j.signups = j.signups.saturating_sub(1);
+                journals.insert(
+                    row.journal_doc_id.as_str(),
+                    serde_json::to_vec(&j)?.as_slice(),
+                )?;
+            }
+            row.journal_doc_id
+        };
+        tx.commit()?;
+        self.listing_mut().remove(signup_id);
+        Ok(Some(journal))
+    }
+
+    /// Whether a signup id was erased.
+    pub fn is_erased(&self, signup_id: &str) -> Result<bool, StoreError> {
+        let tx = self.database().begin_read()?;
+        Ok(tx.open_table(ERASED)?.get(signup_id)?.is_some())
+    }
+
+    /// Whether a journal id was retired by a rewrite.
+    pub fn is_retired(&self, doc_id: &str) -> Result<bool, StoreError> {
+        let tx = self.database().begin_read()?;
+        Ok(tx.open_table(RETIRED)?.get(doc_id)?.is_some())
+    }
+
+    /// Journals marked for rewriting, with their rows.
+    pub fn journals_to_rewrite(&self) -> Result<Vec<(String, JournalRow)>, StoreError> {
+        let tx = self.database().begin_read()?;
+        let t = tx.open_table(JOURNALS)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let row: JournalRow = serde_json::from_slice(v.value())?;
+            if row.needs_rewrite {
+                out.push((k.value().to_owned(), row));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Step 2 of erasure, in one transaction: the new journal's row and durable copy in, the
+    /// old one's out and retired, the remaining signups pointed at the new journal, and the
+    /// day's web journal pointer moved if it named the old one.
+    pub fn replace_journal(
+        &self,
+        old_id: &str,
+        new_id: &str,
+        new_row: &JournalRow,
+        chunk: &[u8],
+        moved: &[String],
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut journals = tx.open_table(JOURNALS)?;
+            journals.remove(old_id)?;
+            journals.insert(new_id, serde_json::to_vec(new_row)?.as_slice())?;
+            let mut chunks = tx.open_table(JOURNAL_CHUNKS)?;
+            let old_chunks: Vec<u32> = chunks
+                .range((old_id, 0)..=(old_id, u32::MAX))?
+                .map(|item| item.map(|(k, _)| k.value().1))
+                .collect::<Result<_, _>>()?;
+            for n in old_chunks {
+                chunks.remove((old_id, n))?;
+            }
+            chunks.insert((new_id, 0), chunk)?;
+            let mut signups = tx.open_table(SIGNUPS)?;
+            for id in moved {
+                let row = signups
+                    .get(id.as_str())?
+                    .map(|v| serde_json::from_slice::<SignupRow>(v.value()))
+                    .transpose()?;
+                if let Some(mut row) = row {
+                    row.journal_doc_id = new_id.to_owned();
+                    signups.insert(id.as_str(), serde_json::to_vec(&row)?.as_slice())?;
+                }
+            }
+            tx.open_table(RETIRED)?.insert(old_id, new_id)?;
+            let mut meta = tx.open_table(META)?;
+            let key = format!("web_journal:{}", new_row.day);
+            let points_to_old = meta.get(key.as_str())?.is_some_and(|v| v.value() == old_id);
+            if points_to_old {
+                meta.insert(key.as_str(), new_id)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Signups whose retention has run out at `now`.
+    pub fn expired_signups(
+        &self,
+        retention: Retention,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        let days_since = |at: &str| {
+            DateTime::parse_from_rfc3339(at)
+                .map(|t| (now - t.to_utc()).num_days())
+                .unwrap_or(0)
+        };
+        let tx = self.database().begin_read()?;
+        let t = tx.open_table(SIGNUPS)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let row: SignupRow = serde_json::from_slice(v.value())?;
+            let r = &row.record;
+            let closed = matches!(r.status.as_str(), "declined" | "withdrawn");
+            let last_change = r
+                .status_history
+                .last()
+                .map_or(r.created_at.as_str(), |c| c.at.as_str());
+            let too_old = retention.max_days > 0
+                && days_since(&r.created_at) >= i64::from(retention.max_days);
+            let closed_long = retention.closed_days > 0
+                && closed
+                && days_since(last_change) >= i64::from(retention.closed_days);
+            if too_old || closed_long {
+                out.push(k.value().to_owned());
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Erase a signup (step 1 at once, step 2 if its journal may be rewritten now) and note it
+/// in the audit log. `NotFound` if there is no such signup.
+pub async fn erase(state: &AppState, signup_id: &str, by: &str) -> Result<(), ApiError> {
+    let st = state.clone();
+    let (id, by) = (signup_id.to_owned(), by.to_owned());
+    blocking(move || {
+        st.store.erase_signup(&id)?.ok_or(ApiError::NotFound)?;
+        st.store.audit(&by, "erase", &id, "")?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!(signup = signup_id, "signup erased");
+    if let Err(e) = crate::ingest::refresh_taken(state).await {
+        tracing::warn!(error = %e, "could not update the spots taken after an erasure");
+    }
+    rewrite_pending(state).await?;
+    Ok(())
+}
+
+/// Whether no kiosk can still hold (and so bring back) the journal.
+fn may_rewrite(store: &Store, row: &JournalRow, today: NaiveDate) -> Result<bool, StoreError> {
+    if row.owner == "web" {
+        return Ok(true);
+    }
+    let Ok(day) = NaiveDate::parse_from_str(&row.day, "%Y-%m-%d") else {
+        return Ok(false);
+    };
+    if (today - day).num_days() < 2 {
+        return Ok(false);
+    }
+    let Some(device) = store.device(&row.owner)? else {
+        return Ok(true);
+    };
+    if device.revoked {
+        return Ok(true);
+    }
+    let contact_after_day = device
+        .last_contact
+        .as_deref()
+        .and_then(|c| DateTime::parse_from_rfc3339(c).ok())
+        .is_some_and(|c| (c.date_naive() - day).num_days() >= 2);
+    Ok(contact_after_day && device.queued == 0)
+}
+
+/// Rewrite every journal marked for it that may be rewritten now. Returns how many were.
+pub async fn rewrite_pending(state: &AppState) -> Result<usize, ApiError> {
+    let st = state.clone();
+    let pending = blocking(move || {
+        let today = Utc::now().date_naive();
+        let mut ready = Vec::new();
+        for (id, row) in st.store.journals_to_rewrite()? {
+            if may_rewrite(&st.store, &row, today)? {
+                ready.push(id);
+            }
+        }
+        Ok(ready)
+    })
+    .await?;
+    let mut done = 0;
+    for id in pending {
+        match rewrite_journal(state, &id).await {
+            Ok(()) => done += 1,
+            Err(e) => {
+                tracing::warn!(journal = %id, error = %e, "journal rewrite failed; will retry")
+            }
+        }
+    }
+    Ok(done)
+}
+
+async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ApiError> {
+    // No ingest and no web signup may touch journals while one is replaced.
+    let _ingest = state.ingest_lock.lock().await;
+    let _web = state.web_journal_lock.lock().await;
+    let doc_id: DocumentId = old_id
+        .parse()
+        .map_err(|_| ApiError::internal("a stored journal id does not parse"))?;
+    let st = state.clone();
+    let key = old_id.to_owned();
+    let row = blocking(move || Ok(st.store.journal(&key)?))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    // The server's replica, or (if samod no longer has it) the durable copy.
+    let old_doc = match state.repo.find(doc_id.clone()).await {
+        Ok(Some(handle)) => handle.with_document(|d| d.clone()),
+        _ => {
+            let st = state.clone();
+            let key = old_id.to_owned();
+            let bytes = blocking(move || Ok(st.store.journal_bytes(&key)?)).await?;
+            automerge::Automerge::load(&bytes).map_err(ApiError::internal)?
+        }
+    };
+    let header = read_header(&old_doc).map_err(ApiError::internal)?;
+    let (records, _) = read_signups(&old_doc).map_err(ApiError::internal)?;
+    let st = state.clone();
+    let kept = blocking(move || {
+        let mut kept = Vec::new();
+        for r in records {
+            if !st.store.is_erased(&r.id)? {
+                kept.push(r);
+            }
+        }
+        Ok(kept)
+    })
+    .await?;
+    let mut doc = new_journal_doc(&header).map_err(ApiError::internal)?;
+    for r in &kept {
+        add_signup(&mut doc, r).map_err(ApiError::internal)?;
+    }
+    let chunk = doc.save();
+    let heads = format_heads(&doc.get_heads());
+    let handle = state
+        .repo
+        .create(doc)
+        .await
+        .map_err(|_| ApiError::internal("repository stopped"))?;
+    let new_id = handle.document_id().to_string();
+    let new_row = JournalRow {
+        owner: row.owner.clone(),
+        day: row.day.clone(),
+        saved_heads: heads,
+        chunks: 1,
+        signups: kept.len() as u64,
+        needs_rewrite: false,
+    };
+    let moved: Vec<String> = kept.iter().map(|r| r.id.clone()).collect();
+    let st = state.clone();
+    let (old, new) = (old_id.to_owned(), new_id.clone());
+    blocking(move || {
+        st.store
+            .replace_journal(&old, &new, &new_row, &chunk, &moved)?;
+        st.storage
+            .delete_document(&old)
+            .map_err(|e| ApiError::internal(format!("deleting the old journal's chunks: {e}")))?;
+        Ok(())
+    })
+    .await?;
+    tracing::info!(old = old_id, new = %new_id, kept = kept.len(), "journal rewritten without erased signups");
+    crate::ingest::watch_journal(state, handle.document_id().clone());
+    Ok(())
+}
+
+/// Erase every signup whose retention has run out, then rewrite what may be rewritten.
+/// Returns how many signups were erased.
+pub async fn retention_sweep(state: &AppState, retention: Retention) -> Result<usize, ApiError> {
+    let st = state.clone();
+    let expired = blocking(move || Ok(st.store.expired_signups(retention, Utc::now())?)).await?;
+    let mut by_journal: BTreeMap<String, usize> = BTreeMap::new();
+    for id in &expired {
+        let st = state.clone();
+        let id2 = id.clone();
+        let journal = blocking(move || {
+            let j = st.store.erase_signup(&id2)?;
+            if j.is_some() {
+                st.store.audit("oprydning", "erase", &id2, "retention")?;
+            }
+            Ok(j)
+        })
+        .await?;
+        if let Some(j) = journal {
+            *by_journal.entry(j).or_default() += 1;
+        }
+    }
+    if !expired.is_empty() {
+        tracing::info!(
+            erased = expired.len(),
+            journals = by_journal.len(),
+            "retention: signups erased"
+        );
+        if let Err(e) = crate::ingest::refresh_taken(state).await {
+            tracing::warn!(error = %e, "could not update the spots taken after retention");
+        }
+    }
+    rewrite_pending(state).await?;
+    Ok(expired.len())
+}
+
+/// Run the retention sweep (and pending rewrites) now and then every hour, until the
+/// server stops.
+pub fn start_retention(state: &AppState) {
+    let state = state.clone();
+    let retention = Retention {
+        closed_days: state.config.retention_closed_days,
+        max_days: state.config.retention_max_days,
+    };
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = retention_sweep(&state, retention).await {
+                tracing::warn!(error = %e, "retention sweep failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
+}
