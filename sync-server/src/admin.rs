@@ -356,6 +356,40 @@ async fn login(
     r
 }
 
+/// A form of a session: it carries the session's CSRF token.
+trait SessionForm {
+    fn csrf(&self) -> &str;
+}
+
+/// The logged-in person and their form, once the form is read and its token checked; or the
+/// page to answer with (nothing is changed then).
+async fn checked_form<T: SessionForm>(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(Staff, T), Response> {
+    let s = staff(state, headers, true).await?;
+    let f = match form {
+        Ok(Form(f)) => f,
+        Err(rejection) => return Err(unreadable(&s, rejection.status())),
+    };
+    if !s.checks(f.csrf()) {
+        return Err(wrong_csrf(&s));
+    }
+    Ok((s, f))
+}
+
+macro_rules! session_form {
+    ($($t:ty),*) => {$(
+        impl SessionForm for $t {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        }
+    )*};
+}
+session_form!(CsrfForm, ChangeForm, EraseForm);
+
 /// A form that carries only the session's CSRF token.
 #[derive(Debug, Default, Deserialize)]
 pub struct CsrfForm {
@@ -398,17 +432,10 @@ async fn logout(
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let s = match staff(&state, &headers, true).await {
-        Ok(s) => s,
+    let (s, _) = match checked_form(&state, &headers, form).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let f = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return unreadable(&s, rejection.status()),
-    };
-    if !s.checks(&f.csrf) {
-        return wrong_csrf(&s);
-    }
     let st = state.clone();
     let token = s.token.clone();
     if let Err(e) = blocking(move || Ok(st.store.logout(&token)?)).await {
@@ -947,17 +974,10 @@ async fn apply_change(
     form: Result<Form<ChangeForm>, FormRejection>,
     read: fn(&ChangeForm, &[String]) -> Option<Change>,
 ) -> Response {
-    let s = match staff(state, headers, true).await {
-        Ok(s) => s,
+    let (s, f) = match checked_form(state, headers, form).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let f = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return unreadable(&s, rejection.status()),
-    };
-    if !s.checks(&f.csrf) {
-        return wrong_csrf(&s);
-    }
     if let Err(r) = visible_signup(state, &s, signup_id).await {
         return r;
     }
@@ -1091,17 +1111,10 @@ async fn post_erase(
     Path(signup_id): Path<String>,
     form: Result<Form<EraseForm>, FormRejection>,
 ) -> Response {
-    let s = match staff(&state, &headers, true).await {
-        Ok(s) => s,
+    let (s, f) = match checked_form(&state, &headers, form).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let f = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return unreadable(&s, rejection.status()),
-    };
-    if !s.checks(&f.csrf) {
-        return wrong_csrf(&s);
-    }
     let lang = s.lang;
     if s.account.role != Role::Admin {
         return message(
