@@ -114,6 +114,47 @@ enum Command {
         #[arg(long)]
         kiosk_id: String,
     },
+    /// Create an account for the admin web app (`/admin`) with a generated password, shown
+    /// once. A coordinator sees only the signups of the sites given with --site; an admin
+    /// sees everything.
+    AccountAdd {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// User name: lower-case letters, digits, dots and dashes, e.g. `mette.holm`.
+        #[arg(long)]
+        username: String,
+        /// The person's name, shown in signup history and the audit log.
+        #[arg(long)]
+        name: String,
+        /// `coordinator` or `admin`.
+        #[arg(long, default_value = "coordinator")]
+        role: String,
+        /// A site the coordinator works for (repeat for several), e.g. `bibliotek`.
+        #[arg(long = "site")]
+        sites: Vec<String>,
+    },
+    /// Give an account a new generated password (shown once) and log it out everywhere, e.g.
+    /// when a coordinator forgot theirs.
+    AccountPassword {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The account's user name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Disable an account: it is logged out at once and cannot log in; its history stays.
+    AccountDisable {
+        #[command(flatten)]
+        access: ServerAccess,
+        /// The account's user name.
+        #[arg(long)]
+        username: String,
+    },
+    /// List the accounts of the admin web app.
+    Accounts {
+        #[command(flatten)]
+        access: ServerAccess,
+    },
     /// List enrolled kiosks with their last contact and queued signups.
     List {
         #[command(flatten)]
@@ -227,6 +268,17 @@ impl ServerAccess {
     }
 }
 
+/// Show a password the server generated, once.
+fn print_password(username: &str, body: &serde_json::Value) -> anyhow::Result<()> {
+    let password = body["password"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("the server sent no password"))?;
+    println!("Bruger / user: {username}");
+    println!("adgangskode / password: {password}");
+    println!("(vises kun nu; giv den videre sikkert / shown only now; pass it on safely)");
+    Ok(())
+}
+
 async fn explain(resp: reqwest::Response) -> anyhow::Result<reqwest::Response> {
     if resp.status().is_success() {
         return Ok(resp);
@@ -329,6 +381,70 @@ async fn main() -> anyhow::Result<()> {
                 std::fs::write(&path, image)
                     .with_context(|| format!("writing {}", path.display()))?;
                 println!("QR-kode gemt i / QR code saved to {}", path.display());
+            }
+            Ok(())
+        }
+        Command::AccountAdd {
+            access,
+            username,
+            name,
+            role,
+            sites,
+        } => {
+            let resp = access
+                .call(
+                    http.post(access.url("/api/admin/accounts"))
+                        .json(&serde_json::json!({
+                            "username": username, "display_name": name, "role": role, "sites": sites
+                        })),
+                )
+                .await?;
+            let body: serde_json::Value = explain(resp).await?.json().await?;
+            print_password(&username, &body)
+        }
+        Command::AccountPassword { access, username } => {
+            let resp = access
+                .call(http.post(access.url(&format!("/api/admin/accounts/{username}/password"))))
+                .await?;
+            let body: serde_json::Value = explain(resp).await?.json().await?;
+            print_password(&username, &body)
+        }
+        Command::AccountDisable { access, username } => {
+            let resp = access
+                .call(http.post(access.url(&format!("/api/admin/accounts/{username}/disable"))))
+                .await?;
+            explain(resp).await?;
+            println!("Kontoen {username} er spærret / the account {username} is disabled.");
+            Ok(())
+        }
+        Command::Accounts { access } => {
+            let resp = access
+                .call(http.get(access.url("/api/admin/accounts")))
+                .await?;
+            let accounts: Vec<serde_json::Value> = explain(resp).await?.json().await?;
+            println!(
+                "{:<24} {:<12} {:<10} {}",
+                "bruger / user", "rolle / role", "", "steder / sites"
+            );
+            for a in accounts {
+                println!(
+                    "{:<24} {:<12} {:<10} {}",
+                    a["username"].as_str().unwrap_or(""),
+                    a["role"].as_str().unwrap_or(""),
+                    if a["disabled"].as_bool() == Some(true) {
+                        "spærret"
+                    } else {
+                        ""
+                    },
+                    a["sites"]
+                        .as_array()
+                        .map(|s| s
+                            .iter()
+                            .filter_map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "))
+                        .unwrap_or_default()
+                );
             }
             Ok(())
         }

@@ -80,6 +80,77 @@ async fn init_enrol_sync_revoke() -> anyhow::Result<()> {
         "the password from init does not log in: {}",
         login.status
     );
+    let password_of = |out: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix("adgangskode / password: "))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let access = ["--server", url.as_str(), "--admin-token", token.as_str()];
+    let with = |args: &[&'static str]| -> Vec<String> {
+        args.iter()
+            .chain(access.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let provision_with = |args: &[&'static str]| {
+        let args = with(args);
+        provision(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let (ok, out, err) = provision_with(&[
+        "account-add",
+        "--username",
+        "kim",
+        "--name",
+        "Kim Koordinator",
+        "--site",
+        "bibliotek",
+    ])?;
+    anyhow::ensure!(ok, "account-add: {err}");
+    let first = password_of(&out);
+    anyhow::ensure!(
+        frivillig_tests::Browser::new(&url)?
+            .log_in("kim", &first)
+            .await?
+            .status
+            == 303
+    );
+    let (ok, _, err) = provision_with(&["account-add", "--username", "kim", "--name", "Kim"])?;
+    anyhow::ensure!(
+        !ok && err.contains("site"),
+        "a coordinator without a site: {err}"
+    );
+    let (ok, out, err) = provision_with(&["account-password", "--username", "kim"])?;
+    anyhow::ensure!(ok, "account-password: {err}");
+    let second = password_of(&out);
+    anyhow::ensure!(
+        frivillig_tests::Browser::new(&url)?
+            .log_in("kim", &first)
+            .await?
+            .status
+            == 401
+    );
+    anyhow::ensure!(
+        frivillig_tests::Browser::new(&url)?
+            .log_in("kim", &second)
+            .await?
+            .status
+            == 303
+    );
+    let (ok, _, err) = provision_with(&["account-disable", "--username", "kim"])?;
+    anyhow::ensure!(ok, "account-disable: {err}");
+    anyhow::ensure!(
+        frivillig_tests::Browser::new(&url)?
+            .log_in("kim", &second)
+            .await?
+            .status
+            == 401
+    );
+    let (ok, out, _) = provision_with(&["accounts"])?;
+    anyhow::ensure!(
+        ok && out.contains("kim") && out.contains("spærret"),
+        "accounts: {out}"
+    );
     let config_path = dir.path().join("kiosk.toml");
     let kiosk_data = dir.path().join("kiosk");
     let (ok, _, err) = provision(&[

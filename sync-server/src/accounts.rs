@@ -250,6 +250,33 @@ impl Store {
         Ok(())
     }
 
+    /// Disable or enable an account; disabling ends its sessions at once.
+    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AccountError> {
+        let tx = self.write()?;
+        {
+            let mut t = tx.open_table(ACCOUNTS).map_err(StoreError::from)?;
+            let mut row: AccountRow = match t.get(username).map_err(StoreError::from)? {
+                Some(v) => serde_json::from_slice(v.value()).map_err(StoreError::from)?,
+                None => return Err(AccountError::Unknown(username.to_owned())),
+            };
+            row.disabled = disabled;
+            let bytes = serde_json::to_vec(&row).map_err(StoreError::from)?;
+            t.insert(username, bytes.as_slice())
+                .map_err(StoreError::from)?;
+            if disabled {
+                tx.open_table(SESSIONS)
+                    .map_err(StoreError::from)?
+                    .retain(|_, v| {
+                        serde_json::from_slice::<SessionRow>(v)
+                            .is_ok_and(|s| s.username != username)
+                    })
+                    .map_err(StoreError::from)?;
+            }
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+
     /// Check a user name and password; on success start a session and return its token and
     /// row. Unknown users, wrong passwords and disabled accounts are all just `None`.
     pub fn login(

@@ -38,6 +38,15 @@ pub fn routes(max_body_bytes: usize) -> Router<AppState> {
         .route("/api/admin/kiosks/{kiosk_id}/revoke", post(revoke_kiosk))
         .route("/api/admin/catalog", get(get_catalog).put(put_catalog))
         .route("/api/admin/backup", get(get_backup))
+        .route("/api/admin/accounts", get(list_accounts).post(add_account))
+        .route(
+            "/api/admin/accounts/{username}/password",
+            post(new_password),
+        )
+        .route(
+            "/api/admin/accounts/{username}/disable",
+            post(disable_account),
+        )
         .route("/api/admin/enrol-codes", post(new_enrol_code_handler))
         .route("/api/enrol/redeem", post(redeem_enrol_code))
         .route("/api/admin/signups", get(list_signups))
@@ -289,6 +298,133 @@ async fn revoke_kiosk(
     }
     tracing::info!(kiosk = %kiosk_id, "kiosk revoked");
     Ok(Json(serde_json::json!({"revoked": kiosk_id})))
+}
+
+/// An account as the API lists it (no password hash).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct AccountView {
+    /// User name.
+    pub username: String,
+    /// The person's name.
+    pub display_name: String,
+    /// `admin` or `coordinator`.
+    pub role: crate::accounts::Role,
+    /// A coordinator's sites.
+    pub sites: Vec<String>,
+    /// Disabled accounts cannot log in.
+    pub disabled: bool,
+}
+
+/// A new account, as asked for.
+#[derive(Debug, serde::Deserialize)]
+pub struct NewAccount {
+    /// User name.
+    pub username: String,
+    /// The person's name.
+    pub display_name: String,
+    /// `admin` or `coordinator`.
+    pub role: String,
+    /// A coordinator's sites (ids from the catalog).
+    #[serde(default)]
+    pub sites: Vec<String>,
+}
+
+fn account_error(e: crate::accounts::AccountError) -> ApiError {
+    use crate::accounts::AccountError as E;
+    match e {
+        E::Exists(_) => ApiError::Conflict(e.to_string()),
+        E::Unknown(_) => ApiError::NotFound,
+        E::BadName | E::WeakPassword => ApiError::BadRequest(e.to_string()),
+        E::Hash(_) | E::Store(_) => ApiError::internal(e),
+    }
+}
+
+async fn list_accounts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<AccountView>>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let accounts = blocking(move || Ok(st.store.accounts()?)).await?;
+    Ok(Json(
+        accounts
+            .into_iter()
+            .map(|(username, a)| AccountView {
+                username,
+                display_name: a.display_name,
+                role: a.role,
+                sites: a.sites,
+                disabled: a.disabled,
+            })
+            .collect(),
+    ))
+}
+
+/// Create an account with a generated password, returned once.
+async fn add_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<NewAccount>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    let role = crate::accounts::Role::parse(&req.role)
+        .ok_or_else(|| ApiError::BadRequest("role must be admin or coordinator".into()))?;
+    if role == crate::accounts::Role::Coordinator && req.sites.is_empty() {
+        return Err(ApiError::BadRequest(
+            "a coordinator needs at least one site".into(),
+        ));
+    }
+    let password = crate::accounts::generate_password();
+    let st = state.clone();
+    let p = password.clone();
+    blocking(move || {
+        st.store
+            .add_account(&req.username, &req.display_name, &p, role, req.sites)
+            .map_err(account_error)?;
+        st.store.audit("api", "account", &req.username, "created")?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "password": password })))
+}
+
+/// Give an account a new generated password (returned once) and end its sessions.
+async fn new_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    let password = crate::accounts::generate_password();
+    let st = state.clone();
+    let p = password.clone();
+    blocking(move || {
+        st.store
+            .set_password(&username, &p)
+            .map_err(account_error)?;
+        st.store
+            .audit("api", "account", &username, "new password")?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "password": password })))
+}
+
+async fn disable_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let u = username.clone();
+    blocking(move || {
+        st.store.set_disabled(&u, true).map_err(account_error)?;
+        st.store.audit("api", "account", &u, "disabled")?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "disabled": username })))
 }
 
 async fn list_signups(
