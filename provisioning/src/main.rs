@@ -423,8 +423,8 @@ async fn main() -> anyhow::Result<()> {
                 .await?;
             let accounts: Vec<serde_json::Value> = explain(resp).await?.json().await?;
             println!(
-                "{:<24} {:<12} {:<10} {}",
-                "bruger / user", "rolle / role", "", "steder / sites"
+                "{:<24} {:<12} {:<10} steder / sites",
+                "bruger / user", "rolle / role", ""
             );
             for a in accounts {
                 println!(
