@@ -104,13 +104,15 @@ impl TestServer {
                     let password_file = dir.join("admin-password.txt");
                     let password = match &server.new_admin_password {
                         Some(p) => {
-                            std::fs::write(&password_file, p)?;
+                            // The same shape as the server binary's file: user, then password.
+                            std::fs::write(&password_file, format!("admin\n{p}\n"))?;
                             p.clone()
                         }
                         // A data folder made by `init` shows the password once and keeps no
                         // file; tests of it read the password from init's output.
                         None => std::fs::read_to_string(&password_file)
-                            .map(|p| p.trim().to_owned())
+                            .ok()
+                            .and_then(|t| t.lines().nth(1).map(|p| p.trim().to_owned()))
                             .unwrap_or_default(),
                     };
                     anyhow::Ok((listener, addr, server, (token, password)))

@@ -83,6 +83,12 @@ fn main() -> anyhow::Result<()> {
                 .context("saving the demo's admin token")?;
             restrict(&token_file)?;
         }
+        let password_file = server_dir.join("admin-password.txt");
+        if let Some(password) = &server.new_admin_password {
+            std::fs::write(&password_file, format!("admin\n{password}\n"))
+                .context("saving the demo's admin password")?;
+            restrict(&password_file)?;
+        }
         let admin_token = std::fs::read_to_string(&token_file)
             .with_context(|| format!("reading {} (delete the data folder to start afresh)", token_file.display()))?
             .trim()
@@ -109,7 +115,10 @@ fn main() -> anyhow::Result<()> {
         println!("Frivillig kører / is running:");
         println!("  server   {url}   (data i / in {})", server_dir.display());
         println!("  kiosk    {} ved / at {}", config.kiosk_id, config.site_id);
-        println!("  admin    curl -H 'Authorization: Bearer {admin_token}' {url}/api/admin/signups");
+        println!(
+            "  admin    {url}/admin  (bruger / user admin, adgangskode i / password in {})",
+            password_file.display()
+        );
         println!("  personale / staff: tryk fem gange på logoet, PIN {}", config.staff_pin);
         println!("Tilmeldinger vises her, når de når serveren / signups show here as they reach the server.");
         let core = KioskCore::open(config, Arc::new(SystemClock))
