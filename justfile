@@ -21,6 +21,7 @@ server:
 bench:
     cargo run --release -p frivillig-tests --bin frivillig-bench -- --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin kiosk-frame-bench -- --out BENCHMARKS.md
+    cargo run --release -p frivillig-tests --bin admin-list-bench -- --out BENCHMARKS.md
 
 # Long runs of the fault tests; prints their figures. Power cuts: 20,000 (CI runs 2,000).
 soak:

@@ -82,8 +82,11 @@ pub struct KioskSummary {
     pub revoked: bool,
     /// RFC 3339 time of the last authenticated request, if any.
     pub last_contact: Option<String>,
-    /// Signups it reported as not yet acknowledged at its last acknowledgement request.
+    /// Signups it reported as not yet acknowledged at its last sync round.
     pub queued: u64,
+    /// The app version it reported, if any.
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 /// A signup as the coordinators' API returns it: the record and the opened personal data.

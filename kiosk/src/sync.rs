@@ -255,7 +255,10 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     let inner = &core.inner;
     let queued = core.status().queued_signups;
     let info: DeviceInfo = round
-        .get(&format!("/api/device/info?queued={queued}"))
+        .get(&format!(
+            "/api/device/info?queued={queued}&version={}",
+            env!("CARGO_PKG_VERSION")
+        ))
         .await?;
     let catalog_id: Option<DocumentId> = info.catalog_doc_id.parse().ok();
     if let Some(id) = &catalog_id {

@@ -51,6 +51,13 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/tilmeldinger/{signup_id}/tildel", post(post_assign))
         .route("/admin/tilmeldinger/{signup_id}/slet", post(post_erase))
         .route("/admin/log", get(audit_page))
+        .route("/admin/oversigt", get(overview_page))
+        .route("/admin/koer", get(queues_page))
+        .route("/admin/koer/dublet", post(post_pair))
+        .route("/admin/kiosker", get(kiosks_page))
+        .route("/admin/katalog", get(catalog_page).post(post_catalog))
+        .route("/admin/katalog/samtykke", post(post_consent))
+        .route("/admin/kiosker/{kiosk_id}/spaer", post(post_revoke))
 }
 
 /// A logged-in person.
@@ -152,7 +159,11 @@ fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Markup) -> Marku
                     @if let Some(s) = staff {
                         nav aria-label=(lang.pick("Hovedmenu", "Main menu")) {
                             a href="/admin/tilmeldinger" { (lang.pick("Tilmeldinger", "Signups")) }
+                            " · " a href="/admin/oversigt" { (lang.pick("Oversigt", "Overview")) }
+                            " · " a href="/admin/koer" { (lang.pick("Til gennemsyn", "To review")) }
                             @if s.account.role == Role::Admin {
+                                " · " a href="/admin/kiosker" { (lang.pick("Kiosker", "Kiosks")) }
+                                " · " a href="/admin/katalog" { (lang.pick("Katalog", "Catalog")) }
                                 " · " a href="/admin/log" { (lang.pick("Ændringslog", "Audit log")) }
                             }
                         }
@@ -176,7 +187,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem .5
 .filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;background:#eaf1f8;padding:.8rem;border-radius:.4rem}.filters label{display:flex;flex-direction:column;font-weight:600;font-size:.9rem}\
 input,select,textarea{font-size:1rem;padding:.4rem;border:2px solid #444c56;border-radius:.3rem}button,.button{font-size:1rem;padding:.45rem .9rem;border-radius:.3rem;border:2px solid #004b87;background:#004b87;color:#fff;cursor:pointer;text-decoration:none;display:inline-block}\
 .secondary{background:#fff;color:#004b87}.error{color:#a8001c;font-weight:600}.ok{color:#0b6b2f;font-weight:600}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{font-weight:600}\
-.pages{display:flex;gap:.6rem;align-items:center;margin:1rem 0}.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1.5rem}a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}";
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.inline{display:inline}.hint{color:#444c56}.pages{display:flex;gap:.6rem;align-items:center;margin:1rem 0}.cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1.5rem}a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}";
 
 fn message(
     lang: Lang,
@@ -194,6 +205,11 @@ fn message(
     let mut r = secure(layout(lang, staff, title, body));
     *r.status_mut() = status;
     r
+}
+
+/// A table's header row: each column's name in Danish and English.
+fn thead(lang: Lang, columns: &[(&'static str, &'static str)]) -> Markup {
+    html! { thead { tr { @for (da, en) in columns { th scope="col" { (lang.pick(da, en)) } } } } }
 }
 
 fn set_cookie(r: &mut Response, value: &str) {
@@ -344,7 +360,6 @@ async fn login(
     };
     tracing::info!(user = %f.username.trim(), "coordinator logged in");
     let mut r = Redirect::to("/admin/tilmeldinger").into_response();
-    *r.status_mut() = StatusCode::SEE_OTHER;
     set_cookie(
         &mut r,
         &format!(
@@ -377,6 +392,19 @@ async fn checked_form<T: SessionForm>(
         return Err(wrong_csrf(&s));
     }
     Ok((s, f))
+}
+
+/// As [`checked_form`], for a form only admins may send.
+async fn checked_admin_form<T: SessionForm>(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: Result<Form<T>, FormRejection>,
+) -> Result<(Staff, T), Response> {
+    let (s, f) = checked_form(state, headers, form).await?;
+    match admins_only(&s) {
+        Some(r) => Err(r),
+        None => Ok((s, f)),
+    }
 }
 
 macro_rules! session_form {
@@ -442,7 +470,6 @@ async fn logout(
         return e.into_response();
     }
     let mut r = Redirect::to("/admin/login").into_response();
-    *r.status_mut() = StatusCode::SEE_OTHER;
     set_cookie(
         &mut r,
         &format!(
@@ -535,6 +562,12 @@ async fn list_context(
     Ok((s, q, catalog))
 }
 
+/// Who asks, and the catalog: what every page but the list starts from.
+async fn page_context(state: &AppState, headers: &HeaderMap) -> Result<(Staff, Catalog), Response> {
+    let (s, _, catalog) = list_context(state, headers, Ok(Query(ListQuery::default()))).await?;
+    Ok((s, catalog))
+}
+
 /// The list of signups with search, filters, order and pages.
 async fn signups_page(
     State(state): State<AppState>,
@@ -598,21 +631,13 @@ async fn signups_page(
             a.button.secondary href=(format!("/admin/tilmeldinger/eksport.csv?{}", query_string(&q, None))) {
                 (lang.pick("Hent som CSV (Excel)", "Download as CSV (Excel)")) }
         }
-        p role="status" { (page.total) " " (lang.pick("tilmeldinger", "signups")) }
+        p role="status" { (page.total) " " (if page.total == 1 { lang.pick("tilmelding", "signup") } else { lang.pick("tilmeldinger", "signups") }) }
         @if page.rows.is_empty() {
             p { (lang.pick("Ingen tilmeldinger passer til søgningen.", "No signups match the search.")) }
         } @else {
             table {
                 caption.visually-hidden { (title) }
-                thead { tr {
-                    th scope="col" { (lang.pick("Navn", "Name")) }
-                    th scope="col" { (lang.pick("Job", "Job")) }
-                    th scope="col" { (lang.pick("Vagt", "Shift")) }
-                    th scope="col" { (lang.pick("Sted", "Site")) }
-                    th scope="col" { (lang.pick("Kilde", "Source")) }
-                    th scope="col" { (lang.pick("Tilmeldt", "Signed up")) }
-                    th scope="col" { (lang.pick("Status", "Status")) }
-                } }
+                (thead(lang, &[("Navn", "Name"), ("Job", "Job"), ("Vagt", "Shift"), ("Sted", "Site"), ("Kilde", "Source"), ("Tilmeldt", "Signed up"), ("Status", "Status")]))
                 tbody {
                     @for r in &page.rows {
                         tr {
@@ -811,11 +836,27 @@ async fn signup_page(
         Err(e) => return e.into_response(),
     };
     let st = state.clone();
-    let accounts = match blocking(move || Ok(st.store.accounts()?)).await {
-        Ok(a) => a,
-        Err(e) => return e.into_response(),
-    };
+    let (accounts, decisions) =
+        match blocking(move || Ok((st.store.accounts()?, st.store.pair_decisions()?))).await {
+            Ok(a) => a,
+            Err(e) => return e.into_response(),
+        };
     let r = &row.record;
+    // Signups a coordinator linked to this one as the same person.
+    let linked: Vec<String> = decisions
+        .iter()
+        .filter(|(_, d)| d.decision == "linked")
+        .filter_map(|(key, _)| {
+            let (a, b) = key.split_once('|')?;
+            if a == r.id {
+                Some(b.to_owned())
+            } else if b == r.id {
+                Some(a.to_owned())
+            } else {
+                None
+            }
+        })
+        .collect();
     let mut events: Vec<Event> = Vec::new();
     for c in &r.status_history {
         events.push(Event {
@@ -882,6 +923,10 @@ async fn signup_page(
                     dt { (lang.pick("Journal", "Journal")) } dd { code { (row.journal_doc_id) } }
                     dt { (lang.pick("Status", "Status")) } dd { strong { (status_name(lang, &r.status)) } }
                     dt { (lang.pick("Tildelt", "Assigned to")) } dd { (r.assignee.as_deref().unwrap_or("–")) }
+                    @if !linked.is_empty() {
+                        dt { (lang.pick("Samme person som", "Same person as")) }
+                        dd { @for id in &linked { a href=(format!("/admin/tilmeldinger/{id}")) { (id) } " " } }
+                    }
                 }
             }
         }
@@ -934,11 +979,7 @@ async fn signup_page(
                 p { (lang.pick("Ingen ændringer endnu.", "No changes yet.")) }
             } @else {
                 table {
-                    thead { tr {
-                        th scope="col" { (lang.pick("Tid", "Time")) }
-                        th scope="col" { (lang.pick("Hvem", "Who")) }
-                        th scope="col" { (lang.pick("Hvad", "What")) }
-                    } }
+                    (thead(lang, &[("Tid", "Time"), ("Hvem", "Who"), ("Hvad", "What")]))
                     tbody { @for e in &events { tr { td { (danish_time(&e.at)) } td { (e.by) } td { (e.what) } } } }
                 }
             }
@@ -958,6 +999,9 @@ pub struct ChangeForm {
     text: String,
     #[serde(default)]
     assignee: String,
+    /// Where to go after the change: the queue page, or (by default) the signup's page.
+    #[serde(default)]
+    tilbage: String,
 }
 
 /// What a posted change asks for, once checked.
@@ -1033,9 +1077,13 @@ async fn apply_change(
     if let Err(e) = blocking(move || Ok(st.store.audit(&by, action, &target, &detail)?)).await {
         return e.into_response();
     }
-    let mut r = Redirect::to(&format!("/admin/tilmeldinger/{signup_id}?gemt=1")).into_response();
-    *r.status_mut() = StatusCode::SEE_OTHER;
-    r
+    // Only the queue page is a way back; anything else goes to the signup's own page.
+    let back = if f.tilbage == "/admin/koer" {
+        "/admin/koer?gemt=1".to_owned()
+    } else {
+        format!("/admin/tilmeldinger/{signup_id}?gemt=1")
+    };
+    Redirect::to(&back).into_response()
 }
 
 fn error_page(s: &Staff, e: ApiError) -> Response {
@@ -1111,23 +1159,10 @@ async fn post_erase(
     Path(signup_id): Path<String>,
     form: Result<Form<EraseForm>, FormRejection>,
 ) -> Response {
-    let (s, f) = match checked_form(&state, &headers, form).await {
+    let (s, f) = match checked_admin_form(&state, &headers, form).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let lang = s.lang;
-    if s.account.role != Role::Admin {
-        return message(
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.pick("Kun for administratorer", "Administrators only"),
-            lang.pick(
-                "Kun en administrator kan slette personoplysninger.",
-                "Only an administrator can erase personal data.",
-            ),
-            Some(&s),
-        );
-    }
     if let Err(r) = visible_signup(&state, &s, &signup_id).await {
         return r;
     }
@@ -1137,9 +1172,7 @@ async fn post_erase(
     if let Err(e) = crate::erasure::erase(&state, &signup_id, &s.username).await {
         return error_page(&s, e);
     }
-    let mut r = Redirect::to("/admin/tilmeldinger").into_response();
-    *r.status_mut() = StatusCode::SEE_OTHER;
-    r
+    Redirect::to("/admin/tilmeldinger").into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1158,17 +1191,8 @@ async fn audit_page(
         Err(r) => return r,
     };
     let lang = s.lang;
-    if s.account.role != Role::Admin {
-        return message(
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.pick("Kun for administratorer", "Administrators only"),
-            lang.pick(
-                "Ændringsloggen kan kun ses af administratorer.",
-                "Only administrators can see the audit log.",
-            ),
-            Some(&s),
-        );
+    if let Some(r) = admins_only(&s) {
+        return r;
     }
     const PER_PAGE: usize = 100;
     let page = query.ok().and_then(|Query(q)| q.page).unwrap_or(1).max(1);
@@ -1183,15 +1207,9 @@ async fn audit_page(
     };
     let title = lang.pick("Ændringslog", "Audit log");
     let body = html! {
-        p { (total) " " (lang.pick("ændringer", "changes")) }
+        p { (total) " " (if total == 1 { lang.pick("ændring", "change") } else { lang.pick("ændringer", "changes") }) }
         table {
-            thead { tr {
-                th scope="col" { (lang.pick("Tid", "Time")) }
-                th scope="col" { (lang.pick("Hvem", "Who")) }
-                th scope="col" { (lang.pick("Handling", "Action")) }
-                th scope="col" { (lang.pick("Hvad", "What")) }
-                th scope="col" { (lang.pick("Detaljer", "Details")) }
-            } }
+            (thead(lang, &[("Tid", "Time"), ("Hvem", "Who"), ("Handling", "Action"), ("Hvad", "What"), ("Detaljer", "Details")]))
             tbody { @for e in &entries { tr {
                 td { (danish_time(&e.at)) } td { (e.by) } td { (e.action) }
                 td { @if e.action == "status" || e.action == "note" || e.action == "assign" {
@@ -1205,4 +1223,596 @@ async fn audit_page(
         }
     };
     secure(layout(lang, Some(&s), title, body))
+}
+
+/// Admins only: the page to show anyone else.
+fn admins_only(s: &Staff) -> Option<Response> {
+    let lang = s.lang;
+    (s.account.role != Role::Admin).then(|| {
+        message(
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.pick("Kun for administratorer", "Administrators only"),
+            lang.pick(
+                "Den side kan kun ses og bruges af administratorer.",
+                "Only administrators can see and use that page.",
+            ),
+            Some(s),
+        )
+    })
+}
+
+/// A horizontal bar chart drawn on the server, with the numbers in a table beside it (the
+/// table is what screen readers and copy-paste use; the chart is for the eye).
+fn bar_chart(lang: Lang, id: &str, title: &str, rows: &[(String, usize)]) -> Markup {
+    const BAR: f64 = 320.0;
+    const ROW: usize = 26;
+    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let height = rows.len().max(1) * ROW;
+    html! {
+        section.chart aria-labelledby=(id) {
+            h2 id=(id) { (title) }
+            @if rows.is_empty() {
+                p { (lang.pick("Ingen tilmeldinger endnu.", "No signups yet.")) }
+            } @else {
+                div.cols {
+                    svg xmlns="http://www.w3.org/2000/svg" width="520" height=(height) role="img" aria-labelledby=(id) {
+                        @for (i, (label, n)) in rows.iter().enumerate() {
+                            @let y = i * ROW;
+                            text x="0" y=(y + 17) font-size="13" fill="#1a1a1a" { (label.chars().take(24).collect::<String>()) }
+                            rect x="180" y=(y + 4) width=(format!("{:.1}", BAR * (*n as f64) / max)) height="18" fill="#004b87" {}
+                            text x=(format!("{:.1}", 186.0 + BAR * (*n as f64) / max)) y=(y + 17) font-size="13" fill="#1a1a1a" { (n) }
+                        }
+                    }
+                    table {
+                        thead { tr { th scope="col" { (title) } th scope="col" { (lang.pick("Antal", "Count")) } } }
+                        tbody { @for (label, n) in rows { tr { td { (label) } td { (n) } } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Signups per day, site, job, source and status, as charts with their numbers.
+async fn overview_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (s, catalog) = match page_context(&state, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let lang = s.lang;
+    let (per_day, per_site, per_job, per_source, per_status, total) = {
+        let listing = state.store.listing();
+        let rows = listing.matching(&ListQuery::default(), s.sites());
+        let mut day: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut site: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut job: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut source: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut status: std::collections::BTreeMap<String, usize> = Default::default();
+        for r in &rows {
+            *day.entry(r.created_at.chars().take(10).collect())
+                .or_default() += 1;
+            *site
+                .entry(site_name(&catalog, &r.site_id).to_owned())
+                .or_default() += 1;
+            *job.entry(opportunity_title(lang, &catalog, &r.opportunity_id).to_owned())
+                .or_default() += 1;
+            *source.entry(source_text(lang, &r.source)).or_default() += 1;
+            *status.entry(r.status.clone()).or_default() += 1;
+        }
+        // The last 31 days that had signups, oldest first, as a Danish date.
+        let days: Vec<(String, usize)> = day
+            .into_iter()
+            .rev()
+            .take(31)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .map(|(d, n)| {
+                let label = chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map(|x| x.format("%d-%m-%Y").to_string())
+                    .unwrap_or(d);
+                (label, n)
+            })
+            .collect();
+        let statuses: Vec<(String, usize)> = Status::ALL
+            .iter()
+            .filter_map(|st| {
+                status
+                    .get(st.as_str())
+                    .map(|n| (status_name(lang, st.as_str()).to_owned(), *n))
+            })
+            .collect();
+        (
+            days,
+            site.into_iter().collect::<Vec<_>>(),
+            job.into_iter().collect::<Vec<_>>(),
+            source.into_iter().collect::<Vec<_>>(),
+            statuses,
+            rows.len(),
+        )
+    };
+    let title = lang.pick("Oversigt", "Overview");
+    let body = html! {
+        p { (total) " " (if total == 1 { lang.pick("tilmelding i alt", "signup in all") } else { lang.pick("tilmeldinger i alt", "signups in all") }) }
+        (bar_chart(lang, "per-day", lang.pick("Pr. dag (kioskens dato)", "Per day (kiosk date)"), &per_day))
+        (bar_chart(lang, "per-site", lang.pick("Pr. sted", "Per site"), &per_site))
+        (bar_chart(lang, "per-job", lang.pick("Pr. job", "Per job"), &per_job))
+        (bar_chart(lang, "per-source", lang.pick("Pr. kilde", "Per source"), &per_source))
+        (bar_chart(lang, "per-status", lang.pick("Pr. status", "Per status"), &per_status))
+    };
+    secure(layout(lang, Some(&s), title, body))
+}
+
+/// Possible duplicates and overbooked shifts.
+async fn queues_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(saved): Query<SavedQuery>,
+) -> Response {
+    let (s, catalog) = match page_context(&state, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let lang = s.lang;
+    let st = state.clone();
+    let decisions = match blocking(move || Ok(st.store.pair_decisions()?)).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let (pairs, overbooked, by_id) = {
+        let listing = state.store.listing();
+        let rows = listing.matching(&ListQuery::default(), s.sites());
+        let pairs = crate::review::duplicate_pairs(&rows);
+        let overbooked = crate::review::overbooked(&catalog, &rows);
+        let wanted: std::collections::BTreeSet<&str> = pairs
+            .iter()
+            .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+            .collect();
+        let by_id: std::collections::HashMap<String, ListRow> = rows
+            .iter()
+            .filter(|r| wanted.contains(r.id.as_str()))
+            .map(|r| (r.id.clone(), (*r).clone()))
+            .collect();
+        (pairs, overbooked, by_id)
+    };
+    let open: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(a, b)| !decisions.contains_key(&crate::review::pair_key(a, b)))
+        .collect();
+    let decided: Vec<(&(String, String), &crate::review::PairDecision)> = pairs
+        .iter()
+        .filter_map(|p| {
+            decisions
+                .get(&crate::review::pair_key(&p.0, &p.1))
+                .map(|d| (p, d))
+        })
+        .collect();
+    let csrf = s.session.csrf.clone();
+    let person = |id: &str| -> Markup {
+        match by_id.get(id) {
+            Some(r) => html! {
+                a href=(format!("/admin/tilmeldinger/{id}")) { (r.name) }
+                br; (r.email) " · " (r.phone)
+                br; (opportunity_title(lang, &catalog, &r.opportunity_id)) ", " (source_text(lang, &r.source)) ", " (danish_time(&r.created_at))
+            },
+            None => html! { (id) },
+        }
+    };
+    let pair_form = |a: &str, b: &str, decision: &str, label: &str, class: &str| -> Markup {
+        html! {
+            form.inline method="post" action="/admin/koer/dublet" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="a" value=(a);
+                input type="hidden" name="b" value=(b);
+                input type="hidden" name="decision" value=(decision);
+                button class=(class) type="submit" { (label) }
+            }
+        }
+    };
+    let title = lang.pick("Til gennemsyn", "To review");
+    let body = html! {
+        @if saved.gemt.is_some() { p.ok role="status" { (lang.pick("Ændringen er gemt.", "The change is saved.")) } }
+        section aria-labelledby="dupes" {
+            h2 id="dupes" { (lang.pick("Mulige dubletter", "Possible duplicates")) }
+            p.hint { (lang.pick(
+                "Samme e-mail eller telefonnummer og et navn, der ligner. Kæd dem sammen, hvis det er samme person, eller afvis forslaget; begge dele kan fortrydes.",
+                "The same e-mail or phone number and a similar name. Link them if it is the same person, or dismiss the suggestion; either can be undone.")) }
+            @if open.is_empty() {
+                p { (lang.pick("Ingen forslag lige nu.", "No suggestions right now.")) }
+            } @else {
+                table {
+                    (thead(lang, &[("Tilmelding", "Signup"), ("Mulig dublet", "Possible duplicate"), ("Afgørelse", "Decision")]))
+                    tbody { @for (a, b) in &open { tr {
+                        td { (person(a)) } td { (person(b)) }
+                        td {
+                            (pair_form(a, b, "linked", lang.pick("Samme person", "Same person"), ""))
+                            " " (pair_form(a, b, "dismissed", lang.pick("Ikke samme", "Not the same"), "secondary"))
+                        }
+                    } } }
+                }
+            }
+            @if !decided.is_empty() {
+                h3 { (lang.pick("Afgjort", "Decided")) }
+                table {
+                    (thead(lang, &[("Tilmelding", "Signup"), ("Mulig dublet", "Possible duplicate"), ("Afgørelse", "Decision")]))
+                    tbody { @for ((a, b), d) in &decided { tr {
+                        td { (person(a)) } td { (person(b)) }
+                        td {
+                            (if d.decision == "linked" { lang.pick("Samme person", "Same person") } else { lang.pick("Ikke samme", "Not the same") })
+                            " (" (d.by) ", " (danish_time(&d.at)) ") "
+                            (pair_form(a, b, "undo", lang.pick("Fortryd", "Undo"), "secondary"))
+                        }
+                    } } }
+                }
+            }
+        }
+        section aria-labelledby="overbooked" {
+            h2 id="overbooked" { (lang.pick("Overbookede vagter", "Overbooked shifts")) }
+            @if overbooked.is_empty() {
+                p { (lang.pick("Ingen vagter har flere tilmeldinger end pladser.", "No shift has more signups than spots.")) }
+            }
+            @for o in &overbooked {
+                h3 { (opportunity_title(lang, &catalog, &o.opportunity_id)) ", " (when(lang, &o.starts, &o.ends)) }
+                p { (o.holders.len()) " " (lang.pick("tilmeldt til", "signed up for")) " " (o.capacity) " " (lang.pick("pladser. De seneste foreslås til ventelisten.", "spots. The latest are suggested for the waiting list.")) }
+                table {
+                    (thead(lang, &[("Navn", "Name"), ("Kilde", "Source"), ("Tilmeldt", "Signed up"), ("Forslag", "Suggestion")]))
+                    tbody { @for r in o.suggested() { tr {
+                        td { a href=(format!("/admin/tilmeldinger/{}", r.id)) { (r.name) } }
+                        td { (source_text(lang, &r.source)) }
+                        td { (danish_time(&r.created_at)) }
+                        td {
+                            form.inline method="post" action=(format!("/admin/tilmeldinger/{}/status", r.id)) {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="status" value="waitlisted";
+                                input type="hidden" name="tilbage" value="/admin/koer";
+                                button type="submit" { (lang.pick("Sæt på venteliste", "Move to waiting list")) }
+                            }
+                        }
+                    } } }
+                }
+            }
+        }
+    };
+    secure(layout(lang, Some(&s), title, body))
+}
+
+/// A decision on a suggested pair, as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct PairForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    a: String,
+    #[serde(default)]
+    b: String,
+    #[serde(default)]
+    decision: String,
+}
+
+session_form!(PairForm);
+
+async fn post_pair(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<PairForm>, FormRejection>,
+) -> Response {
+    let (s, f) = match checked_form(&state, &headers, form).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let decision = match f.decision.as_str() {
+        "linked" => Some("linked"),
+        "dismissed" => Some("dismissed"),
+        "undo" => None,
+        _ => return unreadable(&s, StatusCode::BAD_REQUEST),
+    };
+    // Both signups must be ones this person may see.
+    for id in [&f.a, &f.b] {
+        if let Err(r) = visible_signup(&state, &s, id).await {
+            return r;
+        }
+    }
+    if f.a == f.b {
+        return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    let st = state.clone();
+    let by = s.username.clone();
+    let result = blocking(move || {
+        st.store.decide_pair(&f.a, &f.b, decision, &by)?;
+        st.store.audit(
+            &by,
+            "duplicate",
+            &crate::review::pair_key(&f.a, &f.b),
+            decision.unwrap_or("undo"),
+        )?;
+        Ok(())
+    })
+    .await;
+    if let Err(e) = result {
+        return error_page(&s, e);
+    }
+    Redirect::to("/admin/koer?gemt=1").into_response()
+}
+
+/// Every enrolled kiosk with its site, last contact, queue and version (admins only).
+async fn kiosks_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let (s, catalog) = match page_context(&state, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if let Some(r) = admins_only(&s) {
+        return r;
+    }
+    let lang = s.lang;
+    let st = state.clone();
+    let kiosks = match blocking(move || Ok(st.store.devices()?)).await {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    let csrf = s.session.csrf.clone();
+    let title = lang.pick("Kiosker", "Kiosks");
+    let body = html! {
+        p { (lang.pick(
+            "En ny kiosk tilmeldes med frivillig-provision enrol-code. Spærring virker med det samme: kiosken afvises, og dens forbindelser lukkes.",
+            "A new kiosk is enrolled with frivillig-provision enrol-code. Revoking works at once: the kiosk is refused and its connections are closed.")) }
+        table {
+            (thead(lang, &[("Kiosk", "Kiosk"), ("Sted", "Site"), ("Sidste kontakt", "Last contact"), ("Tilmeldinger i kø", "Signups queued"), ("Version", "Version"), ("Tilstand", "State")]))
+            tbody { @for k in &kiosks { tr {
+                td { (k.kiosk_id) }
+                td { (site_name(&catalog, &k.site_id)) }
+                td { (k.last_contact.as_deref().map_or_else(|| lang.pick("aldrig", "never").to_owned(), danish_time)) }
+                td { (k.queued) }
+                td { (k.version.as_deref().unwrap_or("–")) }
+                td {
+                    @if k.revoked { (lang.pick("Spærret", "Revoked")) } @else {
+                        form.inline method="post" action=(format!("/admin/kiosker/{}/spaer", k.kiosk_id)) {
+                            input type="hidden" name="csrf" value=(csrf);
+                            label { input type="checkbox" name="bekraeft" value="ja" required; " " (lang.pick("Bekræft", "Confirm")) }
+                            " " button type="submit" { (lang.pick("Spær", "Revoke")) }
+                        }
+                    }
+                }
+            } } }
+        }
+    };
+    secure(layout(lang, Some(&s), title, body))
+}
+
+async fn post_revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(kiosk_id): Path<String>,
+    form: Result<Form<EraseForm>, FormRejection>,
+) -> Response {
+    let (s, f) = match checked_admin_form(&state, &headers, form).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if f.bekraeft != "ja" {
+        return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    match crate::api::revoke(&state, &kiosk_id, &s.username).await {
+        Ok(()) => Redirect::to("/admin/kiosker").into_response(),
+        Err(ApiError::NotFound) => {
+            let lang = s.lang;
+            message(
+                lang,
+                StatusCode::NOT_FOUND,
+                lang.pick("Kiosken findes ikke", "Kiosk not found"),
+                lang.pick(
+                    "Der er ingen kiosk med det navn.",
+                    "There is no kiosk by that name.",
+                ),
+                Some(&s),
+            )
+        }
+        Err(e) => error_page(&s, e),
+    }
+}
+
+/// The catalog as an editable text (the same TOML the operator's tool exports and imports),
+/// and a form for a new version of the consent text (admins only).
+async fn catalog_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(saved): Query<SavedQuery>,
+) -> Response {
+    let (s, catalog) = match page_context(&state, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if let Some(r) = admins_only(&s) {
+        return r;
+    }
+    let text = match frivillig_common::catalog_file::catalog_to_toml(&catalog) {
+        Ok(t) => t,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    catalog_editor(
+        &s,
+        &catalog,
+        &text,
+        &[],
+        saved.gemt.is_some(),
+        StatusCode::OK,
+    )
+}
+
+fn catalog_editor(
+    s: &Staff,
+    catalog: &Catalog,
+    text: &str,
+    problems: &[String],
+    saved: bool,
+    status: StatusCode,
+) -> Response {
+    let lang = s.lang;
+    let csrf = s.session.csrf.clone();
+    let current = catalog.current_consent();
+    let title = lang.pick("Katalog", "Catalog");
+    let body = html! {
+        @if saved { p.ok role="status" { (lang.pick("Kataloget er gemt. Kioskerne får det ved deres næste synkronisering.", "The catalog is saved. The kiosks get it at their next sync.")) } }
+        p { (catalog.sites.len()) " " (lang.pick("steder", "sites")) ", "
+            (catalog.opportunities.len()) " " (lang.pick("job", "jobs")) ", "
+            (catalog.opportunities.iter().map(|o| o.shifts.len()).sum::<usize>()) " " (lang.pick("vagter", "shifts")) ", "
+            (catalog.ambassadors.len()) " " (lang.pick("ambassadører", "ambassadors")) ", "
+            (catalog.handbook.len()) " " (lang.pick("håndbogssider", "handbook pages")) "." }
+        section aria-labelledby="edit" {
+            h2 id="edit" { label for="catalog" { (lang.pick("Rediger kataloget", "Edit the catalog")) } }
+            p.hint id="catalog-hint" { (lang.pick(
+                "Steder, job med vagter, pladser og krav, ambassadører og håndbogssider (markdown). Tider skrives som 2026-12-05T10:00:00+01:00. Samtykketekster ændres ikke her: lav en ny version nedenfor.",
+                "Sites, jobs with shifts, spots and requirements, ambassadors and handbook pages (markdown). Times are written as 2026-12-05T10:00:00+01:00. Consent texts are not changed here: make a new version below.")) }
+            @if !problems.is_empty() {
+                div.error role="alert" id="catalog-errors" {
+                    p { (lang.pick("Kataloget er ikke gemt. Ret dette og gem igen:", "The catalog was not saved. Correct this and save again:")) }
+                    ul { @for p in problems { li { (p) } } }
+                }
+            }
+            form method="post" action="/admin/katalog" {
+                input type="hidden" name="csrf" value=(csrf);
+                textarea id="catalog" name="toml" rows="30" cols="100" spellcheck="false"
+                    aria-describedby=(if problems.is_empty() { "catalog-hint" } else { "catalog-hint catalog-errors" })
+                    aria-invalid=[(!problems.is_empty()).then_some("true")] { (text) }
+                br; button type="submit" { (lang.pick("Gem kataloget", "Save the catalog")) }
+            }
+        }
+        section aria-labelledby="consent" {
+            h2 id="consent" { (lang.pick("Ny version af samtykketeksten", "New version of the consent text")) }
+            p { (lang.pick(
+                "En tekst, som nogen har sagt ja til, ændres aldrig. En ny version gælder for nye tilmeldinger; hver tilmelding husker den version, personen accepterede.",
+                "A text someone has agreed to is never changed. A new version applies to new signups; each signup records the version the person accepted.")) }
+            @if let Some(c) = current {
+                p { (lang.pick("Gældende version: ", "Current version: ")) (c.version) }
+            }
+            form method="post" action="/admin/katalog/samtykke" {
+                input type="hidden" name="csrf" value=(csrf);
+                p { label for="text_da" { (lang.pick("Tekst på dansk", "Text in Danish")) } br;
+                    textarea id="text_da" name="text_da" rows="4" cols="80" required { (current.map_or("", |c| c.text_da.as_str())) } }
+                p { label for="text_en" { (lang.pick("Tekst på engelsk", "Text in English")) } br;
+                    textarea id="text_en" name="text_en" rows="4" cols="80" required { (current.map_or("", |c| c.text_en.as_str())) } }
+                button type="submit" { (lang.pick("Gem som ny version", "Save as a new version")) }
+            }
+        }
+    };
+    let mut r = secure(layout(lang, Some(s), title, body));
+    *r.status_mut() = status;
+    r
+}
+
+/// The catalog text as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct CatalogForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    toml: String,
+}
+
+/// A new consent version as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text_da: String,
+    #[serde(default)]
+    text_en: String,
+}
+
+session_form!(CatalogForm, ConsentForm);
+
+async fn post_catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<CatalogForm>, FormRejection>,
+) -> Response {
+    let (s, f) = match checked_admin_form(&state, &headers, form).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let current = match need_catalog(&state).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let lang = s.lang;
+    let line = lang.pick("linje", "line");
+    let parsed = frivillig_common::catalog_file::parse_catalog_toml(&f.toml).map_err(|problems| {
+        problems
+            .iter()
+            .map(|p| match p.line {
+                Some(n) => format!("{line} {n}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect::<Vec<_>>()
+    });
+    let catalog = match parsed {
+        // Consent texts change only through a new version, never in this text.
+        Ok(c) if c.consent_texts != current.consent_texts => Err(vec![lang
+            .pick(
+                "Samtykketeksterne må ikke ændres her. Lav en ny version med formularen nedenfor.",
+                "The consent texts may not be changed here. Make a new version with the form below.",
+            )
+            .to_owned()]),
+        other => other,
+    };
+    let catalog = match catalog {
+        Ok(c) => c,
+        Err(problems) => {
+            return catalog_editor(
+                &s,
+                &current,
+                &f.toml,
+                &problems,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    if let Err(e) = crate::api::replace_catalog(&state, catalog, &s.username).await {
+        let problems = vec![match e {
+            ApiError::BadRequest(m) | ApiError::Conflict(m) => m,
+            other => other.to_string(),
+        }];
+        return catalog_editor(
+            &s,
+            &current,
+            &f.toml,
+            &problems,
+            false,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    Redirect::to("/admin/katalog?gemt=1").into_response()
+}
+
+async fn post_consent(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<ConsentForm>, FormRejection>,
+) -> Response {
+    let (s, f) = match checked_admin_form(&state, &headers, form).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (da, en) = (f.text_da.trim(), f.text_en.trim());
+    if da.is_empty() || en.is_empty() || da.len() > 10_000 || en.len() > 10_000 {
+        return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    let mut catalog = match need_catalog(&state).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let version = catalog.current_consent().map_or(1, |c| c.version + 1);
+    catalog
+        .consent_texts
+        .push(frivillig_common::domain::ConsentText {
+            version,
+            text_da: da.to_owned(),
+            text_en: en.to_owned(),
+        });
+    if let Err(e) = crate::api::replace_catalog(&state, catalog, &s.username).await {
+        return error_page(&s, e);
+    }
+    Redirect::to("/admin/katalog?gemt=1").into_response()
 }

@@ -131,6 +131,8 @@ fn parse_doc_id(s: &str) -> Result<DocumentId, ApiError> {
 pub struct InfoQuery {
     /// Signups it holds that the server has not acknowledged.
     queued: Option<u64>,
+    /// Its app version.
+    version: Option<String>,
 }
 
 /// Every sync round starts here: the kiosk learns the catalog id, the server's time and
@@ -143,13 +145,21 @@ async fn device_info(
 ) -> Result<Json<DeviceInfo>, ApiError> {
     let kiosk_id = device(&state, headers).await?;
     // A malformed figure is ignored rather than refused: it is a report, not a request.
-    let queued = query.ok().and_then(|q| q.0.queued);
+    let report = query.map(|q| q.0).unwrap_or_default();
     let st = state.clone();
     blocking(move || {
         st.store.update_device(&kiosk_id, |d| {
             d.last_contact = Some(now());
-            if let Some(q) = queued {
+            if let Some(q) = report.queued {
                 d.queued = q;
+            }
+            // A version is a short word; anything else is not stored.
+            if let Some(v) = report.version.filter(|v| {
+                v.len() <= 32
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c))
+            }) {
+                d.version = Some(v);
             }
         })?;
         Ok(())
@@ -246,14 +256,7 @@ async fn enrol_kiosk(
     admin(&state, &headers)?;
     check_kiosk_id(&req.kiosk_id)?;
     let secret = new_secret();
-    let row = DeviceRow {
-        site_id: req.site_id.clone(),
-        secret_hash: secret_hash(&secret),
-        revoked: false,
-        enrolled_at: now(),
-        last_contact: None,
-        queued: 0,
-    };
+    let row = DeviceRow::new(&req.site_id, secret_hash(&secret), now());
     let st = state.clone();
     let id = req.kiosk_id.clone();
     let added = blocking(move || Ok(st.store.add_device(&id, &row)?)).await?;
@@ -281,6 +284,13 @@ async fn revoke_kiosk(
     Path(kiosk_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     admin(&state, &headers)?;
+    revoke(&state, &kiosk_id, "api").await?;
+    Ok(Json(serde_json::json!({"revoked": kiosk_id})))
+}
+
+/// Revoke a kiosk: refused from now on, its open connections closed at once. Audited.
+pub(crate) async fn revoke(state: &AppState, kiosk_id: &str, by: &str) -> Result<(), ApiError> {
+    let kiosk_id = kiosk_id.to_owned();
     let st = state.clone();
     let id = kiosk_id.clone();
     let known = blocking(move || Ok(st.store.update_device(&id, |d| d.revoked = true)?)).await?;
@@ -297,7 +307,9 @@ async fn revoke_kiosk(
         token.cancel();
     }
     tracing::info!(kiosk = %kiosk_id, "kiosk revoked");
-    Ok(Json(serde_json::json!({"revoked": kiosk_id})))
+    let st = state.clone();
+    let by = by.to_owned();
+    blocking(move || Ok(st.store.audit(&by, "revoke", &kiosk_id, "")?)).await
 }
 
 /// An account as the API lists it (no password hash).
@@ -564,6 +576,18 @@ async fn put_catalog(
     Json(catalog): Json<Catalog>,
 ) -> Result<Json<Catalog>, ApiError> {
     admin(&state, &headers)?;
+    replace_catalog(&state, catalog.clone(), "api").await?;
+    Ok(Json(catalog))
+}
+
+/// Check a catalog and write it, signed, in one change (kiosks get it at their next sync),
+/// and note it in the audit log. Consent texts may gain versions; a version people accepted
+/// may not change or go.
+pub(crate) async fn replace_catalog(
+    state: &AppState,
+    catalog: Catalog,
+    by: &str,
+) -> Result<(), ApiError> {
     check_catalog(&catalog).map_err(|problems| {
         ApiError::BadRequest(
             problems
@@ -573,8 +597,8 @@ async fn put_catalog(
                 .join("; "),
         )
     })?;
-    let handle = catalog_handle(&state).await?;
-    let new = catalog.clone();
+    let handle = catalog_handle(state).await?;
+    let new = catalog;
     let keys = state.keys.clone();
     blocking(move || {
         handle.with_document(|doc| {
@@ -595,8 +619,10 @@ async fn put_catalog(
         })
     })
     .await?;
-    tracing::info!("catalog replaced by an admin");
-    Ok(Json(catalog))
+    tracing::info!(by, "catalog replaced");
+    let st = state.clone();
+    let by = by.to_owned();
+    blocking(move || Ok(st.store.audit(&by, "catalog", "catalog", "replaced")?)).await
 }
 
 /// A consistent backup of the running server, as a file download.
@@ -695,14 +721,7 @@ async fn redeem_enrol_code(
         return Err(ApiError::TooMany);
     }
     let secret = new_secret();
-    let device = DeviceRow {
-        site_id: String::new(),
-        secret_hash: secret_hash(&secret),
-        revoked: false,
-        enrolled_at: now(),
-        last_contact: None,
-        queued: 0,
-    };
+    let device = DeviceRow::new("", secret_hash(&secret), now());
     let st = state.clone();
     let hash = secret_hash(&normalize_enrol_code(&req.code));
     let outcome = blocking(move || Ok(st.store.redeem_enrol_code(&hash, &now(), device)?)).await?;

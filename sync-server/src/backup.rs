@@ -155,6 +155,10 @@ fn walk(
             "retired_journals".to_owned(),
             copy_table(src, dst, crate::erasure::RETIRED, &mut h)?,
         ),
+        (
+            "duplicates".to_owned(),
+            copy_table(src, dst, crate::review::DUPLICATES, &mut h)?,
+        ),
     ];
     Ok((rows, hex::encode(h.finalize())))
 }

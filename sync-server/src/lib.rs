@@ -22,6 +22,7 @@ pub mod keys;
 pub mod listing;
 pub mod policy;
 pub mod portal;
+pub mod review;
 pub mod store;
 mod web;
 pub mod web_signup;

@@ -65,6 +65,24 @@ pub struct DeviceRow {
     pub last_contact: Option<String>,
     /// Unacknowledged signups it reported.
     pub queued: u64,
+    /// The app version it reported at its last sync round.
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+impl DeviceRow {
+    /// A newly enrolled device that has not been in touch yet.
+    pub fn new(site_id: &str, secret_hash: String, enrolled_at: String) -> DeviceRow {
+        DeviceRow {
+            site_id: site_id.to_owned(),
+            secret_hash,
+            revoked: false,
+            enrolled_at,
+            last_contact: None,
+            queued: 0,
+            version: None,
+        }
+    }
 }
 
 /// A one-time enrolment code as stored.
@@ -217,6 +235,7 @@ impl Store {
         tx.open_table(crate::audit::AUDIT)?;
         tx.open_table(crate::erasure::ERASED)?;
         tx.open_table(crate::erasure::RETIRED)?;
+        tx.open_table(crate::review::DUPLICATES)?;
         tx.commit()?;
         let mut listing = crate::listing::Listing::default();
         {
@@ -383,6 +402,7 @@ impl Store {
                 revoked: row.revoked,
                 last_contact: row.last_contact,
                 queued: row.queued,
+                version: row.version,
             });
         }
         Ok(out)

@@ -10,6 +10,21 @@ use frivillig_kiosk::{SyncWorker, SystemClock};
 use frivillig_sync_server::accounts::Role;
 use frivillig_tests::{Browser, TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
 
+/// A coordinator account for the festival site only, logged in.
+async fn coordinator_of_kulturnat(server: &TestServer) -> anyhow::Result<Browser> {
+    server.state.store.add_account(
+        "kim",
+        "Kim Koordinator",
+        "kulturnat-koordinator-2026",
+        Role::Coordinator,
+        vec!["kulturnat".into()],
+    )?;
+    let mut kim = Browser::new(&server.url())?;
+    let login = kim.log_in("kim", "kulturnat-koordinator-2026").await?;
+    anyhow::ensure!(login.status == 303, "coordinator login: {}", login.status);
+    Ok(kim)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coordinator_follows_up_a_kiosk_signup_in_the_web_app() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -104,7 +119,7 @@ async fn a_coordinator_follows_up_a_kiosk_signup_in_the_web_app() -> anyhow::Res
         let a = b.get(&format!("/admin/tilmeldinger?q={enc}")).await?;
         let t = a.text();
         anyhow::ensure!(
-            t.contains("1 tilmeldinger") && t.contains(&target_form.name),
+            t.contains("1 tilmelding<") && t.contains(&target_form.name),
             "search {q:?} did not find exactly the one signup"
         );
     }
@@ -262,20 +277,7 @@ async fn a_coordinator_follows_up_a_kiosk_signup_in_the_web_app() -> anyhow::Res
     );
 
     // A coordinator of another site sees none of it and cannot open it; no audit log.
-    server.state.store.add_account(
-        "kim",
-        "Kim Koordinator",
-        "kulturnat-koordinator-2026",
-        Role::Coordinator,
-        vec!["kulturnat".into()],
-    )?;
-    let mut kim = Browser::new(&server.url())?;
-    anyhow::ensure!(
-        kim.log_in("kim", "kulturnat-koordinator-2026")
-            .await?
-            .status
-            == 303
-    );
+    let mut kim = coordinator_of_kulturnat(&server).await?;
     let t = kim.get("/admin/tilmeldinger").await?.text();
     anyhow::ensure!(t.contains("0 tilmeldinger") && !t.contains(&target_form.name));
     anyhow::ensure!(
@@ -348,6 +350,322 @@ async fn login_attempts_are_limited_per_address() -> anyhow::Result<()> {
         "right password during lock-out: {}",
         a.status
     );
+    server.stop().await;
+    Ok(())
+}
+
+async fn post_pair(
+    b: &mut Browser,
+    form: Vec<(&'static str, String)>,
+) -> anyhow::Result<frivillig_tests::Answer> {
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.post("/admin/koer/dublet", &refs).await
+}
+
+/// Two kiosks offline together take six signups for a shift of four, one person at both:
+/// the review page suggests the pair and the latest two for the waiting list; decisions
+/// are stored and undone; the overview counts; the kiosks page shows and revokes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_queues_overview_and_kiosks_page() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let mut cores = Vec::new();
+    for id in ["kiosk-qa", "kiosk-qb"] {
+        let enrol = server.enrol(id, "bibliotek").await?;
+        let core = open_kiosk(
+            kiosk_config(&server.url(), &enrol, "bibliotek", &dir.path().join(id)),
+            Arc::new(SystemClock),
+        )
+        .await?;
+        // Online once for the catalog, then offline for the signups.
+        let worker = SyncWorker::start(&core);
+        wait_status(&core, Duration::from_secs(20), |_| core.catalog().is_some()).await?;
+        worker.stop().await;
+        cores.push(core);
+    }
+    let same_person = visitor_form("qa", 0);
+    let mut twin = same_person.clone();
+    twin.name = same_person.name.to_uppercase();
+    twin.phone = String::new();
+    for i in 0..3 {
+        cores[0]
+            .submit_signup("lektiecafe", Some("lektiecafe-tir"), &visitor_form("qa", i))
+            .await?;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for i in 0..3 {
+        // Distinct phones: the test's visitors share numbers by index otherwise.
+        let form = if i == 0 {
+            twin.clone()
+        } else {
+            let mut f = visitor_form("qb", i);
+            f.phone = format!("{}", 31_000_000 + i);
+            f
+        };
+        cores[1]
+            .submit_signup("lektiecafe", Some("lektiecafe-tir"), &form)
+            .await?;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut workers = Vec::new();
+    for core in &cores {
+        workers.push(SyncWorker::start(core));
+        wait_status(core, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
+    }
+
+    let mut b = Browser::new(&server.url())?;
+    anyhow::ensure!(b.log_in("admin", &server.admin_password).await?.status == 303);
+    let page = b.get("/admin/koer").await?;
+    anyhow::ensure!(page.status == 200, "queues: {}", page.status);
+    let t = page.text();
+    anyhow::ensure!(
+        t.contains(&same_person.name) && t.contains(&twin.name),
+        "the pair is not suggested"
+    );
+    anyhow::ensure!(t.contains("6 tilmeldt til 4"), "overbooking not shown");
+    anyhow::ensure!(
+        t.matches("Sæt på venteliste").count() == 2,
+        "not two suggestions"
+    );
+    let csrf = page
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf"))?;
+    let (a, pb) = {
+        let rows = server.state.store.listing();
+        let q = frivillig_sync_server::listing::ListQuery::default();
+        let ids: Vec<String> = rows
+            .matching(&q, None)
+            .iter()
+            .filter(|r| r.email == same_person.email)
+            .map(|r| r.id.clone())
+            .collect();
+        anyhow::ensure!(ids.len() == 2, "{ids:?}");
+        (ids[0].clone(), ids[1].clone())
+    };
+    let decide = |d: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("a", a.clone()),
+            ("b", pb.clone()),
+            ("decision", d.to_owned()),
+        ]
+    };
+    anyhow::ensure!(post_pair(&mut b, decide("merge")).await?.status == 400);
+    let mut wrong = decide("linked");
+    wrong[0].1 = "f".repeat(64);
+    anyhow::ensure!(post_pair(&mut b, wrong).await?.status == 403);
+    anyhow::ensure!(post_pair(&mut b, decide("linked")).await?.status == 303);
+    let t = b.get("/admin/koer").await?.text();
+    anyhow::ensure!(
+        t.contains("Afgjort") && t.contains("Fortryd") && t.contains("Ingen forslag"),
+        "after linking: {}",
+        &t[t.find("id=\"dupes\"").unwrap_or(0)..t.find("id=\"overbooked\"").unwrap_or(t.len())]
+    );
+    let detail = b.get(&format!("/admin/tilmeldinger/{a}")).await?.text();
+    anyhow::ensure!(
+        detail.contains("Samme person som") && detail.contains(&pb),
+        "the link is not shown on the signup's page"
+    );
+    anyhow::ensure!(post_pair(&mut b, decide("undo")).await?.status == 303);
+    let t = b.get("/admin/koer").await?.text();
+    anyhow::ensure!(
+        !t.contains("Afgjort") && t.contains("Samme person"),
+        "undo did not bring it back"
+    );
+    anyhow::ensure!(post_pair(&mut b, decide("dismissed")).await?.status == 303);
+    anyhow::ensure!(b.get("/admin/koer").await?.text().contains("Ikke samme ("));
+
+    // The suggested two go to the waiting list; the page comes back with nothing overbooked.
+    for _ in 0..2 {
+        let page = b.get("/admin/koer").await?.text();
+        let at = page
+            .find("/status\"")
+            .ok_or_else(|| anyhow::anyhow!("no waitlist form"))?;
+        let start = page[..at]
+            .rfind("/admin/tilmeldinger/")
+            .ok_or_else(|| anyhow::anyhow!("no form action"))?;
+        let action = format!("{}/status", &page[start..at]);
+        let a = b
+            .post(
+                &action,
+                &[
+                    ("csrf", &csrf),
+                    ("status", "waitlisted"),
+                    ("tilbage", "/admin/koer"),
+                ],
+            )
+            .await?;
+        anyhow::ensure!(
+            a.status == 303 && a.location.as_deref() == Some("/admin/koer?gemt=1"),
+            "waitlist: {} {:?}",
+            a.status,
+            a.location
+        );
+    }
+    anyhow::ensure!(
+        b.get("/admin/koer")
+            .await?
+            .text()
+            .contains("Ingen vagter har flere")
+    );
+
+    // Overview: charts with their numbers.
+    let t = b.get("/admin/oversigt").await?.text();
+    anyhow::ensure!(t.contains("<svg") && t.contains("6 tilmeldinger i alt"));
+    anyhow::ensure!(t.contains("Kiosk kiosk-qa") && t.contains("Venteliste"));
+
+    // Kiosks: both listed with version and an empty queue; revoke one from the page.
+    let page = b.get("/admin/kiosker").await?;
+    let t = page.text();
+    anyhow::ensure!(t.contains("kiosk-qa") && t.contains("kiosk-qb"));
+    anyhow::ensure!(t.contains(env!("CARGO_PKG_VERSION")), "no version shown");
+    let a = b
+        .post("/admin/kiosker/kiosk-qb/spaer", &[("csrf", &csrf)])
+        .await?;
+    anyhow::ensure!(a.status == 400, "revoke without confirmation: {}", a.status);
+    let a = b
+        .post(
+            "/admin/kiosker/kiosk-qb/spaer",
+            &[("csrf", &csrf), ("bekraeft", "ja")],
+        )
+        .await?;
+    anyhow::ensure!(a.status == 303, "revoke: {}", a.status);
+    cores[1].sync_now();
+    wait_status(&cores[1], Duration::from_secs(20), |s| s.revoked).await?;
+    anyhow::ensure!(b.get("/admin/kiosker").await?.text().contains("Spærret"));
+
+    // A coordinator of another site: no kiosks page, nothing to review.
+    let mut kim = coordinator_of_kulturnat(&server).await?;
+    anyhow::ensure!(kim.get("/admin/kiosker").await?.status == 403);
+    let t = kim.get("/admin/koer").await?.text();
+    anyhow::ensure!(!t.contains(&same_person.name) && t.contains("Ingen forslag"));
+    anyhow::ensure!(
+        kim.get("/admin/oversigt")
+            .await?
+            .text()
+            .contains("0 tilmeldinger i alt")
+    );
+
+    for w in workers {
+        w.stop().await;
+    }
+    for c in cores {
+        c.shutdown().await;
+    }
+    server.stop().await;
+    Ok(())
+}
+
+/// The catalog editor: an admin edits the catalog text and a kiosk receives the change; a
+/// text with a mistake is refused with its line and nothing changes; consent texts change
+/// only as a new version; coordinators cannot edit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_edits_the_catalog_and_the_kiosk_receives_it() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let enrol = server.enrol("kiosk-cat", "bibliotek").await?;
+    let core = open_kiosk(
+        kiosk_config(&server.url(), &enrol, "bibliotek", &dir.path().join("k")),
+        Arc::new(SystemClock),
+    )
+    .await?;
+    let worker = SyncWorker::start(&core);
+    wait_status(&core, Duration::from_secs(20), |_| core.catalog().is_some()).await?;
+
+    let mut b = Browser::new(&server.url())?;
+    anyhow::ensure!(b.log_in("admin", &server.admin_password).await?.status == 303);
+    let page = b.get("/admin/katalog").await?;
+    anyhow::ensure!(page.status == 200, "editor: {}", page.status);
+    let csrf = page
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf"))?;
+    let old_title = "Lektiehjælper i lektiecaféen";
+    let text = frivillig_common::catalog_file::catalog_to_toml(
+        &core
+            .catalog()
+            .ok_or_else(|| anyhow::anyhow!("no catalog"))?,
+    )?;
+    anyhow::ensure!(text.contains(old_title));
+
+    // A mistake: refused with the line, nothing changed.
+    let broken = text.replacen("capacity = 4", "capacity = \"fire\"", 1);
+    let a = b
+        .post("/admin/katalog", &[("csrf", &csrf), ("toml", &broken)])
+        .await?;
+    anyhow::ensure!(a.status == 422, "broken catalog: {}", a.status);
+    anyhow::ensure!(a.text().contains("linje "), "no line in: {}", a.text());
+    // The consent text edited in place: refused.
+    let consent = core
+        .catalog()
+        .and_then(|c| c.current_consent().map(|c| c.text_da.clone()))
+        .unwrap_or_default();
+    let sneaky = text.replacen(&consent, "Vi må alt.", 1);
+    let a = b
+        .post("/admin/katalog", &[("csrf", &csrf), ("toml", &sneaky)])
+        .await?;
+    anyhow::ensure!(
+        a.status == 422 && a.text().contains("Samtykketeksterne"),
+        "{}",
+        a.status
+    );
+
+    let edited = text.replacen(old_title, "Lektiehjælper (ny titel)", 1);
+    let a = b
+        .post("/admin/katalog", &[("csrf", &csrf), ("toml", &edited)])
+        .await?;
+    anyhow::ensure!(a.status == 303, "save: {} {}", a.status, a.text());
+    let a = b
+        .post(
+            "/admin/katalog/samtykke",
+            &[
+                ("csrf", &csrf),
+                ("text_da", "Ny samtykketekst, version to."),
+                ("text_en", "New consent text, version two."),
+            ],
+        )
+        .await?;
+    anyhow::ensure!(a.status == 303, "consent: {}", a.status);
+    let mut received = false;
+    for _ in 0..100 {
+        core.sync_now();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Some(c) = core.catalog()
+            && c.opportunities
+                .iter()
+                .any(|o| o.title == "Lektiehjælper (ny titel)")
+            && c.current_consent().is_some_and(|x| x.version == 2)
+        {
+            anyhow::ensure!(
+                c.consent_texts
+                    .iter()
+                    .any(|x| x.version == 1 && x.text_da == consent),
+                "version 1 was changed"
+            );
+            received = true;
+            break;
+        }
+    }
+    anyhow::ensure!(received, "the kiosk never received the edited catalog");
+    anyhow::ensure!(b.get("/admin/log").await?.text().contains("catalog"));
+
+    let mut kim = coordinator_of_kulturnat(&server).await?;
+    anyhow::ensure!(kim.get("/admin/katalog").await?.status == 403);
+    let kim_csrf = kim
+        .get("/admin/tilmeldinger")
+        .await?
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf"))?;
+    let a = kim
+        .post("/admin/katalog", &[("csrf", &kim_csrf), ("toml", &edited)])
+        .await?;
+    anyhow::ensure!(
+        a.status == 403,
+        "a coordinator saved the catalog: {}",
+        a.status
+    );
+
+    worker.stop().await;
+    core.shutdown().await;
     server.stop().await;
     Ok(())
 }

@@ -73,7 +73,7 @@ fn start_demo(display: &str, data: &Path) -> (Reaped, String, String, Receiver<S
         if words.first() == Some(&"server") {
             url = words.get(1).map(|s| s.to_string());
         }
-        if words.first() == Some(&"admin") {
+        if words.first() == Some(&"API") {
             token = line
                 .split("Bearer ")
                 .nth(1)

@@ -4,6 +4,7 @@
 //! temporary redb files.
 
 pub mod powercut;
+pub mod webdriver;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -377,8 +378,11 @@ impl Browser {
     /// A browser pointed at `base` (e.g. the server's URL), preferring Danish.
     pub fn new(base: &str) -> anyhow::Result<Browser> {
         Ok(Browser {
+            // No connection reuse: a test that sends an over-limit body gets its connection
+            // closed by the server, and the next request must not pick that one up.
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(0)
                 .build()?,
             base: base.trim_end_matches('/').to_owned(),
             cookies: Default::default(),
@@ -476,5 +480,50 @@ impl Browser {
             &[("csrf", &csrf), ("username", user), ("password", password)],
         )
         .await
+    }
+}
+
+/// Put `section` (a markdown text starting with `heading`) into the report at `path`: in
+/// place of the part from `heading` to the next `## ` heading if there is one, else at the
+/// end. Each benchmark owns its section; the others are kept as they are.
+pub fn replace_section(path: &Path, heading: &str, section: &str) -> anyhow::Result<()> {
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let section = format!("{}\n", section.trim_end());
+    let new = match old.find(heading) {
+        Some(start) => {
+            let after = start + heading.len();
+            let end = old[after..]
+                .find("\n## ")
+                .map_or(old.len(), |i| after + i + 1);
+            format!(
+                "{}{section}{}",
+                &old[..start],
+                if end < old.len() {
+                    format!("\n{}", &old[end..])
+                } else {
+                    String::new()
+                }
+            )
+        }
+        None if old.trim().is_empty() => section,
+        None => format!("{}\n\n{section}", old.trim_end()),
+    };
+    std::fs::write(path, new)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_replaces_only_itself() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("B.md");
+        replace_section(&path, "## A", "## A\n\none\n").expect("write");
+        replace_section(&path, "## B", "## B\n\ntwo\n").expect("write");
+        replace_section(&path, "## A", "## A\n\nthree\n").expect("write");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert_eq!(text, "## A\n\nthree\n\n## B\n\ntwo\n");
     }
 }

@@ -119,6 +119,7 @@ fn main() -> anyhow::Result<()> {
             "  admin    {url}/admin  (bruger / user admin, adgangskode i / password in {})",
             password_file.display()
         );
+        println!("  API      curl -H 'Authorization: Bearer {admin_token}' {url}/api/admin/signups");
         println!("  personale / staff: tryk fem gange på logoet, PIN {}", config.staff_pin);
         println!("Tilmeldinger vises her, når de når serveren / signups show here as they reach the server.");
         let core = KioskCore::open(config, Arc::new(SystemClock))

@@ -14,7 +14,9 @@ use cpu_time::ThreadTime;
 use frivillig_kiosk::state::keyboard::Key;
 use frivillig_kiosk::state::{Confirmation, Event, KioskState, Screen, TextField};
 use frivillig_kiosk::{KioskApp, KioskConfig, KioskCore, SyncWorker, SystemClock};
-use frivillig_tests::{TestServer, kiosk_config, ms, stats, visitor_form, wait_status};
+use frivillig_tests::{
+    TestServer, kiosk_config, ms, replace_section, stats, visitor_form, wait_status,
+};
 
 const SECTION: &str = "## Kiosk screens: frame cost and cold start";
 const WARMUP: usize = 30;
@@ -233,12 +235,7 @@ fn main() -> anyhow::Result<()> {
         first.as_secs_f64() / empty.median.as_secs_f64(),
         big.median.as_secs_f64() / empty.median.as_secs_f64(),
     );
-    let old = std::fs::read_to_string(&out).unwrap_or_else(|_| "# Benchmarks\n\n".into());
-    let kept = match old.find(SECTION) {
-        Some(i) => old[..i].to_owned(),
-        None => format!("{}\n\n", old.trim_end()),
-    };
-    std::fs::write(&out, format!("{kept}{section}"))?;
+    replace_section(&out, SECTION, &section)?;
     println!("{section}");
     Ok(())
 }

@@ -1,0 +1,248 @@
+//! The coordinators' review queues: possible duplicates (one person signing up at several
+//! kiosks, or at a kiosk and on the web) and overbooked shifts (offline kiosks that
+//! together took more than the capacity).
+//!
+//! Both are computed from the in-memory list when the page is asked for, so they are never
+//! stale. Duplicates are suggestions: the same e-mail address or phone number (its last
+//! eight digits) together with a similar name. A coordinator links a pair (the same person)
+//! or dismisses it; the decision is stored and can be undone.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{SecondsFormat, Utc};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use frivillig_common::domain::{Catalog, Status};
+
+use crate::listing::ListRow;
+use crate::store::{Store, StoreError};
+
+/// Decisions on duplicate suggestions: "id-a|id-b" (a < b) -> [`PairDecision`] (JSON).
+pub(crate) const DUPLICATES: TableDefinition<&str, &[u8]> = TableDefinition::new("duplicates");
+
+/// What a coordinator decided about a suggested pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairDecision {
+    /// `linked` (the same person) or `dismissed` (not the same).
+    pub decision: String,
+    /// Who decided.
+    pub by: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// The key of a pair, the same whichever order the ids come in.
+pub fn pair_key(a: &str, b: &str) -> String {
+    if a <= b {
+        format!("{a}|{b}")
+    } else {
+        format!("{b}|{a}")
+    }
+}
+
+/// Levenshtein distance between two short strings, by characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn normalise(name: &str) -> String {
+    name.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether two names could be one person's: equal once case and spacing are ignored, a few
+/// typos apart (at most one per five letters), or the same first and last name with a
+/// middle name more or less ("Anne Marie Hansen" and "Anne Hansen").
+pub fn similar_names(a: &str, b: &str) -> bool {
+    let (a, b) = (normalise(a), normalise(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let longest = a.chars().count().max(b.chars().count());
+    if distance(&a, &b) <= (longest / 5).max(1) {
+        return true;
+    }
+    let ends = |s: &str| {
+        let words: Vec<&str> = s.split(' ').collect();
+        (
+            words.first().map(|w| w.to_string()),
+            words.last().map(|w| w.to_string()),
+        )
+    };
+    a.contains(' ') && b.contains(' ') && ends(&a) == ends(&b)
+}
+
+fn phone_key(phone: &str) -> Option<String> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= 8).then(|| digits[digits.len() - 8..].to_owned())
+}
+
+/// Suggested pairs among `rows`: the same e-mail or phone and a similar name. Each pair once,
+/// as (lower id, higher id), in order.
+pub fn duplicate_pairs(rows: &[&ListRow]) -> Vec<(String, String)> {
+    let mut buckets: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.name.is_empty() {
+            continue;
+        }
+        if !r.email.trim().is_empty() {
+            buckets
+                .entry(format!("e:{}", r.email.trim().to_lowercase()))
+                .or_default()
+                .push(i);
+        }
+        if let Some(p) = phone_key(&r.phone) {
+            buckets.entry(format!("p:{p}")).or_default().push(i);
+        }
+    }
+    let mut pairs = BTreeSet::new();
+    for members in buckets.values().filter(|m| m.len() > 1) {
+        for (n, &i) in members.iter().enumerate() {
+            for &j in &members[n + 1..] {
+                let (a, b) = (rows[i], rows[j]);
+                if a.id != b.id && similar_names(&a.name, &b.name) {
+                    let (x, y) = if a.id < b.id { (a, b) } else { (b, a) };
+                    pairs.insert((x.id.clone(), y.id.clone()));
+                }
+            }
+        }
+    }
+    pairs.into_iter().collect()
+}
+
+/// A shift holding more signups than its capacity.
+#[derive(Debug, Clone)]
+pub struct Overbooked {
+    /// The job.
+    pub opportunity_id: String,
+    /// The shift.
+    pub shift_id: String,
+    /// Its start and end.
+    pub starts: String,
+    /// Its end.
+    pub ends: String,
+    /// Its capacity.
+    pub capacity: u32,
+    /// Signups holding a spot, earliest first.
+    pub holders: Vec<ListRow>,
+}
+
+impl Overbooked {
+    /// The latest signups beyond the capacity: the ones to suggest for the waiting list.
+    pub fn suggested(&self) -> &[ListRow] {
+        &self.holders[(self.capacity as usize).min(self.holders.len())..]
+    }
+}
+
+/// Shifts whose signups holding a spot (neither declined, withdrawn nor waitlisted) exceed
+/// their capacity; holders ordered by when they signed up (kiosk time).
+pub fn overbooked(catalog: &Catalog, rows: &[&ListRow]) -> Vec<Overbooked> {
+    let mut per_shift: BTreeMap<&str, Vec<&ListRow>> = BTreeMap::new();
+    for r in rows {
+        let holds = !matches!(
+            Status::parse(&r.status),
+            Some(Status::Declined | Status::Withdrawn | Status::Waitlisted)
+        );
+        if let (Some(shift), true) = (r.shift_id.as_deref(), holds) {
+            per_shift.entry(shift).or_default().push(r);
+        }
+    }
+    let mut out = Vec::new();
+    for o in &catalog.opportunities {
+        for s in &o.shifts {
+            let Some(holders) = per_shift.get(s.id.as_str()) else {
+                continue;
+            };
+            if holders.len() > s.capacity as usize {
+                let mut holders: Vec<ListRow> = holders.iter().map(|r| (*r).clone()).collect();
+                holders.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
+                out.push(Overbooked {
+                    opportunity_id: o.id.clone(),
+                    shift_id: s.id.clone(),
+                    starts: s.starts.clone(),
+                    ends: s.ends.clone(),
+                    capacity: s.capacity,
+                    holders,
+                });
+            }
+        }
+    }
+    out
+}
+
+impl Store {
+    /// Every decision on a suggested pair, by pair key.
+    pub fn pair_decisions(&self) -> Result<BTreeMap<String, PairDecision>, StoreError> {
+        let tx = self.database().begin_read()?;
+        let t = tx.open_table(DUPLICATES)?;
+        let mut out = BTreeMap::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            out.insert(k.value().to_owned(), serde_json::from_slice(v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Record a decision on a pair (`None`: undo it, so it is suggested again).
+    pub fn decide_pair(
+        &self,
+        a: &str,
+        b: &str,
+        decision: Option<&str>,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let key = pair_key(a, b);
+        let tx = self.write()?;
+        {
+            let mut t = tx.open_table(DUPLICATES)?;
+            match decision {
+                Some(d) => {
+                    let row = PairDecision {
+                        decision: d.to_owned(),
+                        by: by.to_owned(),
+                        at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+                    };
+                    t.insert(key.as_str(), serde_json::to_vec(&row)?.as_slice())?;
+                }
+                None => {
+                    t.remove(key.as_str())?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_could_be_one_persons() {
+        assert!(similar_names("Anne Hansen", "anne  hansen"));
+        assert!(similar_names("Søren Æbelø", "Soren Æbelø"));
+        assert!(similar_names("Anne Marie Hansen", "Anne Hansen"));
+        assert!(similar_names("Mohammed Ali", "Mohamed Ali"));
+        assert!(!similar_names("Anne Hansen", "Jens Hansen"));
+        assert!(!similar_names("Ida", "Ole"));
+        assert!(!similar_names("", ""));
+        assert_eq!(pair_key("b", "a"), pair_key("a", "b"));
+    }
+}
