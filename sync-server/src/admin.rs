@@ -605,6 +605,17 @@ async fn signups_page(
                         option value=(o.id) selected[q.opportunity == o.id] { (job_title(lang, o)) }
                     }
                 } }
+            label { (lang.pick("Vagt", "Shift"))
+                select name="shift" {
+                    option value="" { (lang.pick("Alle", "All")) }
+                    @for o in opportunities.iter().filter(|o| !o.shifts.is_empty()) {
+                        optgroup label=(job_title(lang, o)) {
+                            @for sh in &o.shifts {
+                                option value=(sh.id) selected[q.shift == sh.id] { (when(lang, &sh.starts, &sh.ends)) }
+                            }
+                        }
+                    }
+                } }
             label { (lang.pick("Sted", "Site"))
                 select name="site" {
                     option value="" { (lang.pick("Alle", "All")) }

@@ -126,6 +126,38 @@ async fn a_coordinator_works_in_a_real_browser() -> anyhow::Result<()> {
     anyhow::ensure!(text.contains(&format!("{};{};", form.name, form.phone)));
     anyhow::ensure!(text.contains(";Kontaktet;") && text.contains("\r\n"));
 
+    // The catalog editor: a new title typed in the browser reaches the kiosk.
+    chrome.goto(&format!("{url}/admin/katalog")).await?;
+    chrome
+        .run(
+            "const t = document.getElementById('catalog');\
+             t.value = t.value.replace('Gåtur og kaffe med en beboer', 'Gåtur, kaffe og en god snak');",
+            vec![],
+        )
+        .await?;
+    chrome.screenshot(&shots.join("admin-catalog.png")).await?;
+    chrome
+        .click("form[action='/admin/katalog'] button[type=submit]")
+        .await?;
+    wait_for_text(&chrome, "Kataloget er gemt").await?;
+    let mut received = false;
+    for _ in 0..100 {
+        core.sync_now();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if core.catalog().is_some_and(|c| {
+            c.opportunities
+                .iter()
+                .any(|o| o.title == "Gåtur, kaffe og en god snak")
+        }) {
+            received = true;
+            break;
+        }
+    }
+    anyhow::ensure!(
+        received,
+        "the kiosk never received the catalog edited in the browser"
+    );
+
     for (page, file) in [
         ("/admin/oversigt", "admin-overview.png"),
         ("/admin/koer", "admin-review.png"),
