@@ -23,6 +23,8 @@ bench:
     cargo run --release -p frivillig-tests --bin kiosk-frame-bench -- --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin admin-list-bench -- --out BENCHMARKS.md
 
-# Long runs of the fault tests; prints their figures. Power cuts: 20,000 (CI runs 2,000).
+# Long runs of the fault tests; prints their figures. Power cuts: 20,000 (CI runs 2,000);
+# kill loop: 1,000 SIGKILLs of kiosk and server processes (CI runs 50).
 soak:
     FRIVILLIG_POWERCUT_POINTS=20000 cargo test --release -p frivillig-tests --test it powercut -- --nocapture
+    FRIVILLIG_KILLS=1000 cargo test --release -p frivillig-tests --test it kill::a_kill_loop -- --nocapture

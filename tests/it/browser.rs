@@ -26,6 +26,17 @@ async fn wait_for_text(chrome: &Chrome, text: &str) -> anyhow::Result<String> {
     )
 }
 
+/// Wait until the browser's address contains `part` (a navigation has happened).
+async fn wait_for_url(chrome: &Chrome, part: &str) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if chrome.url().await?.contains(part) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the browser never went to a page with {part:?}")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coordinator_works_in_a_real_browser() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -68,6 +79,7 @@ async fn a_coordinator_works_in_a_real_browser() -> anyhow::Result<()> {
     // Search, open, change the status.
     chrome.type_into("input[name=q]", &form.phone).await?;
     chrome.click("form.filters button[type=submit]").await?;
+    wait_for_url(&chrome, "q=").await?;
     if let Err(e) = wait_for_text(&chrome, "1 tilmelding<").await {
         let source = chrome.source().await?;
         let at = source.find("role=\"status\"").unwrap_or(0);
@@ -210,10 +222,11 @@ async fn a_citizen_signs_up_on_a_phone_and_withdraws_through_a_receipt() -> anyh
     chrome
         .click("form[action$='/tilmeld'] button[type=submit]")
         .await?;
-    let source = wait_for_text(&chrome, "aria-invalid").await?;
+    // The page's CSS names aria-invalid too, so wait for the message itself.
+    let source = wait_for_text(&chrome, "id=\"name-error\"").await?;
     anyhow::ensure!(
-        source.contains("name-error"),
-        "no message tied to the name field"
+        source.contains("aria-describedby=\"name-error\""),
+        "the name field is not tied to its message"
     );
     chrome.type_into("#name", "Birgitte Østergaard").await?;
     chrome.type_into("#phone", "+45 21 43 65 87").await?;
@@ -392,7 +405,7 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
     chrome
         .click("form[action='/admin/login'] button[type=submit]")
         .await?;
-    wait_for_text(&chrome, "tilmeldinger").await?;
+    wait_for_url(&chrome, "/admin/tilmeldinger").await?;
     for page in [
         "/admin/tilmeldinger".to_owned(),
         format!("/admin/tilmeldinger/{}", receipt.signup_id),

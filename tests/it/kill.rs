@@ -93,3 +93,203 @@ async fn signups_confirmed_before_a_sigkill_reach_the_server() -> anyhow::Result
     server.stop().await;
     Ok(())
 }
+
+/// A running child process (killed if dropped).
+struct Proc {
+    child: tokio::process::Child,
+}
+
+/// Start the server process on `port` and wait until it listens.
+async fn start_server(data: &std::path::Path, port: u16) -> anyhow::Result<Proc> {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server-proc"))
+        .args([data.to_str().unwrap_or_default(), &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await? {
+            if line == "READY" {
+                return anyhow::Ok(true);
+            }
+        }
+        anyhow::Ok(false)
+    })
+    .await??;
+    anyhow::ensure!(ready, "the server process ended before it was ready");
+    // Keep reading so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(Proc { child })
+}
+
+/// Start a syncing kiosk process whose confirmed signups go to `saved`.
+fn start_kiosk(
+    config: &std::path::Path,
+    first: usize,
+    epoch: &str,
+    saved: tokio::sync::mpsc::UnboundedSender<String>,
+) -> anyhow::Result<Proc> {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kiosk-burst"))
+        .args([
+            config.to_str().unwrap_or_default(),
+            "1000000",
+            "hojtlaesning",
+        ])
+        .env("FRIVILLIG_BURST_SYNC", "1")
+        .env("FRIVILLIG_BURST_PAUSE_MS", "4")
+        .env("FRIVILLIG_BURST_FIRST", first.to_string())
+        // A kiosk day lasts 4 s: journals close, are acknowledged and deleted throughout.
+        .env("FRIVILLIG_BURST_SPEED", "21600")
+        .env("FRIVILLIG_BURST_EPOCH", epoch)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(id) = line.strip_prefix("SAVED ") {
+                let _ = saved.send(id.to_owned());
+            }
+        }
+    });
+    Ok(Proc { child })
+}
+
+async fn kill(p: &mut Option<Proc>) -> anyhow::Result<()> {
+    if let Some(mut proc) = p.take() {
+        proc.child.start_kill()?;
+        proc.child.wait().await?;
+    }
+    Ok(())
+}
+
+/// The kill loop: the kiosk process (taking signups and syncing) and the server process
+/// are SIGKILLed at random moments, one or the other, and started again; at the end every
+/// signup the kiosk confirmed is at the server exactly once. `FRIVILLIG_KILLS` (default 50)
+/// and `FRIVILLIG_SEED` set the run; the seed is printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_loop_of_kiosk_and_server_loses_and_duplicates_nothing() -> anyhow::Result<()> {
+    use rand::{Rng, SeedableRng};
+    let kills: usize = std::env::var("FRIVILLIG_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    let seed: u64 = std::env::var("FRIVILLIG_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| rand::thread_rng().r#gen());
+    println!("kill loop: {kills} kills, FRIVILLIG_SEED={seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("server");
+    std::fs::create_dir_all(&data)?;
+    let port = frivillig_tests::bind(0)?.local_addr()?.port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = Some(start_server(&data, port).await?);
+    let token = std::fs::read_to_string(data.join("admin-token.txt"))?;
+    let http = reqwest::Client::new();
+    let enrol: frivillig_common::api::EnrolResponse = http
+        .post(format!("{url}/api/admin/kiosks"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"kiosk_id": "kiosk-kl", "site_id": "bibliotek"}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let config = kiosk_config(&url, &enrol, "bibliotek", &dir.path().join("k"));
+    let config_path = dir.path().join("kiosk.toml");
+    config.save(&config_path)?;
+    {
+        let core = open_kiosk(config.clone(), Arc::new(SystemClock)).await?;
+        let worker = SyncWorker::start(&core);
+        wait_status(&core, Duration::from_secs(20), |_| core.catalog().is_some()).await?;
+        worker.stop().await;
+        core.shutdown().await;
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let epoch = chrono::Utc::now().to_rfc3339();
+    let mut confirmed: HashSet<String> = HashSet::new();
+    let mut kiosk: Option<Proc> = None;
+    let (mut server_kills, mut kiosk_kills) = (0, 0);
+    for k in 0..kills {
+        if server.is_none() {
+            server = Some(start_server(&data, port).await?);
+        }
+        if kiosk.is_none() {
+            kiosk = Some(start_kiosk(&config_path, k * 100_000, &epoch, tx.clone())?);
+        }
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(150..700))).await;
+        if rng.gen_bool(0.5) {
+            kill(&mut server).await?;
+            server_kills += 1;
+        } else {
+            kill(&mut kiosk).await?;
+            kiosk_kills += 1;
+        }
+        while let Ok(id) = rx.try_recv() {
+            confirmed.insert(id);
+        }
+    }
+    kill(&mut kiosk).await?;
+    if server.is_none() {
+        server = Some(start_server(&data, port).await?);
+    }
+    drop(tx);
+    // Give the readers of killed processes time to hand over their last lines.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while let Ok(id) = rx.try_recv() {
+        confirmed.insert(id);
+    }
+    anyhow::ensure!(
+        confirmed.len() >= kills,
+        "only {} signups confirmed in {kills} rounds: the loop did not exercise much",
+        confirmed.len()
+    );
+
+    // The kiosk, started once more, delivers what it still holds.
+    frivillig_tests::deliver_all(config, Duration::from_secs(120)).await?;
+    // Every signup at the server, by id, with the visitor's name: each attempt had its own
+    // visitor, so one name under two ids would be a signup taken twice.
+    let at_server: std::collections::HashMap<String, String> =
+        frivillig_tests::all_signups(&http, &url, &token)
+            .await?
+            .into_iter()
+            .map(|s| (s.record.id, s.person.map(|p| p.name).unwrap_or_default()))
+            .collect();
+    let missing = confirmed
+        .iter()
+        .filter(|id| !at_server.contains_key(*id))
+        .count();
+    let mut names: Vec<&String> = at_server.values().collect();
+    names.sort();
+    let before = names.len();
+    names.dedup();
+    let duplicated = before - names.len();
+    println!(
+        "kill loop: {server_kills} server kills, {kiosk_kills} kiosk kills, {} confirmed, {} at the server, {missing} lost, {duplicated} duplicated",
+        confirmed.len(),
+        at_server.len(),
+    );
+    anyhow::ensure!(
+        missing == 0,
+        "{missing} confirmed signups lost (seed {seed})"
+    );
+    anyhow::ensure!(
+        duplicated == 0,
+        "{duplicated} signups taken twice (seed {seed})"
+    );
+    kill(&mut server).await?;
+    Ok(())
+}

@@ -35,7 +35,8 @@ pub struct TestServer {
     http: reqwest::Client,
 }
 
-fn bind(port: u16) -> std::io::Result<std::net::TcpListener> {
+/// A listener on 127.0.0.1:`port` (0: any free port).
+pub fn bind(port: u16) -> std::io::Result<std::net::TcpListener> {
     // SO_REUSEADDR so a restarted server gets the same port back at once, as kiosks expect.
     let socket = tokio::net::TcpSocket::new_v4()?;
     socket.set_reuseaddr(true)?;
@@ -195,27 +196,7 @@ impl TestServer {
 
     /// Every signup the server holds, through the admin API.
     pub async fn signups(&self) -> anyhow::Result<Vec<SignupView>> {
-        let mut out = Vec::new();
-        loop {
-            let page: SignupPage = self
-                .http
-                .get(format!(
-                    "{}/api/admin/signups?offset={}&limit=1000",
-                    self.url(),
-                    out.len()
-                ))
-                .bearer_auth(&self.admin_token)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
-            let n = page.signups.len();
-            out.extend(page.signups);
-            if n == 0 || out.len() as u64 >= page.total {
-                return Ok(out);
-            }
-        }
+        all_signups(&self.http, &self.url(), &self.admin_token).await
     }
 
     /// A GET with the admin credential, as JSON.
@@ -264,6 +245,44 @@ impl TestServer {
         let code = resp.status().as_u16();
         Ok((code, resp.json().await.unwrap_or(serde_json::Value::Null)))
     }
+}
+
+/// Every signup a server at `url` holds, through its admin API, page by page.
+pub async fn all_signups(
+    http: &reqwest::Client,
+    url: &str,
+    admin_token: &str,
+) -> anyhow::Result<Vec<SignupView>> {
+    let mut out = Vec::new();
+    loop {
+        let page: SignupPage = http
+            .get(format!(
+                "{url}/api/admin/signups?offset={}&limit=1000",
+                out.len()
+            ))
+            .bearer_auth(admin_token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let n = page.signups.len();
+        out.extend(page.signups);
+        if n == 0 || out.len() as u64 >= page.total {
+            return Ok(out);
+        }
+    }
+}
+
+/// Open a kiosk core, sync until it holds nothing unacknowledged, and close it: how the
+/// fault tests let a kiosk deliver what it kept.
+pub async fn deliver_all(config: KioskConfig, timeout: Duration) -> anyhow::Result<()> {
+    let core = open_kiosk(config, Arc::new(frivillig_kiosk::SystemClock)).await?;
+    let worker = frivillig_kiosk::SyncWorker::start(&core);
+    wait_status(&core, timeout, |s| s.online && s.queued_signups == 0).await?;
+    worker.stop().await;
+    core.shutdown().await;
+    Ok(())
 }
 
 /// A kiosk configuration for an enrolment.

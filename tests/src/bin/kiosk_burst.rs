@@ -1,12 +1,46 @@
 //! A kiosk process for the kill test: opens a kiosk core from a config file, takes signups
 //! as fast as it can, and prints `SAVED <id>` after each `submit_signup` returns, so the
 //! test knows exactly which signups were confirmed before it killed the process.
+//!
+//! With `FRIVILLIG_BURST_SYNC=1` it also runs the sync worker, and
+//! `FRIVILLIG_BURST_PAUSE_MS` puts a pause between signups, so that kills land during sync
+//! as well as during signups. `FRIVILLIG_BURST_SPEED` (with `FRIVILLIG_BURST_EPOCH`, an RFC
+//! 3339 time shared by every process of a run) makes the kiosk's clock run that many times
+//! faster from the epoch, so days end every few seconds: journals close, are acknowledged
+//! and deleted at the kiosk, which is where a server that acknowledged too early would
+//! lose signups.
 
 use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Context;
-use frivillig_kiosk::{KioskConfig, KioskCore, SystemClock};
+use chrono::{DateTime, FixedOffset, Utc};
+use frivillig_kiosk::{Clock, KioskConfig, KioskCore, SystemClock};
+
+/// Time from a shared epoch, `speed` times faster than real time.
+struct FastClock {
+    epoch: DateTime<Utc>,
+    speed: i32,
+}
+
+impl Clock for FastClock {
+    fn now(&self) -> DateTime<FixedOffset> {
+        let t = self.epoch + (Utc::now() - self.epoch) * self.speed;
+        t.fixed_offset()
+    }
+}
+
+fn clock() -> anyhow::Result<Arc<dyn Clock>> {
+    let Ok(speed) = std::env::var("FRIVILLIG_BURST_SPEED") else {
+        return Ok(Arc::new(SystemClock));
+    };
+    let speed: i32 = speed.parse().context("FRIVILLIG_BURST_SPEED")?;
+    let epoch = std::env::var("FRIVILLIG_BURST_EPOCH").context("FRIVILLIG_BURST_EPOCH")?;
+    let epoch = DateTime::parse_from_rfc3339(&epoch)
+        .context("FRIVILLIG_BURST_EPOCH")?
+        .to_utc();
+    Ok(Arc::new(FastClock { epoch, speed }))
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -19,9 +53,23 @@ async fn main() -> anyhow::Result<()> {
     let shift = args.next();
     let config = KioskConfig::load(config_path.as_ref())?;
     let kiosk_id = config.kiosk_id.clone();
-    let core = KioskCore::open(config, Arc::new(SystemClock)).await?;
+    let core = KioskCore::open(config, clock()?).await?;
+    let worker = (std::env::var("FRIVILLIG_BURST_SYNC").as_deref() == Ok("1"))
+        .then(|| frivillig_kiosk::SyncWorker::start(&core));
+    let pause: u64 = std::env::var("FRIVILLIG_BURST_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // Each process numbers its visitors from a different start, so their details differ.
+    let first: usize = std::env::var("FRIVILLIG_BURST_FIRST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let stdout = std::io::stdout();
-    for i in 0..count {
+    for i in first..first + count {
+        if pause > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        }
         let form = frivillig_tests::visitor_form(&kiosk_id, i);
         let receipt = core
             .submit_signup(&opportunity, shift.as_deref(), &form)
@@ -29,6 +77,9 @@ async fn main() -> anyhow::Result<()> {
         let mut out = stdout.lock();
         writeln!(out, "SAVED {}", receipt.signup_id)?;
         out.flush()?;
+    }
+    if let Some(w) = worker {
+        w.stop().await;
     }
     core.shutdown().await;
     Ok(())
