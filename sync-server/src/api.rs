@@ -97,11 +97,20 @@ pub fn authenticate_device(
     Ok(kiosk_id.to_owned())
 }
 
+/// The kiosk making a device API request, within its rate per minute.
 async fn device(state: &AppState, headers: HeaderMap) -> Result<String, ApiError> {
     let st = state.clone();
-    tokio::task::spawn_blocking(move || authenticate_device(&st, &headers, None))
+    let kiosk_id = tokio::task::spawn_blocking(move || authenticate_device(&st, &headers, None))
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)??;
+    if !within_limit(
+        &state.device_requests,
+        kiosk_id.clone(),
+        state.config.device_requests_per_minute,
+    )? {
+        return Err(ApiError::TooMany);
+    }
+    Ok(kiosk_id)
 }
 
 fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
@@ -687,18 +696,22 @@ async fn new_enrol_code_handler(
 
 /// Count an attempt from `ip` in the current minute; false once there were more than
 /// `per_minute`. One window per address, restarted a minute after it began.
-pub(crate) fn within_limit(
-    attempts: &std::sync::Mutex<
-        std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>,
-    >,
-    ip: std::net::IpAddr,
+pub(crate) fn within_limit<K: std::hash::Hash + Eq>(
+    attempts: &std::sync::Mutex<std::collections::HashMap<K, (std::time::Instant, u32)>>,
+    key: K,
     per_minute: u32,
 ) -> Result<bool, ApiError> {
     let mut attempts = attempts
         .lock()
         .map_err(|_| ApiError::internal("limiter poisoned"))?;
     let now = std::time::Instant::now();
-    let entry = attempts.entry(ip).or_insert((now, 0));
+    // A table that only grows would be memory an attacker fills; forget old windows.
+    if attempts.len() > 10_000 {
+        attempts.retain(|_, (start, _)| {
+            now.duration_since(*start) <= std::time::Duration::from_secs(60)
+        });
+    }
+    let entry = attempts.entry(key).or_insert((now, 0));
     if now.duration_since(entry.0) > std::time::Duration::from_secs(60) {
         *entry = (now, 0);
     }

@@ -26,6 +26,13 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Sync WebSockets open at once; beyond it an upgrade is answered 503.
+    pub max_sync_connections: usize,
+    /// Sync WebSockets one kiosk may hold at once (it needs one; a few allow reconnects
+    /// while an old socket is still closing); beyond it 429.
+    pub max_sync_per_device: usize,
+    /// Requests one kiosk may make to the device API per minute; beyond it 429.
+    pub device_requests_per_minute: u32,
     /// Days after its last status change that a declined or withdrawn signup is erased
     /// (0: never).
     pub retention_closed_days: u32,
@@ -45,6 +52,11 @@ impl Default for ServerConfig {
             header_read_timeout_ms: 10_000,
             max_connections: 2_000,
             max_body_bytes: 2 * 1024 * 1024,
+            max_sync_connections: 1_000,
+            max_sync_per_device: 4,
+            // A sync round makes two or three calls; during a burst of signups a kiosk runs a
+            // round every 20-50 ms (about 7,000 calls a minute). Twice that, and no more.
+            device_requests_per_minute: 15_000,
             // Half a year to answer questions about a declined or withdrawn signup, two years
             // for an active volunteer's; the municipality's own policy may set others.
             retention_closed_days: 180,
@@ -79,6 +91,12 @@ impl ServerConfig {
              max_connections = {}\n\n\
              # Largest request body accepted, in bytes (a catalog import is the largest).\n\
              max_body_bytes = {}\n\n\
+             # Sync connections (WebSockets) open at once; beyond it new ones are answered 503.\n\
+             max_sync_connections = {}\n\n\
+             # Sync connections one kiosk may hold at once; beyond it 429.\n\
+             max_sync_per_device = {}\n\n\
+             # Requests one kiosk may make to the device API per minute; beyond it 429.\n\
+             device_requests_per_minute = {}\n\n\
              # Retention of personal data (GDPR). A signup that was declined or withdrawn is\n\
              # erased this many days after that happened; 0 keeps it.\n\
              retention_closed_days = {}\n\n\
@@ -94,6 +112,9 @@ impl ServerConfig {
             self.header_read_timeout_ms,
             self.max_connections,
             self.max_body_bytes,
+            self.max_sync_connections,
+            self.max_sync_per_device,
+            self.device_requests_per_minute,
             self.retention_closed_days,
             self.retention_max_days,
         )

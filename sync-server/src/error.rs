@@ -33,6 +33,9 @@ pub enum ApiError {
     /// Too many attempts; slow down.
     #[error("too many attempts")]
     TooMany,
+    /// The server holds as many sync connections as it is set to; try again later.
+    #[error("busy")]
+    Busy,
     /// An enrolment code was not accepted (why, in words).
     #[error("code refused: {0}")]
     CodeRefused(&'static str),
@@ -84,6 +87,11 @@ impl IntoResponse for ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many",
                 "For mange forsøg; vent et minut / too many attempts; wait a minute".to_owned(),
+            ),
+            ApiError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Serveren har for mange forbindelser lige nu; prøv igen om lidt / the server has too many connections right now; try again shortly".to_owned(),
             ),
             ApiError::CodeRefused(m) => (StatusCode::GONE, "code_refused", (*m).to_owned()),
             ApiError::Internal(detail) => {

@@ -93,6 +93,10 @@ pub struct AppState {
     pub redeem_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
     /// Web signups per address in the current minute (spam from one place is refused).
     pub web_signup_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
+    /// Open sync WebSockets per kiosk (their sum is the total held).
+    pub sync_sockets: Arc<Mutex<HashMap<String, usize>>>,
+    /// Device API requests per kiosk in the current minute.
+    pub device_requests: Arc<Mutex<HashMap<String, (std::time::Instant, u32)>>>,
     /// Login attempts at the admin app per address in the current minute.
     pub login_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
     /// Held while a web signup finds or creates the day's web journal and adds to it.
@@ -182,6 +186,8 @@ impl Server {
                 redeem_attempts: Arc::default(),
                 web_signup_attempts: Arc::default(),
                 login_attempts: Arc::default(),
+                sync_sockets: Arc::default(),
+                device_requests: Arc::default(),
                 web_journal_lock: Arc::new(tokio::sync::Mutex::new(())),
             },
             new_admin_token,

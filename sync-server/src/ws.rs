@@ -56,6 +56,7 @@ pub async fn sync_upgrade(
             .await
             .map_err(ApiError::internal)??
     };
+    let slot = SocketSlot::take(&state, &kiosk_id)?;
     let max = state.config.max_ws_message_bytes;
     let cancel = {
         let mut conns = state
@@ -67,8 +68,55 @@ pub async fn sync_upgrade(
     Ok(ws
         .max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| serve_socket(state, kiosk_id, socket, cancel))
+        .on_upgrade(move |socket| serve_socket(state, kiosk_id, socket, cancel, slot))
         .into_response())
+}
+
+/// One sync socket counted against the caps; it is given back when dropped, that is when
+/// samod drops the socket's incoming stream at the end of the connection (or when the
+/// upgrade never happens).
+pub struct SocketSlot {
+    sockets: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    kiosk_id: String,
+}
+
+impl SocketSlot {
+    /// Count a new socket of `kiosk_id`, or refuse it: 503 when the server holds as many as
+    /// it is set to, 429 when this kiosk does.
+    fn take(state: &AppState, kiosk_id: &str) -> Result<SocketSlot, ApiError> {
+        let mut sockets = state
+            .sync_sockets
+            .lock()
+            .map_err(|_| ApiError::internal("socket table poisoned"))?;
+        let total: usize = sockets.values().sum();
+        if total >= state.config.max_sync_connections {
+            return Err(ApiError::Busy);
+        }
+        let mine = sockets.entry(kiosk_id.to_owned()).or_default();
+        if *mine >= state.config.max_sync_per_device {
+            return Err(ApiError::TooMany);
+        }
+        *mine += 1;
+        Ok(SocketSlot {
+            sockets: state.sync_sockets.clone(),
+            kiosk_id: kiosk_id.to_owned(),
+        })
+    }
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut sockets = self
+            .sockets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = sockets.get_mut(&self.kiosk_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                sockets.remove(&self.kiosk_id);
+            }
+        }
+    }
 }
 
 async fn serve_socket(
@@ -76,6 +124,7 @@ async fn serve_socket(
     kiosk_id: String,
     socket: WebSocket,
     cancel: CancellationToken,
+    slot: SocketSlot,
 ) {
     let (sink, stream) = socket.split();
     let bytes_in = state.sync_bytes_in.clone();
@@ -83,6 +132,8 @@ async fn serve_socket(
     let incoming = stream
         .take_until(cancel.clone().cancelled_owned())
         .inspect(move |msg| {
+            // The slot lives as long as the stream: the count drops when samod lets go.
+            let _held = &slot;
             if let Ok(Message::Binary(bytes)) = msg {
                 bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             }

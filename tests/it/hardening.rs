@@ -80,3 +80,87 @@ async fn slow_clients_big_bodies_and_too_many_connections_are_refused() -> anyho
     server.stop().await;
     Ok(())
 }
+
+/// Open a sync WebSocket as a device; the HTTP status of the answer (101 when upgraded),
+/// and the socket if it was.
+async fn open_sync(
+    server: &TestServer,
+    token: &str,
+) -> anyhow::Result<(
+    u16,
+    Option<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>>,
+)> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = format!("ws://{}/sync", server.addr).into_client_request()?;
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((ws, _)) => Ok((101, Some(ws))),
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            Ok((resp.status().as_u16(), None))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sync sockets are capped per kiosk (429) and in all (503, with a message), a socket that
+/// closes gives its place back, and the device API is rate-limited per kiosk without
+/// touching other kiosks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_sockets_and_device_requests_are_capped_per_kiosk_and_in_all() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start_with(&dir.path().join("server"), 0, |c| {
+        c.max_sync_connections = 3;
+        c.max_sync_per_device = 2;
+        c.device_requests_per_minute = 5;
+    })
+    .await?;
+    let mut tokens = Vec::new();
+    for id in ["kiosk-ca", "kiosk-cb", "kiosk-cc"] {
+        let e = server.enrol(id, "bibliotek").await?;
+        tokens.push(frivillig_common::sync::device_token(id, &e.device_secret));
+    }
+    let (a1, mut first) = open_sync(&server, &tokens[0]).await?;
+    let (a2, _second) = open_sync(&server, &tokens[0]).await?;
+    let (a3, _) = open_sync(&server, &tokens[0]).await?;
+    anyhow::ensure!((a1, a2, a3) == (101, 101, 429), "per kiosk: {a1} {a2} {a3}");
+    let (b1, _b) = open_sync(&server, &tokens[1]).await?;
+    let (c1, _) = open_sync(&server, &tokens[2]).await?;
+    anyhow::ensure!((b1, c1) == (101, 503), "in all: {b1} {c1}");
+
+    // One of the first kiosk's sockets closes: its place is given back.
+    if let Some(ws) = first.as_mut() {
+        ws.close(None).await?;
+    }
+    drop(first);
+    let mut got = 0;
+    for _ in 0..50 {
+        let (code, ws) = open_sync(&server, &tokens[2]).await?;
+        if code == 101 {
+            got = 101;
+            drop(ws);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::ensure!(got == 101, "a closed socket never gave its place back");
+
+    // The device API: five requests a minute for this test; the sixth is refused, and
+    // another kiosk is not affected.
+    let http = reqwest::Client::new();
+    let info = |token: &str| {
+        http.get(format!("{}/api/device/info", server.url()))
+            .bearer_auth(token.to_owned())
+            .send()
+    };
+    for i in 0..5 {
+        let r = info(&tokens[1]).await?;
+        anyhow::ensure!(r.status() == 200, "request {i}: {}", r.status());
+    }
+    let r = info(&tokens[1]).await?;
+    anyhow::ensure!(r.status() == 429, "sixth request: {}", r.status());
+    let r = info(&tokens[0]).await?;
+    anyhow::ensure!(r.status() == 200, "another kiosk: {}", r.status());
+    server.stop().await;
+    Ok(())
+}
