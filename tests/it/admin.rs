@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use frivillig_kiosk::{SyncWorker, SystemClock};
 use frivillig_sync_server::accounts::Role;
-use frivillig_tests::{Browser, TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
+use frivillig_tests::{
+    Browser, TestServer, kiosk_config, open_kiosk, synced_kiosk, visitor_form, wait_status,
+};
 
 /// A coordinator account for the festival site only, logged in.
 async fn coordinator_of_kulturnat(server: &TestServer) -> anyhow::Result<Browser> {
@@ -29,14 +31,8 @@ async fn coordinator_of_kulturnat(server: &TestServer) -> anyhow::Result<Browser
 async fn a_coordinator_follows_up_a_kiosk_signup_in_the_web_app() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
-    let enrol = server.enrol("kiosk-adm", "bibliotek").await?;
-    let core = open_kiosk(
-        kiosk_config(&server.url(), &enrol, "bibliotek", &dir.path().join("k")),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let worker = SyncWorker::start(&core);
-    wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    let (core, worker) =
+        synced_kiosk(&server, "kiosk-adm", "bibliotek", &dir.path().join("k")).await?;
     let mut receipts = Vec::new();
     for i in 0..3 {
         receipts.push(

@@ -4,12 +4,10 @@
 //! through a kiosk's receipt link; axe-core finds no serious accessibility violation on the
 //! public pages or the admin app. Screenshots go to `target/browser-screenshots/`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use frivillig_kiosk::{SyncWorker, SystemClock};
 use frivillig_tests::webdriver::{Chrome, screenshot_dir};
-use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
+use frivillig_tests::{TestServer, synced_kiosk, visitor_form, wait_status};
 
 /// Wait until the page's source contains `text`.
 async fn wait_for_text(chrome: &Chrome, text: &str) -> anyhow::Result<String> {
@@ -24,6 +22,15 @@ async fn wait_for_text(chrome: &Chrome, text: &str) -> anyhow::Result<String> {
         "the page never showed {text:?}; it is at {}",
         chrome.url().await?
     )
+}
+
+/// Fill in and send the admin login form the browser shows.
+async fn log_in(chrome: &Chrome, password: &str) -> anyhow::Result<()> {
+    chrome.type_into("#username", "admin").await?;
+    chrome.type_into("#password", password).await?;
+    chrome
+        .click("form[action='/admin/login'] button[type=submit]")
+        .await
 }
 
 /// Wait until the browser's address contains `part` (a navigation has happened).
@@ -41,14 +48,8 @@ async fn wait_for_url(chrome: &Chrome, part: &str) -> anyhow::Result<()> {
 async fn a_coordinator_works_in_a_real_browser() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
-    let enrol = server.enrol("kiosk-web", "plejecenter").await?;
-    let core = open_kiosk(
-        kiosk_config(&server.url(), &enrol, "plejecenter", &dir.path().join("k")),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let worker = SyncWorker::start(&core);
-    wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    let (core, worker) =
+        synced_kiosk(&server, "kiosk-web", "plejecenter", &dir.path().join("k")).await?;
     let form = visitor_form("web", 7);
     let receipt = core
         .submit_signup("gaatur", Some("gaatur-lor"), &form)
@@ -64,13 +65,7 @@ async fn a_coordinator_works_in_a_real_browser() -> anyhow::Result<()> {
         "not sent to login"
     );
     chrome.screenshot(&shots.join("admin-login.png")).await?;
-    chrome.type_into("#username", "admin").await?;
-    chrome
-        .type_into("#password", &server.admin_password)
-        .await?;
-    chrome
-        .click("form[action='/admin/login'] button[type=submit]")
-        .await?;
+    log_in(&chrome, &server.admin_password).await?;
     let source = wait_for_text(&chrome, &form.name).await?;
     anyhow::ensure!(chrome.url().await?.ends_with("/admin/tilmeldinger"));
     anyhow::ensure!(source.contains("Kiosk kiosk-web"));
@@ -256,14 +251,8 @@ async fn a_citizen_signs_up_on_a_phone_and_withdraws_through_a_receipt() -> anyh
     );
 
     // A kiosk visitor scans the QR code at home and withdraws.
-    let enrol = server.enrol("kiosk-qr", "plejecenter").await?;
-    let core = open_kiosk(
-        kiosk_config(&url, &enrol, "plejecenter", &dir.path().join("k")),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let worker = SyncWorker::start(&core);
-    wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    let (core, worker) =
+        synced_kiosk(&server, "kiosk-qr", "plejecenter", &dir.path().join("k")).await?;
     let receipt = core
         .submit_signup("gaatur", Some("gaatur-lor"), &visitor_form("qr", 1))
         .await?;
@@ -335,14 +324,8 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
     let url = server.url();
-    let enrol = server.enrol("kiosk-axe", "bibliotek").await?;
-    let core = open_kiosk(
-        kiosk_config(&url, &enrol, "bibliotek", &dir.path().join("k")),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let worker = SyncWorker::start(&core);
-    wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    let (core, worker) =
+        synced_kiosk(&server, "kiosk-axe", "bibliotek", &dir.path().join("k")).await?;
     let receipt = core
         .submit_signup(
             "lektiecafe",
@@ -398,13 +381,7 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
     }
     // The admin app too, logged in.
     chrome.goto(&format!("{url}/admin/login")).await?;
-    chrome.type_into("#username", "admin").await?;
-    chrome
-        .type_into("#password", &server.admin_password)
-        .await?;
-    chrome
-        .click("form[action='/admin/login'] button[type=submit]")
-        .await?;
+    log_in(&chrome, &server.admin_password).await?;
     wait_for_url(&chrome, "/admin/tilmeldinger").await?;
     for page in [
         "/admin/tilmeldinger".to_owned(),

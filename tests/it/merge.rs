@@ -1,24 +1,17 @@
 //! A coordinator sets a status at the server while an offline kiosk checks the volunteer in:
 //! both survive the merge, at the server and at the kiosk.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use frivillig_kiosk::{SyncWorker, SystemClock};
-use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
+use frivillig_kiosk::SyncWorker;
+use frivillig_tests::{TestServer, synced_kiosk, visitor_form, wait_status};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_at_the_server_and_check_in_at_the_kiosk_both_survive() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
-    let enrol = server.enrol("kiosk-m", "kulturnat").await?;
-    let core = open_kiosk(
-        kiosk_config(&server.url(), &enrol, "kulturnat", &dir.path().join("m")),
-        Arc::new(SystemClock),
-    )
-    .await?;
-    let worker = SyncWorker::start(&core);
-    wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    let (core, worker) =
+        synced_kiosk(&server, "kiosk-m", "kulturnat", &dir.path().join("m")).await?;
     let receipt = core
         .submit_signup("kulturnat-info", Some("kulturnat-1"), &visitor_form("m", 0))
         .await?;

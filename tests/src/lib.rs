@@ -331,6 +331,8 @@ pub async fn wait_status(
 pub struct Stats {
     /// Median.
     pub median: Duration,
+    /// 95th percentile.
+    pub p95: Duration,
     /// 99th percentile.
     pub p99: Duration,
     /// Fastest.
@@ -345,10 +347,46 @@ pub fn stats(mut v: Vec<Duration>) -> Stats {
     let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
     Stats {
         median: at(0.5),
+        p95: at(0.95),
         p99: at(0.99),
         min: v[0],
         max: v[v.len() - 1],
     }
+}
+
+/// The benchmark binaries' arguments: `--out PATH` (default `BENCHMARKS.md`) and
+/// `--signups N` (default `default_signups`).
+pub fn bench_args(default_signups: usize) -> anyhow::Result<(PathBuf, usize)> {
+    let mut out = PathBuf::from("BENCHMARKS.md");
+    let mut signups = default_signups;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--out" => out = args.next().context("--out PATH")?.into(),
+            "--signups" => signups = args.next().context("--signups N")?.parse()?,
+            other => anyhow::bail!("unknown argument {other}; use --out, --signups"),
+        }
+    }
+    Ok((out, signups))
+}
+
+/// Enrol a kiosk at `server`, open its core in `dir` and start its sync worker, once it is
+/// online: the start of most whole-system tests.
+pub async fn synced_kiosk(
+    server: &TestServer,
+    kiosk_id: &str,
+    site_id: &str,
+    dir: &Path,
+) -> anyhow::Result<(KioskCore, frivillig_kiosk::SyncWorker)> {
+    let enrol = server.enrol(kiosk_id, site_id).await?;
+    let core = open_kiosk(
+        kiosk_config(&server.url(), &enrol, site_id, dir),
+        Arc::new(frivillig_kiosk::SystemClock),
+    )
+    .await?;
+    let worker = frivillig_kiosk::SyncWorker::start(&core);
+    wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    Ok((core, worker))
 }
 
 /// A duration in milliseconds with three decimals.

@@ -6,13 +6,11 @@
 //!
 //! `cargo run --release -p frivillig-tests --bin admin-list-bench -- --out BENCHMARKS.md`
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use frivillig_common::domain::{PersonalData, SignupRecord, Source, Status};
 use frivillig_sync_server::store::IngestBatch;
-use frivillig_tests::{Browser, TestServer, ms, replace_section};
+use frivillig_tests::{Browser, TestServer, ms, replace_section, stats};
 
 const SECTION: &str = "## Admin: the signup list with 100,000 signups";
 const REQUESTS: usize = 200;
@@ -95,22 +93,8 @@ async fn time_requests(b: &mut Browser, path: &str, n: usize) -> anyhow::Result<
     Ok(out)
 }
 
-fn p95(mut v: Vec<Duration>) -> (Duration, Duration) {
-    v.sort();
-    (v[v.len() / 2], v[(v.len() * 95 / 100).min(v.len() - 1)])
-}
-
 fn main() -> anyhow::Result<()> {
-    let mut out = PathBuf::from("BENCHMARKS.md");
-    let mut signups = 100_000usize;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--out" => out = args.next().context("--out PATH")?.into(),
-            "--signups" => signups = args.next().context("--signups N")?.parse()?,
-            other => anyhow::bail!("unknown argument {other}; use --out, --signups"),
-        }
-    }
+    let (out, signups) = frivillig_tests::bench_args(100_000)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -136,7 +120,7 @@ fn main() -> anyhow::Result<()> {
         let mut baseline = Vec::new();
         for (_, path) in &queries {
             time_requests(&mut b, path, 20).await?;
-            baseline.push(p95(time_requests(&mut b, path, REQUESTS).await?));
+            baseline.push(stats(time_requests(&mut b, path, REQUESTS).await?).p95);
         }
 
         let fill = Instant::now();
@@ -158,9 +142,10 @@ fn main() -> anyhow::Result<()> {
 
         let mut rows = String::new();
         let mut worst = Duration::ZERO;
-        for ((name, path), (_, base_p95)) in queries.iter().zip(&baseline) {
+        for ((name, path), base_p95) in queries.iter().zip(&baseline) {
             time_requests(&mut b, path, 20).await?;
-            let (median, p) = p95(time_requests(&mut b, path, REQUESTS).await?);
+            let st = stats(time_requests(&mut b, path, REQUESTS).await?);
+            let (median, p) = (st.median, st.p95);
             worst = worst.max(p);
             rows.push_str(&format!(
                 "| {name} | {} | {} | {} | {:.1}x |\n",
@@ -180,7 +165,8 @@ fn main() -> anyhow::Result<()> {
             own.push(start.elapsed());
             std::hint::black_box(page);
         }
-        let (own_median, own_p95) = p95(own);
+        let own = stats(own);
+        let (own_median, own_p95) = (own.median, own.p95);
         server.stop().await;
         anyhow::Ok(format!(
             "{SECTION}\n\n\

@@ -5,11 +5,9 @@
 //!
 //! `cargo run --release -p frivillig-tests --bin kiosk-frame-bench -- --out BENCHMARKS.md`
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use cpu_time::ThreadTime;
 use frivillig_kiosk::state::keyboard::Key;
 use frivillig_kiosk::state::{Confirmation, Event, KioskState, Screen, TextField};
@@ -98,16 +96,7 @@ fn go(app: &mut KioskApp, screen: &str) {
 }
 
 fn main() -> anyhow::Result<()> {
-    let mut out = PathBuf::from("BENCHMARKS.md");
-    let mut signups = 10_000usize;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--out" => out = args.next().context("--out PATH")?.into(),
-            "--signups" => signups = args.next().context("--signups N")?.parse()?,
-            other => anyhow::bail!("unknown argument {other}; use --out, --signups"),
-        }
-    }
+    let (out, signups) = frivillig_tests::bench_args(10_000)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
