@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
@@ -31,6 +31,10 @@ pub enum StorageError {
     /// The store was closed (the kiosk or server is shutting down).
     #[error("storage is closed")]
     Closed,
+    /// The database is being opened again after an I/O error and operations still hold
+    /// the old one; try again shortly.
+    #[error("storage is recovering from an I/O error")]
+    Recovering,
     /// Data did not read back or decode as written.
     #[error("storage: {0}")]
     Corrupt(String),
@@ -87,32 +91,128 @@ impl StorageHealth {
     }
 }
 
-/// samod storage backed by a table in a shared redb database.
+/// A redb backend that notes every I/O error it passes on.
 ///
-/// Every clone shares one handle to the database, so [`RedbStorage::close`] releases the
-/// file (and its lock) for all of them, even clones that samod's tasks still hold.
-#[derive(Clone)]
-pub struct RedbStorage {
-    db: Arc<RwLock<Option<Arc<Database>>>>,
+/// After any I/O error redb latches: every later operation fails with "previous I/O
+/// error" until the database is opened again. [`RedbStorage`] watches this flag and opens
+/// the database afresh on the next use, so a full disk or a passing I/O error costs the
+/// operations that hit it and no more: once the fault clears, work continues without a
+/// restart (what the disk-error tests prove).
+#[derive(Debug)]
+struct WatchedBackend<B> {
+    inner: B,
+    failed: Arc<AtomicBool>,
+}
+
+impl<B> WatchedBackend<B> {
+    fn note<T, E>(&self, r: Result<T, E>) -> Result<T, E> {
+        if r.is_err() {
+            self.failed.store(true, Ordering::SeqCst);
+        }
+        r
+    }
+}
+
+type Bound = std::ops::Bound<u64>;
+
+impl<B: redb::StorageBackend> redb::StorageBackend for WatchedBackend<B> {
+    fn len(&self) -> Result<u64, std::io::Error> {
+        self.note(self.inner.len())
+    }
+    fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
+        self.note(self.inner.read(offset, out))
+    }
+    fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
+        self.note(self.inner.set_len(len))
+    }
+    fn sync_data(&self) -> Result<(), std::io::Error> {
+        self.note(self.inner.sync_data())
+    }
+    fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
+        self.note(self.inner.write(offset, data))
+    }
+    fn close(&self) -> Result<(), std::io::Error> {
+        self.inner.close()
+    }
+    // Locks are forwarded unchanged: a lock refused is another process holding the file,
+    // not a failing disk.
+    fn try_lock_range(&self, start: Bound, end: Bound) -> Result<bool, redb::BackendError> {
+        self.inner.try_lock_range(start, end)
+    }
+    fn try_lock_shared_range(&self, start: Bound, end: Bound) -> Result<bool, redb::BackendError> {
+        self.inner.try_lock_shared_range(start, end)
+    }
+    fn lock_range(&self, start: Bound, end: Bound) -> Result<(), redb::BackendError> {
+        self.inner.lock_range(start, end)
+    }
+    fn lock_shared_range(&self, start: Bound, end: Bound) -> Result<(), redb::BackendError> {
+        self.inner.lock_shared_range(start, end)
+    }
+    fn unlock_range(&self, start: Bound, end: Bound) -> Result<(), redb::BackendError> {
+        self.inner.unlock_range(start, end)
+    }
+    fn query_lock_range(&self, start: Bound, end: Bound) -> Result<bool, redb::BackendError> {
+        self.inner.query_lock_range(start, end)
+    }
+}
+
+/// Opens the database again after an I/O error, on a backend that reports to `failed`.
+type Opener = dyn Fn(Arc<AtomicBool>) -> Result<Database, StorageError> + Send + Sync;
+
+/// How long [`RedbStorage::database`] waits for operations in flight to let go of a
+/// database that must be opened again.
+const REOPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+struct Shared {
+    /// The open database; `None` once closed, or while a reopen has not succeeded.
+    db: RwLock<Option<Arc<Database>>>,
+    closed: AtomicBool,
+    /// Set by the backend on an I/O error: the database must be opened again.
+    failed: Arc<AtomicBool>,
+    opener: Box<Opener>,
     health: Arc<StorageHealth>,
 }
 
+/// samod storage backed by a table in a shared redb database.
+///
+/// Every clone shares one handle to the database, so [`RedbStorage::close`] releases the
+/// file (and its lock) for all of them, even clones that samod's tasks still hold, and a
+/// database reopened after an I/O error serves all of them. Callers hold the database only
+/// for one operation ([`RedbStorage::database`] each time), never keep it.
+#[derive(Clone)]
+pub struct RedbStorage {
+    shared: Arc<Shared>,
+}
+
+fn create_chunks_table(db: &Database) -> Result<(), StorageError> {
+    let mut tx = db.begin_write()?;
+    tx.set_durability(Durability::Immediate)?;
+    tx.open_table(CHUNKS)?;
+    tx.commit()?;
+    Ok(())
+}
+
 impl RedbStorage {
-    /// Use `db`, creating the chunk table if needed.
-    pub fn new(db: Arc<Database>) -> Result<Self, StorageError> {
-        let mut tx = db.begin_write()?;
-        tx.set_durability(Durability::Immediate)?;
-        tx.open_table(CHUNKS)?;
-        tx.commit()?;
+    fn with_opener(opener: Box<Opener>) -> Result<Self, StorageError> {
+        let failed = Arc::new(AtomicBool::new(false));
+        let db = opener(failed.clone())?;
+        create_chunks_table(&db)?;
         Ok(RedbStorage {
-            db: Arc::new(RwLock::new(Some(db))),
-            health: Arc::new(StorageHealth::default()),
+            shared: Arc::new(Shared {
+                db: RwLock::new(Some(Arc::new(db))),
+                closed: AtomicBool::new(false),
+                failed,
+                opener,
+                health: Arc::new(StorageHealth::default()),
+            }),
         })
     }
 
-    /// Use a database on `backend` (tests put a simulated disk here). A database whose
-    /// creation the power cut short is started afresh, as [`RedbStorage::open`] does.
-    pub fn with_backend(backend: impl redb::StorageBackend) -> Result<Self, StorageError> {
+    /// Use a database on `backend` (tests put a simulated disk here; clones of it must
+    /// share the disk, as the database is opened again on a clone after an I/O error). A
+    /// database whose creation the power cut short is started afresh, as
+    /// [`RedbStorage::open`] does.
+    pub fn with_backend(backend: impl redb::StorageBackend + Clone) -> Result<Self, StorageError> {
         let len = backend.len().map_err(redb::Error::Io)?;
         let mut head = [0u8; MAGIC_LEN];
         if len >= MAGIC_LEN as u64 {
@@ -122,7 +222,13 @@ impl RedbStorage {
             tracing::warn!("the database's creation was cut short; starting it afresh");
             backend.set_len(0).map_err(redb::Error::Io)?;
         }
-        Self::new(Arc::new(Database::builder().create_with_backend(backend)?))
+        Self::with_opener(Box::new(move |failed| {
+            let watched = WatchedBackend {
+                inner: backend.clone(),
+                failed,
+            };
+            Ok(Database::builder().create_with_backend(watched)?)
+        }))
     }
 
     /// Open or create a database file at `path` and use it. A file whose creation was cut
@@ -146,13 +252,72 @@ impl RedbStorage {
                 std::fs::rename(path, &aside).map_err(redb::Error::Io)?;
             }
         }
-        Self::new(Arc::new(Database::create(path)?))
+        let path = path.to_owned();
+        Self::with_opener(Box::new(move |failed| {
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(redb::Error::Io)?;
+            let inner = redb::backends::FileBackend::new(file)?;
+            Ok(Database::builder().create_with_backend(WatchedBackend { inner, failed })?)
+        }))
     }
 
-    /// The database, for the caller's own tables; an error once closed.
+    /// Open the database again after an I/O error: once every operation in flight has let
+    /// go of the old one (it holds the file's lock), within [`REOPEN_WAIT`].
+    fn reopen(&self) -> Result<Arc<Database>, StorageError> {
+        let s = &self.shared;
+        let deadline = std::time::Instant::now() + REOPEN_WAIT;
+        loop {
+            {
+                let mut slot = s.db.write().map_err(|_| StorageError::Closed)?;
+                if s.closed.load(Ordering::SeqCst) {
+                    return Err(StorageError::Closed);
+                }
+                if !s.failed.load(Ordering::SeqCst) {
+                    // Another caller reopened it meanwhile.
+                    if let Some(db) = slot.as_ref() {
+                        return Ok(db.clone());
+                    }
+                }
+                let free = slot.as_ref().is_none_or(|db| Arc::strong_count(db) == 1);
+                if free {
+                    // Dropping the old database releases the file before it is opened again.
+                    *slot = None;
+                    s.failed.store(false, Ordering::SeqCst);
+                    return match (s.opener)(s.failed.clone()) {
+                        Ok(db) => {
+                            tracing::warn!("storage opened again after an I/O error");
+                            let db = Arc::new(db);
+                            *slot = Some(db.clone());
+                            Ok(db)
+                        }
+                        Err(e) => {
+                            s.failed.store(true, Ordering::SeqCst);
+                            s.health.record("reopen", &e);
+                            Err(e)
+                        }
+                    };
+                }
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(StorageError::Recovering);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// The database, for one operation; an error once closed. After an I/O error it is
+    /// first opened again (see [`WatchedBackend`]).
     pub fn database(&self) -> Result<Arc<Database>, StorageError> {
-        self.db
-            .read()
+        let s = &self.shared;
+        if s.failed.load(Ordering::SeqCst) {
+            return self.reopen();
+        }
+        s.db.read()
             .ok()
             .and_then(|g| g.clone())
             .ok_or(StorageError::Closed)
@@ -162,7 +327,8 @@ impl RedbStorage {
     /// Waits (up to `wait`) for operations in flight to finish, so that the file and its
     /// lock are released when this returns `true`.
     pub async fn close(&self, wait: std::time::Duration) -> bool {
-        let taken = self.db.write().ok().and_then(|mut g| g.take());
+        self.shared.closed.store(true, Ordering::SeqCst);
+        let taken = self.shared.db.write().ok().and_then(|mut g| g.take());
         let Some(db) = taken else { return true };
         let deadline = tokio::time::Instant::now() + wait;
         // Operations hold a clone only while they run; there is no event for "the last one
@@ -178,7 +344,7 @@ impl RedbStorage {
 
     /// Failures so far.
     pub fn health(&self) -> &Arc<StorageHealth> {
-        &self.health
+        &self.shared.health
     }
 
     /// Write one chunk durably and read it back; returns only when it is on disk.
@@ -275,6 +441,32 @@ impl RedbStorage {
         Ok(ids)
     }
 
+    /// A read, tried five times over about 1.5 s: a read that fails while the database is
+    /// opened again after a failed write (a full disk), or on a passing I/O error, is not a
+    /// reason to stop samod, whose loads cannot report an error.
+    pub fn patiently<T>(
+        &self,
+        what: &str,
+        op: impl Fn() -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let mut wait = std::time::Duration::from_millis(50);
+        let mut tries = 0;
+        loop {
+            match op() {
+                Ok(v) => return Ok(v),
+                Err(e) => {
+                    self.shared.health.record(what, &e);
+                    tries += 1;
+                    if tries == 5 || matches!(e, StorageError::Closed) {
+                        return Err(e);
+                    }
+                    std::thread::sleep(wait);
+                    wait *= 2;
+                }
+            }
+        }
+    }
+
     fn delete_sync(&self, key: &str) -> Result<(), StorageError> {
         let mut tx = self.database()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
@@ -309,14 +501,9 @@ impl samod::storage::Storage for RedbStorage {
     async fn load(&self, key: StorageKey) -> Option<Vec<u8>> {
         let this = self.clone();
         let k = key_string(&key);
-        let result = tokio::task::spawn_blocking(move || {
-            let r = this.get_chunk(&k);
-            if let Err(e) = &r {
-                this.health.record("load", e);
-            }
-            r
-        })
-        .await;
+        let result =
+            tokio::task::spawn_blocking(move || this.patiently("load", || this.get_chunk(&k)))
+                .await;
         match result {
             Ok(Ok(v)) => v,
             // A load we cannot answer must not look like "absent": samod would then treat a
@@ -330,11 +517,7 @@ impl samod::storage::Storage for RedbStorage {
         let this = self.clone();
         let p = key_string(&prefix);
         let result = tokio::task::spawn_blocking(move || {
-            let r = this.chunks_with_prefix(&p);
-            if let Err(e) = &r {
-                this.health.record("load_range", e);
-            }
-            r
+            this.patiently("load_range", || this.chunks_with_prefix(&p))
         })
         .await;
         match result {
@@ -355,13 +538,13 @@ impl samod::storage::Storage for RedbStorage {
         let k = key_string(&key);
         let outcome = tokio::task::spawn_blocking(move || {
             if let Err(e) = this.put_sync(&k, &data) {
-                this.health.record("put", &e);
+                this.shared.health.record("put", &e);
             }
         })
         .await;
         if let Err(e) = outcome {
             tracing::error!(error = %e, "redb storage put task failed");
-            self.health.failures.fetch_add(1, Ordering::SeqCst);
+            self.shared.health.failures.fetch_add(1, Ordering::SeqCst);
         }
     }
 
@@ -370,13 +553,13 @@ impl samod::storage::Storage for RedbStorage {
         let k = key_string(&key);
         let outcome = tokio::task::spawn_blocking(move || {
             if let Err(e) = this.delete_sync(&k) {
-                this.health.record("delete", &e);
+                this.shared.health.record("delete", &e);
             }
         })
         .await;
         if let Err(e) = outcome {
             tracing::error!(error = %e, "redb storage delete task failed");
-            self.health.failures.fetch_add(1, Ordering::SeqCst);
+            self.shared.health.failures.fetch_add(1, Ordering::SeqCst);
         }
     }
 }

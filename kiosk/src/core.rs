@@ -499,8 +499,10 @@ impl KioskCore {
         let rec = record.clone();
         let change = blocking(move || -> Result<Vec<u8>, SubmitError> {
             let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
+            let before = doc.get_heads();
             add_signup(&mut doc, &rec)?;
             persist_last_change(&storage, &doc_id, &mut doc)
+                .inspect_err(|_| forget_unsaved(&mut doc, &before))
         })
         .await?;
         hand_to_samod(&handle, &outbox, change);
@@ -531,8 +533,11 @@ impl KioskCore {
                 if frivillig_common::journal::read_signup(&*doc, &sid).is_err() {
                     return Ok(None);
                 }
+                let before = doc.get_heads();
                 add_check_in(&mut doc, &sid, &CheckIn { at, by })?;
-                persist_last_change(&storage, &doc_id, &mut doc).map(Some)
+                persist_last_change(&storage, &doc_id, &mut doc)
+                    .inspect_err(|_| forget_unsaved(&mut doc, &before))
+                    .map(Some)
             })
             .await?;
             if let Some(change) = change {
@@ -745,6 +750,17 @@ fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
 
 /// Write the document's last local change into the store ourselves, durably, and read it
 /// back. samod writes it too, later; the key is content-addressed so both agree.
+/// Take a change that did not reach the disk back out of the kiosk's copy: the visitor was
+/// told it was not saved, and the next change would otherwise depend on it, so the next
+/// one could not be stored or synced on its own. The copy continues under a new actor, so
+/// the forgotten change's sequence number is never reused for other content.
+fn forget_unsaved(doc: &mut Automerge, heads: &[ChangeHash]) {
+    match doc.fork_at(heads) {
+        Ok(back) => *doc = back,
+        Err(e) => tracing::error!(error = %e, "cannot take an unsaved change back out"),
+    }
+}
+
 fn persist_last_change(
     storage: &frivillig_common::storage::RedbStorage,
     doc_id: &str,

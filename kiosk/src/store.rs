@@ -159,7 +159,11 @@ impl samod::storage::Storage for KioskSamodStorage {
             return Some(v.clone());
         }
         let durable = self.durable.clone();
-        match tokio::task::spawn_blocking(move || durable.get_chunk(&k)).await {
+        match tokio::task::spawn_blocking(move || {
+            durable.patiently("load", || durable.get_chunk(&k))
+        })
+        .await
+        {
             Ok(Ok(v)) => v,
             // The kiosk is shutting down and samod's tasks are winding up: nothing will act
             // on this answer any more.
@@ -173,7 +177,10 @@ impl samod::storage::Storage for KioskSamodStorage {
     async fn load_range(&self, prefix: StorageKey) -> HashMap<StorageKey, Vec<u8>> {
         let p = prefix.to_string();
         let durable = self.durable.clone();
-        let stored = match tokio::task::spawn_blocking(move || durable.chunks_with_prefix(&p)).await
+        let stored = match tokio::task::spawn_blocking(move || {
+            durable.patiently("load_range", || durable.chunks_with_prefix(&p))
+        })
+        .await
         {
             Ok(Ok(items)) => items,
             Ok(Err(StorageError::Closed)) => return HashMap::new(),

@@ -202,7 +202,7 @@ impl Store {
 
     /// An account by user name.
     pub fn account(&self, username: &str) -> Result<Option<AccountRow>, StoreError> {
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(ACCOUNTS)?;
         Ok(match t.get(username)? {
             Some(v) => Some(serde_json::from_slice(v.value())?),
@@ -212,7 +212,7 @@ impl Store {
 
     /// Every account, by user name.
     pub fn accounts(&self) -> Result<Vec<(String, AccountRow)>, StoreError> {
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(ACCOUNTS)?;
         t.iter()?
             .map(|item| {
@@ -317,7 +317,7 @@ impl Store {
 
     /// The live session and account for a session token, if any.
     pub fn session(&self, token: &str) -> Result<Option<(SessionRow, AccountRow)>, StoreError> {
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(SESSIONS)?;
         let Some(row) = t.get(secret_hash(token).as_str())? else {
             return Ok(None);
@@ -358,13 +358,13 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
     fn passwords_sessions_and_logout() {
         let dir = tempfile::tempdir().expect("tmp");
-        let db = Arc::new(redb::Database::create(dir.path().join("s.redb")).expect("db"));
-        let store = Store::new(db).expect("store");
+        let storage =
+            frivillig_common::storage::RedbStorage::open(&dir.path().join("s.redb")).expect("db");
+        let store = Store::new(storage).expect("store");
         let first = store
             .create_first_admin()
             .expect("admin")

@@ -646,7 +646,9 @@ async fn get_backup(
         let dir = st.config.data_dir.join("backups");
         std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
         let path = dir.join(format!("backup-{}.redb", new_secret()));
-        let made = crate::backup::create_backup(st.store.database(), &st.keys, &path);
+        let db = st.store.database().map_err(ApiError::internal)?;
+        let made = crate::backup::create_backup(&db, &st.keys, &path);
+        drop(db);
         let read = made
             .map_err(ApiError::internal)
             .and_then(|_| std::fs::read(&path).map_err(ApiError::internal));

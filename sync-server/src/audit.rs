@@ -59,7 +59,7 @@ impl Store {
         skip: usize,
         limit: usize,
     ) -> Result<(Vec<AuditEntry>, u64), StoreError> {
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(AUDIT)?;
         let total = redb::ReadableTableMetadata::len(&t)?;
         let mut out = Vec::new();

@@ -87,19 +87,19 @@ impl Store {
 
     /// Whether a signup id was erased.
     pub fn is_erased(&self, signup_id: &str) -> Result<bool, StoreError> {
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         Ok(tx.open_table(ERASED)?.get(signup_id)?.is_some())
     }
 
     /// Whether a journal id was retired by a rewrite.
     pub fn is_retired(&self, doc_id: &str) -> Result<bool, StoreError> {
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         Ok(tx.open_table(RETIRED)?.get(doc_id)?.is_some())
     }
 
     /// Journals marked for rewriting, with their rows.
     pub fn journals_to_rewrite(&self) -> Result<Vec<(String, JournalRow)>, StoreError> {
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(JOURNALS)?;
         let mut out = Vec::new();
         for item in t.iter()? {
@@ -171,7 +171,7 @@ impl Store {
                 .map(|t| (now - t.to_utc()).num_days())
                 .unwrap_or(0)
         };
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(SIGNUPS)?;
         let mut out = Vec::new();
         for item in t.iter()? {

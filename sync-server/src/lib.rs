@@ -121,9 +121,17 @@ pub struct Server {
 impl Server {
     /// Open the data folder (creating keys, database and the demo catalog on first start).
     pub async fn open(config: ServerConfig) -> Result<Server, StartError> {
-        let keys = keys::load_or_create(&config.data_dir)?;
+        // Keys are made after the database is opened: the folder must exist first.
+        keys::load_or_create(&config.data_dir)?;
         let storage = RedbStorage::open(&config.data_dir.join("server.redb"))?;
-        let store = store::Store::new(storage.database()?)?;
+        Self::open_on(config, storage).await
+    }
+
+    /// Open with the database on `storage` instead of `server.redb` in the data folder
+    /// (tests put it on a disk that fails on demand); keys stay in the data folder.
+    pub async fn open_on(config: ServerConfig, storage: RedbStorage) -> Result<Server, StartError> {
+        let keys = keys::load_or_create(&config.data_dir)?;
+        let store = store::Store::new(storage.clone())?;
         let catalog_cell: Arc<OnceLock<DocumentId>> = Arc::new(OnceLock::new());
         let policy = policy::ServerPolicy {
             catalog: catalog_cell.clone(),

@@ -189,7 +189,7 @@ pub fn overbooked(catalog: &Catalog, rows: &[&ListRow]) -> Vec<Overbooked> {
 impl Store {
     /// Every decision on a suggested pair, by pair key.
     pub fn pair_decisions(&self) -> Result<BTreeMap<String, PairDecision>, StoreError> {
-        let tx = self.database().begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(DUPLICATES)?;
         let mut out = BTreeMap::new();
         for item in t.iter()? {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use frivillig_common::api::{KioskSummary, SignupView};
 use frivillig_common::domain::{PersonalData, SignupRecord, Status};
+use frivillig_common::storage::RedbStorage;
 
 /// Enrolled devices: kiosk id -> [`DeviceRow`] (JSON).
 pub(crate) const DEVICES: TableDefinition<&str, &[u8]> = TableDefinition::new("devices");
@@ -46,6 +47,9 @@ pub enum StoreError {
     /// A stored row does not decode.
     #[error("a stored row is damaged: {0}")]
     Row(#[from] serde_json::Error),
+    /// The database is closed or being opened again after an I/O error.
+    #[error("{0}")]
+    Storage(#[from] frivillig_common::storage::StorageError),
 }
 
 frivillig_common::from_redb_errors!(StoreError);
@@ -198,7 +202,9 @@ pub struct SignupFilter {
 /// The server's tables, and the in-memory signup list derived from them.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    /// Asked for the database at each operation, so one opened again after an I/O error
+    /// serves every later one.
+    storage: RedbStorage,
     listing: Arc<std::sync::RwLock<crate::listing::Listing>>,
 }
 
@@ -220,8 +226,9 @@ pub(crate) fn index_entries(r: &SignupRecord) -> Vec<(&'static str, String)> {
 }
 
 impl Store {
-    /// Use `db`, creating the tables.
-    pub fn new(db: Arc<Database>) -> Result<Self, StoreError> {
+    /// Use the database of `storage`, creating the tables.
+    pub fn new(storage: RedbStorage) -> Result<Self, StoreError> {
+        let db = storage.database()?;
         let tx = db.begin_write()?;
         tx.open_table(DEVICES)?;
         tx.open_table(JOURNALS)?;
@@ -245,8 +252,9 @@ impl Store {
                 listing.upsert(&serde_json::from_slice(v.value())?);
             }
         }
+        drop(db);
         Ok(Store {
-            db,
+            storage,
             listing: Arc::new(std::sync::RwLock::new(listing)),
         })
     }
@@ -266,21 +274,21 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The database, for backups.
-    pub fn database(&self) -> &Arc<Database> {
-        &self.db
+    /// The database, for one operation (never keep it: see [`RedbStorage::database`]).
+    pub fn database(&self) -> Result<Arc<Database>, StoreError> {
+        Ok(self.storage.database()?)
     }
 
     /// A write transaction that is durable when committed.
     pub(crate) fn write(&self) -> Result<redb::WriteTransaction, StoreError> {
-        let mut tx = self.db.begin_write()?;
+        let mut tx = self.database()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
         Ok(tx)
     }
 
     /// A setting.
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(META)?;
         Ok(t.get(key)?.map(|v| v.value().to_owned()))
     }
@@ -295,7 +303,7 @@ impl Store {
 
     /// A device by kiosk id.
     pub fn device(&self, kiosk_id: &str) -> Result<Option<DeviceRow>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(DEVICES)?;
         Ok(match t.get(kiosk_id)? {
             Some(v) => Some(serde_json::from_slice(v.value())?),
@@ -390,7 +398,7 @@ impl Store {
 
     /// Every device.
     pub fn devices(&self) -> Result<Vec<KioskSummary>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(DEVICES)?;
         let mut out = Vec::new();
         for item in t.iter()? {
@@ -410,7 +418,7 @@ impl Store {
 
     /// A journal's row.
     pub fn journal(&self, doc_id: &str) -> Result<Option<JournalRow>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(JOURNALS)?;
         Ok(match t.get(doc_id)? {
             Some(v) => Some(serde_json::from_slice(v.value())?),
@@ -420,7 +428,7 @@ impl Store {
 
     /// Every journal id.
     pub fn journal_ids(&self) -> Result<Vec<String>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(JOURNALS)?;
         t.iter()?.map(|i| Ok(i?.0.value().to_owned())).collect()
     }
@@ -467,7 +475,7 @@ impl Store {
 
     /// The durable copy of a journal: its chunks concatenated (loadable by Automerge).
     pub fn journal_bytes(&self, doc_id: &str) -> Result<Vec<u8>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(JOURNAL_CHUNKS)?;
         let mut out = Vec::new();
         for item in t.range((doc_id, 0)..=(doc_id, u32::MAX))? {
@@ -499,6 +507,19 @@ impl Store {
             if !batch.chunk.is_empty() {
                 chunks.insert((batch.doc_id.as_str(), row.chunks), batch.chunk.as_slice())?;
                 row.chunks += 1;
+                // The same changes as one of samod's chunks, in this commit: samod's own
+                // write of them may have failed (a full disk; samod does not retry), and
+                // after a restart the server's copy of the journal must still hold all it
+                // acknowledged, or a coordinator's later edit could not find the signup.
+                // samod loads any key under the prefix and deletes it when it compacts.
+                use sha2::Digest as _;
+                let key = format!(
+                    "{}/incremental/ingest-{}",
+                    batch.doc_id,
+                    hex::encode(sha2::Sha256::digest(&batch.chunk))
+                );
+                tx.open_table(frivillig_common::storage::CHUNKS)?
+                    .insert(key.as_str(), batch.chunk.as_slice())?;
             }
             row.saved_heads = batch.heads.clone();
             let mut outcome = IngestOutcome {
@@ -576,7 +597,7 @@ impl Store {
         &self,
         shift_ids: &[String],
     ) -> Result<BTreeMap<String, u32>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let index = tx.open_table(INDEX)?;
         let signups = tx.open_table(SIGNUPS)?;
         let mut out = BTreeMap::new();
@@ -606,7 +627,7 @@ impl Store {
 
     /// One signup.
     pub fn signup(&self, id: &str) -> Result<Option<SignupRow>, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let t = tx.open_table(SIGNUPS)?;
         Ok(match t.get(id)? {
             Some(v) => Some(serde_json::from_slice(v.value())?),
@@ -616,13 +637,13 @@ impl Store {
 
     /// How many signups the server holds.
     pub fn signup_count(&self) -> Result<u64, StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         Ok(tx.open_table(SIGNUPS)?.len()?)
     }
 
     /// List signups matching `filter`, newest id order is not meaningful: ordered by id.
     pub fn list_signups(&self, filter: &SignupFilter) -> Result<(Vec<SignupRow>, u64), StoreError> {
-        let tx = self.db.begin_read()?;
+        let tx = self.database()?.begin_read()?;
         let signups = tx.open_table(SIGNUPS)?;
         let index = tx.open_table(INDEX)?;
         let wanted: Vec<(&str, &str)> = [
@@ -703,8 +724,8 @@ mod tests {
     #[test]
     fn ingest_indexes_and_refuses_foreign_ids() {
         let dir = tempfile::tempdir().expect("tmp");
-        let db = Arc::new(Database::create(dir.path().join("s.redb")).expect("db"));
-        let store = Store::new(db).expect("store");
+        let storage = RedbStorage::open(&dir.path().join("s.redb")).expect("db");
+        let store = Store::new(storage).expect("store");
         let batch = |doc: &str, recs: Vec<SignupRecord>| IngestBatch {
             doc_id: doc.into(),
             heads: vec![],

@@ -4,6 +4,7 @@ mod admin;
 mod browser;
 mod compaction;
 mod demo;
+mod diskfault;
 mod erasure;
 mod hardening;
 mod hostile;

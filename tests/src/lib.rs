@@ -62,6 +62,16 @@ impl TestServer {
         port: u16,
         adjust: impl FnOnce(&mut ServerConfig) + Send + 'static,
     ) -> anyhow::Result<TestServer> {
+        Self::start_on_storage(data_dir, port, adjust, None).await
+    }
+
+    /// Start with its database on `storage` (e.g. a simulated disk) when given.
+    pub async fn start_on_storage(
+        data_dir: &Path,
+        port: u16,
+        adjust: impl FnOnce(&mut ServerConfig) + Send + 'static,
+        storage: Option<frivillig_common::storage::RedbStorage>,
+    ) -> anyhow::Result<TestServer> {
         let data_dir = data_dir.to_owned();
         let dir = data_dir.clone();
         let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -94,7 +104,10 @@ impl TestServer {
                         ..ServerConfig::default()
                     };
                     adjust(&mut config);
-                    let server = Server::open(config).await?;
+                    let server = match storage {
+                        Some(storage) => Server::open_on(config, storage).await?,
+                        None => Server::open(config).await?,
+                    };
                     let token_file = dir.join("admin-token.txt");
                     let token = match &server.new_admin_token {
                         Some(t) => {

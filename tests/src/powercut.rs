@@ -25,6 +25,36 @@ struct Disk {
     dead: bool,
     /// Sync does nothing: the harness must then find lost signups.
     lying_sync: bool,
+    /// A fault the disk has now (it clears when set to `None`).
+    fault: Option<Fault>,
+    /// Operations that failed because of a fault.
+    faults_hit: u64,
+}
+
+/// A fault a running disk can have, unlike a power cut, the program goes on through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// No space left: whatever would make the file longer fails (`ENOSPC`); writes into
+    /// space the file already has still land, as on a real full disk.
+    Full,
+    /// Every read, write and sync fails (`EIO`): a dying disk or a pulled cable.
+    Broken,
+}
+
+impl Disk {
+    /// The error the current fault gives an operation that would make the file `grows_to`
+    /// bytes long (`None`: one that does not grow it).
+    fn fault_for(&mut self, grows_to: Option<u64>) -> Result<(), io::Error> {
+        let err = match self.fault {
+            Some(Fault::Broken) => io::Error::from_raw_os_error(5),
+            Some(Fault::Full) if grows_to.is_some_and(|n| n > self.current.len() as u64) => {
+                io::Error::from_raw_os_error(28)
+            }
+            _ => return Ok(()),
+        };
+        self.faults_hit += 1;
+        Err(err)
+    }
 }
 
 /// A simulated disk; clones share it.
@@ -87,6 +117,21 @@ impl PowerCutDisk {
         self.lock().dead
     }
 
+    /// Give the disk a fault, or clear it with `None`.
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        self.lock().fault = fault;
+    }
+
+    /// Operations that failed because of a fault so far.
+    pub fn faults_hit(&self) -> u64 {
+        self.lock().faults_hit
+    }
+
+    /// What the disk holds now, as if it had been synced (after a clean stop).
+    pub fn image(&self) -> Vec<u8> {
+        self.lock().current.clone()
+    }
+
     /// Writes so far.
     pub fn writes(&self) -> u64 {
         self.lock().writes
@@ -129,7 +174,8 @@ impl redb::StorageBackend for PowerCutDisk {
     }
 
     fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), io::Error> {
-        let d = self.lock();
+        let mut d = self.lock();
+        d.fault_for(None)?;
         let start = offset as usize;
         let end = start + out.len();
         if end > d.current.len() {
@@ -147,6 +193,7 @@ impl redb::StorageBackend for PowerCutDisk {
         if d.dead {
             return Err(dead());
         }
+        d.fault_for(Some(len))?;
         d.current.resize(len as usize, 0);
         Ok(())
     }
@@ -156,6 +203,7 @@ impl redb::StorageBackend for PowerCutDisk {
         if d.dead {
             return Err(dead());
         }
+        d.fault_for(None)?;
         if !d.lying_sync {
             // Apply the pending writes rather than copying the whole disk: a sync costs
             // what was written, as on a real disk.
@@ -178,6 +226,7 @@ impl redb::StorageBackend for PowerCutDisk {
         if d.dead {
             return Err(dead());
         }
+        d.fault_for(Some(offset + data.len() as u64))?;
         d.writes += 1;
         if d.cut_at.is_some_and(|c| d.writes >= c) {
             // The write under way when the power went is one of the pending ones: it may
