@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod catalog_file;
 pub mod domain;
 pub mod journal;
+pub mod kiosk_config;
 pub mod markdown;
 pub mod receipt;
 pub mod seal;

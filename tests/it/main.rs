@@ -6,6 +6,7 @@ mod compaction;
 mod demo;
 mod diskfault;
 mod erasure;
+mod fuzz_replay;
 mod hardening;
 mod hostile;
 mod kill;

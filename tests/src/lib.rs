@@ -3,6 +3,7 @@
 //! data folder and port), enrolment through the real admin API, and kiosk cores on
 //! temporary redb files.
 
+pub mod fuzz;
 pub mod powercut;
 pub mod webdriver;
 

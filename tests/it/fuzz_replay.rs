@@ -1,0 +1,121 @@
+//! The fuzz targets (`frivillig_tests::fuzz`, run by `cargo fuzz` from `tests/fuzz/`) over
+//! their committed corpus and over valid inputs made here from the real encoders, so every
+//! `cargo test` replays what the fuzzer found and what it started from. Set
+//! `FRIVILLIG_WRITE_SEEDS=1` to write the valid inputs into the corpus as seeds.
+
+use std::path::PathBuf;
+
+use frivillig_common::catalog::demo_catalog;
+use frivillig_common::domain::{PersonalData, SignupRecord, Source};
+use frivillig_common::journal::{JournalHeader, add_signup, new_journal_doc};
+use frivillig_tests::fuzz::{TARGETS, harness};
+
+fn corpus_dir(target: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target)
+}
+
+/// Valid inputs for each target, made with the real encoders.
+fn seeds(target: &str) -> anyhow::Result<Vec<Vec<u8>>> {
+    let header = JournalHeader {
+        owner: "kiosk:fuzz".into(),
+        day: "2026-11-27".into(),
+    };
+    let catalog = demo_catalog();
+    let opportunity = &catalog.opportunities[0];
+    let person = PersonalData {
+        name: "Søren Æbelø".into(),
+        phone: Some("20304050".into()),
+        email: Some("soeren@example.dk".into()),
+        age_confirmed: true,
+        note: None,
+    };
+    let sealed =
+        frivillig_common::seal::seal_personal_data(&harness().sealing_public_key(), &person)?;
+    let record = SignupRecord::new_signup(
+        opportunity,
+        opportunity.shifts.first().map(|s| s.id.as_str()),
+        Source::Kiosk("fuzz".into()),
+        "2026-11-27T10:00:00Z".into(),
+        1,
+        "ab".repeat(32),
+        sealed.clone(),
+    );
+    let mut journal = new_journal_doc(&header)?;
+    add_signup(&mut journal, &record)?;
+    Ok(match target {
+        "saved_document" => vec![journal.save(), journal.save_after(&[])],
+        "sync_message" => {
+            use automerge::sync::SyncDoc as _;
+            let mut state = automerge::sync::State::new();
+            let mut out = Vec::new();
+            while let Some(m) = journal.generate_sync_message(&mut state) {
+                out.push(m.encode());
+                if out.len() > 3 {
+                    break;
+                }
+            }
+            out
+        }
+        "sync_session" => vec![frivillig_tests::fuzz::session_seed()],
+        "sealed_envelope" => vec![sealed.into_bytes()],
+        "qr_payload" => vec![
+            frivillig_common::receipt::receipt_url("http://fuzz.invalid", &record.id, "tok")
+                .into_bytes(),
+            b"ABCD-EFGH-JKMN".to_vec(),
+        ],
+        "config_file" => vec![
+            frivillig_sync_server::ServerConfig::default()
+                .documented_toml()
+                .into_bytes(),
+            frivillig_common::catalog_file::catalog_to_toml(&catalog)?.into_bytes(),
+        ],
+        "form_body" => vec![
+            b"\x00csrf=CSRF&lang=da&name=Fuzz&phone=20304050&email=&age=on&consent=on".to_vec(),
+            b"\x01csrf=CSRF&username=admin&password=x".to_vec(),
+            b"\x02csrf=CSRF&status=contacted".to_vec(),
+            b"\x03csrf=CSRF&text=Ringet+op".to_vec(),
+            b"\x04csrf=CSRF&toml=x".to_vec(),
+        ],
+        other => anyhow::bail!("no seeds for {other}"),
+    })
+}
+
+#[test]
+fn every_fuzz_target_survives_its_corpus_and_valid_inputs() -> anyhow::Result<()> {
+    let write = std::env::var_os("FRIVILLIG_WRITE_SEEDS").is_some();
+    let mut total = 0;
+    for (name, target) in TARGETS {
+        let mut inputs = seeds(name)?;
+        if write {
+            let dir = corpus_dir(name);
+            std::fs::create_dir_all(&dir)?;
+            for (i, s) in inputs.iter().enumerate() {
+                std::fs::write(dir.join(format!("seed-{i}")), s)?;
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir(corpus_dir(name)) {
+            for e in entries {
+                inputs.push(std::fs::read(e?.path())?);
+            }
+        }
+        anyhow::ensure!(!inputs.is_empty(), "no inputs for {name}");
+        for input in &inputs {
+            target(input);
+        }
+        println!("fuzz target {name}: {} inputs replayed", inputs.len());
+        total += inputs.len();
+    }
+    // The valid inputs get past the doors, or the fuzzer would start outside them.
+    anyhow::ensure!(
+        harness().has_signup(),
+        "the harness's web signup was refused"
+    );
+    anyhow::ensure!(
+        harness().handshakes() > 0,
+        "the seed session's handshake did not complete"
+    );
+    println!("fuzz corpus replay: {total} inputs, 0 panics");
+    Ok(())
+}
