@@ -23,8 +23,30 @@ bench:
     cargo run --release -p frivillig-tests --bin kiosk-frame-bench -- --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin admin-list-bench -- --out BENCHMARKS.md
 
-# Long runs of the fault tests; prints their figures. Power cuts: 20,000 (CI runs 2,000);
-# kill loop: 1,000 SIGKILLs of kiosk and server processes (CI runs 50).
-soak:
-    FRIVILLIG_POWERCUT_POINTS=20000 cargo test --release -p frivillig-tests --test it powercut -- --nocapture
-    FRIVILLIG_KILLS=1000 cargo test --release -p frivillig-tests --test it kill::a_kill_loop -- --nocapture
+# Long runs of the fault tests, then their figures as a table. Power cuts: 20,000 (CI
+# runs 2,000); kill loop: 1,000 SIGKILLs of kiosk and server processes (CI 50);
+# convergence: 20,000 cases (CI 500); slow-loris: 1,000 connections for a minute (CI 200
+# for 5 s); 500 kiosks for 10 minutes (CI: 20 for 10 s); each fuzz target for FUZZ_SECS (an hour; needs nightly and cargo-fuzz, and
+# CI replays the corpus only).
+soak FUZZ_SECS="3600":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    log=$(mktemp)
+    run() { cargo test --release -p frivillig-tests --test it "$@" -- --nocapture 2>&1 | tee -a "$log"; }
+    FRIVILLIG_POWERCUT_POINTS=20000 run powercut
+    FRIVILLIG_KILLS=1000 run kill::a_kill_loop
+    FRIVILLIG_CONVERGENCE_CASES=20000 run convergence
+    FRIVILLIG_SLOWLORIS=1000 FRIVILLIG_SLOWLORIS_SECS=60 run hardening::slow_loris
+    FRIVILLIG_LOAD_KIOSKS=500 FRIVILLIG_LOAD_SECS=600 run load::
+    cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz --locked
+    for t in saved_document sync_message sync_session sealed_envelope qr_payload config_file form_body; do
+        cargo +nightly fuzz run "$t" --fuzz-dir tests/fuzz -O -- -max_total_time={{FUZZ_SECS}} 2>&1 \
+            | tee -a "$log" | grep -E "^(Done|==|INFO: -max_total_time)" || true
+        echo "fuzz $t: {{FUZZ_SECS}} s, $(ls tests/fuzz/artifacts/$t 2>/dev/null | wc -l) crashes" | tee -a "$log"
+    done
+    echo
+    echo "| figure | result |"
+    echo "|---|---|"
+    grep -E "^(power cuts|lying disk|kill loop|convergence|slow-loris|[0-9]+ kiosks|fuzz [a-z_]+:)" "$log" \
+        | sed -e 's/|/\\|/g' -e 's/^\([^:]*\): \(.*\)$/| \1 | \2 |/'
+    rm -f "$log"

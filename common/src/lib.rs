@@ -25,5 +25,6 @@ pub mod seal;
 pub mod sign;
 pub mod storage;
 pub mod sync;
+pub mod untrusted;
 
 pub use samod::DocumentId;

@@ -707,16 +707,28 @@ pub const COMPACT_AFTER_CHUNKS: usize = 32;
 /// the whole document as one snapshot (durably, read back) and only then delete the
 /// chunks it covers; a crash in between leaves both, which load to the same document.
 fn load_and_compact(store: &KioskStore, doc_id: &str) -> Result<Automerge, OpenError> {
+    use frivillig_common::untrusted;
     let chunks = store.chunks().chunks_with_prefix(&format!("{doc_id}/"))?;
     let mut local = Automerge::new();
     // One pass over all chunks is much faster than one call per chunk; a chunk that does
     // not load sends us back to one at a time, to keep every other chunk.
     let all: Vec<u8> = chunks.iter().flat_map(|(_, c)| c.iter().copied()).collect();
-    if local.load_incremental(&all).is_err() {
+    if untrusted::load_incremental(&mut local, &all).is_err() {
         local = Automerge::new();
+        let mut loaded: Vec<&[u8]> = Vec::new();
         for (key, chunk) in &chunks {
-            if let Err(e) = local.load_incremental(chunk) {
-                tracing::error!(chunk = %key, error = %e, "a stored chunk does not load");
+            match untrusted::load_incremental(&mut local, chunk) {
+                Ok(_) => loaded.push(chunk),
+                Err(e) => {
+                    tracing::error!(chunk = %key, error = %e, "a stored chunk does not load");
+                    if matches!(e, untrusted::UntrustedError::Malformed) {
+                        // Automerge failed half-way: start again from what loaded.
+                        local = Automerge::new();
+                        for good in &loaded {
+                            let _ = untrusted::load_incremental(&mut local, good);
+                        }
+                    }
+                }
             }
         }
         // A broken chunk stays where it is for an expert to look at; no compaction.

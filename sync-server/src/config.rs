@@ -24,6 +24,10 @@ pub struct ServerConfig {
     pub header_read_timeout_ms: u64,
     /// HTTP connections served at once; beyond it a connection is answered 503 and closed.
     pub max_connections: usize,
+    /// HTTP connections served at once from one address, so that one client cannot take
+    /// every slot (slow-loris); beyond it 503. Kiosks behind one NAT share an address, but
+    /// each holds at most one or two (a sync WebSocket leaves the count when it upgrades).
+    pub max_connections_per_ip: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// Sync WebSockets open at once; beyond it an upgrade is answered 503.
@@ -51,6 +55,7 @@ impl Default for ServerConfig {
             ack_wait_ms: 10_000,
             header_read_timeout_ms: 10_000,
             max_connections: 2_000,
+            max_connections_per_ip: 256,
             max_body_bytes: 2 * 1024 * 1024,
             max_sync_connections: 1_000,
             max_sync_per_device: 4,
@@ -89,6 +94,9 @@ impl ServerConfig {
              header_read_timeout_ms = {}\n\n\
              # HTTP connections served at once. Beyond it a connection is answered 503 and closed.\n\
              max_connections = {}\n\n\
+             # HTTP connections served at once from one address, so one client cannot take\n\
+             # them all; beyond it 503. Kiosks behind one NAT share an address.\n\
+             max_connections_per_ip = {}\n\n\
              # Largest request body accepted, in bytes (a catalog import is the largest).\n\
              max_body_bytes = {}\n\n\
              # Sync connections (WebSockets) open at once; beyond it new ones are answered 503.\n\
@@ -111,6 +119,7 @@ impl ServerConfig {
             self.ack_wait_ms,
             self.header_read_timeout_ms,
             self.max_connections,
+            self.max_connections_per_ip,
             self.max_body_bytes,
             self.max_sync_connections,
             self.max_sync_per_device,

@@ -285,7 +285,7 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ApiError>
             let st = state.clone();
             let key = old_id.to_owned();
             let bytes = blocking(move || Ok(st.store.journal_bytes(&key)?)).await?;
-            automerge::Automerge::load(&bytes).map_err(ApiError::internal)?
+            frivillig_common::untrusted::load(&bytes).map_err(ApiError::internal)?
         }
     };
     let header = read_header(&old_doc).map_err(ApiError::internal)?;

@@ -236,6 +236,8 @@ pub async fn run(
     erasure::start_retention(&state);
     let header_timeout = std::time::Duration::from_millis(state.config.header_read_timeout_ms);
     let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
+    let per_ip: PerIp = Arc::default();
+    let per_ip_limit = state.config.max_connections_per_ip;
     let app = router(state);
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
@@ -252,6 +254,10 @@ pub async fn run(
                     continue;
                 }
             },
+        };
+        let Some(per_ip) = PerIpSlot::take(&per_ip, peer.ip(), per_ip_limit) else {
+            tokio::spawn(refuse_busy(stream));
+            continue;
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             tokio::spawn(refuse_busy(stream));
@@ -270,7 +276,7 @@ pub async fn run(
             .header_read_timeout(header_timeout);
         let mut closing = closing_rx.clone();
         connections.spawn(async move {
-            let _slot = slot;
+            let _slot = (slot, per_ip);
             let conn = builder
                 .serve_connection(
                     TokioIo::new(stream),
@@ -300,6 +306,53 @@ pub async fn run(
     .await;
     repo.stop().await;
     Ok(())
+}
+
+/// Connections being served, per address.
+type PerIp = Arc<Mutex<HashMap<std::net::IpAddr, usize>>>;
+
+/// One address's place among the connections served; given back when dropped.
+struct PerIpSlot {
+    counts: PerIp,
+    ip: std::net::IpAddr,
+}
+
+impl PerIpSlot {
+    /// A place for `ip`, unless it holds `limit` already.
+    fn take(counts: &PerIp, ip: std::net::IpAddr, limit: usize) -> Option<PerIpSlot> {
+        let mut map = counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = map.entry(ip).or_insert(0);
+        if *n >= limit {
+            return None;
+        }
+        *n += 1;
+        Some(PerIpSlot {
+            counts: counts.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for PerIpSlot {
+    fn drop(&mut self) {
+        release(&self.counts, &self.ip);
+    }
+}
+
+/// Give back one of `key`'s places in a map of counts, forgetting keys that hold none, so
+/// the map holds only what is in use.
+pub(crate) fn release<K: std::hash::Hash + Eq>(counts: &Mutex<HashMap<K, usize>>, key: &K) {
+    let mut map = counts
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(n) = map.get_mut(key) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            map.remove(key);
+        }
+    }
 }
 
 /// Tell a client over the connection cap why it is refused, then close.

@@ -106,16 +106,7 @@ impl SocketSlot {
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
-        let mut sockets = self
-            .sockets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(n) = sockets.get_mut(&self.kiosk_id) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                sockets.remove(&self.kiosk_id);
-            }
-        }
+        crate::release(&self.sockets, &self.kiosk_id);
     }
 }
 
@@ -140,7 +131,17 @@ async fn serve_socket(
         })
         .filter_map(|msg| async move {
             match msg {
-                Ok(Message::Binary(bytes)) => Some(Ok(bytes.to_vec())),
+                // Screened before samod sees it: automerge fails on some malformed messages
+                // inside samod, where one kiosk's bad message could stop a shared document.
+                Ok(Message::Binary(bytes)) => {
+                    match frivillig_common::untrusted::screen_sync_message(&bytes) {
+                        Ok(()) => Some(Ok(bytes.to_vec())),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sync message refused; connection closed");
+                            Some(Err(WsError(e.to_string())))
+                        }
+                    }
+                }
                 Ok(Message::Close(_)) => None,
                 Ok(Message::Ping(_) | Message::Pong(_)) => None,
                 Ok(Message::Text(_)) => Some(Err(WsError(

@@ -16,6 +16,17 @@ fn corpus_dir(target: &str) -> PathBuf {
         .join(target)
 }
 
+/// The committed corpus of a target.
+fn corpus(target: &str) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(corpus_dir(target)) {
+        for e in entries {
+            out.push(std::fs::read(e?.path())?);
+        }
+    }
+    Ok(out)
+}
+
 /// Valid inputs for each target, made with the real encoders.
 fn seeds(target: &str) -> anyhow::Result<Vec<Vec<u8>>> {
     let header = JournalHeader {
@@ -58,7 +69,30 @@ fn seeds(target: &str) -> anyhow::Result<Vec<Vec<u8>>> {
             }
             out
         }
-        "sync_session" => vec![frivillig_tests::fuzz::session_seed()],
+        "sync_session" => {
+            // A plain session, and the other targets' corpus as hostile sessions: each sync
+            // message asking for the catalog, each saved document as changes to the
+            // kiosk's own journal (automerge's known failures among them).
+            let mut out = vec![frivillig_tests::fuzz::session_seed()];
+            for bytes in corpus("sync_message")? {
+                out.push(frivillig_tests::fuzz::session_asking_for_catalog(&bytes));
+            }
+            for mut bytes in corpus("saved_document")? {
+                frivillig_tests::fuzz::fix_checksums(&mut bytes);
+                let message = automerge::sync::Message {
+                    heads: vec![],
+                    need: vec![],
+                    have: vec![],
+                    changes: automerge::sync::ChunkList::from(vec![bytes]),
+                    flags: None,
+                    version: automerge::sync::MessageVersion::V1,
+                };
+                out.push(frivillig_tests::fuzz::session_syncing_journal(
+                    &message.encode(),
+                ));
+            }
+            out
+        }
         "sealed_envelope" => vec![sealed.into_bytes()],
         "qr_payload" => vec![
             frivillig_common::receipt::receipt_url("http://fuzz.invalid", &record.id, "tok")
@@ -95,11 +129,7 @@ fn every_fuzz_target_survives_its_corpus_and_valid_inputs() -> anyhow::Result<()
                 std::fs::write(dir.join(format!("seed-{i}")), s)?;
             }
         }
-        if let Ok(entries) = std::fs::read_dir(corpus_dir(name)) {
-            for e in entries {
-                inputs.push(std::fs::read(e?.path())?);
-            }
-        }
+        inputs.extend(corpus(name)?);
         anyhow::ensure!(!inputs.is_empty(), "no inputs for {name}");
         for input in &inputs {
             target(input);

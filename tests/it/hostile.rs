@@ -44,20 +44,47 @@ async fn closed_by_server(
     matches!(r, Ok(true))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_peers_do_not_disturb_other_kiosks() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let server = TestServer::start(&dir.path().join("server")).await?;
+/// A server with two enrolled kiosks: a good one, open and syncing, and a bad one whose
+/// token the test uses by hand.
+struct Scene {
+    server: TestServer,
+    bad: frivillig_common::api::EnrolResponse,
+    bad_token: String,
+    core: frivillig_kiosk::KioskCore,
+    worker: SyncWorker,
+}
+
+async fn scene(dir: &std::path::Path) -> anyhow::Result<Scene> {
+    let server = TestServer::start(&dir.join("server")).await?;
     let good = server.enrol("kiosk-good", "bibliotek").await?;
     let bad = server.enrol("kiosk-bad", "bibliotek").await?;
     let bad_token = device_token("kiosk-bad", &bad.device_secret);
     let core = open_kiosk(
-        kiosk_config(&server.url(), &good, "bibliotek", &dir.path().join("g")),
+        kiosk_config(&server.url(), &good, "bibliotek", &dir.join("g")),
         Arc::new(SystemClock),
     )
     .await?;
     let worker = SyncWorker::start(&core);
     wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    Ok(Scene {
+        server,
+        bad,
+        bad_token,
+        core,
+        worker,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_peers_do_not_disturb_other_kiosks() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let Scene {
+        server,
+        bad,
+        bad_token,
+        core,
+        worker,
+    } = scene(dir.path()).await?;
     core.submit_signup("hojtlaesning", None, &visitor_form("g", 0))
         .await?;
     wait_status(&core, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
@@ -165,6 +192,85 @@ async fn hostile_peers_do_not_disturb_other_kiosks() -> anyhow::Result<()> {
 
     dialer.close();
     repo.stop().await;
+    worker.stop().await;
+    core.shutdown().await;
+    server.stop().await;
+    Ok(())
+}
+
+/// A sync message that would make automerge fail while the server answers it (a bloom
+/// filter that claims entries but has no bits; found by the fuzzer) is refused at the
+/// socket, before samod, and the connection closed. Without that, it would stop the
+/// catalog's document for every kiosk. The good kiosk still gets a catalog edit and
+/// delivers signups afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_would_fail_automerge_is_refused_before_samod() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let Scene {
+        server,
+        bad_token,
+        core,
+        worker,
+        ..
+    } = scene(dir.path()).await?;
+
+    let bloom = automerge::sync::BloomFilter::try_from(&[3u8, 0, 7][..])
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let poison = automerge::sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![automerge::sync::Have {
+            last_sync: vec![],
+            bloom,
+        }],
+        changes: automerge::sync::ChunkList::from(Vec::<Vec<u8>>::new()),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    }
+    .encode();
+    let catalog_id = server.state.catalog_id.to_string();
+    for _ in 0..3 {
+        let mut ws = hostile_socket(&server, &bad_token).await?;
+        ws.send(Message::Binary(
+            frivillig_tests::fuzz::join_message("kiosk-bad").into(),
+        ))
+        .await?;
+        ws.send(Message::Binary(
+            frivillig_tests::fuzz::doc_message("request", "kiosk-bad", &catalog_id, &poison).into(),
+        ))
+        .await?;
+        anyhow::ensure!(
+            closed_by_server(&mut ws).await,
+            "the poisoned message did not end the connection"
+        );
+    }
+
+    // The catalog's document still works for everyone: an edit reaches the good kiosk.
+    let mut catalog = frivillig_common::catalog::demo_catalog();
+    catalog.opportunities[0].title = "Højtlæsning, efter angrebet".into();
+    let (code, body) = server
+        .admin_put("/api/admin/catalog", &serde_json::to_value(&catalog)?)
+        .await?;
+    anyhow::ensure!(code == 200, "catalog edit: {code} {body}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let title = core.catalog().map(|c| c.opportunities[0].title.clone());
+        if title.as_deref() == Some("Højtlæsning, efter angrebet") {
+            break;
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the edited catalog never reached the good kiosk (it holds {title:?})"
+        );
+        core.sync_now();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for i in 0..5 {
+        core.submit_signup("hojtlaesning", None, &visitor_form("g", i))
+            .await?;
+    }
+    wait_status(&core, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
+    anyhow::ensure!(server.signups().await?.len() == 5);
     worker.stop().await;
     core.shutdown().await;
     server.stop().await;

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frivillig_kiosk::{SyncWorker, SystemClock};
-use frivillig_tests::{TestServer, kiosk_config, open_kiosk, wait_status};
+use frivillig_tests::{
+    Proc, TestServer, kiosk_config, open_kiosk, start_server_process, wait_status,
+};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,39 +96,6 @@ async fn signups_confirmed_before_a_sigkill_reach_the_server() -> anyhow::Result
     Ok(())
 }
 
-/// A running child process (killed if dropped).
-struct Proc {
-    child: tokio::process::Child,
-}
-
-/// Start the server process on `port` and wait until it listens.
-async fn start_server(data: &std::path::Path, port: u16) -> anyhow::Result<Proc> {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server-proc"))
-        .args([data.to_str().unwrap_or_default(), &port.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut lines = BufReader::new(stdout).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await? {
-            if line == "READY" {
-                return anyhow::Ok(true);
-            }
-        }
-        anyhow::Ok(false)
-    })
-    .await??;
-    anyhow::ensure!(ready, "the server process ended before it was ready");
-    // Keep reading so the process never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(Proc { child })
-}
-
 /// Start a syncing kiosk process whose confirmed signups go to `saved`.
 fn start_kiosk(
     config: &std::path::Path,
@@ -195,7 +164,8 @@ async fn a_kill_loop_of_kiosk_and_server_loses_and_duplicates_nothing() -> anyho
     std::fs::create_dir_all(&data)?;
     let port = frivillig_tests::bind(0)?.local_addr()?.port();
     let url = format!("http://127.0.0.1:{port}");
-    let mut server = Some(start_server(&data, port).await?);
+    let mut server =
+        Some(start_server_process(env!("CARGO_BIN_EXE_server-proc"), &data, port).await?);
     let token = std::fs::read_to_string(data.join("admin-token.txt"))?;
     let http = reqwest::Client::new();
     let enrol: frivillig_common::api::EnrolResponse = http
@@ -225,7 +195,8 @@ async fn a_kill_loop_of_kiosk_and_server_loses_and_duplicates_nothing() -> anyho
     let (mut server_kills, mut kiosk_kills) = (0, 0);
     for k in 0..kills {
         if server.is_none() {
-            server = Some(start_server(&data, port).await?);
+            server =
+                Some(start_server_process(env!("CARGO_BIN_EXE_server-proc"), &data, port).await?);
         }
         if kiosk.is_none() {
             kiosk = Some(start_kiosk(&config_path, k * 100_000, &epoch, tx.clone())?);
@@ -244,7 +215,7 @@ async fn a_kill_loop_of_kiosk_and_server_loses_and_duplicates_nothing() -> anyho
     }
     kill(&mut kiosk).await?;
     if server.is_none() {
-        server = Some(start_server(&data, port).await?);
+        server = Some(start_server_process(env!("CARGO_BIN_EXE_server-proc"), &data, port).await?);
     }
     drop(tx);
     // Give the readers of killed processes time to hand over their last lines.

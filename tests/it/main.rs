@@ -3,6 +3,7 @@
 mod admin;
 mod browser;
 mod compaction;
+mod convergence;
 mod demo;
 mod diskfault;
 mod erasure;
@@ -10,6 +11,7 @@ mod fuzz_replay;
 mod hardening;
 mod hostile;
 mod kill;
+mod load;
 mod merge;
 mod offline;
 mod portal;

@@ -182,18 +182,14 @@ impl TestServer {
 
     /// Enrol a kiosk through the admin API.
     pub async fn enrol(&self, kiosk_id: &str, site_id: &str) -> anyhow::Result<EnrolResponse> {
-        let resp = self
-            .http
-            .post(format!("{}/api/admin/kiosks", self.url()))
-            .bearer_auth(&self.admin_token)
-            .json(&EnrolRequest {
-                kiosk_id: kiosk_id.into(),
-                site_id: site_id.into(),
-            })
-            .send()
-            .await?;
-        anyhow::ensure!(resp.status().is_success(), "enrol: {}", resp.status());
-        Ok(resp.json().await?)
+        enrol_at(
+            &self.http,
+            &self.url(),
+            &self.admin_token,
+            kiosk_id,
+            site_id,
+        )
+        .await
     }
 
     /// Revoke a kiosk through the admin API.
@@ -259,6 +255,62 @@ impl TestServer {
         let code = resp.status().as_u16();
         Ok((code, resp.json().await.unwrap_or(serde_json::Value::Null)))
     }
+}
+
+/// A running child process (killed if dropped).
+pub struct Proc {
+    /// The process.
+    pub child: tokio::process::Child,
+}
+
+/// Start the server as a process of its own (`exe`: the `server-proc` binary, which
+/// integration tests name with `env!("CARGO_BIN_EXE_server-proc")`) on `port` with its
+/// data in `data`, and wait until it listens. Its admin token and the admin password are
+/// in `admin-token.txt` and `admin-password.txt` there.
+pub async fn start_server_process(exe: &str, data: &Path, port: u16) -> anyhow::Result<Proc> {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = tokio::process::Command::new(exe)
+        .args([data.to_str().unwrap_or_default(), &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await? {
+            if line == "READY" {
+                return anyhow::Ok(true);
+            }
+        }
+        anyhow::Ok(false)
+    })
+    .await??;
+    anyhow::ensure!(ready, "the server process ended before it was ready");
+    // Keep reading so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(Proc { child })
+}
+
+/// Enrol kiosk `kiosk_id` at site `site_id` through the admin API of the server at `url`.
+pub async fn enrol_at(
+    http: &reqwest::Client,
+    url: &str,
+    admin_token: &str,
+    kiosk_id: &str,
+    site_id: &str,
+) -> anyhow::Result<EnrolResponse> {
+    let resp = http
+        .post(format!("{url}/api/admin/kiosks"))
+        .bearer_auth(admin_token)
+        .json(&EnrolRequest {
+            kiosk_id: kiosk_id.into(),
+            site_id: site_id.into(),
+        })
+        .send()
+        .await?;
+    anyhow::ensure!(resp.status().is_success(), "enrol: {}", resp.status());
+    Ok(resp.json().await?)
 }
 
 /// Every signup a server at `url` holds, through its admin API, page by page.

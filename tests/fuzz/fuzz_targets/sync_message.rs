@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| frivillig_fuzz::fuzz::sync_message(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| frivillig_fuzz::run(frivillig_fuzz::fuzz::sync_message, data));

@@ -1,6 +1,7 @@
 //! `server-proc`: the sync server as a process of its own on a fixed port, for the tests that
-//! kill it. Prints `READY` once it listens; writes the admin token it made on first start to
-//! `admin-token.txt` in the data folder.
+//! kill it and for the load test, which measures its memory. Prints `READY` once it listens;
+//! writes the admin token and the admin password it made on first start to
+//! `admin-token.txt` and `admin-password.txt` in the data folder.
 //!
 //! `server-proc <data dir> <port>`
 
@@ -28,6 +29,13 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     if let Some(token) = &server.new_admin_token {
         std::fs::write(data_dir.join("admin-token.txt"), token)?;
+    }
+    if let Some(password) = &server.new_admin_password {
+        // The same shape as the server binary's file: user, then password.
+        std::fs::write(
+            data_dir.join("admin-password.txt"),
+            format!("admin\n{password}\n"),
+        )?;
     }
     println!("READY");
     run(listener, server.state, std::future::pending::<()>()).await?;
