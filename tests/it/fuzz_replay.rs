@@ -1,6 +1,7 @@
 //! The fuzz targets (`frivillig_tests::fuzz`, run by `cargo fuzz` from `tests/fuzz/`) over
-//! their committed corpus and over valid inputs made here from the real encoders, so every
-//! `cargo test` replays what the fuzzer found and what it started from. Set
+//! their committed corpus, the inputs that once failed them (`tests/fuzz/regressions/`), and
+//! valid inputs made here from the real encoders, so every `cargo test` replays what the
+//! fuzzer found and what it started from. Set
 //! `FRIVILLIG_WRITE_SEEDS=1` to write the valid inputs into the corpus as seeds.
 
 use std::path::PathBuf;
@@ -16,12 +17,22 @@ fn corpus_dir(target: &str) -> PathBuf {
         .join(target)
 }
 
-/// The committed corpus of a target.
+/// Inputs that once made a target fail, kept apart from the corpus (which `cargo fuzz
+/// cmin` rewrites).
+fn regressions_dir(target: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions")
+        .join(target)
+}
+
+/// The committed corpus and regressions of a target.
 fn corpus(target: &str) -> anyhow::Result<Vec<Vec<u8>>> {
     let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(corpus_dir(target)) {
-        for e in entries {
-            out.push(std::fs::read(e?.path())?);
+    for dir in [corpus_dir(target), regressions_dir(target)] {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries {
+                out.push(std::fs::read(e?.path())?);
+            }
         }
     }
     Ok(out)
