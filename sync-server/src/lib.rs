@@ -85,6 +85,9 @@ pub struct AppState {
     pub connections: Arc<Mutex<HashMap<String, CancellationToken>>>,
     /// Serialises ingests so each durable chunk follows the previous one.
     pub ingest_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Signalled by each ingest that changed signups: the spots taken are counted again
+    /// and written into the catalog (see `ingest::start_taken_refresher`).
+    pub taken_dirty: Arc<tokio::sync::Notify>,
     /// How many ingests have committed since start; tests and operators can wait on it.
     pub ingests: Arc<tokio::sync::watch::Sender<u64>>,
     /// Journals with a task that ingests them as their changes arrive.
@@ -190,6 +193,7 @@ impl Server {
                 sync_bytes_in: Arc::default(),
                 sync_bytes_out: Arc::default(),
                 ingests: Arc::new(tokio::sync::watch::channel(0).0),
+                taken_dirty: Arc::default(),
                 watched: Arc::default(),
                 redeem_attempts: Arc::default(),
                 web_signup_attempts: Arc::default(),
@@ -234,6 +238,7 @@ pub async fn run(
         Err(e) => tracing::error!(error = %e, "cannot list journals to watch"),
     }
     erasure::start_retention(&state);
+    ingest::start_taken_refresher(&state);
     let header_timeout = std::time::Duration::from_millis(state.config.header_read_timeout_ms);
     let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
     let per_ip: PerIp = Arc::default();
