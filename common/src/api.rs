@@ -54,6 +54,9 @@ pub struct EnrolRequest {
     pub kiosk_id: String,
     /// The site it stands at.
     pub site_id: String,
+    /// A benchmark device instead of a kiosk (only where the server's `bench_devices` is on).
+    #[serde(default)]
+    pub bench: bool,
 }
 
 /// The server's answer to an enrolment: everything a kiosk's config needs from it.

@@ -73,6 +73,22 @@ fn sync_payload(wire: &[u8]) -> Option<&[u8]> {
     }
 }
 
+/// The `senderId` of an automerge-repo `join` message, or `None` for any other message
+/// (or one that does not decode).
+pub fn join_sender(wire: &[u8]) -> Option<&str> {
+    let mut d = minicbor::Decoder::new(wire);
+    let fields = d.map().ok()??;
+    let (mut kind, mut sender) = (None, None);
+    for _ in 0..fields {
+        match d.str().ok()? {
+            "type" => kind = Some(d.str().ok()?),
+            "senderId" => sender = Some(d.str().ok()?),
+            _ => d.skip().ok()?,
+        }
+    }
+    (kind == Some("join")).then_some(sender).flatten()
+}
+
 /// Whether a bloom filter (as encoded: entries, bits per entry and probes as LEB128, then
 /// the bits) can be probed: one that claims entries must have bits.
 fn bloom_is_sound(encoded: &[u8]) -> bool {

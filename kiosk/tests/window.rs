@@ -129,6 +129,7 @@ fn the_kiosk_binary_fills_a_real_screen_with_its_start_screen() {
             .json(&EnrolRequest {
                 kiosk_id: "smoke-1".into(),
                 site_id: "bibliotek".into(),
+                bench: false,
             })
             .send()
             .await

@@ -319,6 +319,7 @@ async fn main() -> anyhow::Result<()> {
                         .json(&EnrolRequest {
                             kiosk_id: kiosk_id.clone(),
                             site_id: site.clone(),
+                            bench: false,
                         }),
                 )
                 .await?;

@@ -264,8 +264,14 @@ async fn enrol_kiosk(
 ) -> Result<Json<EnrolResponse>, ApiError> {
     admin(&state, &headers)?;
     check_kiosk_id(&req.kiosk_id)?;
+    if req.bench && !state.config.bench_devices {
+        return Err(ApiError::BadRequest(
+            "benchmark-enheder er slået fra (bench_devices) / benchmark devices are off (bench_devices)".into(),
+        ));
+    }
     let secret = new_secret();
-    let row = DeviceRow::new(&req.site_id, secret_hash(&secret), now());
+    let mut row = DeviceRow::new(&req.site_id, secret_hash(&secret), now());
+    row.bench = req.bench;
     let st = state.clone();
     let id = req.kiosk_id.clone();
     let added = blocking(move || Ok(st.store.add_device(&id, &row)?)).await?;

@@ -44,6 +44,11 @@ pub struct ServerConfig {
     pub retention_closed_days: u32,
     /// Days after it was made that any signup is erased, whatever its status (0: never).
     pub retention_max_days: u32,
+    /// Benchmarks only (`just bench`): allow enrolling *benchmark devices*, which may store
+    /// documents of their own making under any peer id, as a generic automerge-repo client
+    /// does, and see nothing else (no catalog, no journal). Off by default and in every
+    /// production setting; while it is off, benchmark devices enrolled earlier are refused.
+    pub bench_devices: bool,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +73,7 @@ impl Default for ServerConfig {
             // for an active volunteer's; the municipality's own policy may set others.
             retention_closed_days: 180,
             retention_max_days: 730,
+            bench_devices: false,
         }
     }
 }

@@ -39,6 +39,9 @@ pub enum ApiError {
     /// An enrolment code was not accepted (why, in words).
     #[error("code refused: {0}")]
     CodeRefused(&'static str),
+    /// A benchmark device while the server does not accept them.
+    #[error("benchmark devices are off")]
+    BenchOff,
     /// Anything on our side.
     #[error("internal: {0}")]
     Internal(String),
@@ -78,6 +81,11 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
             ApiError::NotYet(m) => (StatusCode::SERVICE_UNAVAILABLE, "not_yet", m.clone()),
+            ApiError::BenchOff => (
+                StatusCode::FORBIDDEN,
+                "bench-off",
+                "Benchmark-enheder er slået fra på denne server / this server does not accept benchmark devices".to_owned(),
+            ),
             ApiError::ForbiddenOrigin => (
                 StatusCode::FORBIDDEN,
                 "origin",

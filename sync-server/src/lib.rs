@@ -98,6 +98,8 @@ pub struct AppState {
     pub web_signup_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
     /// Open sync WebSockets per kiosk (their sum is the total held).
     pub sync_sockets: Arc<Mutex<HashMap<String, usize>>>,
+    /// Peer ids announced on benchmark devices' sockets (`ServerConfig::bench_devices`).
+    pub bench_peers: policy::BenchPeers,
     /// Device API requests per kiosk in the current minute.
     pub device_requests: Arc<Mutex<HashMap<String, (std::time::Instant, u32)>>>,
     /// Login attempts at the admin app per address in the current minute.
@@ -136,9 +138,11 @@ impl Server {
         let keys = keys::load_or_create(&config.data_dir)?;
         let store = store::Store::new(storage.clone())?;
         let catalog_cell: Arc<OnceLock<DocumentId>> = Arc::new(OnceLock::new());
+        let bench_peers = policy::BenchPeers::default();
         let policy = policy::ServerPolicy {
             catalog: catalog_cell.clone(),
             store: store.clone(),
+            bench_peers: bench_peers.clone(),
         };
         let repo = Repo::build_tokio()
             .with_storage(storage.clone())
@@ -199,6 +203,7 @@ impl Server {
                 web_signup_attempts: Arc::default(),
                 login_attempts: Arc::default(),
                 sync_sockets: Arc::default(),
+                bench_peers,
                 device_requests: Arc::default(),
                 web_journal_lock: Arc::new(tokio::sync::Mutex::new(())),
             },

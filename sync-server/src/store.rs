@@ -72,6 +72,9 @@ pub struct DeviceRow {
     /// The app version it reported at its last sync round.
     #[serde(default)]
     pub version: Option<String>,
+    /// A benchmark client, not a kiosk (see `ServerConfig::bench_devices`).
+    #[serde(default)]
+    pub bench: bool,
 }
 
 impl DeviceRow {
@@ -85,6 +88,7 @@ impl DeviceRow {
             last_contact: None,
             queued: 0,
             version: None,
+            bench: false,
         }
     }
 }

@@ -56,7 +56,18 @@ pub async fn sync_upgrade(
             .await
             .map_err(ApiError::internal)??
     };
-    let slot = SocketSlot::take(&state, &kiosk_id)?;
+    let bench = {
+        let st = state.clone();
+        let id = kiosk_id.clone();
+        tokio::task::spawn_blocking(move || st.store.device(&id))
+            .await
+            .map_err(ApiError::internal)??
+            .is_some_and(|device| device.bench)
+    };
+    if bench && !state.config.bench_devices {
+        return Err(ApiError::BenchOff);
+    }
+    let slot = SocketSlot::take(&state, &kiosk_id, bench)?;
     let max = state.config.max_ws_message_bytes;
     let cancel = {
         let mut conns = state
@@ -68,7 +79,7 @@ pub async fn sync_upgrade(
     Ok(ws
         .max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| serve_socket(state, kiosk_id, socket, cancel, slot))
+        .on_upgrade(move |socket| serve_socket(state, kiosk_id, bench, socket, cancel, slot))
         .into_response())
 }
 
@@ -82,8 +93,9 @@ pub struct SocketSlot {
 
 impl SocketSlot {
     /// Count a new socket of `kiosk_id`, or refuse it: 503 when the server holds as many as
-    /// it is set to, 429 when this kiosk does.
-    fn take(state: &AppState, kiosk_id: &str) -> Result<SocketSlot, ApiError> {
+    /// it is set to, 429 when this kiosk does (a benchmark device stands for many clients
+    /// and has no cap of its own).
+    fn take(state: &AppState, kiosk_id: &str, bench: bool) -> Result<SocketSlot, ApiError> {
         let mut sockets = state
             .sync_sockets
             .lock()
@@ -93,7 +105,7 @@ impl SocketSlot {
             return Err(ApiError::Busy);
         }
         let mine = sockets.entry(kiosk_id.to_owned()).or_default();
-        if *mine >= state.config.max_sync_per_device {
+        if *mine >= state.config.max_sync_per_device && !bench {
             return Err(ApiError::TooMany);
         }
         *mine += 1;
@@ -110,13 +122,57 @@ impl Drop for SocketSlot {
     }
 }
 
+/// The peer id a benchmark client announced on one socket, known to the share policy while
+/// the socket lives.
+struct BenchPeer {
+    peers: crate::policy::BenchPeers,
+    id: Option<String>,
+}
+
+impl BenchPeer {
+    /// Note the sender of a `join` message. A benchmark client may name itself anything but
+    /// a kiosk or the server, and only once per socket.
+    fn join(&mut self, wire: &[u8]) -> Result<(), WsError> {
+        let Some(sender) = frivillig_common::untrusted::join_sender(wire) else {
+            return Ok(());
+        };
+        let peer = samod::PeerId::from(sender);
+        if frivillig_common::sync::kiosk_id_of_peer(&peer).is_some()
+            || sender == frivillig_common::sync::SERVER_PEER_ID
+            || self.id.is_some()
+        {
+            return Err(WsError(format!("peer id {sender:?} refused")));
+        }
+        let mut peers = self
+            .peers
+            .lock()
+            .map_err(|_| WsError("bench peer table poisoned".into()))?;
+        *peers.entry(sender.to_owned()).or_default() += 1;
+        self.id = Some(sender.to_owned());
+        Ok(())
+    }
+}
+
+impl Drop for BenchPeer {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            crate::release(&self.peers, &id);
+        }
+    }
+}
+
 async fn serve_socket(
     state: AppState,
     kiosk_id: String,
+    bench: bool,
     socket: WebSocket,
     cancel: CancellationToken,
     slot: SocketSlot,
 ) {
+    let mut bench_peer = bench.then(|| BenchPeer {
+        peers: state.bench_peers.clone(),
+        id: None,
+    });
     let (sink, stream) = socket.split();
     let bytes_in = state.sync_bytes_in.clone();
     let bytes_out = state.sync_bytes_out.clone();
@@ -129,7 +185,19 @@ async fn serve_socket(
                 bytes_in.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             }
         })
+        .map(move |msg| {
+            // A benchmark client's peer id must be known to the share policy before samod
+            // reads its join message and asks the policy.
+            if let (Some(peer), Ok(Message::Binary(bytes))) = (bench_peer.as_mut(), &msg) {
+                peer.join(bytes)?;
+            }
+            Ok::<_, WsError>(msg)
+        })
         .filter_map(|msg| async move {
+            let msg = match msg {
+                Ok(msg) => msg,
+                Err(e) => return Some(Err(e)),
+            };
             match msg {
                 // Screened before samod sees it: automerge fails on some malformed messages
                 // inside samod, where one kiosk's bad message could stop a shared document.
@@ -157,8 +225,13 @@ async fn serve_socket(
                 bytes_out.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 futures::future::ready(Ok::<_, WsError>(Message::Binary(bytes.into())))
             });
-    let transport = samod::Transport::new(incoming, Box::pin(outgoing))
-        .with_expected_peer_id(kiosk_peer_id(&kiosk_id));
+    let transport = samod::Transport::new(incoming, Box::pin(outgoing));
+    // A kiosk must be the peer its token names; a benchmark client names itself (above).
+    let transport = if bench {
+        transport
+    } else {
+        transport.with_expected_peer_id(kiosk_peer_id(&kiosk_id))
+    };
     match state.acceptor.accept(transport) {
         Ok(conn) => {
             tracing::info!(kiosk = %kiosk_id, "kiosk connected");

@@ -133,6 +133,7 @@ fn signup_from_another_kiosk(url: &str, token: &str, dir: &Path) -> String {
             .json(&EnrolRequest {
                 kiosk_id: "ekstra-1".into(),
                 site_id: "bibliotek".into(),
+                bench: false,
             })
             .send()
             .await

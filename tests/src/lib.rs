@@ -306,6 +306,7 @@ pub async fn enrol_at(
         .json(&EnrolRequest {
             kiosk_id: kiosk_id.into(),
             site_id: site_id.into(),
+            bench: false,
         })
         .send()
         .await?;

@@ -163,6 +163,7 @@ async fn enrol(
             .json(&EnrolRequest {
                 kiosk_id: kiosk_id.clone(),
                 site_id: site.to_owned(),
+                bench: false,
             })
             .send()
             .await?;

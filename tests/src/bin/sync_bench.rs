@@ -1,0 +1,467 @@
+//! `sync-bench`: our sync server against the JS automerge-repo server, side by side, with
+//! the same load client (`../shared/bench/automerge-repo-baseline/loadclient.mjs`) in the
+//! same run: each server pinned to core 0, the client to core 1, a fresh server and data
+//! folder for every run. Writes its section of the benchmark report.
+//!
+//! `cargo run --release -p frivillig-tests --bin sync-bench -- --out BENCHMARKS.md`
+//! (build `frivillig-server` in release first; `just bench` does both).
+//!
+//! Options: `--baseline DIR` (the baseline scripts, default
+//! `../shared/bench/automerge-repo-baseline`), `--server-bin PATH` (default: next to this
+//! binary), `--runs N` (3), `--held N` (documents held before workload (c), 1000; the issue's
+//! figure is 10000), `--held-secs S` (how long the baseline may take to take them, 600),
+//! `--quick` (one run each, small sizes: checks the harness works).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use frivillig_common::api::{EnrolRequest, EnrolResponse};
+use serde_json::Value;
+use tokio::io::AsyncBufReadExt;
+
+/// The two servers compared.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Baseline,
+    Ours,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Side::Baseline => "automerge-repo 2.5.6 (JS)",
+            Side::Ours => "frivillig-server",
+        }
+    }
+}
+
+/// One running server under test.
+struct Running {
+    child: tokio::process::Child,
+    pid: u32,
+    /// The WebSocket URL the load client is given (with a device token for ours).
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Running {
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// What one load-client run printed (the fields we report).
+#[derive(Clone, Debug)]
+struct Run {
+    docs: f64,
+    errors: f64,
+    docs_per_s: f64,
+    wall_s: f64,
+    server_cpu_s: f64,
+    client_cpu_s: f64,
+    rss_mb: f64,
+}
+
+struct Bench {
+    baseline: PathBuf,
+    server_bin: PathBuf,
+    work: PathBuf,
+    http: reqwest::Client,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn wait_listening(port: u16) -> anyhow::Result<()> {
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("nothing listens on port {port} after 30 s")
+}
+
+/// Read a child's output to the end so it never blocks on a full pipe.
+fn drain<R: tokio::io::AsyncRead + Unpin + Send + 'static>(r: Option<R>) {
+    if let Some(r) = r {
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(r).lines();
+            while let Ok(Some(_)) = lines.next_line().await {}
+        });
+    }
+}
+
+impl Bench {
+    /// Copy the baseline scripts somewhere writable and install their packages, once.
+    async fn prepare_baseline(&self) -> anyhow::Result<PathBuf> {
+        let dir = self.work.join("baseline");
+        if !dir.join("node_modules/@automerge/automerge-repo").exists() {
+            std::fs::create_dir_all(&dir)?;
+            for f in ["package.json", "package-lock.json", "server.mjs", "loadclient.mjs"] {
+                let to = dir.join(f);
+                let _ = std::fs::remove_file(&to);
+                std::fs::copy(self.baseline.join(f), &to)
+                    .with_context(|| format!("copying {f} from {}", self.baseline.display()))?;
+                let mut perm = std::fs::metadata(&to)?.permissions();
+                #[allow(clippy::permissions_set_readonly_false)]
+                perm.set_readonly(false);
+                std::fs::set_permissions(&to, perm)?;
+            }
+            // The lock file lacks other platforms' optional packages, which `npm ci` refuses.
+            let ci = tokio::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir)
+                .status()
+                .await?;
+            if !ci.success() {
+                let install = tokio::process::Command::new("npm")
+                    .args(["install", "--no-audit", "--no-fund"])
+                    .current_dir(&dir)
+                    .status()
+                    .await?;
+                anyhow::ensure!(install.success(), "npm install failed in {}", dir.display());
+            }
+        }
+        Ok(dir)
+    }
+
+    async fn start(&self, side: Side, js: &Path) -> anyhow::Result<Running> {
+        let port = free_port()?;
+        let data = tempfile::tempdir_in(&self.work)?;
+        match side {
+            Side::Baseline => {
+                let mut child = tokio::process::Command::new("taskset")
+                    .args(["-c", "0", "node", "server.mjs"])
+                    .current_dir(js)
+                    .env("PORT", port.to_string())
+                    .env("DATA_DIR", data.path())
+                    .env("MAX_SECONDS", "7200")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .context("starting node (Node 20 must be installed)")?;
+                drain(child.stdout.take());
+                drain(child.stderr.take());
+                let pid = child.id().ok_or_else(|| anyhow!("node ended at once"))?;
+                wait_listening(port).await?;
+                Ok(Running {
+                    child,
+                    pid,
+                    url: format!("ws://127.0.0.1:{port}"),
+                    _data: data,
+                })
+            }
+            Side::Ours => {
+                let config = data.path().join("server.toml");
+                std::fs::write(
+                    &config,
+                    format!(
+                        "listen = \"127.0.0.1:{port}\"\ndata_dir = {:?}\npublic_url = \"http://127.0.0.1:{port}\"\nbench_devices = true\n",
+                        data.path().join("data")
+                    ),
+                )?;
+                let mut child = tokio::process::Command::new("taskset")
+                    .args(["-c", "0"])
+                    .arg(&self.server_bin)
+                    .arg("--config")
+                    .arg(&config)
+                    .env("RUST_LOG", "warn")
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .kill_on_drop(true)
+                    .spawn()
+                    .with_context(|| format!("starting {}", self.server_bin.display()))?;
+                drain(child.stdout.take());
+                drain(child.stderr.take());
+                let pid = child.id().ok_or_else(|| anyhow!("the server ended at once"))?;
+                wait_listening(port).await?;
+                let token = std::fs::read_to_string(data.path().join("data/admin-token.txt"))?;
+                let resp = self
+                    .http
+                    .post(format!("http://127.0.0.1:{port}/api/admin/kiosks"))
+                    .bearer_auth(token.trim())
+                    .json(&EnrolRequest {
+                        kiosk_id: "bench".into(),
+                        site_id: "bench".into(),
+                        bench: true,
+                    })
+                    .send()
+                    .await?;
+                anyhow::ensure!(resp.status().is_success(), "enrol: {}", resp.status());
+                let enrol: EnrolResponse = resp.json().await?;
+                let token = frivillig_common::sync::device_token("bench", &enrol.device_secret);
+                Ok(Running {
+                    child,
+                    pid,
+                    url: format!("ws://127.0.0.1:{port}/sync?token={token}"),
+                    _data: data,
+                })
+            }
+        }
+    }
+
+    /// One load-client run against `server`.
+    async fn load(
+        &self,
+        js: &Path,
+        server: &Running,
+        args: &[String],
+        timeout_s: u64,
+    ) -> anyhow::Result<Run> {
+        let out = tokio::process::Command::new("taskset")
+            .args(["-c", "1", "node", "loadclient.mjs"])
+            .arg(&server.url)
+            .args(args)
+            .args([
+                "--server-pid",
+                &server.pid.to_string(),
+                "--timeout",
+                &timeout_s.to_string(),
+            ])
+            .current_dir(js)
+            .stderr(Stdio::inherit())
+            .output()
+            .await?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .ok_or_else(|| anyhow!("the load client printed no result ({})", out.status))?;
+        let v: Value = serde_json::from_str(line)?;
+        let f = |path: &[&str]| {
+            path.iter()
+                .try_fold(&v, |v, k| v.get(k))
+                .and_then(Value::as_f64)
+                .unwrap_or(f64::NAN)
+        };
+        Ok(Run {
+            docs: f(&["docs"]),
+            errors: f(&["errors"]),
+            docs_per_s: f(&["docs_per_s"]),
+            wall_s: f(&["wall_s"]),
+            server_cpu_s: f(&["server_cpu_s"]),
+            client_cpu_s: f(&["client_cpu_s"]),
+            rss_mb: f(&["server_after", "rss_kb"]) / 1024.0,
+        })
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+}
+
+fn spread(v: &[f64]) -> String {
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{min:.1}–{max:.1}")
+}
+
+/// Rows of the report for one workload, and the two ratios.
+fn rows(name: &str, runs: &[(Side, Vec<Run>)]) -> (String, Option<(f64, f64)>) {
+    let mut text = String::new();
+    let mut medians = Vec::new();
+    for (side, rs) in runs {
+        let dps: Vec<f64> = rs.iter().map(|r| r.docs_per_s).collect();
+        let cpu_per_doc = median(rs.iter().map(|r| 1000.0 * r.server_cpu_s / r.docs).collect());
+        let busy = median(rs.iter().map(|r| r.client_cpu_s / r.wall_s).collect());
+        let errors: f64 = rs.iter().map(|r| r.errors).sum();
+        let docs = median(rs.iter().map(|r| r.docs).collect());
+        text.push_str(&format!(
+            "| {name} | {} | {} | {:.1} ({}) | {:.1} ms | {:.0} MB | {:.0} % | {docs:.0} | {errors:.0} |\n",
+            side.name(),
+            rs.len(),
+            median(dps.clone()),
+            spread(&dps),
+            cpu_per_doc,
+            median(rs.iter().map(|r| r.rss_mb).collect()),
+            100.0 * busy,
+        ));
+        medians.push((median(dps), cpu_per_doc));
+    }
+    let ratio = match medians.as_slice() {
+        [(b_dps, b_cpu), (o_dps, o_cpu)] => Some((o_dps / b_dps, b_cpu / o_cpu)),
+        _ => None,
+    };
+    (text, ratio)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut out = PathBuf::from("BENCHMARKS.md");
+    let mut baseline = PathBuf::from("../shared/bench/automerge-repo-baseline");
+    let mut server_bin = std::env::current_exe()?
+        .parent()
+        .map(|d| d.join("frivillig-server"))
+        .ok_or_else(|| anyhow!("no folder for this binary"))?;
+    let (mut runs, mut held, mut held_secs, mut quick) = (3usize, 1000usize, 600u64, false);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut next = || args.next().with_context(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--out" => out = next()?.into(),
+            "--baseline" => baseline = next()?.into(),
+            "--server-bin" => server_bin = next()?.into(),
+            "--runs" => runs = next()?.parse()?,
+            "--held" => held = next()?.parse()?,
+            "--held-secs" => held_secs = next()?.parse()?,
+            "--quick" => quick = true,
+            other => bail!(
+                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick"
+            ),
+        }
+    }
+    if quick {
+        (runs, held, held_secs) = (1, 20, 30);
+    }
+    let work = std::env::current_dir()?.join("target/sync-bench");
+    std::fs::create_dir_all(&work)?;
+    let bench = Bench {
+        baseline,
+        server_bin,
+        work,
+        http: reqwest::Client::new(),
+    };
+    let js = bench.prepare_baseline().await?;
+    let sides = [Side::Baseline, Side::Ours];
+    let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<String>>();
+    let (online_clients, online_records) = if quick { ("4", "200") } else { ("20", "2000") };
+    let workloads: Vec<(String, Vec<String>)> = vec![
+        ("(a) 10 clients x 1 document of 200 records".into(), s(&["--clients", "10"])),
+        (
+            "(a) 100 clients x 1 document of 200 records".into(),
+            s(&["--clients", if quick { "20" } else { "100" }]),
+        ),
+        (
+            format!("(b) {online_clients} clients, {online_records} records each, one change at a time"),
+            s(&["--clients", online_clients, "--records", online_records, "--mode", "online"]),
+        ),
+    ];
+
+    let mut table = String::new();
+    let mut ratios = Vec::new();
+    for (name, args) in &workloads {
+        let mut per_side = Vec::new();
+        for side in sides {
+            let mut rs = Vec::new();
+            for i in 0..runs {
+                let server = bench.start(side, &js).await?;
+                let r = bench.load(&js, &server, args, 900).await;
+                server.stop().await;
+                let r = r.with_context(|| format!("{name}, {}", side.name()))?;
+                println!("{name} | {} | run {i}: {r:?}", side.name());
+                rs.push(r);
+            }
+            per_side.push((side, rs));
+        }
+        let (text, ratio) = rows(name, &per_side);
+        table.push_str(&text);
+        if let Some(r) = ratio {
+            ratios.push((name.clone(), r));
+        }
+    }
+
+    // (c) Documents already held, then (a) with 10 clients again. Both are offered `held`
+    // documents; the baseline gets `held_secs` to take them, and if it takes fewer, ours is
+    // measured at the baseline's count too. (The client builds each document before the
+    // clock starts, about 0.2 s each on this machine.)
+    let mut held_rows = String::new();
+    let mut baseline_held = 0usize;
+    for (side, count) in [(Side::Baseline, None), (Side::Ours, None), (Side::Ours, Some(0))] {
+        let server = bench.start(side, &js).await?;
+        let want = match (side, count) {
+            (_, None) => held,
+            (Side::Ours, Some(_)) if baseline_held < held => baseline_held,
+            _ => {
+                server.stop().await;
+                continue;
+            }
+        };
+        let clients = 10usize.min(want.max(1));
+        let per_client = want.div_ceil(clients).max(1);
+        let fill = bench
+            .load(
+                &js,
+                &server,
+                &s(&[
+                    "--clients",
+                    &clients.to_string(),
+                    "--docs-per-client",
+                    &per_client.to_string(),
+                ]),
+                if side == Side::Baseline { held_secs } else { 7200 },
+            )
+            .await;
+        let filled = match (&fill, side) {
+            (Ok(r), _) => r.docs as usize,
+            // The baseline's fill stops at its time limit: count what it took.
+            (Err(_), Side::Baseline) => 0,
+            (Err(e), Side::Ours) => bail!("filling our server: {e}"),
+        };
+        if side == Side::Baseline {
+            baseline_held = filled;
+        }
+        let r = bench.load(&js, &server, &s(&["--clients", "10"]), 900).await;
+        server.stop().await;
+        let r = r?;
+        println!("(c) {} holding {filled}: {r:?}", side.name());
+        let fill_cpu = fill
+            .as_ref()
+            .map(|f| 1000.0 * f.server_cpu_s / f.docs)
+            .unwrap_or(f64::NAN);
+        held_rows.push_str(&format!(
+            "| {} | {filled} | {:.1} | {:.1} ms | {:.1} ms | {:.0} MB |\n",
+            side.name(),
+            r.docs_per_s,
+            fill_cpu,
+            1000.0 * r.server_cpu_s / r.docs,
+            r.rss_mb,
+        ));
+    }
+
+    let mut section = String::from(
+        "## Sync server against the JS automerge-repo server, side by side\n\n\
+         Written by `sync-bench`. The same load client (`loadclient.mjs` of the shared baseline) \
+         against both servers in the same run, server pinned to core 0 and client to core 1, a \
+         fresh server and data folder for every run. Each document: signup-shaped records \
+         (8 string fields), one change per record; a document counts once the server's \
+         advertised heads equal the client's. Our server stores every document with an fsync \
+         before it answers (the baseline never fsyncs); it sees the client as a *benchmark \
+         device* (`bench_devices = true`, off by default), which may store documents of its \
+         own and see nothing else.\n\n\
+         | workload | server | runs | docs/s median (min–max) | server CPU per doc | server RSS after | client core busy | docs | errors |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    section.push_str(&table);
+    section.push_str("\n| workload | docs/s, ours / baseline | server CPU per doc, baseline / ours |\n|---|---|---|\n");
+    for (name, (dps, cpu)) in &ratios {
+        section.push_str(&format!("| {name} | {dps:.2}x | {cpu:.2}x |\n"));
+    }
+    section.push_str(&format!(
+        "\n### (c) Documents already held, then 10 clients x 1 document again\n\n\
+         Both were offered {held} documents; the baseline had {held_secs} s to take them (if it \
+         took fewer, ours was also measured at the baseline's count).\n\n\
+         | server | documents held | docs/s after | server CPU per doc while filling | server CPU per doc after | server RSS after |\n\
+         |---|---|---|---|---|---|\n{held_rows}\n\
+         When the client core is near 100 % busy, docs/s measure the client, not the server: \
+         then the server CPU per document is the comparison that tells the servers apart.\n"
+    ));
+    frivillig_tests::replace_section(
+        &out,
+        "## Sync server against the JS automerge-repo server",
+        &section,
+    )?;
+    println!("{section}\n(written to {})", out.display());
+    Ok(())
+}
