@@ -7,8 +7,10 @@ use std::time::Duration;
 use frivillig_common::sync::{device_token, kiosk_peer_id};
 use frivillig_kiosk::sync::WsDialer;
 use frivillig_kiosk::{SyncWorker, SystemClock};
-use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
-use futures::{SinkExt, StreamExt};
+use frivillig_tests::{
+    TestServer, closed_by_server, kiosk_config, open_kiosk, visitor_form, wait_status,
+};
+use futures::SinkExt;
 use samod::{BackoffConfig, Repo};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
@@ -23,25 +25,6 @@ async fn hostile_socket(
         .insert("authorization", format!("Bearer {token}").parse()?);
     let (ws, _) = tokio_tungstenite::connect_async(req).await?;
     Ok(ws)
-}
-
-/// Read until the server closes the socket (or a bounded time passes).
-async fn closed_by_server(
-    ws: &mut tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
-) -> bool {
-    let r = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(msg) = ws.next().await {
-            match msg {
-                Ok(Message::Close(_)) | Err(_) => return true,
-                Ok(_) => {}
-            }
-        }
-        true
-    })
-    .await;
-    matches!(r, Ok(true))
 }
 
 /// A server with two enrolled kiosks: a good one, open and syncing, and a bad one whose

@@ -607,6 +607,27 @@ impl Browser {
     }
 }
 
+/// Read until the server closes the socket (or a bounded time passes).
+pub async fn closed_by_server(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> bool {
+    use futures::StreamExt as _;
+    use tokio_tungstenite::tungstenite::Message;
+    let r = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(msg) = ws.next().await {
+            match msg {
+                Ok(Message::Close(_)) | Err(_) => return true,
+                Ok(_) => {}
+            }
+        }
+        true
+    })
+    .await;
+    matches!(r, Ok(true))
+}
+
 /// Put `section` (a markdown text starting with `heading`) into the report at `path`: in
 /// place of the part from `heading` to the next `## ` heading if there is one, else at the
 /// end. Each benchmark owns its section; the others are kept as they are.

@@ -29,6 +29,8 @@ struct Disk {
     fault: Option<Fault>,
     /// Operations that failed because of a fault.
     faults_hit: u64,
+    /// How long each sync takes (a slow disk).
+    sync_delay: std::time::Duration,
 }
 
 /// A fault a running disk can have, unlike a power cut, the program goes on through it.
@@ -127,6 +129,16 @@ impl PowerCutDisk {
         self.lock().faults_hit
     }
 
+    /// Make every sync take `delay` before it lands (a slow disk).
+    pub fn set_sync_delay(&self, delay: std::time::Duration) {
+        self.lock().sync_delay = delay;
+    }
+
+    /// What the disk holds for certain: the bytes synced so far.
+    pub fn durable_image(&self) -> Vec<u8> {
+        self.lock().durable.clone()
+    }
+
     /// What the disk holds now, as if it had been synced (after a clean stop).
     pub fn image(&self) -> Vec<u8> {
         self.lock().current.clone()
@@ -199,6 +211,10 @@ impl redb::StorageBackend for PowerCutDisk {
     }
 
     fn sync_data(&self) -> Result<(), io::Error> {
+        let delay = self.lock().sync_delay;
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
         let mut d = self.lock();
         if d.dead {
             return Err(dead());

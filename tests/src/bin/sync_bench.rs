@@ -106,7 +106,12 @@ impl Bench {
         let dir = self.work.join("baseline");
         if !dir.join("node_modules/@automerge/automerge-repo").exists() {
             std::fs::create_dir_all(&dir)?;
-            for f in ["package.json", "package-lock.json", "server.mjs", "loadclient.mjs"] {
+            for f in [
+                "package.json",
+                "package-lock.json",
+                "server.mjs",
+                "loadclient.mjs",
+            ] {
                 let to = dir.join(f);
                 let _ = std::fs::remove_file(&to);
                 std::fs::copy(self.baseline.join(f), &to)
@@ -183,7 +188,9 @@ impl Bench {
                     .with_context(|| format!("starting {}", self.server_bin.display()))?;
                 drain(child.stdout.take());
                 drain(child.stderr.take());
-                let pid = child.id().ok_or_else(|| anyhow!("the server ended at once"))?;
+                let pid = child
+                    .id()
+                    .ok_or_else(|| anyhow!("the server ended at once"))?;
                 wait_listening(port).await?;
                 let token = std::fs::read_to_string(data.path().join("data/admin-token.txt"))?;
                 let resp = self
@@ -259,7 +266,11 @@ impl Bench {
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
-    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
 }
 
 fn spread(v: &[f64]) -> String {
@@ -274,7 +285,11 @@ fn rows(name: &str, runs: &[(Side, Vec<Run>)]) -> (String, Option<(f64, f64)>) {
     let mut medians = Vec::new();
     for (side, rs) in runs {
         let dps: Vec<f64> = rs.iter().map(|r| r.docs_per_s).collect();
-        let cpu_per_doc = median(rs.iter().map(|r| 1000.0 * r.server_cpu_s / r.docs).collect());
+        let cpu_per_doc = median(
+            rs.iter()
+                .map(|r| 1000.0 * r.server_cpu_s / r.docs)
+                .collect(),
+        );
         let busy = median(rs.iter().map(|r| r.client_cpu_s / r.wall_s).collect());
         let errors: f64 = rs.iter().map(|r| r.errors).sum();
         let docs = median(rs.iter().map(|r| r.docs).collect());
@@ -338,14 +353,26 @@ async fn main() -> anyhow::Result<()> {
     let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<String>>();
     let (online_clients, online_records) = if quick { ("4", "200") } else { ("20", "2000") };
     let workloads: Vec<(String, Vec<String>)> = vec![
-        ("(a) 10 clients x 1 document of 200 records".into(), s(&["--clients", "10"])),
+        (
+            "(a) 10 clients x 1 document of 200 records".into(),
+            s(&["--clients", "10"]),
+        ),
         (
             "(a) 100 clients x 1 document of 200 records".into(),
             s(&["--clients", if quick { "20" } else { "100" }]),
         ),
         (
-            format!("(b) {online_clients} clients, {online_records} records each, one change at a time"),
-            s(&["--clients", online_clients, "--records", online_records, "--mode", "online"]),
+            format!(
+                "(b) {online_clients} clients, {online_records} records each, one change at a time"
+            ),
+            s(&[
+                "--clients",
+                online_clients,
+                "--records",
+                online_records,
+                "--mode",
+                "online",
+            ]),
         ),
     ];
 
@@ -378,7 +405,11 @@ async fn main() -> anyhow::Result<()> {
     // clock starts, about 0.2 s each on this machine.)
     let mut held_rows = String::new();
     let mut baseline_held = 0usize;
-    for (side, count) in [(Side::Baseline, None), (Side::Ours, None), (Side::Ours, Some(0))] {
+    for (side, count) in [
+        (Side::Baseline, None),
+        (Side::Ours, None),
+        (Side::Ours, Some(0)),
+    ] {
         let server = bench.start(side, &js).await?;
         let want = match (side, count) {
             (_, None) => held,
@@ -400,7 +431,11 @@ async fn main() -> anyhow::Result<()> {
                     "--docs-per-client",
                     &per_client.to_string(),
                 ]),
-                if side == Side::Baseline { held_secs } else { 7200 },
+                if side == Side::Baseline {
+                    held_secs
+                } else {
+                    7200
+                },
             )
             .await;
         let filled = match (&fill, side) {
@@ -412,7 +447,9 @@ async fn main() -> anyhow::Result<()> {
         if side == Side::Baseline {
             baseline_held = filled;
         }
-        let r = bench.load(&js, &server, &s(&["--clients", "10"]), 900).await;
+        let r = bench
+            .load(&js, &server, &s(&["--clients", "10"]), 900)
+            .await;
         server.stop().await;
         let r = r?;
         println!("(c) {} holding {filled}: {r:?}", side.name());

@@ -1,0 +1,171 @@
+//! Benchmark devices (`bench_devices`): off by default; when on, a generic automerge-repo
+//! client with a peer id of its own stores documents and sees nothing else; and the server
+//! answers a sync message only once the changes it acknowledges are on disk.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use automerge::transaction::Transactable;
+use frivillig_common::api::EnrolResponse;
+use frivillig_common::storage::RedbStorage;
+use frivillig_common::sync::{device_token, kiosk_peer_id};
+use frivillig_kiosk::sync::WsDialer;
+use frivillig_tests::powercut::PowerCutDisk;
+use frivillig_tests::{TestServer, closed_by_server, kiosk_config};
+use futures::SinkExt;
+use samod::{BackoffConfig, Repo};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+
+async fn enrol_bench(server: &TestServer) -> anyhow::Result<(u16, serde_json::Value)> {
+    server
+        .admin_post(
+            "/api/admin/kiosks",
+            &serde_json::json!({"kiosk_id": "bench", "site_id": "bench", "bench": true}),
+        )
+        .await
+}
+
+/// Dial the server from `repo` with the credentials of `enrol`.
+async fn dial(
+    repo: &Repo,
+    server: &TestServer,
+    enrol: &EnrolResponse,
+    dir: &std::path::Path,
+) -> anyhow::Result<samod::DialerHandle<frivillig_kiosk::sync::WsError>> {
+    let config = kiosk_config(&server.url(), enrol, "bench", dir);
+    let dialer = repo.dial(BackoffConfig::default(), Arc::new(WsDialer::new(&config)?))?;
+    tokio::time::timeout(Duration::from_secs(10), dialer.established())
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok(dialer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_benchmark_device_stores_only_its_own_documents_and_only_durably_acknowledged()
+-> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+
+    // Off by default: not even enrolled.
+    let plain = TestServer::start(&dir.path().join("plain")).await?;
+    let (status, _) = enrol_bench(&plain).await?;
+    assert_eq!(status, 400, "a default server enrolled a benchmark device");
+    plain.stop().await;
+
+    // On, with a slow disk: each sync takes 300 ms to land.
+    let disk = PowerCutDisk::new();
+    let server_dir = dir.path().join("server");
+    let server = TestServer::start_on_storage(
+        &server_dir,
+        0,
+        |c| c.bench_devices = true,
+        Some(RedbStorage::with_backend(disk.clone())?),
+    )
+    .await?;
+    let (status, body) = enrol_bench(&server).await?;
+    assert_eq!(status, 200, "{body}");
+    let bench: EnrolResponse = serde_json::from_value(body)?;
+    let kiosk = server.enrol("k1", "bibliotek").await?;
+
+    // A client with a random peer id, as the JS load client has.
+    let repo = Repo::build_tokio().load().await;
+    let mut doc = automerge::Automerge::new();
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        let signups = tx.put_object(automerge::ROOT, "signups", automerge::ObjType::Map)?;
+        tx.put(&signups, "s1", "Maria")?;
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    let handle = repo.create(doc).await?;
+    let doc_id = handle.document_id().clone();
+    let ours = handle.with_document(|d| d.get_heads());
+    disk.set_sync_delay(Duration::from_millis(300));
+    let dialer = dial(&repo, &server, &bench, &dir.path().join("b")).await?;
+
+    // Wait until the server says it has our heads; at that moment they must be on its disk.
+    let acknowledged = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let seen = handle
+                .peers()
+                .0
+                .values()
+                .any(|p| p.their_heads.as_ref() == Some(&ours));
+            if seen {
+                return disk.durable_image();
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await?;
+    disk.set_sync_delay(Duration::ZERO);
+    let reopened = Repo::build_tokio()
+        .with_storage(RedbStorage::with_backend(PowerCutDisk::from_image(
+            acknowledged,
+        ))?)
+        .load()
+        .await;
+    let stored = reopened
+        .find(doc_id.clone())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("acknowledged, but not on the server's disk"))?;
+    assert_eq!(stored.with_document(|d| d.get_heads()), ours);
+    reopened.stop().await;
+
+    // It sees nothing else: not the catalog.
+    let catalog = server.state.catalog_id.clone();
+    let found = tokio::time::timeout(Duration::from_secs(10), repo.find(catalog)).await??;
+    assert!(found.is_none(), "a benchmark device read the catalog");
+    // And no kiosk sees its documents.
+    let kiosk_repo = Repo::build_tokio()
+        .with_peer_id(kiosk_peer_id("k1"))
+        .load()
+        .await;
+    let kiosk_dialer = dial(&kiosk_repo, &server, &kiosk, &dir.path().join("k")).await?;
+    let found = tokio::time::timeout(Duration::from_secs(10), kiosk_repo.find(doc_id)).await??;
+    assert!(
+        found.is_none(),
+        "a kiosk read a benchmark device's document"
+    );
+    kiosk_dialer.close();
+    kiosk_repo.stop().await;
+
+    // A benchmark client may not pass for a kiosk.
+    let token = device_token("bench", &bench.device_secret);
+    let mut req = format!("ws://{}/sync", server.addr).into_client_request()?;
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
+    ws.send(Message::Binary(
+        frivillig_tests::fuzz::join_message("k1").into(),
+    ))
+    .await?;
+    assert!(
+        closed_by_server(&mut ws).await,
+        "a benchmark socket joined as kiosk:k1"
+    );
+
+    dialer.close();
+    repo.stop().await;
+    server.stop().await;
+
+    // Switched off again: the enrolled benchmark device is refused at the upgrade.
+    let server = TestServer::start_on_storage(
+        &server_dir,
+        0,
+        |_| {},
+        Some(RedbStorage::with_backend(PowerCutDisk::from_image(
+            disk.image(),
+        ))?),
+    )
+    .await?;
+    let mut req = format!("ws://{}/sync", server.addr).into_client_request()?;
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status(), 403)
+        }
+        other => panic!("a benchmark device connected while they are off: {other:?}"),
+    }
+    server.stop().await;
+    Ok(())
+}
