@@ -38,6 +38,7 @@ pub fn routes(max_body_bytes: usize) -> Router<AppState> {
         .route("/api/admin/kiosks/{kiosk_id}/revoke", post(revoke_kiosk))
         .route("/api/admin/catalog", get(get_catalog).put(put_catalog))
         .route("/api/admin/backup", get(get_backup))
+        .route("/api/admin/metrics", get(metrics))
         .route("/api/admin/accounts", get(list_accounts).post(add_account))
         .route(
             "/api/admin/accounts/{username}/password",
@@ -282,6 +283,20 @@ async fn enrol_kiosk(
         )));
     }
     Ok(Json(enrolment(&state, req.kiosk_id, secret)))
+}
+
+/// `GET /api/admin/metrics`: counters for monitoring and the benchmarks: bytes of sync
+/// messages received from and sent to devices since start, committed ingests, signups held.
+async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    Ok(Json(serde_json::json!({
+        "sync_bytes_in": state.sync_bytes_in.load(std::sync::atomic::Ordering::Relaxed),
+        "sync_bytes_out": state.sync_bytes_out.load(std::sync::atomic::Ordering::Relaxed),
+        "signups": state.store.listing().len(),
+    })))
 }
 
 async fn list_kiosks(

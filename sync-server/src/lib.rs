@@ -148,6 +148,10 @@ impl Server {
             .with_storage(storage.clone())
             .with_peer_id(PeerId::from(SERVER_PEER_ID))
             .with_share_policy(policy)
+            // A kiosk syncs what it has and asks for the catalog; nothing is offered to a
+            // connection unasked, so a new journal or kiosk costs the same with 10 or 10,000
+            // held (patched samod, vendor/samod-core/PATCHES.md).
+            .with_lazy_subscriptions(true)
             .load()
             .await;
         let catalog_id = match store.meta("catalog_doc_id")? {

@@ -120,10 +120,26 @@ async fn a_benchmark_device_stores_only_its_own_documents_and_only_durably_ackno
         .load()
         .await;
     let kiosk_dialer = dial(&kiosk_repo, &server, &kiosk, &dir.path().join("k")).await?;
-    let found = tokio::time::timeout(Duration::from_secs(10), kiosk_repo.find(doc_id)).await??;
+    let found =
+        tokio::time::timeout(Duration::from_secs(10), kiosk_repo.find(doc_id.clone())).await??;
     assert!(
         found.is_none(),
         "a kiosk read a benchmark device's document"
+    );
+    // The server offers nothing unasked (lazy subscriptions, patched samod): the kiosk's
+    // connection takes part in the one document it asked about, not in every one held.
+    let (connections, _) = server.state.repo.connected_peers();
+    let kiosk_docs: Vec<_> = connections
+        .iter()
+        .filter(|c| {
+            matches!(&c.state, samod::ConnectionState::Connected { their_peer_id }
+                if *their_peer_id == kiosk_peer_id("k1"))
+        })
+        .flat_map(|c| c.docs.keys().cloned())
+        .collect();
+    assert!(
+        kiosk_docs == [doc_id.clone()],
+        "the kiosk's connection takes part in {kiosk_docs:?}"
     );
     kiosk_dialer.close();
     kiosk_repo.stop().await;

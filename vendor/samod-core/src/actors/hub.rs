@@ -49,6 +49,16 @@ impl Hub {
         SamodLoader::new(peer_id)
     }
 
+    /// Frivillig patch: with lazy subscriptions a connection takes part in a document only
+    /// once the peer sends a message about it (a request or a sync message), instead of
+    /// every connection being offered every document. Documents are then never announced,
+    /// and a local search asks no peer. Meant for a server that answers requests: it keeps
+    /// the cost of a new document or connection independent of how many of the other there
+    /// are.
+    pub fn set_lazy_subscriptions(&mut self, lazy: bool) {
+        self.state.lazy_subscriptions = lazy;
+    }
+
     /// Processes an event and returns any resulting IO tasks or command completions.
     ///
     /// This is the main interface for interacting with samod-core. Events can be

@@ -71,6 +71,10 @@ pub(crate) struct State {
     /// those in `new_documents`). Upstream compared every connection with every document on
     /// every hub event, which with hundreds of kiosks and documents took the whole core.
     subscribed_connections: HashSet<ConnectionId>,
+
+    /// Frivillig patch: subscribe a connection to a document only when the peer sends a
+    /// message about it (see `Hub::set_lazy_subscriptions`).
+    pub(crate) lazy_subscriptions: bool,
 }
 
 impl State {
@@ -93,6 +97,7 @@ impl State {
             searches: Searches::new(),
             new_documents: Vec::new(),
             subscribed_connections: HashSet::new(),
+            lazy_subscriptions: false,
         }
     }
 
@@ -171,7 +176,25 @@ impl State {
             connection_id: *connection_id,
         });
         if notify_doc_actors {
-            self.notify_doc_actors_of_removed_connection(results, *connection_id);
+            if self.lazy_subscriptions {
+                // Frivillig patch: only the documents this connection took part in.
+                let docs = conn
+                    .established_connection()
+                    .map(|e| e.document_subscriptions().keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default();
+                for doc in docs {
+                    if let Some(actor) = self.document_to_actor.get(&doc) {
+                        results.send_to_doc_actor(
+                            *actor,
+                            HubToDocMsgPayload::ConnectionClosed {
+                                connection_id: *connection_id,
+                            },
+                        );
+                    }
+                }
+            } else {
+                self.notify_doc_actors_of_removed_connection(results, *connection_id);
+            }
         }
         Some(conn)
     }
@@ -308,6 +331,10 @@ impl State {
     pub(crate) fn ensure_connections(&mut self) -> Vec<(DocumentActorId, ConnectionId, PeerId)> {
         let mut to_connect = Vec::new();
         let new_documents = std::mem::take(&mut self.new_documents);
+        if self.lazy_subscriptions {
+            // Subscriptions happen in `handle_doc_message` instead.
+            return Vec::new();
+        }
         if self.subscribed_connections.len() > self.connections.len() {
             let connections = &self.connections;
             self.subscribed_connections
@@ -783,9 +810,28 @@ impl State {
 
         // Ensure there's a document actor for this document
         if let Some(existing_actor) = self.find_actor_for_document(&doc_id) {
+            let actor_id = existing_actor.actor_id;
+            // Frivillig patch: with lazy subscriptions, the first message from a peer about
+            // a document subscribes its connection, before the actor sees the message.
+            if self.lazy_subscriptions
+                && let Some(established) = self
+                    .connections
+                    .get_mut(&connection_id)
+                    .and_then(|c| c.established_connection_mut())
+                && !established.document_subscriptions().contains_key(&doc_id)
+            {
+                established.add_document_subscription(doc_id.clone());
+                out.send_to_doc_actor(
+                    actor_id,
+                    HubToDocMsgPayload::NewConnection {
+                        connection_id,
+                        peer_id: established.remote_peer_id().clone(),
+                    },
+                );
+            }
             // Forward the request to the document actor
             out.send_to_doc_actor(
-                existing_actor.actor_id,
+                actor_id,
                 HubToDocMsgPayload::HandleDocMessage {
                     connection_id,
                     message: msg,
@@ -915,9 +961,13 @@ impl State {
         // Create the actor and initialize it
         self.add_document_actor(actor_id, document_id.clone());
 
+        // Frivillig patch: with lazy subscriptions only the connection that sent the message
+        // (if any) takes part; upstream offered every document to every connection.
+        let lazy_from = from_sync_msg.as_ref().map(|(c, _)| *c);
         let mut initial_connections: HashMap<ConnectionId, (PeerId, Option<DocMessage>)> = self
             .established_peers()
             .iter()
+            .filter(|(c, _)| !self.lazy_subscriptions || Some(*c) == lazy_from)
             .map(|(c, p)| (*c, (p.clone(), None)))
             .collect();
 
