@@ -20,10 +20,11 @@ server:
 # Benchmarks in release mode; writes BENCHMARKS.md. sync-bench needs Node 20 and the shared
 # baseline (../shared/bench/automerge-repo-baseline); it runs about half an hour.
 bench:
-    cargo build --release -p frivillig-sync-server
+    cargo build --release -p frivillig-sync-server -p frivillig-tests --bins
     cargo run --release -p frivillig-tests --bin frivillig-bench -- --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin kiosk-frame-bench -- --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin admin-list-bench -- --out BENCHMARKS.md
+    taskset -c 1 target/release/kiosk-fleet-bench --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin sync-bench -- --out BENCHMARKS.md
 
 # Long runs of the fault tests, then their figures as a table. Power cuts: 20,000 (CI
