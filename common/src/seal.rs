@@ -86,9 +86,7 @@ impl SealingKeyPair {
         let plain = self.unseal(sealed).ok_or(SealError::CannotOpen)?;
         Ok(serde_json::from_slice(&plain)?)
     }
-}
 
-impl SealingKeyPair {
     /// libsodium's `crypto_box_seal_open`, as `SecretKey::unseal` does it but with the
     /// public key computed once: the envelope is the ephemeral public key, then a box from
     /// it to us under the nonce BLAKE2b-192(ephemeral key ‖ our key).

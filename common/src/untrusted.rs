@@ -53,40 +53,44 @@ pub fn load_incremental(doc: &mut Automerge, bytes: &[u8]) -> Result<usize, Untr
     }
 }
 
-/// The Automerge part of an automerge-repo wire message (CBOR: a map with `type` and,
-/// for `sync` and `request`, `data`), or `None` if it has none or does not decode (samod
-/// refuses those itself).
-fn sync_payload(wire: &[u8]) -> Option<&[u8]> {
+/// The fields of an automerge-repo wire message (a CBOR map) that the server looks at.
+#[derive(Default)]
+struct WireFields<'a> {
+    kind: Option<&'a str>,
+    sender: Option<&'a str>,
+    data: Option<&'a [u8]>,
+}
+
+/// The fields the server looks at, or `None` if the message does not decode (samod refuses
+/// those itself).
+fn wire_fields(wire: &[u8]) -> Option<WireFields<'_>> {
     let mut d = minicbor::Decoder::new(wire);
     let fields = d.map().ok()??;
-    let (mut kind, mut data) = (None, None);
+    let mut f = WireFields::default();
     for _ in 0..fields {
         match d.str().ok()? {
-            "type" => kind = Some(d.str().ok()?),
-            "data" => data = Some(d.bytes().ok()?),
+            "type" => f.kind = Some(d.str().ok()?),
+            "senderId" => f.sender = Some(d.str().ok()?),
+            "data" => f.data = Some(d.bytes().ok()?),
             _ => d.skip().ok()?,
         }
     }
-    match kind {
-        Some("sync" | "request") => data,
-        _ => None,
-    }
+    Some(f)
+}
+
+/// The Automerge part of an automerge-repo wire message: `data` of a `sync` or `request`.
+fn sync_payload(wire: &[u8]) -> Option<&[u8]> {
+    let f = wire_fields(wire)?;
+    matches!(f.kind, Some("sync" | "request"))
+        .then_some(f.data)
+        .flatten()
 }
 
 /// The `senderId` of an automerge-repo `join` message, or `None` for any other message
 /// (or one that does not decode).
 pub fn join_sender(wire: &[u8]) -> Option<&str> {
-    let mut d = minicbor::Decoder::new(wire);
-    let fields = d.map().ok()??;
-    let (mut kind, mut sender) = (None, None);
-    for _ in 0..fields {
-        match d.str().ok()? {
-            "type" => kind = Some(d.str().ok()?),
-            "senderId" => sender = Some(d.str().ok()?),
-            _ => d.skip().ok()?,
-        }
-    }
-    (kind == Some("join")).then_some(sender).flatten()
+    let f = wire_fields(wire)?;
+    (f.kind == Some("join")).then_some(f.sender).flatten()
 }
 
 /// Whether a bloom filter (as encoded: entries, bits per entry and probes as LEB128, then

@@ -81,6 +81,15 @@ pub fn authenticate_device(
     headers: &HeaderMap,
     query_token: Option<&str>,
 ) -> Result<String, ApiError> {
+    authenticate_device_row(state, headers, query_token).map(|(kiosk_id, _)| kiosk_id)
+}
+
+/// As [`authenticate_device`], with the device's row.
+pub fn authenticate_device_row(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+) -> Result<(String, DeviceRow), ApiError> {
     let token = bearer(headers)
         .or(query_token)
         .ok_or(ApiError::Unauthorized)?;
@@ -95,7 +104,7 @@ pub fn authenticate_device(
     if device.revoked {
         return Err(ApiError::Revoked);
     }
-    Ok(kiosk_id.to_owned())
+    Ok((kiosk_id.to_owned(), device))
 }
 
 /// The kiosk making a device API request, within its rate per minute.
@@ -286,7 +295,7 @@ async fn enrol_kiosk(
 }
 
 /// `GET /api/admin/metrics`: counters for monitoring and the benchmarks: bytes of sync
-/// messages received from and sent to devices since start, committed ingests, signups held.
+/// messages received from and sent to devices since start, and signups held.
 async fn metrics(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -57,9 +57,7 @@ impl ServerPolicy {
             }
         }
     }
-}
 
-impl ServerPolicy {
     /// A benchmark client's peer may read and write any document that is neither the
     /// catalog nor a journal, and is told of none: it stores what it makes and fetches it
     /// back, as a generic automerge-repo client does. Any other peer gets nothing.

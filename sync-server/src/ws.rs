@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use frivillig_common::sync::kiosk_peer_id;
 
 use crate::AppState;
-use crate::api::authenticate_device;
+use crate::api::authenticate_device_row;
 use crate::error::ApiError;
 
 /// Query parameters of the upgrade (browsers cannot set headers on a WebSocket).
@@ -49,21 +49,16 @@ pub async fn sync_upgrade(
             return Err(ApiError::ForbiddenOrigin);
         }
     }
-    let kiosk_id = {
+    let (kiosk_id, device) = {
         let st = state.clone();
         let token = query.token.clone();
-        tokio::task::spawn_blocking(move || authenticate_device(&st, &headers, token.as_deref()))
-            .await
-            .map_err(ApiError::internal)??
+        tokio::task::spawn_blocking(move || {
+            authenticate_device_row(&st, &headers, token.as_deref())
+        })
+        .await
+        .map_err(ApiError::internal)??
     };
-    let bench = {
-        let st = state.clone();
-        let id = kiosk_id.clone();
-        tokio::task::spawn_blocking(move || st.store.device(&id))
-            .await
-            .map_err(ApiError::internal)??
-            .is_some_and(|device| device.bench)
-    };
+    let bench = device.bench;
     if bench && !state.config.bench_devices {
         return Err(ApiError::BenchOff);
     }

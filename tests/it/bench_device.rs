@@ -54,13 +54,8 @@ async fn a_benchmark_device_stores_only_its_own_documents_and_only_durably_ackno
     // On, with a slow disk: each sync takes 300 ms to land.
     let disk = PowerCutDisk::new();
     let server_dir = dir.path().join("server");
-    let server = TestServer::start_on_storage(
-        &server_dir,
-        0,
-        |c| c.bench_devices = true,
-        Some(RedbStorage::with_backend(disk.clone())?),
-    )
-    .await?;
+    let server =
+        TestServer::start_on_disk(&server_dir, |c| c.bench_devices = true, disk.clone()).await?;
     let (status, body) = enrol_bench(&server).await?;
     assert_eq!(status, 200, "{body}");
     let bench: EnrolResponse = serde_json::from_value(body)?;
@@ -164,15 +159,9 @@ async fn a_benchmark_device_stores_only_its_own_documents_and_only_durably_ackno
     server.stop().await;
 
     // Switched off again: the enrolled benchmark device is refused at the upgrade.
-    let server = TestServer::start_on_storage(
-        &server_dir,
-        0,
-        |_| {},
-        Some(RedbStorage::with_backend(PowerCutDisk::from_image(
-            disk.image(),
-        ))?),
-    )
-    .await?;
+    let server =
+        TestServer::start_on_disk(&server_dir, |_| {}, PowerCutDisk::from_image(disk.image()))
+            .await?;
     let mut req = format!("ws://{}/sync", server.addr).into_client_request()?;
     req.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);

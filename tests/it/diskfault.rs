@@ -146,13 +146,7 @@ async fn a_server_on_a_failing_disk_acknowledges_only_what_it_stored() -> anyhow
     let dir = tempfile::tempdir()?;
     let server_dir = dir.path().join("server");
     let disk = PowerCutDisk::new();
-    let server = TestServer::start_on_storage(
-        &server_dir,
-        0,
-        |_| {},
-        Some(RedbStorage::with_backend(disk.clone())?),
-    )
-    .await?;
+    let server = TestServer::start_on_disk(&server_dir, |_| {}, disk.clone()).await?;
     let (core, worker) =
         synced_kiosk(&server, "ingest-kiosk", "bibliotek", &dir.path().join("k")).await?;
     let (job, shift) = a_job(&core).await?;
@@ -208,15 +202,9 @@ async fn a_server_on_a_failing_disk_acknowledges_only_what_it_stored() -> anyhow
     // the server's copy of the journal holds them too: a coordinator's change to one that
     // arrived while the disk was broken (samod's own writes of it failed, and nothing has
     // made samod write the document since) is written into the journal.
-    let restarted = TestServer::start_on_storage(
-        &server_dir,
-        0,
-        |_| {},
-        Some(RedbStorage::with_backend(PowerCutDisk::from_image(
-            disk.image(),
-        ))?),
-    )
-    .await?;
+    let restarted =
+        TestServer::start_on_disk(&server_dir, |_| {}, PowerCutDisk::from_image(disk.image()))
+            .await?;
     let http = reqwest::Client::new();
     let all = all_signups(&http, &restarted.url(), &restarted.admin_token).await?;
     assert_eq!(all.len(), names.len());

@@ -66,6 +66,16 @@ impl TestServer {
         Self::start_on_storage(data_dir, port, adjust, None).await
     }
 
+    /// Start with its database on a simulated disk (`crate::powercut`).
+    pub async fn start_on_disk(
+        data_dir: &Path,
+        adjust: impl FnOnce(&mut ServerConfig) + Send + 'static,
+        disk: crate::powercut::PowerCutDisk,
+    ) -> anyhow::Result<TestServer> {
+        let storage = frivillig_common::storage::RedbStorage::with_backend(disk)?;
+        Self::start_on_storage(data_dir, 0, adjust, Some(storage)).await
+    }
+
     /// Start with its database on `storage` (e.g. a simulated disk) when given.
     pub async fn start_on_storage(
         data_dir: &Path,

@@ -71,12 +71,6 @@ struct Bench {
     http: reqwest::Client,
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 async fn wait_listening(port: u16) -> anyhow::Result<()> {
     for _ in 0..300 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -140,7 +134,7 @@ impl Bench {
     }
 
     async fn start(&self, side: Side, js: &Path) -> anyhow::Result<Running> {
-        let port = free_port()?;
+        let port = frivillig_tests::bind(0)?.local_addr()?.port();
         let data = tempfile::tempdir_in(&self.work)?;
         match side {
             Side::Baseline => {
