@@ -305,6 +305,7 @@ async fn metrics(
         "sync_bytes_in": state.sync_bytes_in.load(std::sync::atomic::Ordering::Relaxed),
         "sync_bytes_out": state.sync_bytes_out.load(std::sync::atomic::Ordering::Relaxed),
         "signups": state.store.listing().len(),
+        "documents_loaded": state.documents_loaded.load(std::sync::atomic::Ordering::Relaxed),
     })))
 }
 

@@ -44,6 +44,10 @@ pub struct ServerConfig {
     pub retention_closed_days: u32,
     /// Days after it was made that any signup is erased, whatever its status (0: never).
     pub retention_max_days: u32,
+    /// Seconds after which a document no kiosk is connected to and nothing happened to is
+    /// dropped from memory (it stays on disk and is loaded again when asked for), so that
+    /// memory follows the kiosks connected, not every journal ever held.
+    pub unload_idle_secs: u64,
     /// Benchmarks only (`just bench`): allow enrolling *benchmark devices*, which may store
     /// documents of their own making under any peer id, as a generic automerge-repo client
     /// does, and see nothing else (no catalog, no journal). Off by default and in every
@@ -73,6 +77,9 @@ impl Default for ServerConfig {
             // for an active volunteer's; the municipality's own policy may set others.
             retention_closed_days: 180,
             retention_max_days: 730,
+            // A kiosk that keeps its connection keeps its documents; one that left is back
+            // within seconds or gone for long, and reloading a journal takes milliseconds.
+            unload_idle_secs: 10,
             bench_devices: false,
         }
     }
@@ -120,7 +127,11 @@ impl ServerConfig {
              # Any signup is erased this many days after it was made, whatever its status;\n\
              # 0 keeps it. Erasure removes the person from the server's store at once and\n\
              # rewrites the journal that held them once no kiosk can still hold it.\n\
-             retention_max_days = {}\n",
+             retention_max_days = {}\n\n\
+             # Seconds after which a journal or catalog no kiosk is connected to, and that\n\
+             # nothing happened to, is dropped from memory. It stays on disk and is loaded\n\
+             # again when a kiosk or a coordinator needs it.\n\
+             unload_idle_secs = {}\n",
             self.listen,
             toml_string(&self.data_dir.display().to_string()),
             toml_string(&self.public_url),
@@ -135,6 +146,7 @@ impl ServerConfig {
             self.device_requests_per_minute,
             self.retention_closed_days,
             self.retention_max_days,
+            self.unload_idle_secs,
         )
     }
 }

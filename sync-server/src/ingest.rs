@@ -2,6 +2,7 @@
 //! and committing the durable copy, the signups and their index entries in one redb
 //! transaction. An acknowledgement names only heads that such a commit covered.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash};
@@ -10,7 +11,8 @@ use frivillig_common::domain::{SignupRecord, Source};
 use frivillig_common::journal::{read_header, read_signups};
 use frivillig_common::sync::{format_heads, parse_heads};
 use futures::StreamExt;
-use samod::{DocHandle, DocumentId};
+use samod::{DocHandle, DocumentId, RepoEvent, RepoObserver};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -203,44 +205,75 @@ fn source_matches(record: &SignupRecord, owner: &str) -> bool {
     }
 }
 
+/// The ids of every journal the server knows, shared with samod's observer.
+pub type KnownJournals = std::sync::Arc<std::sync::Mutex<HashSet<DocumentId>>>;
+
+/// samod's observer: a sync message about a known journal asks for an ingest. It runs
+/// inside the document's actor, so it only looks up a set and sends on a channel.
+pub struct SyncActivity {
+    /// The journals to look for.
+    pub journals: KnownJournals,
+    /// Where their ids go (read by [`start_ingester`]).
+    pub tx: UnboundedSender<DocumentId>,
+    /// How many documents samod holds in memory (after each of its events).
+    pub documents_loaded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl RepoObserver for SyncActivity {
+    fn observe(&self, event: &RepoEvent) {
+        match event {
+            RepoEvent::SyncMessageReceived { document_id, .. }
+                if self.journals.lock().is_ok_and(|j| j.contains(document_id)) =>
+            {
+                let _ = self.tx.send(document_id.clone());
+            }
+            RepoEvent::HubEventProcessed { documents, .. } => {
+                self.documents_loaded
+                    .store(*documents, std::sync::atomic::Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Ingest a journal whenever its changes arrive, not only when its kiosk asks for an
 /// acknowledgement: a kiosk that synced and then died or was revoked still delivered its
-/// signups. One task per journal; started at registration and for every known journal at
-/// start-up.
+/// signups. Called at registration and for every known journal at start-up; the journal
+/// is ingested once now and then after each sync message about it.
 pub fn watch_journal(state: &AppState, doc_id: DocumentId) {
-    match state.watched.lock() {
-        Ok(mut watched) => {
-            if !watched.insert(doc_id.to_string()) {
-                return;
-            }
-        }
-        Err(_) => return,
+    if let Ok(mut journals) = state.journals.lock() {
+        journals.insert(doc_id.clone());
     }
+    let _ = state.journal_activity.send(doc_id);
+}
+
+/// Ingest the journals named on `rx`, one at a time, each burst of sync messages about a
+/// journal settling into one ingest. No handle is kept between ingests: a journal no kiosk
+/// is connected to may leave memory (`ServerConfig::unload_idle_secs`). Until the first
+/// sync message of a newly registered journal arrives, it is not found and skipped; that
+/// message names it again.
+pub fn start_ingester(state: &AppState, mut rx: UnboundedReceiver<DocumentId>) {
     let state = state.clone();
     tokio::spawn(async move {
-        let mut wait = Duration::from_millis(100);
-        // samod has no event for "a peer created this document"; look with backoff.
-        let handle = loop {
-            match state.repo.find(doc_id.clone()).await {
-                Ok(Some(h)) => break h,
-                Ok(None) => {
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(30));
-                }
-                Err(_) => return,
-            }
-        };
-        let mut changes = handle.changes();
-        loop {
-            if let Err(e) = ingest_journal(&state, &doc_id, handle.clone()).await {
-                tracing::warn!(journal = %doc_id, error = %e, "background ingest failed");
-            }
-            if changes.next().await.is_none() {
-                return;
-            }
-            // Let a burst of sync messages settle into one ingest.
+        while let Some(first) = rx.recv().await {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            while let Some(Some(_)) = futures::FutureExt::now_or_never(changes.next()) {}
+            let mut batch = vec![first.clone()];
+            let mut seen = HashSet::from([first]);
+            while let Ok(id) = rx.try_recv() {
+                if seen.insert(id.clone()) {
+                    batch.push(id);
+                }
+            }
+            for doc_id in batch {
+                let handle = match state.repo.find(doc_id.clone()).await {
+                    Ok(Some(h)) => h,
+                    Ok(None) => continue,
+                    Err(_) => return,
+                };
+                if let Err(e) = ingest_journal(&state, &doc_id, handle).await {
+                    tracing::warn!(journal = %doc_id, error = %e, "background ingest failed");
+                }
+            }
         }
     });
 }

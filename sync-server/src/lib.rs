@@ -90,8 +90,14 @@ pub struct AppState {
     pub taken_dirty: Arc<tokio::sync::Notify>,
     /// How many ingests have committed since start; tests and operators can wait on it.
     pub ingests: Arc<tokio::sync::watch::Sender<u64>>,
-    /// Journals with a task that ingests them as their changes arrive.
-    pub watched: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Every journal the server knows: sync messages about them are ingested as they arrive
+    /// (see `ingest::watch_journal`).
+    pub journals: ingest::KnownJournals,
+    /// Journals to ingest soon (fed by samod's observer and `ingest::watch_journal`).
+    pub journal_activity: tokio::sync::mpsc::UnboundedSender<DocumentId>,
+    /// How many documents samod holds in memory now (idle ones leave, see
+    /// `ServerConfig::unload_idle_secs`).
+    pub documents_loaded: Arc<std::sync::atomic::AtomicUsize>,
     /// Attempts to redeem enrolment codes per address: (window start, count).
     pub redeem_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
     /// Web signups per address in the current minute (spam from one place is refused).
@@ -144,8 +150,22 @@ impl Server {
             store: store.clone(),
             bench_peers: bench_peers.clone(),
         };
+        let journals = ingest::KnownJournals::default();
+        let documents_loaded = Arc::<std::sync::atomic::AtomicUsize>::default();
+        let (journal_activity, journal_activity_rx) = tokio::sync::mpsc::unbounded_channel();
         let repo = Repo::build_tokio()
             .with_storage(storage.clone())
+            .with_observer(ingest::SyncActivity {
+                journals: journals.clone(),
+                tx: journal_activity.clone(),
+                documents_loaded: documents_loaded.clone(),
+            })
+            // Memory follows the kiosks connected rather than every journal ever held: a
+            // document no connection takes part in and nobody holds leaves memory after this
+            // long (patched samod) and is loaded again from disk when asked for.
+            .with_unload_idle(std::time::Duration::from_secs(
+                config.unload_idle_secs.max(1),
+            ))
             .with_peer_id(PeerId::from(SERVER_PEER_ID))
             .with_share_policy(policy)
             // A kiosk syncs what it has and asks for the catalog; nothing is offered to a
@@ -186,31 +206,35 @@ impl Server {
         let acceptor = repo
             .make_acceptor(url)
             .map_err(|_| StartError::Catalog("repository stopped".into()))?;
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+            storage,
+            repo,
+            acceptor,
+            catalog_id,
+            keys: Arc::new(keys),
+            admin_token_hash: Arc::new(admin_token_hash),
+            connections: Arc::new(Mutex::new(HashMap::new())),
+            ingest_lock: Arc::new(tokio::sync::Mutex::new(())),
+            sync_bytes_in: Arc::default(),
+            sync_bytes_out: Arc::default(),
+            ingests: Arc::new(tokio::sync::watch::channel(0).0),
+            taken_dirty: Arc::default(),
+            journals,
+            journal_activity,
+            documents_loaded,
+            redeem_attempts: Arc::default(),
+            web_signup_attempts: Arc::default(),
+            login_attempts: Arc::default(),
+            sync_sockets: Arc::default(),
+            bench_peers,
+            device_requests: Arc::default(),
+            web_journal_lock: Arc::new(tokio::sync::Mutex::new(())),
+        };
+        ingest::start_ingester(&state, journal_activity_rx);
         Ok(Server {
-            state: AppState {
-                config: Arc::new(config),
-                store,
-                storage,
-                repo,
-                acceptor,
-                catalog_id,
-                keys: Arc::new(keys),
-                admin_token_hash: Arc::new(admin_token_hash),
-                connections: Arc::new(Mutex::new(HashMap::new())),
-                ingest_lock: Arc::new(tokio::sync::Mutex::new(())),
-                sync_bytes_in: Arc::default(),
-                sync_bytes_out: Arc::default(),
-                ingests: Arc::new(tokio::sync::watch::channel(0).0),
-                taken_dirty: Arc::default(),
-                watched: Arc::default(),
-                redeem_attempts: Arc::default(),
-                web_signup_attempts: Arc::default(),
-                login_attempts: Arc::default(),
-                sync_sockets: Arc::default(),
-                bench_peers,
-                device_requests: Arc::default(),
-                web_journal_lock: Arc::new(tokio::sync::Mutex::new(())),
-            },
+            state,
             new_admin_token,
             new_admin_password,
         })
@@ -237,7 +261,8 @@ pub async fn run(
     use tower::ServiceExt as _;
 
     let repo = state.repo.clone();
-    // Journals registered before this start are ingested as their changes arrive, too.
+    // Journals registered before this start are ingested as their changes arrive, too, and
+    // once now: samod may have stored changes the last run did not get to ingest.
     match state.store.journal_ids() {
         Ok(ids) => {
             for id in ids.iter().filter_map(|id| id.parse::<DocumentId>().ok()) {

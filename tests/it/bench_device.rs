@@ -174,3 +174,151 @@ async fn a_benchmark_device_stores_only_its_own_documents_and_only_durably_ackno
     server.stop().await;
     Ok(())
 }
+
+/// How many documents the server holds in memory, from its metrics.
+async fn documents_loaded(server: &TestServer) -> anyhow::Result<u64> {
+    let (_, metrics) = server.admin_get("/api/admin/metrics").await?;
+    metrics["documents_loaded"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("no documents_loaded in {metrics}"))
+}
+
+/// Wait until the server's heads of `handle`'s document are ours.
+async fn synced(handle: &samod::DocHandle) -> anyhow::Result<()> {
+    let ours = handle.with_document(|d| d.get_heads());
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !handle
+            .peers()
+            .0
+            .values()
+            .any(|p| p.their_heads.as_ref() == Some(&ours))
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+fn one_change(doc: &mut automerge::Automerge, key: &str) -> anyhow::Result<()> {
+    doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+        tx.put(automerge::ROOT, key, "x")?;
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_nobody_uses_leave_the_servers_memory_and_come_back_from_disk()
+-> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start_with(&dir.path().join("server"), 0, |c| {
+        c.bench_devices = true;
+        c.unload_idle_secs = 1;
+    })
+    .await?;
+    let (status, body) = enrol_bench(&server).await?;
+    assert_eq!(status, 200, "{body}");
+    let bench: EnrolResponse = serde_json::from_value(body)?;
+
+    // A client stores 20 documents and leaves.
+    let repo = Repo::build_tokio().load().await;
+    let mut stored = Vec::new();
+    for i in 0..20 {
+        let mut doc = automerge::Automerge::new();
+        one_change(&mut doc, &format!("record {i}"))?;
+        let handle = repo.create(doc).await?;
+        stored.push((
+            handle.document_id().clone(),
+            handle.with_document(|d| d.get_heads()),
+        ));
+    }
+    let dialer = dial(&repo, &server, &bench, &dir.path().join("a")).await?;
+    for (id, _) in &stored {
+        let handle = repo
+            .find(id.clone())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("lost our own document"))?;
+        synced(&handle).await?;
+    }
+    assert!(documents_loaded(&server).await? >= 20);
+    // The application (here: the test, as the server's ingest would) holds one of them.
+    let held = server
+        .state
+        .repo
+        .find(stored[0].0.clone())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the server lost a document"))?;
+    dialer.close();
+    repo.stop().await;
+
+    // Idle and without a connection, all but the held one leave memory.
+    let left = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let n = documents_loaded(&server).await?;
+            if n <= 2 {
+                return anyhow::Ok(n);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    let loaded = documents_loaded(&server).await?;
+    assert!(
+        left.is_ok(),
+        "{loaded} documents still in memory after their client left"
+    );
+
+    // A new client finds every one, as stored (loaded again from disk), and a change it makes
+    // to the held document reaches the handle the application kept.
+    let repo = Repo::build_tokio().load().await;
+    let dialer = dial(&repo, &server, &bench, &dir.path().join("b")).await?;
+    for (id, heads) in &stored {
+        let found = tokio::time::timeout(Duration::from_secs(10), repo.find(id.clone()))
+            .await??
+            .ok_or_else(|| anyhow::anyhow!("a document that left memory was not found again"))?;
+        assert_eq!(&found.with_document(|d| d.get_heads()), heads);
+    }
+    let first = repo
+        .find(stored[0].0.clone())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("lost"))?;
+    first.with_document(|d| one_change(d, "later"))?;
+    synced(&first).await?;
+    let theirs = first.with_document(|d| d.get_heads());
+    assert_eq!(
+        held.with_document(|d| d.get_heads()),
+        theirs,
+        "the handle the server's application held went stale"
+    );
+    dialer.close();
+    repo.stop().await;
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finds_racing_with_unloading_always_resolve() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start_with(&dir.path().join("server"), 0, |c| {
+        c.unload_idle_secs = 1;
+    })
+    .await?;
+    use rand::{Rng, SeedableRng};
+    let catalog = server.state.catalog_id.clone();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    for round in 0..40 {
+        let wait = rng.gen_range(900..1300);
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        let found = tokio::time::timeout(
+            Duration::from_secs(10),
+            server.state.repo.find(catalog.clone()),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("round {round}: a find after {wait} ms never resolved"))??;
+        anyhow::ensure!(found.is_some(), "round {round}: the catalog was not found");
+    }
+    server.stop().await;
+    Ok(())
+}

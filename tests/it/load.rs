@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use frivillig_kiosk::{SyncWorker, SystemClock};
 use frivillig_tests::{
-    Browser, all_signups, enrol_at, kiosk_config, ms, open_kiosk, start_server_process, stats,
-    visitor_form, wait_status,
+    Browser, all_signups, enrol_at, kiosk_config, ms, open_kiosk, rss_mib, start_server_process,
+    stats, visitor_form, wait_status,
 };
 use rand::Rng;
 
@@ -22,20 +22,6 @@ fn env_or(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
-}
-
-/// Resident memory of process `pid`, in MiB.
-fn rss_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -638,6 +638,20 @@ pub async fn closed_by_server(
     matches!(r, Ok(true))
 }
 
+/// Resident memory of process `pid`, in MiB (from /proc).
+pub fn rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
 /// Put `section` (a markdown text starting with `heading`) into the report at `path`: in
 /// place of the part from `heading` to the next `## ` heading if there is one, else at the
 /// end. Each benchmark owns its section; the others are kept as they are.

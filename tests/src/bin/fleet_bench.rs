@@ -25,14 +25,9 @@ fn proc_stats(pid: u32) -> anyhow::Result<(f64, f64)> {
         .map(|(_, rest)| rest.split(' ').collect())
         .ok_or_else(|| anyhow!("odd /proc/{pid}/stat"))?;
     let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let rss_kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(f64::NAN);
+    let rss = frivillig_tests::rss_mib(pid).unwrap_or(f64::NAN);
     // USER_HZ is 100 on Linux.
-    Ok((ticks / 100.0, rss_kb / 1024.0))
+    Ok((ticks / 100.0, rss))
 }
 
 /// Figures of one fleet size.

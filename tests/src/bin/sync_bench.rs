@@ -10,7 +10,12 @@
 //! `../shared/bench/automerge-repo-baseline`), `--server-bin PATH` (default: next to this
 //! binary), `--runs N` (3), `--held N` (documents held before workload (c), 1000; the issue's
 //! figure is 10000), `--held-secs S` (how long the baseline may take to take them, 600),
-//! `--quick` (one run each, small sizes: checks the harness works).
+//! `--quick` (one run each, small sizes: checks the harness works), `--only-held` (only
+//! workload (c), only our server, fresh and holding `--held` documents; writes its own
+//! section: the baseline cannot take 10,000 in any time this benchmark can wait).
+//!
+//! After each fill the clients leave and the servers get 15 s, then their memory is read
+//! again: ours drops documents no connection takes part in after 10 s.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -315,6 +320,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|d| d.join("frivillig-server"))
         .ok_or_else(|| anyhow!("no folder for this binary"))?;
     let (mut runs, mut held, mut held_secs, mut quick) = (3usize, 1000usize, 600u64, false);
+    let mut only_held = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut next = || args.next().with_context(|| format!("{a} needs a value"));
@@ -326,8 +332,9 @@ async fn main() -> anyhow::Result<()> {
             "--held" => held = next()?.parse()?,
             "--held-secs" => held_secs = next()?.parse()?,
             "--quick" => quick = true,
+            "--only-held" => only_held = true,
             other => bail!(
-                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick"
+                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick, --only-held"
             ),
         }
     }
@@ -372,7 +379,12 @@ async fn main() -> anyhow::Result<()> {
 
     let mut table = String::new();
     let mut ratios = Vec::new();
-    for (name, args) in &workloads {
+    let workloads = if only_held {
+        &workloads[..0]
+    } else {
+        &workloads[..]
+    };
+    for (name, args) in workloads {
         let mut per_side = Vec::new();
         for side in sides {
             let mut rs = Vec::new();
@@ -399,14 +411,20 @@ async fn main() -> anyhow::Result<()> {
     // clock starts, about 0.2 s each on this machine.)
     let mut held_rows = String::new();
     let mut baseline_held = 0usize;
-    for (side, count) in [
-        (Side::Baseline, None),
-        (Side::Ours, None),
-        (Side::Ours, Some(0)),
-    ] {
+    let plan: &[(Side, Option<usize>)] = if only_held {
+        &[(Side::Ours, None), (Side::Ours, Some(0))]
+    } else {
+        &[
+            (Side::Baseline, None),
+            (Side::Ours, None),
+            (Side::Ours, Some(0)),
+        ]
+    };
+    for &(side, count) in plan {
         let server = bench.start(side, &js).await?;
         let want = match (side, count) {
             (_, None) => held,
+            (Side::Ours, Some(n)) if only_held => n,
             (Side::Ours, Some(_)) if baseline_held < held => baseline_held,
             _ => {
                 server.stop().await;
@@ -415,29 +433,40 @@ async fn main() -> anyhow::Result<()> {
         };
         let clients = 10usize.min(want.max(1));
         let per_client = want.div_ceil(clients).max(1);
-        let fill = bench
-            .load(
-                &js,
-                &server,
-                &s(&[
-                    "--clients",
-                    &clients.to_string(),
-                    "--docs-per-client",
-                    &per_client.to_string(),
-                ]),
-                if side == Side::Baseline {
-                    held_secs
-                } else {
-                    7200
-                },
-            )
-            .await;
+        let fill = if want == 0 {
+            Err(anyhow!("nothing to hold"))
+        } else {
+            bench
+                .load(
+                    &js,
+                    &server,
+                    &s(&[
+                        "--clients",
+                        &clients.to_string(),
+                        "--docs-per-client",
+                        &per_client.to_string(),
+                    ]),
+                    if side == Side::Baseline {
+                        held_secs
+                    } else {
+                        7200
+                    },
+                )
+                .await
+        };
         let filled = match (&fill, side) {
             (Ok(r), _) => r.docs as usize,
-            // The baseline's fill stops at its time limit: count what it took.
+            (Err(_), _) if want == 0 => 0,
+            // The baseline's fill stops at its time limit; what it took is not reported.
             (Err(_), Side::Baseline) => 0,
             (Err(e), Side::Ours) => bail!("filling our server: {e}"),
         };
+        // The filling clients have left; give idle documents time to leave memory.
+        let rss_full = fill.as_ref().map(|f| f.rss_mb).unwrap_or(f64::NAN);
+        if want > 0 {
+            tokio::time::sleep(Duration::from_secs(15)).await;
+        }
+        let rss_idle = frivillig_tests::rss_mib(server.pid).unwrap_or(f64::NAN);
         if side == Side::Baseline {
             baseline_held = filled;
         }
@@ -451,13 +480,22 @@ async fn main() -> anyhow::Result<()> {
             .as_ref()
             .map(|f| 1000.0 * f.server_cpu_s / f.docs)
             .unwrap_or(f64::NAN);
+        let mb = |x: f64| {
+            if x.is_nan() {
+                "–".to_owned()
+            } else {
+                format!("{x:.0} MB")
+            }
+        };
         held_rows.push_str(&format!(
-            "| {} | {filled} | {:.1} | {:.1} ms | {:.1} ms | {:.0} MB |\n",
+            "| {} | {filled} | {:.1} | {:.1} ms | {:.1} ms | {} | {} | {} |\n",
             side.name(),
             r.docs_per_s,
             fill_cpu,
             1000.0 * r.server_cpu_s / r.docs,
-            r.rss_mb,
+            mb(rss_full),
+            mb(rss_idle),
+            mb(r.rss_mb),
         ));
     }
 
@@ -483,16 +521,29 @@ async fn main() -> anyhow::Result<()> {
         "\n### (c) Documents already held, then 10 clients x 1 document again\n\n\
          Both were offered {held} documents; the baseline had {held_secs} s to take them (if it \
          took fewer, ours was also measured at the baseline's count).\n\n\
-         | server | documents held | docs/s after | server CPU per doc while filling | server CPU per doc after | server RSS after |\n\
-         |---|---|---|---|---|---|\n{held_rows}\n\
+         | server | documents held | docs/s after | server CPU per doc while filling | server CPU per doc after | server RSS when filled | RSS 15 s after the fill's clients left | RSS after (a) |\n\
+         |---|---|---|---|---|---|---|---|\n{held_rows}\n\
          When the client core is near 100 % busy, docs/s measure the client, not the server: \
          then the server CPU per document is the comparison that tells the servers apart.\n"
     ));
-    frivillig_tests::replace_section(
-        &out,
-        "## Sync server against the JS automerge-repo server",
-        &section,
-    )?;
+    if only_held {
+        // Its own section, so the side-by-side one stays as the last full run wrote it.
+        let heading = "## Our sync server holding many documents";
+        section = format!(
+            "{heading}\n\nWritten by `sync-bench --only-held --held {held}`: the shared load \
+             client against our server only, fresh and holding {held} documents of 200 records \
+             (server on core 0, client on core 1), then 10 clients x 1 document.\n\n\
+             | server | documents held | docs/s after | server CPU per doc while filling | server CPU per doc after | server RSS when filled | RSS 15 s after the fill's clients left | RSS after (a) |\n\
+             |---|---|---|---|---|---|---|---|\n{held_rows}"
+        );
+        frivillig_tests::replace_section(&out, heading, &section)?;
+    } else {
+        frivillig_tests::replace_section(
+            &out,
+            "## Sync server against the JS automerge-repo server",
+            &section,
+        )?;
+    }
     println!("{section}\n(written to {})", out.display());
     Ok(())
 }

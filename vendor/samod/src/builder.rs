@@ -43,8 +43,16 @@ pub struct RepoBuilder<S, R, A> {
     pub(crate) peer_id: Option<PeerId>,
     pub(crate) concurrency: ConcurrencyConfig,
     pub(crate) observer: Option<Arc<dyn RepoObserver>>,
-    /// Frivillig patch: see [`RepoBuilder::with_lazy_subscriptions`].
+    /// Frivillig patch: see [`RepoBuilder::with_lazy_subscriptions`] and
+    /// [`RepoBuilder::with_unload_idle`].
+    pub(crate) frivillig: FrivilligOptions,
+}
+
+/// Frivillig patch: the options this vendored copy adds.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FrivilligOptions {
     pub(crate) lazy_subscriptions: bool,
+    pub(crate) unload_idle_after: Option<std::time::Duration>,
 }
 
 impl<S, R, A> RepoBuilder<S, R, A> {
@@ -56,7 +64,7 @@ impl<S, R, A> RepoBuilder<S, R, A> {
             share_policy: self.share_policy,
             concurrency: self.concurrency,
             observer: self.observer,
-            lazy_subscriptions: self.lazy_subscriptions,
+            frivillig: self.frivillig,
         }
     }
 
@@ -68,7 +76,7 @@ impl<S, R, A> RepoBuilder<S, R, A> {
             share_policy: self.share_policy,
             concurrency: self.concurrency,
             observer: self.observer,
-            lazy_subscriptions: self.lazy_subscriptions,
+            frivillig: self.frivillig,
         }
     }
 
@@ -87,7 +95,7 @@ impl<S, R, A> RepoBuilder<S, R, A> {
             share_policy,
             concurrency: self.concurrency,
             observer: self.observer,
-            lazy_subscriptions: self.lazy_subscriptions,
+            frivillig: self.frivillig,
         }
     }
 
@@ -106,7 +114,18 @@ impl<S, R, A> RepoBuilder<S, R, A> {
     /// server that answers requests, so that the cost of a new document or connection does
     /// not grow with how many of the other it holds.
     pub fn with_lazy_subscriptions(mut self, lazy: bool) -> Self {
-        self.lazy_subscriptions = lazy;
+        self.frivillig.lazy_subscriptions = lazy;
+        self
+    }
+
+    /// Frivillig patch: stop the actor of a document (and free its memory) once no
+    /// connection takes part in it, no `DocHandle` of it is held outside the repository,
+    /// and nothing happened to it for `idle`. It is loaded from storage again when a peer
+    /// or a search asks for it. Upstream keeps every document it ever loaded in memory.
+    /// Meant together with [`RepoBuilder::with_lazy_subscriptions`]: without it every
+    /// connection takes part in every document.
+    pub fn with_unload_idle(mut self, idle: std::time::Duration) -> Self {
+        self.frivillig.unload_idle_after = Some(idle);
         self
     }
 
@@ -126,7 +145,7 @@ impl<R> RepoBuilder<InMemoryStorage, R, ShareConfig> {
             share_policy: ShareConfig::default(),
             concurrency: ConcurrencyConfig::AsyncRuntime,
             observer: None,
-            lazy_subscriptions: false,
+            frivillig: FrivilligOptions::default(),
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct DocHandle {
     inner: Arc<Mutex<DocActorInner>>,
     document_id: DocumentId,
     task_dispatcher: DocTaskDispatcher,
+    /// Frivillig patch: shared by every clone; the repository keeps one, so more than one
+    /// means the application holds the document and it must not be unloaded.
+    users: Arc<()>,
 }
 
 #[derive(Clone)]
@@ -72,7 +75,13 @@ impl DocHandle {
             document_id: doc_id,
             inner,
             task_dispatcher,
+            users: Arc::new(()),
         }
+    }
+
+    /// Frivillig patch: whether a clone of this handle exists outside the repository.
+    pub(crate) fn held_elsewhere(&self) -> bool {
+        Arc::strong_count(&self.users) > 1
     }
 
     #[cfg(feature = "threadpool")]

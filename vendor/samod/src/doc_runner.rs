@@ -34,4 +34,7 @@ pub(crate) struct SpawnedActor {
     pub(crate) inner: Arc<Mutex<DocActorInner>>,
     pub(crate) rx_tasks: UnboundedReceiver<ActorTask>,
     pub(crate) init_results: DocActorResult,
+    /// Frivillig patch: where the runner reports an actor that panicked.
+    pub(crate) tx_to_core:
+        crate::unbounded::UnboundedSender<(DocumentActorId, samod_core::actors::DocToHubMsg)>,
 }

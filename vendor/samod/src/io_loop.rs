@@ -173,7 +173,7 @@ pub(crate) async fn io_loop<S: LocalStorage, A: LocalSharePolicy>(
                         }
                     }
                     IoLoopTask::Tick => {
-                        inner.lock().unwrap().handle_event(HubEvent::tick());
+                        inner.lock().unwrap().handle_tick();
                     }
                 }
             }

@@ -524,16 +524,10 @@ impl Repo {
             share_policy,
             concurrency,
             observer,
-            lazy_subscriptions,
+            frivillig,
         } = builder;
-        let task_setup = TaskSetup::new(
-            storage.clone(),
-            peer_id,
-            concurrency,
-            observer,
-            lazy_subscriptions,
-        )
-        .await;
+        let task_setup =
+            TaskSetup::new(storage.clone(), peer_id, concurrency, observer, frivillig).await;
         let inner = task_setup.inner.clone();
         task_setup.spawn_tasks(runtime, storage, share_policy);
         Self { inner }
@@ -554,16 +548,10 @@ impl Repo {
             share_policy,
             concurrency,
             observer,
-            lazy_subscriptions,
+            frivillig,
         } = builder;
-        let task_setup = TaskSetup::new(
-            storage.clone(),
-            peer_id,
-            concurrency,
-            observer,
-            lazy_subscriptions,
-        )
-        .await;
+        let task_setup =
+            TaskSetup::new(storage.clone(), peer_id, concurrency, observer, frivillig).await;
         let inner = task_setup.inner.clone();
         task_setup.spawn_tasks_local(runtime, storage, share_policy);
         Self { inner }
@@ -976,6 +964,8 @@ struct Inner {
     acceptor_handles: HashMap<ListenerId, AcceptorHandle>,
     observer: Option<Arc<dyn observer::RepoObserver>>,
     search_state_streams: HashMap<DocumentId, Vec<mpsc::UnboundedSender<SearchState>>>,
+    /// Frivillig patch: unload documents idle this long, and when the last sweep ran.
+    unload_idle: Option<(std::time::Duration, std::time::Instant)>,
 }
 
 impl Inner {
@@ -1012,6 +1002,29 @@ impl Inner {
         }
     }
 
+    /// The periodic tick, and (Frivillig patch) about once a second a sweep that unloads
+    /// idle documents the application does not hold.
+    fn handle_tick(&mut self) {
+        self.handle_event(HubEvent::tick());
+        let Some((idle, last_sweep)) = self.unload_idle else {
+            return;
+        };
+        let sweep_every = std::time::Duration::from_secs(1).min(idle);
+        if last_sweep.elapsed() < sweep_every {
+            return;
+        }
+        self.unload_idle = Some((idle, std::time::Instant::now()));
+        // Under the repository's lock no new clone can be handed out meanwhile: the
+        // application gets handles only through `find`, `search` and `create`.
+        let keep = self
+            .actors
+            .iter()
+            .filter(|(_, actor)| actor.doc.held_elsewhere())
+            .map(|(id, _)| *id)
+            .collect();
+        self.handle_event(HubEvent::unload_idle(keep, idle));
+    }
+
     #[tracing::instrument(skip(self, event), fields(local_peer_id=%self.hub.peer_id()))]
     fn handle_event(&mut self, event: HubEvent) {
         // The hub itself will gracefully ignore events after it has stopped,
@@ -1035,7 +1048,19 @@ impl Inner {
             connections_count,
             documents_count,
             search_state_updates,
+            terminated_actors,
         } = self.hub.handle_event(&mut self.rng, now, event);
+
+        // Frivillig patch: drop what the repository held of stopped actors (before a new
+        // actor for the same document is spawned below).
+        for actor_id in terminated_actors {
+            self.actors.remove(&actor_id);
+            // Refutable with the `threadpool` feature.
+            #[allow(irrefutable_let_patterns)]
+            if let DocRunner::Async { task_senders, .. } = &mut self.doc_runner {
+                task_senders.remove(&actor_id);
+            }
+        }
 
         for spawn_args in spawn_actors {
             self.spawn_actor(spawn_args);
@@ -1331,6 +1356,7 @@ impl Inner {
                         inner: doc_inner,
                         rx_tasks: rx,
                         init_results,
+                        tx_to_core: self.tx_to_core.clone(),
                     })
                     .is_err()
                 {
@@ -1361,16 +1387,42 @@ async fn async_actor_runner(rx: UnboundedReceiver<SpawnedActor>) {
                         tracing::trace!("actor spawner task finished");
                         break;
                     }
-                    Ok(SpawnedActor { inner, rx_tasks, init_results, doc_id, actor_id }) => {
+                    Ok(SpawnedActor { inner, rx_tasks, init_results, doc_id, actor_id, tx_to_core }) => {
                         running_actors.push(async move {
-                            inner.lock().unwrap().handle_results(init_results);
-
-                            while let Ok(actor_task) = rx_tasks.recv().await {
-                                let mut inner = inner.lock().unwrap();
-                                inner.handle_task(actor_task);
-                                if inner.is_stopped() {
-                                    tracing::debug!(?doc_id, ?actor_id, "actor stopped");
+                            // Frivillig patch: a panic in one actor (automerge panics on some
+                            // malformed changes) ended this whole task upstream, and with it
+                            // every document. Now only that actor ends, and the hub is told
+                            // so it loads the document again from storage when next asked.
+                            let run = |f: &mut dyn FnMut(&mut DocActorInner)| {
+                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                    let mut inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+                                    f(&mut inner);
+                                    inner.is_stopped()
+                                }))
+                            };
+                            let mut init = Some(init_results);
+                            let mut outcome = run(&mut |inner| {
+                                if let Some(r) = init.take() {
+                                    inner.handle_results(r);
+                                }
+                            });
+                            while let Ok(false) = outcome {
+                                let Ok(actor_task) = rx_tasks.recv().await else {
                                     break;
+                                };
+                                let mut task = Some(actor_task);
+                                outcome = run(&mut |inner| {
+                                    if let Some(t) = task.take() {
+                                        inner.handle_task(t);
+                                    }
+                                });
+                            }
+                            match outcome {
+                                Ok(true) => tracing::debug!(?doc_id, ?actor_id, "actor stopped"),
+                                Ok(false) => {}
+                                Err(_) => {
+                                    tracing::error!(?doc_id, ?actor_id, "document actor panicked; it will be loaded again from storage");
+                                    let _ = tx_to_core.unbounded_send((actor_id, DocToHubMsg::failed()));
                                 }
                             }
                         });
@@ -1418,12 +1470,12 @@ impl TaskSetup {
         peer_id: Option<PeerId>,
         concurrency: ConcurrencyConfig,
         observer: Option<Arc<dyn observer::RepoObserver>>,
-        lazy_subscriptions: bool,
+        frivillig: builder::FrivilligOptions,
     ) -> TaskSetup {
         let mut rng = rand::rngs::StdRng::from_rng(&mut rand::rng());
         let peer_id = peer_id.unwrap_or_else(|| PeerId::new_with_rng(&mut rng));
         let mut hub = load_hub(storage.clone(), Hub::load(peer_id.clone())).await;
-        hub.set_lazy_subscriptions(lazy_subscriptions);
+        hub.set_lazy_subscriptions(frivillig.lazy_subscriptions);
 
         let (tx_storage, rx_storage) = unbounded::channel();
         let tx_io_for_tick = tx_storage.clone();
@@ -1463,6 +1515,9 @@ impl TaskSetup {
             acceptor_handles: HashMap::new(),
             observer: observer.clone(),
             search_state_streams: HashMap::new(),
+            unload_idle: frivillig
+                .unload_idle_after
+                .map(|after| (after, std::time::Instant::now())),
         }));
 
         TaskSetup {

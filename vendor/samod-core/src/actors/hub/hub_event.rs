@@ -208,6 +208,21 @@ impl HubEvent {
         }
     }
 
+    /// Frivillig patch: stop the actor of every document that no connection takes part in,
+    /// that nothing happened to for `idle_for`, and that is not in `keep` (the caller keeps
+    /// documents its application still holds). A later message or search for such a
+    /// document starts a new actor, which loads it from storage once the old one has
+    /// written everything; messages that arrive meanwhile wait in the hub. The stopped
+    /// actors are listed in [`HubResults::terminated_actors`] when they have finished.
+    pub fn unload_idle(
+        keep: std::collections::HashSet<DocumentActorId>,
+        idle_for: std::time::Duration,
+    ) -> HubEvent {
+        HubEvent {
+            payload: HubEventPayload::Input(HubInput::UnloadIdle { keep, idle_for }),
+        }
+    }
+
     pub fn stop() -> HubEvent {
         HubEvent {
             payload: HubEventPayload::Input(HubInput::Stop),
@@ -236,6 +251,7 @@ impl HubEvent {
             },
             HubEventPayload::Input(input) => match input {
                 HubInput::Stop => "stop",
+                HubInput::UnloadIdle { .. } => "unload_idle",
                 HubInput::Command { command, .. } => match command.as_ref() {
                     Command::Receive { .. } => "receive",
                     Command::ActorReady { .. } => "actor_ready",

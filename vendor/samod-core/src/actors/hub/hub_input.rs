@@ -66,4 +66,10 @@ pub(crate) enum HubInput {
         listener_id: ListenerId,
     },
     Stop,
+    /// Frivillig patch: stop the actors of documents nobody used for `idle_for`, but those
+    /// in `keep` (see `HubEvent::unload_idle`).
+    UnloadIdle {
+        keep: std::collections::HashSet<DocumentActorId>,
+        idle_for: std::time::Duration,
+    },
 }

@@ -64,6 +64,12 @@ pub struct HubResults {
     /// Each entry contains the document ID and the DocSearch that should be
     /// forwarded to any search stream subscribers.
     pub search_state_updates: Vec<(DocumentId, DocSearch)>,
+
+    /// Frivillig patch: document actors that stopped after [`HubEvent::unload_idle`]
+    /// (or at shutdown); their handles can be dropped.
+    ///
+    /// [`HubEvent::unload_idle`]: crate::actors::hub::HubEvent::unload_idle
+    pub terminated_actors: Vec<DocumentActorId>,
 }
 
 impl HubResults {

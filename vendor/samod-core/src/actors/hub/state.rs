@@ -75,6 +75,19 @@ pub(crate) struct State {
     /// Frivillig patch: subscribe a connection to a document only when the peer sends a
     /// message about it (see `Hub::set_lazy_subscriptions`).
     pub(crate) lazy_subscriptions: bool,
+
+    /// Frivillig patch: documents whose idle actor was told to stop and has not finished
+    /// (see `HubEvent::unload_idle`).
+    unloading: HashMap<DocumentId, Unloading>,
+}
+
+/// Frivillig patch: a document whose actor is stopping. Messages for it wait here, and a
+/// search gets the id of the actor that will load it again, because a new actor must not
+/// read storage before the old one has written everything.
+struct Unloading {
+    actor_id: DocumentActorId,
+    queued: Vec<(ConnectionId, DocMessage)>,
+    respawn: Option<DocumentActorId>,
 }
 
 impl State {
@@ -98,6 +111,7 @@ impl State {
             new_documents: Vec::new(),
             subscribed_connections: HashSet::new(),
             lazy_subscriptions: false,
+            unloading: HashMap::new(),
         }
     }
 
@@ -180,7 +194,12 @@ impl State {
                 // Frivillig patch: only the documents this connection took part in.
                 let docs = conn
                     .established_connection()
-                    .map(|e| e.document_subscriptions().keys().cloned().collect::<Vec<_>>())
+                    .map(|e| {
+                        e.document_subscriptions()
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                    })
                     .unwrap_or_default();
                 for doc in docs {
                     if let Some(actor) = self.document_to_actor.get(&doc) {
@@ -499,7 +518,15 @@ impl State {
                     HubInput::Tick => {
                         self.handle_tick(rng, now, results);
                     }
-                    HubInput::ActorMessage { actor_id, message } => match message {
+                    HubInput::UnloadIdle { keep, idle_for } => {
+                        if self.run_state == RunState::Running {
+                            self.unload_idle(now, results, &keep, idle_for);
+                        }
+                    }
+                    HubInput::ActorMessage { actor_id, message } => match {
+                        self.touch(&actor_id, now);
+                        message
+                    } {
                         DocToHubMsgPayload::SendSyncMessage {
                             document_id,
                             connection_id,
@@ -542,7 +569,7 @@ impl State {
                         }
                         DocToHubMsgPayload::Terminated => {
                             tracing::debug!(?actor_id, "document actor terminated");
-                            self.actors.remove(&actor_id);
+                            self.actor_terminated(now, results, actor_id);
                         }
                     },
                     HubInput::ConnectionLost { connection_id } => {
@@ -681,7 +708,7 @@ impl State {
                 None
             }
             Command::SearchForDoc { document_id } => {
-                self.handle_search_for_doc(out, command_id, document_id)
+                self.handle_search_for_doc(now, out, command_id, document_id)
             }
         }
     }
@@ -808,9 +835,17 @@ impl State {
             return;
         }
 
+        // Frivillig patch: a document whose actor is stopping gets a new actor once the
+        // old one has finished writing; until then its messages wait.
+        if let Some(unloading) = self.unloading.get_mut(&doc_id) {
+            unloading.queued.push((connection_id, msg));
+            return;
+        }
+
         // Ensure there's a document actor for this document
         if let Some(existing_actor) = self.find_actor_for_document(&doc_id) {
             let actor_id = existing_actor.actor_id;
+            self.touch(&actor_id, now);
             // Frivillig patch: with lazy subscriptions, the first message from a peer about
             // a document subscribes its connection, before the actor sees the message.
             if self.lazy_subscriptions
@@ -839,7 +874,7 @@ impl State {
                 },
             );
         } else {
-            self.spawn_actor(out, doc_id, None, Some((connection_id, msg)));
+            self.spawn_actor(out, None, doc_id, None, Some((connection_id, msg)));
         }
     }
 
@@ -856,7 +891,7 @@ impl State {
 
         tracing::debug!(%document_id, "creating new document");
 
-        let actor_id = self.spawn_actor(out, document_id, Some(init_doc), None);
+        let actor_id = self.spawn_actor(out, None, document_id, Some(init_doc), None);
         self.searches.add_search(actor_id, DocSearchPhase::Ready);
 
         // Queue command for completion when actor reports ready
@@ -867,18 +902,34 @@ impl State {
     #[tracing::instrument(skip(self, out), fields(document_id = %document_id))]
     fn handle_search_for_doc(
         &mut self,
+        now: UnixTimestamp,
         out: &mut HubResults,
         command_id: CommandId,
         document_id: DocumentId,
     ) -> Option<CommandResult> {
         tracing::debug!("search document command received");
 
+        // Frivillig patch: while an idle actor stops, answer with the actor that will load
+        // the document again (still loading, as far as the searcher can tell).
+        if let Some(unloading) = self.unloading.get_mut(&document_id) {
+            let actor_id = *unloading.respawn.get_or_insert_with(DocumentActorId::new);
+            return Some(CommandResult::SearchForDoc {
+                actor_id,
+                search_state: DocSearch {
+                    phase: DocSearchPhase::Loading,
+                    pending_connections: self.pending_dialer_urls(),
+                },
+            });
+        }
+
         let actor_id = if let Some(existing) = self.find_actor_for_document(&document_id) {
             tracing::trace!(actor_id=%existing.actor_id, status=?existing.search_phase, "found existing actor for document");
-            existing.actor_id
+            let actor_id = existing.actor_id;
+            self.touch(&actor_id, now);
+            actor_id
         } else {
             tracing::trace!("no existing actor found for document, spawning new actor");
-            self.spawn_actor(out, document_id, None, None)
+            self.spawn_actor(out, None, document_id, None, None)
         };
 
         // Return a synchronous snapshot of the current search state. Subsequent
@@ -951,12 +1002,14 @@ impl State {
     fn spawn_actor(
         &mut self,
         out: &mut HubResults,
+        actor_id: Option<DocumentActorId>,
         document_id: DocumentId,
         initial_doc: Option<Automerge>,
         from_sync_msg: Option<(ConnectionId, DocMessage)>,
     ) -> DocumentActorId {
-        // Create new actor to find/load the document
-        let actor_id = DocumentActorId::new();
+        // Create new actor to find/load the document (Frivillig patch: with the id a search
+        // was promised while the document's previous actor stopped).
+        let actor_id = actor_id.unwrap_or_default();
 
         // Create the actor and initialize it
         self.add_document_actor(actor_id, document_id.clone());
@@ -990,6 +1043,125 @@ impl State {
         });
 
         actor_id
+    }
+
+    /// Frivillig patch: note that something happened to the document of `actor_id`.
+    fn touch(&mut self, actor_id: &DocumentActorId, now: UnixTimestamp) {
+        if let Some(actor) = self.actors.get_mut(actor_id) {
+            actor.last_active = Some(now);
+        }
+    }
+
+    /// Frivillig patch: tell the actors of idle documents to stop (see
+    /// `HubEvent::unload_idle`). A document stays while any connection takes part in it,
+    /// while the application holds it (`keep`), while it is being created or searched
+    /// for, and until it was idle for `idle_for`.
+    fn unload_idle(
+        &mut self,
+        now: UnixTimestamp,
+        out: &mut HubResults,
+        keep: &HashSet<DocumentActorId>,
+        idle_for: std::time::Duration,
+    ) {
+        let in_use: HashSet<&DocumentId> = self
+            .connections
+            .values()
+            .filter_map(|c| c.established_connection())
+            .flat_map(|e| e.document_subscriptions().keys())
+            .collect();
+        let mut stop = Vec::new();
+        for actor in self.actors.values_mut() {
+            let Some(last_active) = actor.last_active else {
+                // First seen by a sweep: idle from now on.
+                actor.last_active = Some(now);
+                continue;
+            };
+            if actor.unloading
+                || keep.contains(&actor.actor_id)
+                || actor.search_phase != DocSearchPhase::Ready
+                || now - last_active < idle_for
+                || in_use.contains(&actor.document_id)
+                || self.pending_commands.has_pending_create(&actor.actor_id)
+            {
+                continue;
+            }
+            actor.unloading = true;
+            stop.push((actor.actor_id, actor.document_id.clone()));
+        }
+        for (actor_id, document_id) in stop {
+            tracing::debug!(%document_id, ?actor_id, "unloading idle document");
+            self.document_to_actor.remove(&document_id);
+            self.unloading.insert(
+                document_id,
+                Unloading {
+                    actor_id,
+                    queued: Vec::new(),
+                    respawn: None,
+                },
+            );
+            out.send_to_doc_actor(actor_id, HubToDocMsgPayload::Terminate);
+        }
+    }
+
+    /// Frivillig patch: an actor finished (or failed). If its document was unloaded and is
+    /// wanted again meanwhile, start the new actor now that storage holds everything, and hand
+    /// it the messages that waited.
+    fn actor_terminated(
+        &mut self,
+        now: UnixTimestamp,
+        out: &mut HubResults,
+        actor_id: DocumentActorId,
+    ) {
+        let Some(info) = self.actors.remove(&actor_id) else {
+            return;
+        };
+        self.searches.forget(&actor_id);
+        out.terminated_actors.push(actor_id);
+        // An actor that failed (see `DocToHubMsg::failed`) is still the document's.
+        if self.document_to_actor.get(&info.document_id) == Some(&actor_id) {
+            self.document_to_actor.remove(&info.document_id);
+        }
+        if self
+            .unloading
+            .get(&info.document_id)
+            .is_none_or(|u| u.actor_id != actor_id)
+        {
+            return;
+        }
+        let Some(unloading) = self.unloading.remove(&info.document_id) else {
+            return;
+        };
+        if self.run_state != RunState::Running {
+            return;
+        }
+        let mut queued = unloading
+            .queued
+            .into_iter()
+            .filter(|(conn, _)| self.established_connection(*conn).is_some())
+            .collect::<Vec<_>>()
+            .into_iter();
+        let first = queued.next();
+        if first.is_none() && unloading.respawn.is_none() {
+            return;
+        }
+        let new_actor = self.spawn_actor(
+            out,
+            unloading.respawn,
+            info.document_id.clone(),
+            None,
+            first,
+        );
+        self.touch(&new_actor, now);
+        for (conn, msg) in queued {
+            self.handle_doc_message(
+                now,
+                out,
+                conn,
+                self.peer_id.clone(),
+                info.document_id.clone(),
+                msg,
+            );
+        }
     }
 
     fn broadcast(

@@ -11,6 +11,16 @@ use super::SyncMessage;
 #[derive(Debug, Clone)]
 pub struct DocToHubMsg(pub(crate) DocToHubMsgPayload);
 
+impl DocToHubMsg {
+    /// Frivillig patch: the message a runner sends for an actor that panicked (automerge
+    /// panics on some malformed changes): the hub forgets the actor as if it had stopped,
+    /// and the next message or search for its document loads it again from storage, which
+    /// never saw the change it panicked on.
+    pub fn failed() -> Self {
+        DocToHubMsg(DocToHubMsgPayload::Terminated)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum DocToHubMsgPayload {
     DocSearchChanged(DocSearchPhase),

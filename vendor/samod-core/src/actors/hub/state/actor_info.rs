@@ -1,10 +1,15 @@
-use crate::{DocumentActorId, DocumentId, doc_search::DocSearchPhase};
+use crate::{DocumentActorId, DocumentId, UnixTimestamp, doc_search::DocSearchPhase};
 
 #[derive(Debug, Clone)]
 pub(crate) struct ActorInfo {
     pub(crate) actor_id: DocumentActorId,
     pub(crate) document_id: DocumentId,
     pub(crate) search_phase: DocSearchPhase,
+    /// Frivillig patch: when a peer or the actor last did something with this document
+    /// (`None` until the first unload sweep sees it), for unloading idle documents.
+    pub(crate) last_active: Option<UnixTimestamp>,
+    /// Frivillig patch: the actor was told to stop because it was idle.
+    pub(crate) unloading: bool,
 }
 
 impl ActorInfo {
@@ -13,6 +18,8 @@ impl ActorInfo {
             actor_id,
             document_id,
             search_phase: DocSearchPhase::Loading,
+            last_active: None,
+            unloading: false,
         }
     }
 }

@@ -47,6 +47,11 @@ impl PendingCommands {
         }
     }
 
+    /// Frivillig patch: whether a create command still waits for `actor_id`.
+    pub(super) fn has_pending_create(&self, actor_id: &DocumentActorId) -> bool {
+        self.pending_create_commands.contains_key(actor_id)
+    }
+
     pub(super) fn pop_completed_commands(&mut self) -> Vec<(CommandId, CommandResult)> {
         std::mem::take(&mut self.completed_commands)
     }

@@ -34,6 +34,12 @@ impl Searches {
         self.dirty.insert(actor);
     }
 
+    /// Frivillig patch: forget an actor that stopped.
+    pub(super) fn forget(&mut self, actor: &DocumentActorId) {
+        self.phases.remove(actor);
+        self.dirty.remove(actor);
+    }
+
     pub(super) fn pop_state_updates(
         &mut self,
         actors: &HashMap<DocumentActorId, ActorInfo>,
