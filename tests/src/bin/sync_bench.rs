@@ -488,10 +488,14 @@ async fn main() -> anyhow::Result<()> {
             }
         };
         held_rows.push_str(&format!(
-            "| {} | {filled} | {:.1} | {:.1} ms | {:.1} ms | {} | {} | {} |\n",
+            "| {} | {filled} | {:.1} | {} | {:.1} ms | {} | {} | {} |\n",
             side.name(),
             r.docs_per_s,
-            fill_cpu,
+            if fill_cpu.is_nan() {
+                "–".to_owned()
+            } else {
+                format!("{fill_cpu:.1} ms")
+            },
             1000.0 * r.server_cpu_s / r.docs,
             mb(rss_full),
             mb(rss_idle),

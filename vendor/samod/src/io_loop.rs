@@ -173,7 +173,10 @@ pub(crate) async fn io_loop<S: LocalStorage, A: LocalSharePolicy>(
                         }
                     }
                     IoLoopTask::Tick => {
-                        inner.lock().unwrap().handle_tick();
+                        let unloaded = inner.lock().unwrap().handle_tick();
+                        if unloaded {
+                            crate::release_freed_memory();
+                        }
                     }
                 }
             }
