@@ -1117,9 +1117,16 @@ impl State {
         };
         self.searches.forget(&actor_id);
         out.terminated_actors.push(actor_id);
-        // An actor that failed (see `DocToHubMsg::failed`) is still the document's.
+        // An actor that failed (see `DocToHubMsg::failed`) is still the document's. The
+        // connections that took part in it take part anew when they next mention it, so
+        // that the next actor hears of them (an unloaded document had none).
         if self.document_to_actor.get(&info.document_id) == Some(&actor_id) {
             self.document_to_actor.remove(&info.document_id);
+            for conn in self.connections.values_mut() {
+                if let Some(established) = conn.established_connection_mut() {
+                    established.remove_document_subscription(&info.document_id);
+                }
+            }
         }
         if self
             .unloading

@@ -37,4 +37,9 @@ impl EstablishedConnection {
         self.document_subscriptions
             .insert(document_id, PeerDocState::empty());
     }
+
+    /// Frivillig patch: forget a document whose actor failed.
+    pub fn remove_document_subscription(&mut self, document_id: &DocumentId) {
+        self.document_subscriptions.remove(document_id);
+    }
 }
