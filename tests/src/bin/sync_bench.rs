@@ -480,26 +480,23 @@ async fn main() -> anyhow::Result<()> {
             .as_ref()
             .map(|f| 1000.0 * f.server_cpu_s / f.docs)
             .unwrap_or(f64::NAN);
-        let mb = |x: f64| {
+        // A figure with its unit, or a dash where there is none (nothing was filled).
+        let shown = |x: f64, digits: usize, unit: &str| {
             if x.is_nan() {
                 "–".to_owned()
             } else {
-                format!("{x:.0} MB")
+                format!("{x:.digits$} {unit}")
             }
         };
         held_rows.push_str(&format!(
             "| {} | {filled} | {:.1} | {} | {:.1} ms | {} | {} | {} |\n",
             side.name(),
             r.docs_per_s,
-            if fill_cpu.is_nan() {
-                "–".to_owned()
-            } else {
-                format!("{fill_cpu:.1} ms")
-            },
+            shown(fill_cpu, 1, "ms"),
             1000.0 * r.server_cpu_s / r.docs,
-            mb(rss_full),
-            mb(rss_idle),
-            mb(r.rss_mb),
+            shown(rss_full, 0, "MB"),
+            shown(rss_idle, 0, "MB"),
+            shown(r.rss_mb, 0, "MB"),
         ));
     }
 

@@ -523,55 +523,55 @@ impl State {
                             self.unload_idle(now, results, &keep, idle_for);
                         }
                     }
-                    HubInput::ActorMessage { actor_id, message } => match {
+                    HubInput::ActorMessage { actor_id, message } => {
                         self.touch(&actor_id, now);
-                        message
-                    } {
-                        DocToHubMsgPayload::SendSyncMessage {
-                            document_id,
-                            connection_id,
-                            message,
-                        } => {
-                            let sender_id = self.peer_id.clone();
-                            if let Some((conn, target_id)) =
-                                self.established_connection(connection_id)
-                            {
-                                let wire_message = WireMessageBuilder {
-                                    sender_id,
-                                    target_id,
-                                    document_id,
+                        match message {
+                            DocToHubMsgPayload::SendSyncMessage {
+                                document_id,
+                                connection_id,
+                                message,
+                            } => {
+                                let sender_id = self.peer_id.clone();
+                                if let Some((conn, target_id)) =
+                                    self.established_connection(connection_id)
+                                {
+                                    let wire_message = WireMessageBuilder {
+                                        sender_id,
+                                        target_id,
+                                        document_id,
+                                    }
+                                    .from_sync_message(message);
+                                    results.send(conn, wire_message.encode());
+                                } else {
+                                    tracing::warn!(
+                                        ?connection_id,
+                                        "received SendSyncMessage for unknown connection ID"
+                                    );
                                 }
-                                .from_sync_message(message);
-                                results.send(conn, wire_message.encode());
-                            } else {
-                                tracing::warn!(
-                                    ?connection_id,
-                                    "received SendSyncMessage for unknown connection ID"
-                                );
+                            }
+                            DocToHubMsgPayload::PeerStatesChanged(new_states) => {
+                                self.update_peer_states(actor_id, new_states);
+                            }
+                            DocToHubMsgPayload::DocSearchChanged(new_phase) => {
+                                self.update_document_search_phase(actor_id, new_phase);
+                            }
+                            DocToHubMsgPayload::Broadcast { connections, msg } => {
+                                self.broadcast(results, actor_id, connections, msg);
+                            }
+                            DocToHubMsgPayload::Disconnect {
+                                connection_id,
+                                reason,
+                            } => {
+                                if let Some(conn) = self.connections.get_mut(&connection_id) {
+                                    conn.close(reason);
+                                }
+                            }
+                            DocToHubMsgPayload::Terminated => {
+                                tracing::debug!(?actor_id, "document actor terminated");
+                                self.actor_terminated(now, results, actor_id);
                             }
                         }
-                        DocToHubMsgPayload::PeerStatesChanged(new_states) => {
-                            self.update_peer_states(actor_id, new_states);
-                        }
-                        DocToHubMsgPayload::DocSearchChanged(new_phase) => {
-                            self.update_document_search_phase(actor_id, new_phase);
-                        }
-                        DocToHubMsgPayload::Broadcast { connections, msg } => {
-                            self.broadcast(results, actor_id, connections, msg);
-                        }
-                        DocToHubMsgPayload::Disconnect {
-                            connection_id,
-                            reason,
-                        } => {
-                            if let Some(conn) = self.connections.get_mut(&connection_id) {
-                                conn.close(reason);
-                            }
-                        }
-                        DocToHubMsgPayload::Terminated => {
-                            tracing::debug!(?actor_id, "document actor terminated");
-                            self.actor_terminated(now, results, actor_id);
-                        }
-                    },
+                    }
                     HubInput::ConnectionLost { connection_id } => {
                         self.handle_connection_lost(rng, now, results, connection_id);
                     }
