@@ -653,13 +653,16 @@ impl Repo {
 
         // Register the subscriber for future updates only after we've
         // consumed the initial snapshot so it isn't delivered twice.
-        let streams = inner.search_state_streams.entry(doc_id).or_default();
         // Frivillig patch: a `find` that was answered at once drops its stream, but its
         // sender stayed here until the document's next search update, which for a loaded
         // document may never come: a server that finds its journals on every sync burst
         // piled them up. Senders of dropped streams go before a new one is added.
-        streams.retain(|tx| !tx.is_closed());
-        streams.push(tx_stream);
+        inner.prune_search_streams(&doc_id);
+        inner
+            .search_state_streams
+            .entry(doc_id)
+            .or_default()
+            .push(tx_stream);
         Ok((initial, rx_stream))
     }
 
@@ -1018,6 +1021,16 @@ impl Inner {
         }
     }
 
+    /// Frivillig patch: drop the senders of search streams of `doc_id` nobody reads.
+    fn prune_search_streams(&mut self, doc_id: &DocumentId) {
+        if let Some(streams) = self.search_state_streams.get_mut(doc_id) {
+            streams.retain(|tx| !tx.is_closed());
+            if streams.is_empty() {
+                self.search_state_streams.remove(doc_id);
+            }
+        }
+    }
+
     /// The periodic tick, and (Frivillig patch) about once a second a sweep that unloads
     /// idle documents the application does not hold. Returns whether documents left
     /// memory since the last sweep (the caller then returns freed memory to the system).
@@ -1074,13 +1087,8 @@ impl Inner {
         // actor for the same document is spawned below).
         self.unloaded_since_sweep += terminated_actors.len();
         for actor_id in terminated_actors {
-            if let Some(actor) = self.actors.remove(&actor_id)
-                && let Some(streams) = self.search_state_streams.get_mut(actor.doc.document_id())
-            {
-                streams.retain(|tx| !tx.is_closed());
-                if streams.is_empty() {
-                    self.search_state_streams.remove(actor.doc.document_id());
-                }
+            if let Some(actor) = self.actors.remove(&actor_id) {
+                self.prune_search_streams(actor.doc.document_id());
             }
             // Refutable with the `threadpool` feature.
             #[allow(irrefutable_let_patterns)]
@@ -1394,6 +1402,19 @@ impl Inner {
     }
 }
 
+/// Frivillig patch: run `f` on an actor, catching a panic; `Ok` says whether the actor
+/// has stopped.
+fn run_contained(
+    inner: &Mutex<DocActorInner>,
+    f: impl FnOnce(&mut DocActorInner),
+) -> std::thread::Result<bool> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut inner);
+        inner.is_stopped()
+    }))
+}
+
 /// Spawns a task which listens for new actors to spawn and runs them
 ///
 /// `samod` has two ways of running document actors, on a rayon threadpool, or
@@ -1420,29 +1441,13 @@ async fn async_actor_runner(rx: UnboundedReceiver<SpawnedActor>) {
                             // malformed changes) ended this whole task upstream, and with it
                             // every document. Now only that actor ends, and the hub is told
                             // so it loads the document again from storage when next asked.
-                            let run = |f: &mut dyn FnMut(&mut DocActorInner)| {
-                                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                    let mut inner = inner.lock().unwrap_or_else(|p| p.into_inner());
-                                    f(&mut inner);
-                                    inner.is_stopped()
-                                }))
-                            };
-                            let mut init = Some(init_results);
-                            let mut outcome = run(&mut |inner| {
-                                if let Some(r) = init.take() {
-                                    inner.handle_results(r);
-                                }
-                            });
+                            let mut outcome =
+                                run_contained(&inner, |i| i.handle_results(init_results));
                             while let Ok(false) = outcome {
                                 let Ok(actor_task) = rx_tasks.recv().await else {
                                     break;
                                 };
-                                let mut task = Some(actor_task);
-                                outcome = run(&mut |inner| {
-                                    if let Some(t) = task.take() {
-                                        inner.handle_task(t);
-                                    }
-                                });
+                                outcome = run_contained(&inner, |i| i.handle_task(actor_task));
                             }
                             match outcome {
                                 Ok(true) => tracing::debug!(?doc_id, ?actor_id, "actor stopped"),
