@@ -20,6 +20,7 @@ use tokio_tungstenite::tungstenite::{self, Message, client::IntoClientRequest};
 use tokio_util::sync::CancellationToken;
 
 use crate::core::KioskCore;
+use crate::store::JournalMeta;
 
 /// Why a sync round stopped.
 #[derive(Debug, thiserror::Error)]
@@ -405,15 +406,25 @@ async fn register_journals(core: &KioskCore, round: &Round) -> Result<(), SyncEr
                 },
             )
             .await?;
-        let mut journals = inner.journals.lock().await;
-        if let Some(j) = journals.get_mut(&id) {
-            j.meta.registered = true;
-            inner.store.put_journal(&id, &j.meta)?;
-        }
+        // The server holds the registration now: offer the journal to it even if
+        // recording that locally fails below. Had the failed write left the journal marked
+        // registered in memory only, it would never have been offered nor registered again
+        // (found by the disk-fault test).
         if let Ok(doc_id) = id.parse::<DocumentId>() {
             inner.registered.send_modify(|set| {
                 set.insert(doc_id);
             });
+        }
+        let mut journals = inner.journals.lock().await;
+        if let Some(j) = journals.get_mut(&id) {
+            // In memory only once stored: a failed write registers again next round (the
+            // server answers a repeated registration by its owner alike).
+            let meta = JournalMeta {
+                registered: true,
+                ..j.meta.clone()
+            };
+            inner.store.put_journal(&id, &meta)?;
+            j.meta = meta;
         }
     }
     Ok(())
