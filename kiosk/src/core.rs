@@ -17,7 +17,7 @@ use frivillig_common::journal::{
     JOURNAL_CAP, JournalHeader, add_check_in, add_signup, new_journal_doc, signup_count,
 };
 use frivillig_common::receipt::{new_receipt_token, receipt_hash, receipt_url};
-use frivillig_common::seal::{SealingPublicKey, seal_personal_data};
+use frivillig_common::seal::{Sealer, SealingPublicKey};
 use frivillig_common::storage::StorageError;
 use frivillig_common::sync::{SERVER_PEER_ID, format_heads, kiosk_peer_id};
 use futures::Stream;
@@ -200,7 +200,8 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) store: KioskStore,
     pub(crate) repo: Repo,
-    key: SealingPublicKey,
+    /// Seals what visitors type to the server's key (runs of envelopes per ephemeral key).
+    pub(crate) sealer: Sealer,
     pub(crate) journals: tokio::sync::Mutex<BTreeMap<String, OpenJournal>>,
     pub(crate) catalog: RwLock<Option<Catalog>>,
     /// Spots taken per shift, as the server last counted them.
@@ -351,7 +352,7 @@ impl KioskCore {
                 clock,
                 store,
                 repo,
-                key,
+                sealer: Sealer::new(&key),
                 journals: tokio::sync::Mutex::new(journals),
                 catalog: RwLock::new(catalog),
                 taken: RwLock::new(taken),
@@ -481,7 +482,7 @@ impl KioskCore {
         let person = validate_form(form, opportunity.requirements.min_age.is_some())
             .map_err(SubmitError::Invalid)?;
         let consent_version = catalog.current_consent().map(|c| c.version).unwrap_or(0);
-        let sealed = seal_personal_data(&self.inner.key, &person)?;
+        let sealed = self.inner.sealer.seal(&person)?;
         let now = rfc3339(self.inner.clock.now());
         let token = new_receipt_token();
         let record = SignupRecord::new_signup(

@@ -174,6 +174,10 @@ async fn run(core: KioskCore, stop: CancellationToken) {
     };
     let mut backoff = Duration::from_millis(100);
     loop {
+        // An idle kiosk drops its sealing key too (see `Sealer::retire_if_older`).
+        core.inner
+            .sealer
+            .retire_if_older(frivillig_common::seal::RUN_TIME);
         let wait = match sync_round(&core, &mut round).await {
             Ok(()) => {
                 backoff = Duration::from_millis(100);

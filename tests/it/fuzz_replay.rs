@@ -104,7 +104,15 @@ fn seeds(target: &str) -> anyhow::Result<Vec<Vec<u8>>> {
             }
             out
         }
-        "sealed_envelope" => vec![sealed.into_bytes()],
+        "sealed_envelope" => {
+            // Both versions: the web form's sealed box and a kiosk's run of two.
+            let sealer = frivillig_common::seal::Sealer::new(&harness().sealing_public_key());
+            vec![
+                sealed.into_bytes(),
+                sealer.seal(&person)?.into_bytes(),
+                sealer.seal(&person)?.into_bytes(),
+            ]
+        }
         "qr_payload" => vec![
             frivillig_common::receipt::receipt_url("http://fuzz.invalid", &record.id, "tok")
                 .into_bytes(),

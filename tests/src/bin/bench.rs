@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use frivillig_kiosk::{SyncWorker, SystemClock};
-use frivillig_tests::{TestServer, kiosk_config, ms, open_kiosk, stats, visitor_form, wait_status};
+use frivillig_tests::{
+    TestServer, kiosk_config, ms, open_kiosk, replace_section, stats, visitor_form, wait_status,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -149,10 +151,7 @@ async fn main() -> anyhow::Result<()> {
     drop(tmp);
 
     let report = format!(
-        "# Benchmarks\n\n\
-         Written by `just bench` (`cargo run --release -p frivillig-tests --bin frivillig-bench`). \
-         Every ratio compares figures measured in the same run on the same machine and disk.\n\n\
-         ## Kiosk: `submit_signup` until durable and read back\n\n\
+        "## Kiosk: `submit_signup` until durable and read back\n\n\
          | figure | median | p99 | min | max |\n|---|---|---|---|---|\n\
          | raw fsync of 512 bytes (floor) | {} | {} | {} | {} |\n\
          | redb commit of one 600-byte value, full durability | {} | {} | {} | {} |\n\
@@ -199,7 +198,24 @@ async fn main() -> anyhow::Result<()> {
         sent as f64 / sealed_zstd as f64,
         (sealed_zstd as f64 - zstd_bytes as f64) / n as f64,
     );
-    std::fs::write(&out, &report)?;
+    // Each benchmark replaces only its own sections, so one can be rerun alone.
+    if std::fs::read_to_string(&out).map_or(true, |t| t.trim().is_empty()) {
+        std::fs::write(
+            &out,
+            "# Benchmarks\n\n\
+             Written by `just bench`. Every ratio compares figures measured in the same run on \
+             the same machine and disk.\n",
+        )?;
+    }
+    let (signup, reconnect) = report
+        .split_once("## Reconnect:")
+        .context("the report has its two sections")?;
+    replace_section(&out, "## Kiosk: `submit_signup`", signup)?;
+    replace_section(
+        &out,
+        "## Reconnect: a kiosk with",
+        &format!("## Reconnect:{reconnect}"),
+    )?;
     println!("{report}");
     println!("(written to {})", out.display());
     Ok(())
