@@ -48,6 +48,8 @@ pub struct ServerConfig {
     /// dropped from memory (it stays on disk and is loaded again when asked for), so that
     /// memory follows the kiosks connected, not every journal ever held.
     pub unload_idle_secs: u64,
+    /// How much of the database file may be kept in memory, in MiB (redb's page cache).
+    pub storage_cache_mib: u64,
     /// Benchmarks only (`just bench`): allow enrolling *benchmark devices*, which may store
     /// documents of their own making under any peer id, as a generic automerge-repo client
     /// does, and see nothing else (no catalog, no journal). Off by default and in every
@@ -80,6 +82,9 @@ impl Default for ServerConfig {
             // A kiosk that keeps its connection keeps its documents; one that left is back
             // within seconds or gone for long, and reloading a journal takes milliseconds.
             unload_idle_secs: 10,
+            // Ingest reads a journal's newest pages and the admin list has its own index in
+            // memory; 64 MiB holds a busy day's journals.
+            storage_cache_mib: 64,
             bench_devices: false,
         }
     }
@@ -131,7 +136,10 @@ impl ServerConfig {
              # Seconds after which a journal or catalog no kiosk is connected to, and that\n\
              # nothing happened to, is dropped from memory. It stays on disk and is loaded\n\
              # again when a kiosk or a coordinator needs it.\n\
-             unload_idle_secs = {}\n",
+             unload_idle_secs = {}\n\n\
+             # How much of the database file is kept in memory, in MiB. More makes rereading\n\
+             # old journals faster; the server's memory grows with it.\n\
+             storage_cache_mib = {}\n",
             self.listen,
             toml_string(&self.data_dir.display().to_string()),
             toml_string(&self.public_url),
@@ -147,6 +155,7 @@ impl ServerConfig {
             self.retention_closed_days,
             self.retention_max_days,
             self.unload_idle_secs,
+            self.storage_cache_mib,
         )
     }
 }

@@ -134,7 +134,9 @@ impl Server {
     pub async fn open(config: ServerConfig) -> Result<Server, StartError> {
         // Keys are made after the database is opened: the folder must exist first.
         keys::load_or_create(&config.data_dir)?;
-        let storage = RedbStorage::open(&config.data_dir.join("server.redb"))?;
+        let cache = usize::try_from(config.storage_cache_mib.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX);
+        let storage = RedbStorage::open_with_cache(&config.data_dir.join("server.redb"), cache)?;
         Self::open_on(config, storage).await
     }
 

@@ -652,6 +652,16 @@ pub fn rss_mib(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU seconds (user and system) process `pid` has used so far (from /proc; Linux counts
+/// in hundredths of a second).
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(") ")?;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 /// Put `section` (a markdown text starting with `heading`) into the report at `path`: in
 /// place of the part from `heading` to the next `## ` heading if there is one, else at the
 /// end. Each benchmark owns its section; the others are kept as they are.

@@ -19,15 +19,8 @@ use tokio::io::AsyncBufReadExt;
 
 /// CPU seconds and resident MiB of process `pid`, from /proc.
 fn proc_stats(pid: u32) -> anyhow::Result<(f64, f64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let fields: Vec<&str> = stat
-        .rsplit_once(") ")
-        .map(|(_, rest)| rest.split(' ').collect())
-        .ok_or_else(|| anyhow!("odd /proc/{pid}/stat"))?;
-    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
-    let rss = frivillig_tests::rss_mib(pid).unwrap_or(f64::NAN);
-    // USER_HZ is 100 on Linux.
-    Ok((ticks / 100.0, rss))
+    let cpu = frivillig_tests::cpu_seconds(pid).ok_or_else(|| anyhow!("no /proc/{pid}/stat"))?;
+    Ok((cpu, frivillig_tests::rss_mib(pid).unwrap_or(f64::NAN)))
 }
 
 /// Figures of one fleet size.

@@ -12,7 +12,9 @@
 //! figure is 10000), `--held-secs S` (how long the baseline may take to take them, 600),
 //! `--quick` (one run each, small sizes: checks the harness works), `--only-held` (only
 //! workload (c), only our server, fresh and holding `--held` documents; writes its own
-//! section: the baseline cannot take 10,000 in any time this benchmark can wait).
+//! section: the baseline cannot take 10,000 in any time this benchmark can wait),
+//! `--rust-fill` (our server is filled by Rust clients instead of the JS one, see
+//! `fill_rust`; workload (c) itself stays the JS client's).
 //!
 //! After each fill the clients leave and the servers get 15 s, then their memory is read
 //! again: ours drops documents no connection takes part in after 10 s.
@@ -23,6 +25,8 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use frivillig_common::api::{EnrolRequest, EnrolResponse};
+use rand::Rng as _;
+use rand::rngs::StdRng;
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 
@@ -48,6 +52,8 @@ struct Running {
     pid: u32,
     /// The WebSocket URL the load client is given (with a device token for ours).
     url: String,
+    /// Ours: its HTTP address and the benchmark device's enrolment (for `--rust-fill`).
+    device: Option<(String, EnrolResponse)>,
     _data: tempfile::TempDir,
 }
 
@@ -162,6 +168,7 @@ impl Bench {
                     child,
                     pid,
                     url: format!("ws://127.0.0.1:{port}"),
+                    device: None,
                     _data: data,
                 })
             }
@@ -191,7 +198,18 @@ impl Bench {
                     .id()
                     .ok_or_else(|| anyhow!("the server ended at once"))?;
                 wait_listening(port).await?;
-                let token = std::fs::read_to_string(data.path().join("data/admin-token.txt"))?;
+                // The server may listen a moment before its first start has written the
+                // admin token (this failed one run in two here).
+                let token_file = data.path().join("data/admin-token.txt");
+                let mut token = std::fs::read_to_string(&token_file);
+                for _ in 0..100 {
+                    if token.as_ref().is_ok_and(|t| !t.trim().is_empty()) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    token = std::fs::read_to_string(&token_file);
+                }
+                let token = token.with_context(|| format!("reading {}", token_file.display()))?;
                 let resp = self
                     .http
                     .post(format!("http://127.0.0.1:{port}/api/admin/kiosks"))
@@ -210,6 +228,7 @@ impl Bench {
                     child,
                     pid,
                     url: format!("ws://127.0.0.1:{port}/sync?token={token}"),
+                    device: Some((format!("http://127.0.0.1:{port}"), enrol)),
                     _data: data,
                 })
             }
@@ -261,6 +280,141 @@ impl Bench {
             rss_mb: f(&["server_after", "rss_kb"]) / 1024.0,
         })
     }
+}
+
+/// A document as the shared load client builds one (`--mode offline --strings scalar`): a
+/// `signups` map of `records` records of 8 strings, one change per record. Distinct
+/// contents from a seeded generator.
+fn load_doc(rng: &mut StdRng, records: usize) -> anyhow::Result<automerge::Automerge> {
+    use automerge::transaction::Transactable as _;
+    use automerge::{AutomergeError, ObjType, ROOT};
+    const FIRST: [&str; 10] = [
+        "Maria", "James", "Aisha", "Wei", "Olga", "Carlos", "Fatima", "John", "Priya", "Lars",
+    ];
+    const LAST: [&str; 10] = [
+        "Gonzalez", "Smith", "Okafor", "Zhang", "Ivanova", "Silva", "Khan", "Miller", "Patel",
+        "Nguyen",
+    ];
+    let mut hex = |n: usize| -> String {
+        (0..n)
+            .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+            .collect()
+    };
+    let mut doc = automerge::Automerge::new();
+    let signups = doc
+        .transact::<_, _, AutomergeError>(|tx| tx.put_object(ROOT, "signups", ObjType::Map))
+        .map_err(|f| f.error)?
+        .result;
+    for i in 0..records {
+        let id = format!("{}-{}-4{}-a{}-{}", hex(8), hex(4), hex(3), hex(3), hex(12));
+        let (opportunity, shift) = (hex(32), hex(32));
+        let fields = {
+            let (f, l) = (FIRST[i % 10], LAST[(i / 10) % 10]);
+            let secs = 8 * 3600 + (i * 3) % (12 * 3600);
+            [
+                ("name", format!("{f} {l}")),
+                (
+                    "email",
+                    format!(
+                        "{}.{}{}@example.org",
+                        f.to_lowercase(),
+                        l.to_lowercase(),
+                        hex(4)
+                    ),
+                ),
+                ("phone", format!("+1-555-{}-{}", hex(3), hex(4))),
+                ("opportunity_id", opportunity),
+                ("shift_id", shift),
+                ("kiosk_id", "kiosk-07".to_owned()),
+                (
+                    "created_at",
+                    format!(
+                        "2026-07-04T{:02}:{:02}:{:02}.{}Z",
+                        secs / 3600,
+                        secs / 60 % 60,
+                        secs % 60,
+                        hex(3)
+                    ),
+                ),
+                ("consent_version", "2026-01".to_owned()),
+            ]
+        };
+        doc.transact::<_, _, AutomergeError>(|tx| {
+            let record = tx.put_object(&signups, &id, ObjType::Map)?;
+            for (key, value) in &fields {
+                tx.put(&record, *key, value.as_str())?;
+            }
+            Ok(())
+        })
+        .map_err(|f| f.error)?;
+    }
+    Ok(doc)
+}
+
+/// Fill our server with `n` documents of 200 records from Rust clients (`--rust-fill`): each
+/// client (one connection, as the benchmark device) hands over [`PER_CLIENT`] documents,
+/// 16 in flight, waits until the server's sync state holds each one's heads, and leaves.
+/// The shared JS client would take about 33 minutes only to build 10,000 documents and then
+/// slows down as it holds them itself.
+async fn fill_rust(server: &Running, n: usize) -> anyhow::Result<Run> {
+    use futures::StreamExt as _;
+    use rand::SeedableRng as _;
+    const PER_CLIENT: usize = 500;
+    let (http, enrol) = server
+        .device
+        .as_ref()
+        .ok_or_else(|| anyhow!("--rust-fill works with our server only"))?;
+    let dir = tempfile::tempdir()?;
+    let config = frivillig_tests::kiosk_config(http, enrol, "bench", dir.path());
+    let mut rng = StdRng::seed_from_u64(0x9e37_79b9);
+    let cpu0 = frivillig_tests::cpu_seconds(server.pid).unwrap_or(f64::NAN);
+    let t0 = std::time::Instant::now();
+    let mut done = 0;
+    let mut rss = f64::NAN;
+    while done < n {
+        let repo = samod::Repo::build_tokio().load().await;
+        let dialer = repo.dial(
+            samod::BackoffConfig::default(),
+            std::sync::Arc::new(frivillig_kiosk::sync::WsDialer::new(&config)?),
+        )?;
+        tokio::time::timeout(Duration::from_secs(20), dialer.established())
+            .await
+            .context("connecting")?
+            .map_err(|e| anyhow!("connecting: {e:?}"))?;
+        let conn = dialer
+            .connection_id()
+            .ok_or_else(|| anyhow!("no connection"))?;
+        let batch = PER_CLIENT.min(n - done);
+        let mut in_flight = futures::stream::FuturesUnordered::new();
+        for _ in 0..batch {
+            let handle = repo.create(load_doc(&mut rng, 200)?).await?;
+            in_flight.push(async move {
+                tokio::time::timeout(Duration::from_secs(120), handle.they_have_our_changes(conn))
+                    .await
+            });
+            while in_flight.len() >= 16 {
+                in_flight.next().await.transpose()?;
+            }
+        }
+        while let Some(r) = in_flight.next().await {
+            r?;
+        }
+        done += batch;
+        rss = frivillig_tests::rss_mib(server.pid).unwrap_or(f64::NAN);
+        dialer.close();
+        repo.stop().await;
+        println!("(c) rust fill: {done} of {n} documents held");
+    }
+    let wall_s = t0.elapsed().as_secs_f64();
+    Ok(Run {
+        docs: n as f64,
+        errors: 0.0,
+        docs_per_s: n as f64 / wall_s,
+        wall_s,
+        server_cpu_s: frivillig_tests::cpu_seconds(server.pid).unwrap_or(f64::NAN) - cpu0,
+        client_cpu_s: f64::NAN,
+        rss_mb: rss,
+    })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -320,7 +474,7 @@ async fn main() -> anyhow::Result<()> {
         .map(|d| d.join("frivillig-server"))
         .ok_or_else(|| anyhow!("no folder for this binary"))?;
     let (mut runs, mut held, mut held_secs, mut quick) = (3usize, 1000usize, 600u64, false);
-    let mut only_held = false;
+    let (mut only_held, mut rust_fill) = (false, false);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut next = || args.next().with_context(|| format!("{a} needs a value"));
@@ -333,8 +487,9 @@ async fn main() -> anyhow::Result<()> {
             "--held-secs" => held_secs = next()?.parse()?,
             "--quick" => quick = true,
             "--only-held" => only_held = true,
+            "--rust-fill" => rust_fill = true,
             other => bail!(
-                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick, --only-held"
+                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick, --only-held, --rust-fill"
             ),
         }
     }
@@ -435,6 +590,8 @@ async fn main() -> anyhow::Result<()> {
         let per_client = want.div_ceil(clients).max(1);
         let fill = if want == 0 {
             Err(anyhow!("nothing to hold"))
+        } else if rust_fill && side == Side::Ours {
+            fill_rust(&server, want).await
         } else {
             bench
                 .load(
@@ -530,10 +687,21 @@ async fn main() -> anyhow::Result<()> {
     if only_held {
         // Its own section, so the side-by-side one stays as the last full run wrote it.
         let heading = "## Our sync server holding many documents";
+        let (flag, how) = if rust_fill {
+            (
+                " --rust-fill",
+                "The documents held were handed over by Rust clients (the same shape, 500 per \
+                 connection, 16 in flight; \"when filled\" is with the last one still \
+                 connected), because the JS client needs half an hour only to build 10,000.",
+            )
+        } else {
+            ("", "The JS client filled it too, 10 connections.")
+        };
         section = format!(
-            "{heading}\n\nWritten by `sync-bench --only-held --held {held}`: the shared load \
-             client against our server only, fresh and holding {held} documents of 200 records \
-             (server on core 0, client on core 1), then 10 clients x 1 document.\n\n\
+            "{heading}\n\nWritten by `sync-bench --only-held --held {held}{flag}`: the shared \
+             load client against our server only, fresh and holding {held} documents of 200 \
+             records (server on core 0, client on core 1), then 10 clients x 1 document. {how} Of \
+             the memory, up to 64 MiB is redb's page cache (`storage_cache_mib`).\n\n\
              | server | documents held | docs/s after | server CPU per doc while filling | server CPU per doc after | server RSS when filled | RSS 15 s after the fill's clients left | RSS after (a) |\n\
              |---|---|---|---|---|---|---|---|\n{held_rows}"
         );
