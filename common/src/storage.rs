@@ -159,14 +159,14 @@ impl<B: redb::StorageBackend> redb::StorageBackend for WatchedBackend<B> {
 /// Opens the database again after an I/O error, on a backend that reports to `failed`.
 type Opener = dyn Fn(Arc<AtomicBool>) -> Result<Database, StorageError> + Send + Sync;
 
-/// How long [`RedbStorage::database`] waits for operations in flight to let go of a
-/// database that must be opened again.
 /// How much of the database redb keeps in memory unless told otherwise. redb's own default
 /// is 1 GiB, which it fills with every page read or written: the server's memory then grew
 /// with the documents it held (about 33 MB per 1,000 documents of 200 records, measured
 /// after their clients had left), up to that gigabyte.
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
+/// How long [`RedbStorage::database`] waits for operations in flight to let go of a
+/// database that must be opened again.
 const REOPEN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 struct Shared {
@@ -219,14 +219,6 @@ impl RedbStorage {
     /// database whose creation the power cut short is started afresh, as
     /// [`RedbStorage::open`] does.
     pub fn with_backend(backend: impl redb::StorageBackend + Clone) -> Result<Self, StorageError> {
-        Self::with_backend_and_cache(backend, DEFAULT_CACHE_BYTES)
-    }
-
-    /// [`RedbStorage::with_backend`] with a cache of `cache_bytes`.
-    pub fn with_backend_and_cache(
-        backend: impl redb::StorageBackend + Clone,
-        cache_bytes: usize,
-    ) -> Result<Self, StorageError> {
         let len = backend.len().map_err(redb::Error::Io)?;
         let mut head = [0u8; MAGIC_LEN];
         if len >= MAGIC_LEN as u64 {
@@ -242,7 +234,7 @@ impl RedbStorage {
                 failed,
             };
             Ok(Database::builder()
-                .set_cache_size(cache_bytes)
+                .set_cache_size(DEFAULT_CACHE_BYTES)
                 .create_with_backend(watched)?)
         }))
     }

@@ -46,8 +46,8 @@ async fn a_job(core: &KioskCore) -> anyhow::Result<(String, String)> {
         .ok_or_else(|| anyhow::anyhow!("no job with a shift"))
 }
 
-/// A server and an enrolled kiosk whose store lives on a simulated disk faults can be
-/// switched on.
+/// A server and an enrolled kiosk whose store lives on a simulated disk, on which faults can
+/// be switched on.
 async fn kiosk_on_a_simulated_disk(
     dir: &std::path::Path,
 ) -> anyhow::Result<(TestServer, PowerCutDisk, KioskCore)> {
