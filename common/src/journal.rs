@@ -2,14 +2,11 @@
 //! one per day for web signups made at the server.
 //!
 //! Layout: `{ kind: "journal", owner, day, signups: { <signup id>: record } }`, where a
-//! record is `{ fixed, sealed, status, status_history: [], check_ins: [], notes: [] }`.
-//! `fixed` is a JSON string of the fields that never change after the kiosk writes them
-//! (job, shift, site, source, times, consent version, receipt hash). Nobody merges into
-//! them, and Automerge 0.12 costs about 18 µs per operation, so one string instead of ten
-//! map entries makes a signup three times cheaper to write and smaller on the wire.
-//! `sealed` is the sealed personal data as Automerge bytes: as base64 inside `fixed` (where
-//! journals written before 2026-11-28 keep it, and where it stays if it is not base64) it
-//! cost a third more on the wire, about 40 bytes per signup.
+//! record is `{ fixed, status, status_history: [], check_ins: [], notes: [] }`. `fixed` is a
+//! JSON string of the fields that never change after the kiosk writes them (job, shift,
+//! site, source, times, consent version, receipt hash, sealed personal data). Nobody merges
+//! into them, and Automerge 0.12 costs about 18 µs per operation, so one string instead of
+//! ten map entries makes a signup three times cheaper to write and smaller on the wire.
 //!
 //! The creator writes the root maps in the journal's first change, and each signup record
 //! with all its containers in the change that adds it, so no two replicas ever create the
@@ -33,8 +30,6 @@ struct FixedPart {
     consent_version: u32,
     consent_at: String,
     receipt_hash: String,
-    /// Empty when the record has its `sealed` bytes beside `fixed`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     sealed: String,
 }
 
@@ -49,18 +44,9 @@ struct StoredRecord {
     /// Absent until a coordinator assigns the signup (older records have none).
     #[serde(default)]
     assignee: Option<String>,
-    /// The sealed bytes, as `read_json` gives bytes: hex.
-    #[serde(default)]
-    sealed: Option<String>,
 }
 
-/// The record as JSON, and the sealed data as the bytes to store beside it (`None`: it is
-/// not base64, and stays inside `fixed` as it came).
-fn record_json(r: &SignupRecord) -> Result<(Json, Option<Vec<u8>>), serde_json::Error> {
-    use base64::Engine as _;
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(&r.sealed)
-        .ok();
+fn record_json(r: &SignupRecord) -> Result<Json, serde_json::Error> {
     let fixed = serde_json::to_string(&FixedPart {
         opportunity_id: r.opportunity_id.clone(),
         shift_id: r.shift_id.clone(),
@@ -70,11 +56,7 @@ fn record_json(r: &SignupRecord) -> Result<(Json, Option<Vec<u8>>), serde_json::
         consent_version: r.consent_version,
         consent_at: r.consent_at.clone(),
         receipt_hash: r.receipt_hash.clone(),
-        sealed: if raw.is_some() {
-            String::new()
-        } else {
-            r.sealed.clone()
-        },
+        sealed: r.sealed.clone(),
     })?;
     let mut value = serde_json::json!({
         "fixed": fixed,
@@ -86,22 +68,13 @@ fn record_json(r: &SignupRecord) -> Result<(Json, Option<Vec<u8>>), serde_json::
     if let (Some(a), Some(map)) = (&r.assignee, value.as_object_mut()) {
         map.insert("assignee".into(), Json::String(a.clone()));
     }
-    Ok((value, raw))
+    Ok(value)
 }
 
 /// The id is the record's key in the `signups` map, so it is not repeated inside.
 fn record_from_json(id: &str, value: Json) -> Result<SignupRecord, serde_json::Error> {
-    use base64::Engine as _;
-    use serde::de::Error as _;
     let stored: StoredRecord = serde_json::from_value(value)?;
     let f: FixedPart = serde_json::from_str(&stored.fixed)?;
-    let sealed = match (f.sealed.is_empty(), &stored.sealed) {
-        (false, _) => f.sealed,
-        (true, Some(hex_bytes)) => base64::engine::general_purpose::STANDARD.encode(
-            hex::decode(hex_bytes).map_err(|_| serde_json::Error::custom("sealed: not bytes"))?,
-        ),
-        (true, None) => return Err(serde_json::Error::custom("no sealed data")),
-    };
     Ok(SignupRecord {
         id: id.to_owned(),
         opportunity_id: f.opportunity_id,
@@ -112,7 +85,7 @@ fn record_from_json(id: &str, value: Json) -> Result<SignupRecord, serde_json::E
         consent_version: f.consent_version,
         consent_at: f.consent_at,
         receipt_hash: f.receipt_hash,
-        sealed,
+        sealed: f.sealed,
         status: stored.status,
         status_history: stored.status_history,
         check_ins: stored.check_ins,
@@ -206,14 +179,9 @@ pub fn add_signup(doc: &mut Automerge, record: &SignupRecord) -> Result<(), Jour
     if get_obj(doc, &signups, &record.id).is_some() {
         return Err(JournalError::DuplicateSignup(record.id.clone()));
     }
-    let (value, sealed) = record_json(record)?;
+    let value = record_json(record)?;
     doc.transact::<_, _, JournalError>(|tx| {
         put_json(tx, &signups, &record.id, &value)?;
-        if let Some(bytes) = sealed {
-            let obj = get_obj(tx, &signups, &record.id)
-                .ok_or_else(|| JournalError::UnknownSignup(record.id.clone()))?;
-            tx.put(&obj, "sealed", automerge::ScalarValue::Bytes(bytes))?;
-        }
         Ok(())
     })
     .map_err(|f| f.error)?;
@@ -347,52 +315,6 @@ mod tests {
             notes: Vec::new(),
             assignee: None,
         }
-    }
-
-    #[test]
-    fn sealed_data_is_stored_as_bytes_and_the_older_layouts_still_read() {
-        let header = JournalHeader {
-            owner: "kiosk:k1".into(),
-            day: "2026-11-27".into(),
-        };
-        let mut doc = new_journal_doc(&header).expect("doc");
-        let mut sealed = record("new");
-        sealed.sealed = "AQIDBA==".into();
-        add_signup(&mut doc, &sealed).expect("add");
-        let obj = signup_obj(&doc, "new").expect("record");
-        match doc.get(&obj, "sealed").expect("get") {
-            Some((automerge::Value::Scalar(v), _)) => {
-                assert_eq!(v.as_ref(), &automerge::ScalarValue::Bytes(vec![1, 2, 3, 4]));
-            }
-            other => panic!("sealed is not bytes: {other:?}"),
-        }
-        assert_eq!(read_signup(&doc, "new").expect("read"), sealed);
-        // Not base64: kept as it came, inside `fixed`.
-        let mut odd = record("odd");
-        odd.sealed = "not base64!".into();
-        add_signup(&mut doc, &odd).expect("add");
-        assert_eq!(read_signup(&doc, "odd").expect("read"), odd);
-        // A record as journals before the bytes held it: base64 inside `fixed`.
-        let mut old = record("old");
-        old.sealed = "AQIDBA==".into();
-        let (mut value, _) = record_json(&old).expect("json");
-        let mut fixed: Json =
-            serde_json::from_str(value["fixed"].as_str().expect("fixed")).expect("fixed json");
-        fixed["sealed"] = Json::String(old.sealed.clone());
-        value["fixed"] = Json::String(fixed.to_string());
-        let signups = signups_obj(&doc).expect("signups");
-        doc.transact::<_, _, JournalError>(|tx| Ok(put_json(tx, &signups, "old", &value)?))
-            .map_err(|f| f.error)
-            .expect("old layout");
-        assert_eq!(read_signup(&doc, "old").expect("read"), old);
-        // A record with neither is malformed, not a panic.
-        fixed["sealed"] = Json::String(String::new());
-        value["fixed"] = Json::String(fixed.to_string());
-        doc.transact::<_, _, JournalError>(|tx| Ok(put_json(tx, &signups, "none", &value)?))
-            .map_err(|f| f.error)
-            .expect("put");
-        let (records, malformed) = read_signups(&doc).expect("read");
-        assert_eq!((records.len(), malformed), (3, 1));
     }
 
     fn header() -> JournalHeader {
