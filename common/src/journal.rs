@@ -1,7 +1,10 @@
 //! The signup journal: one document per kiosk per day (rolled over early at a size cap), and
 //! one per day for web signups made at the server.
 //!
-//! Layout: `{ kind: "journal", owner, day, signups: { <signup id>: record } }`, where a
+//! Layout: `{ kind: "journal", owner, day, signups: { <signup id>: record }, runs: { <key>:
+//! true } }`, where `runs` holds the hex public key of every sealing run whose envelopes
+//! the journal's records carry (see [`crate::seal`]: an envelope names its run by a short
+//! tag, its key is here once), and a
 //! record is `{ fixed, status, status_history: [], check_ins: [], notes: [] }`. `fixed` is a
 //! JSON string of the fields that never change after the kiosk writes them (job, shift,
 //! site, source, times, consent version, receipt hash, sealed personal data). Nobody merges
@@ -16,6 +19,7 @@ use automerge::{Automerge, ObjId, ROOT, ReadDoc, transaction::Transactable};
 
 use crate::amjson::{AmJsonError, get_obj, get_string, insert_json, put_json, read_json};
 use crate::domain::{CheckIn, Note, SignupRecord, Source, Status, StatusChange};
+use crate::seal::RunKeys;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
@@ -144,6 +148,7 @@ pub fn new_journal_doc(header: &JournalHeader) -> Result<Automerge, JournalError
         tx.put(ROOT, "owner", header.owner.as_str())?;
         tx.put(ROOT, "day", header.day.as_str())?;
         tx.put_object(ROOT, "signups", automerge::ObjType::Map)?;
+        tx.put_object(ROOT, "runs", automerge::ObjType::Map)?;
         Ok(())
     })
     .map_err(|f| f.error)?;
@@ -175,17 +180,62 @@ fn signup_obj<R: ReadDoc>(doc: &R, id: &str) -> Result<ObjId, JournalError> {
 
 /// Add a signup record, with all its containers, in one change.
 pub fn add_signup(doc: &mut Automerge, record: &SignupRecord) -> Result<(), JournalError> {
+    add_record(doc, record, None)
+}
+
+/// Add a signup record whose personal data a kiosk's [`crate::seal::Sealer`] sealed, and
+/// its run's key if the journal does not hold it yet, in one change: the record never
+/// reaches a peer without the key that opens it.
+pub fn add_sealed_signup(
+    doc: &mut Automerge,
+    record: &SignupRecord,
+    run_key: &str,
+) -> Result<(), JournalError> {
+    add_record(doc, record, Some(run_key))
+}
+
+fn add_record(
+    doc: &mut Automerge,
+    record: &SignupRecord,
+    run_key: Option<&str>,
+) -> Result<(), JournalError> {
     let signups = signups_obj(doc)?;
     if get_obj(doc, &signups, &record.id).is_some() {
         return Err(JournalError::DuplicateSignup(record.id.clone()));
     }
     let value = record_json(record)?;
+    let runs = get_obj(doc, &ROOT, "runs");
+    let new_run = run_key.filter(|key| {
+        !runs
+            .as_ref()
+            .is_some_and(|runs| matches!(doc.get(runs, *key), Ok(Some(_))))
+    });
     doc.transact::<_, _, JournalError>(|tx| {
         put_json(tx, &signups, &record.id, &value)?;
+        if let Some(key) = new_run {
+            // A journal begun before runs existed gets the map with its first sealed record.
+            let runs = match &runs {
+                Some(runs) => runs.clone(),
+                None => tx.put_object(ROOT, "runs", automerge::ObjType::Map)?,
+            };
+            tx.put(&runs, key, true)?;
+        }
         Ok(())
     })
     .map_err(|f| f.error)?;
     Ok(())
+}
+
+/// The sealing run keys a journal holds, from every `runs` map a merge left (should two
+/// replicas have made one concurrently, both are read).
+pub fn read_run_keys<R: ReadDoc>(doc: &R) -> RunKeys {
+    let maps = doc.get_all(&ROOT, "runs").unwrap_or_default();
+    let keys: Vec<String> = maps
+        .into_iter()
+        .filter(|(value, _)| matches!(value, automerge::Value::Object(automerge::ObjType::Map)))
+        .flat_map(|(_, runs)| doc.keys(&runs).collect::<Vec<_>>())
+        .collect();
+    RunKeys::from_hex(keys.iter().map(String::as_str))
 }
 
 /// Set a signup's status and append the change to its history, in one change.
@@ -315,6 +365,84 @@ mod tests {
             notes: Vec::new(),
             assignee: None,
         }
+    }
+
+    #[test]
+    fn a_sealed_record_brings_its_run_key_once_and_old_journals_get_the_map() {
+        use crate::seal::{Sealer, SealingKeyPair};
+        let server = SealingKeyPair::generate();
+        let sealer = Sealer::new(&server.public());
+        let header = JournalHeader {
+            owner: "kiosk:k1".into(),
+            day: "2026-11-27".into(),
+        };
+        // A journal begun before runs existed has no map; the first sealed record adds it.
+        let mut old = Automerge::new();
+        old.transact::<_, _, JournalError>(|tx| {
+            tx.put(ROOT, "kind", JOURNAL_KIND)?;
+            tx.put(ROOT, "owner", "kiosk:k1")?;
+            tx.put(ROOT, "day", "2026-11-27")?;
+            tx.put_object(ROOT, "signups", automerge::ObjType::Map)?;
+            Ok(())
+        })
+        .map_err(|f| f.error)
+        .expect("old journal");
+        for mut doc in [new_journal_doc(&header).expect("new"), old] {
+            let mut envelopes = Vec::new();
+            for i in 0..3 {
+                let sealed = sealer
+                    .seal(&crate::domain::PersonalData {
+                        name: format!("Person {i}"),
+                        phone: None,
+                        email: None,
+                        age_confirmed: true,
+                        note: None,
+                    })
+                    .expect("seal");
+                let mut r = record(&format!("s{i}"));
+                r.sealed = sealed.envelope.clone();
+                let ops_before = doc.get_changes(&[]).iter().map(|c| c.len()).sum::<usize>();
+                add_sealed_signup(&mut doc, &r, &sealed.run_key).expect("add");
+                let ops = doc.get_changes(&[]).iter().map(|c| c.len()).sum::<usize>() - ops_before;
+                envelopes.push((ops, sealed.envelope));
+            }
+            // The key is written with the first record of the run only.
+            assert!(envelopes[0].0 > envelopes[1].0, "{envelopes:?}");
+            assert_eq!(envelopes[1].0, envelopes[2].0);
+            let runs = read_run_keys(&doc);
+            for (i, (_, envelope)) in envelopes.iter().enumerate() {
+                let person = server.open_in_journal(envelope, &runs).expect("open");
+                assert_eq!(person.name, format!("Person {i}"));
+            }
+            assert_eq!(
+                doc.keys(get_obj(&doc, &ROOT, "runs").as_ref().expect("runs"))
+                    .count(),
+                1
+            );
+        }
+        // A journal without any runs yields no keys, and whatever else sits there is skipped.
+        let mut doc = new_journal_doc(&header).expect("new");
+        let runs = get_obj(&doc, &ROOT, "runs").expect("runs");
+        doc.transact::<_, _, JournalError>(|tx| {
+            tx.put(&runs, "not a key", true)?;
+            Ok(())
+        })
+        .map_err(|f| f.error)
+        .expect("put");
+        let sealed = sealer
+            .seal(&crate::domain::PersonalData {
+                name: "X".into(),
+                phone: None,
+                email: None,
+                age_confirmed: true,
+                note: None,
+            })
+            .expect("seal");
+        assert!(
+            server
+                .open_in_journal(&sealed.envelope, &read_run_keys(&doc))
+                .is_err()
+        );
     }
 
     fn header() -> JournalHeader {

@@ -2,21 +2,28 @@
 //!
 //! A kiosk seals what a visitor typed before it stores anything, so a stolen kiosk yields
 //! no names: it holds neither the server's secret key nor the keys its envelopes were made
-//! with once those are retired. Two envelope versions, one version byte then the rest,
+//! with once those are retired. Three envelope versions, one version byte then the rest,
 //! base64 in documents:
 //!
 //! - **1**: an anonymous sealed box (X25519 + XSalsa20-Poly1305, libsodium's
 //!   `crypto_box_seal`): a fresh ephemeral key per envelope. The server's web form uses it.
-//! - **2** ([`Sealer`], kiosks): one ephemeral key for a short run of envelopes, each with
-//!   its own counter: `ephemeral public key ‖ counter (u32 LE) ‖ box`, the box from the
-//!   ephemeral key to the server's under the nonce BLAKE2b-192(ephemeral key ‖ server key ‖
-//!   counter), its plaintext compact fields rather than JSON (see `encode_fields`).
-//!   Opening a version 1 envelope costs the server one X25519 scalar
-//!   multiplication (about 40 % of its CPU while it took in 10 kiosks x 2,000 signups);
-//!   version 2 costs one per run, which the server keeps (see
-//!   [`SealingKeyPair::open_personal_data`]). A kiosk retires a key after
-//!   [`RUN_ENVELOPES`] envelopes or [`RUN_TIME`], so its memory holds the means to open at
-//!   most that many of its recent signups, and nothing at all about older ones.
+//! - **2**: one ephemeral key for a short run of envelopes, each with its own counter:
+//!   `ephemeral public key ‖ counter (u32 LE) ‖ box`, the box from the ephemeral key to the
+//!   server's under the nonce BLAKE2b-192(ephemeral key ‖ server key ‖ counter LE), its
+//!   plaintext compact fields rather than JSON (see `encode_fields`). Still opened; no
+//!   longer made.
+//! - **3** ([`Sealer`], kiosks): as 2, but the envelope names its run by the first
+//!   [`RUN_TAG`] bytes of the ephemeral key and the counter is one byte:
+//!   `run tag ‖ counter (u8) ‖ box`. The full ephemeral key is written once per run into
+//!   the journal beside the records (see [`Sealed::run_key`], [`RunKeys`]); 32 bytes of
+//!   random key in every envelope were a fifth of the bytes a signup cost on the wire.
+//!
+//! Opening a version 1 envelope costs the server one X25519 scalar multiplication (about
+//! 40 % of its CPU while it took in 10 kiosks x 2,000 signups); versions 2 and 3 cost one
+//! per run, which the server keeps (see [`SealingKeyPair::open_in_journal`]). A kiosk
+//! retires a key after [`RUN_ENVELOPES`] envelopes or [`RUN_TIME`], so its memory holds
+//! the means to open at most that many of its recent signups, and nothing at all about
+//! older ones.
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use crypto_box::aead::OsRng;
@@ -28,8 +35,14 @@ use crate::domain::PersonalData;
 const ENVELOPE_V1: u8 = 1;
 /// One ephemeral key per run of envelopes, a counter per envelope.
 const ENVELOPE_V2: u8 = 2;
-/// How many envelopes a kiosk seals with one ephemeral key.
-pub const RUN_ENVELOPES: u32 = 256;
+/// As version 2, the run named by a tag, its key kept in the journal.
+const ENVELOPE_V3: u8 = 3;
+/// How many bytes of a run's ephemeral key name it in a version 3 envelope. Runs whose
+/// tags collide are told apart by the box's authentication: the server tries each.
+pub const RUN_TAG: usize = 4;
+/// How many envelopes a kiosk seals with one ephemeral key (the one-byte counter of a
+/// version 3 envelope counts them).
+pub const RUN_ENVELOPES: u32 = u8::MAX as u32 + 1;
 /// How long a kiosk seals with one ephemeral key.
 pub const RUN_TIME: std::time::Duration = std::time::Duration::from_secs(300);
 /// How many runs' shared keys the server keeps (about 100 bytes each); beyond it the
@@ -45,6 +58,9 @@ pub enum SealError {
     /// The envelope is not base64, has an unknown version, or is too short.
     #[error("the sealed data is not a Frivillig envelope")]
     BadEnvelope,
+    /// A version 3 envelope names a run whose key the journal does not hold.
+    #[error("the sealed data names a run of keys the journal does not hold")]
+    UnknownRun,
     /// Decryption failed: wrong key or tampered data.
     #[error("the sealed data cannot be opened with this key")]
     CannotOpen,
@@ -102,8 +118,18 @@ impl SealingKeyPair {
         SealingPublicKey(self.public.clone())
     }
 
-    /// Open an envelope made by [`seal_personal_data`] or a [`Sealer`].
+    /// Open an envelope made by [`seal_personal_data`] (or an older kiosk's version 2);
+    /// a kiosk's version 3 envelope needs its journal's run keys: [`Self::open_in_journal`].
     pub fn open_personal_data(&self, envelope: &str) -> Result<PersonalData, SealError> {
+        self.open_in_journal(envelope, &RunKeys::default())
+    }
+
+    /// Open an envelope of any version, with the run keys of the journal that holds it.
+    pub fn open_in_journal(
+        &self,
+        envelope: &str,
+        runs: &RunKeys,
+    ) -> Result<PersonalData, SealError> {
         let bytes = STANDARD
             .decode(envelope)
             .map_err(|_| SealError::BadEnvelope)?;
@@ -113,21 +139,43 @@ impl SealingKeyPair {
                 Ok(serde_json::from_slice(&plain)?)
             }
             Some((&ENVELOPE_V2, rest)) => {
-                decode_fields(&self.open_run(rest)?).ok_or(SealError::Unreadable)
+                let (ephemeral, rest) = rest
+                    .split_first_chunk::<{ crypto_box::KEY_SIZE }>()
+                    .ok_or(SealError::BadEnvelope)?;
+                let (counter, ciphertext) = rest
+                    .split_first_chunk::<4>()
+                    .ok_or(SealError::BadEnvelope)?;
+                let plain = self.open_run(ephemeral, counter, ciphertext)?;
+                decode_fields(&plain).ok_or(SealError::Unreadable)
+            }
+            Some((&ENVELOPE_V3, rest)) => {
+                let (tag, rest) = rest
+                    .split_first_chunk::<RUN_TAG>()
+                    .ok_or(SealError::BadEnvelope)?;
+                let (&counter, ciphertext) = rest.split_first().ok_or(SealError::BadEnvelope)?;
+                let counter = u32::from(counter).to_le_bytes();
+                let candidates = runs.by_tag.get(tag).ok_or(SealError::UnknownRun)?;
+                let mut result = Err(SealError::CannotOpen);
+                for ephemeral in candidates {
+                    result = self.open_run(ephemeral, &counter, ciphertext);
+                    if result.is_ok() {
+                        break;
+                    }
+                }
+                decode_fields(&result?).ok_or(SealError::Unreadable)
             }
             _ => Err(SealError::BadEnvelope),
         }
     }
 
-    /// Open the rest of a version 2 envelope, with the run's shared key computed once.
-    fn open_run(&self, rest: &[u8]) -> Result<Vec<u8>, SealError> {
+    /// Open the box of a version 2 or 3 envelope, with the run's shared key computed once.
+    fn open_run(
+        &self,
+        ephemeral: &[u8; crypto_box::KEY_SIZE],
+        counter: &[u8; 4],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
         use crypto_box::aead::Aead as _;
-        let (ephemeral, rest) = rest
-            .split_first_chunk::<{ crypto_box::KEY_SIZE }>()
-            .ok_or(SealError::BadEnvelope)?;
-        let (counter, ciphertext) = rest
-            .split_first_chunk::<4>()
-            .ok_or(SealError::BadEnvelope)?;
         if ciphertext.is_empty() {
             return Err(SealError::BadEnvelope);
         }
@@ -303,7 +351,49 @@ fn decode_fields(bytes: &[u8]) -> Option<PersonalData> {
     rest.is_empty().then_some(data)
 }
 
-/// A kiosk's sealer: version 2 envelopes, one ephemeral key per run (see the module docs).
+/// The run keys of one journal: the ephemeral public keys its kiosk wrote beside its
+/// records, by the tag that version 3 envelopes name them with.
+#[derive(Debug, Default)]
+pub struct RunKeys {
+    by_tag: std::collections::HashMap<[u8; RUN_TAG], Vec<[u8; crypto_box::KEY_SIZE]>>,
+}
+
+impl RunKeys {
+    /// The keys from their hex forms (as [`Sealed::run_key`] gives them); anything that is
+    /// not a 32-byte key in hex is skipped, since a journal may hold whatever a peer wrote.
+    pub fn from_hex<'a>(keys: impl IntoIterator<Item = &'a str>) -> RunKeys {
+        let mut runs = RunKeys::default();
+        for key in keys {
+            let Some(key) = hex::decode(key)
+                .ok()
+                .and_then(|k| <[u8; crypto_box::KEY_SIZE]>::try_from(k).ok())
+            else {
+                continue;
+            };
+            let Some(tag) = key.first_chunk::<RUN_TAG>() else {
+                continue;
+            };
+            let same_tag = runs.by_tag.entry(*tag).or_default();
+            if !same_tag.contains(&key) {
+                same_tag.push(key);
+            }
+        }
+        runs
+    }
+}
+
+/// What a [`Sealer`] made: the envelope for the record, and the key of the run it belongs
+/// to, which must be in the same journal (the kiosk writes it in the same change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    /// The version 3 envelope, base64.
+    pub envelope: String,
+    /// The run's ephemeral public key, hex: public, and useless without the server's
+    /// secret key.
+    pub run_key: String,
+}
+
+/// A kiosk's sealer: version 3 envelopes, one ephemeral key per run (see the module docs).
 pub struct Sealer {
     server: PublicKey,
     run: std::sync::Mutex<Option<Run>>,
@@ -314,7 +404,7 @@ pub struct Sealer {
 struct Run {
     ephemeral: [u8; crypto_box::KEY_SIZE],
     shared: SalsaBox,
-    next: u32,
+    next: u8,
     began: std::time::Instant,
 }
 
@@ -327,13 +417,13 @@ impl Sealer {
         }
     }
 
-    /// Seal personal data; returns the base64 envelope.
-    pub fn seal(&self, data: &PersonalData) -> Result<String, SealError> {
+    /// Seal personal data.
+    pub fn seal(&self, data: &PersonalData) -> Result<Sealed, SealError> {
         use crypto_box::aead::Aead as _;
         let plain = encode_fields(data);
         let mut guard = self.run.lock().unwrap_or_else(|p| p.into_inner());
         let run = match guard.take() {
-            Some(run) if run.next < RUN_ENVELOPES && run.began.elapsed() < RUN_TIME => run,
+            Some(run) if run.began.elapsed() < RUN_TIME => run,
             _ => {
                 let secret = SecretKey::generate(&mut OsRng);
                 Run {
@@ -344,22 +434,34 @@ impl Sealer {
                 }
             }
         };
-        let counter = run.next.to_le_bytes();
-        let nonce = run_nonce(&run.ephemeral, &self.server, &counter);
+        let counter = run.next;
+        let nonce = run_nonce(
+            &run.ephemeral,
+            &self.server,
+            &u32::from(counter).to_le_bytes(),
+        );
         let sealed = run
             .shared
             .encrypt(&nonce, plain.as_slice())
             .map_err(|_| SealError::SealFailed)?;
-        let mut envelope = Vec::with_capacity(1 + run.ephemeral.len() + 4 + sealed.len());
-        envelope.push(ENVELOPE_V2);
-        envelope.extend_from_slice(&run.ephemeral);
-        envelope.extend_from_slice(&counter);
+        let tag = run
+            .ephemeral
+            .first_chunk::<RUN_TAG>()
+            .ok_or(SealError::SealFailed)?;
+        let mut envelope = Vec::with_capacity(1 + RUN_TAG + 1 + sealed.len());
+        envelope.push(ENVELOPE_V3);
+        envelope.extend_from_slice(tag);
+        envelope.push(counter);
         envelope.extend_from_slice(&sealed);
-        *guard = Some(Run {
-            next: run.next + 1,
-            ..run
-        });
-        Ok(STANDARD.encode(envelope))
+        let run_key = hex::encode(run.ephemeral);
+        // The last counter value ends the run: a nonce is never used twice.
+        if let Some(next) = counter.checked_add(1) {
+            *guard = Some(Run { next, ..run });
+        }
+        Ok(Sealed {
+            envelope: STANDARD.encode(envelope),
+            run_key,
+        })
     }
 
     /// Forget the current run's key once it is `age` old, even with no envelope to seal:
@@ -411,13 +513,12 @@ mod tests {
         assert!(SealingPublicKey::from_hex("abc").is_err());
     }
 
-    /// The ephemeral key and counter of a version 2 envelope.
-    fn run_of(envelope: &str) -> ([u8; 32], u32) {
+    /// The run tag and counter of a version 3 envelope.
+    fn run_of(envelope: &str) -> ([u8; RUN_TAG], u8) {
         let bytes = STANDARD.decode(envelope).expect("base64");
-        assert_eq!(bytes[0], ENVELOPE_V2);
-        let ephemeral: [u8; 32] = bytes[1..33].try_into().expect("key");
-        let counter = u32::from_le_bytes(bytes[33..37].try_into().expect("counter"));
-        (ephemeral, counter)
+        assert_eq!(bytes[0], ENVELOPE_V3);
+        let tag: [u8; RUN_TAG] = bytes[1..1 + RUN_TAG].try_into().expect("tag");
+        (tag, bytes[1 + RUN_TAG])
     }
 
     #[test]
@@ -425,57 +526,127 @@ mod tests {
         let server = SealingKeyPair::generate();
         let other = SealingKeyPair::generate();
         let sealer = Sealer::new(&server.public());
-        let envelopes: Vec<String> = (0..RUN_ENVELOPES + 1)
+        let sealed: Vec<Sealed> = (0..RUN_ENVELOPES + 1)
             .map(|_| sealer.seal(&data()).expect("seal"))
             .collect();
-        for (i, e) in envelopes.iter().enumerate() {
-            assert!(!e.contains("Søren"));
-            assert_eq!(server.open_personal_data(e).expect("open"), data(), "{i}");
+        let runs = RunKeys::from_hex(sealed.iter().map(|s| s.run_key.as_str()));
+        for (i, s) in sealed.iter().enumerate() {
+            assert!(!s.envelope.contains("Søren"));
+            let opened = server.open_in_journal(&s.envelope, &runs).expect("open");
+            assert_eq!(opened, data(), "{i}");
             assert!(matches!(
-                other.open_personal_data(e),
+                other.open_in_journal(&s.envelope, &runs),
                 Err(SealError::CannotOpen)
             ));
+            // Without the journal's run keys the envelope names a run nobody knows.
+            assert!(matches!(
+                server.open_personal_data(&s.envelope),
+                Err(SealError::UnknownRun)
+            ));
         }
-        let (first, _) = run_of(&envelopes[0]);
-        let counters: Vec<u32> = envelopes[..RUN_ENVELOPES as usize]
+        let first = &sealed[0].run_key;
+        let counters: Vec<u32> = sealed[..RUN_ENVELOPES as usize]
             .iter()
-            .map(|e| {
-                let (key, counter) = run_of(e);
-                assert_eq!(key, first, "one key per run");
-                counter
+            .map(|s| {
+                assert_eq!(&s.run_key, first, "one key per run");
+                let (tag, counter) = run_of(&s.envelope);
+                assert_eq!(hex::encode(tag), first[..2 * RUN_TAG]);
+                u32::from(counter)
             })
             .collect();
         assert_eq!(counters, (0..RUN_ENVELOPES).collect::<Vec<_>>());
-        let (next, counter) = run_of(&envelopes[RUN_ENVELOPES as usize]);
-        assert_ne!(next, first, "a full run is retired");
-        assert_eq!(counter, 0);
+        let next = &sealed[RUN_ENVELOPES as usize];
+        assert_ne!(&next.run_key, first, "a full run is retired");
+        assert_eq!(run_of(&next.envelope).1, 0);
         // One shared key per run, not per envelope.
         assert_eq!(server.runs.lock().expect("lock").len(), 2);
         // Retiring forgets the key at once.
         sealer.retire_if_older(std::time::Duration::ZERO);
-        let (after, _) = run_of(&sealer.seal(&data()).expect("seal"));
-        assert_ne!(after, next);
+        let after = sealer.seal(&data()).expect("seal");
+        assert_ne!(after.run_key, next.run_key);
+        // The envelope is 1 + 4 + 1 bytes, the box's 16-byte tag and the fields.
+        let bytes = STANDARD.decode(&after.envelope).expect("base64");
+        assert_eq!(
+            bytes.len(),
+            1 + RUN_TAG + 1 + 16 + encode_fields(&data()).len()
+        );
+    }
+
+    #[test]
+    fn runs_whose_tags_collide_are_told_apart_and_bad_keys_are_skipped() {
+        let server = SealingKeyPair::generate();
+        let sealed = Sealer::new(&server.public()).seal(&data()).expect("seal");
+        // Another key with the same tag, listed first: the server must try both.
+        let mut twin = hex::decode(&sealed.run_key).expect("hex");
+        twin[31] ^= 0x40;
+        let twin = hex::encode(twin);
+        let runs = RunKeys::from_hex([twin.as_str(), "zz", "abcd", sealed.run_key.as_str()]);
+        assert_eq!(runs.by_tag.len(), 1);
+        assert_eq!(
+            server
+                .open_in_journal(&sealed.envelope, &runs)
+                .expect("open"),
+            data()
+        );
+        let only_twin = RunKeys::from_hex([twin.as_str()]);
+        assert!(matches!(
+            server.open_in_journal(&sealed.envelope, &only_twin),
+            Err(SealError::CannotOpen)
+        ));
     }
 
     #[test]
     fn a_changed_counter_or_box_does_not_open() {
         let server = SealingKeyPair::generate();
-        let envelope = Sealer::new(&server.public()).seal(&data()).expect("seal");
-        let bytes = STANDARD.decode(&envelope).expect("base64");
-        for at in [33, 40, bytes.len() - 1] {
+        let sealed = Sealer::new(&server.public()).seal(&data()).expect("seal");
+        let runs = RunKeys::from_hex([sealed.run_key.as_str()]);
+        let bytes = STANDARD.decode(&sealed.envelope).expect("base64");
+        // The counter, the box's tag, its last byte.
+        for at in [1 + RUN_TAG, 1 + RUN_TAG + 3, bytes.len() - 1] {
             let mut bad = bytes.clone();
             bad[at] ^= 1;
             assert!(matches!(
-                server.open_personal_data(&STANDARD.encode(&bad)),
+                server.open_in_journal(&STANDARD.encode(&bad), &runs),
                 Err(SealError::CannotOpen)
             ));
         }
-        for cut in [1, 33, 37] {
+        let mut other_run = bytes.clone();
+        other_run[1] ^= 1;
+        assert!(matches!(
+            server.open_in_journal(&STANDARD.encode(&other_run), &runs),
+            Err(SealError::UnknownRun)
+        ));
+        for cut in [1, 1 + RUN_TAG, 2 + RUN_TAG] {
             assert!(matches!(
-                server.open_personal_data(&STANDARD.encode(&bytes[..cut])),
+                server.open_in_journal(&STANDARD.encode(&bytes[..cut]), &runs),
                 Err(SealError::BadEnvelope)
             ));
         }
+    }
+
+    /// Envelopes of version 2, as kiosks made them before version 3, still open.
+    #[test]
+    fn version_2_envelopes_still_open() {
+        use crypto_box::aead::Aead as _;
+        let server = SealingKeyPair::generate();
+        let secret = SecretKey::generate(&mut OsRng);
+        let ephemeral = *secret.public_key().as_bytes();
+        let counter = 7u32.to_le_bytes();
+        let nonce = run_nonce(&ephemeral, &server.public, &counter);
+        let sealed = SalsaBox::new(&server.public, &secret)
+            .encrypt(&nonce, encode_fields(&data()).as_slice())
+            .expect("seal");
+        let envelope = [&[ENVELOPE_V2][..], &ephemeral, &counter, &sealed].concat();
+        assert_eq!(
+            server
+                .open_personal_data(&STANDARD.encode(&envelope))
+                .expect("open"),
+            data()
+        );
+        assert!(matches!(
+            server.open_personal_data(&STANDARD.encode(&envelope[..37])),
+            Err(SealError::BadEnvelope)
+        ));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use frivillig_common::domain::{
     Catalog, CheckIn, FormProblem, SignupForm, SignupRecord, Source, validate_form,
 };
 use frivillig_common::journal::{
-    JOURNAL_CAP, JournalHeader, add_check_in, add_signup, new_journal_doc, signup_count,
+    JOURNAL_CAP, JournalHeader, add_check_in, add_sealed_signup, new_journal_doc, signup_count,
 };
 use frivillig_common::receipt::{new_receipt_token, receipt_hash, receipt_url};
 use frivillig_common::seal::{Sealer, SealingPublicKey};
@@ -492,7 +492,7 @@ impl KioskCore {
             now,
             consent_version,
             receipt_hash(&token),
-            sealed,
+            sealed.envelope,
         );
         let mut journals = self.inner.journals.lock().await;
         let (doc_id, handle, local, outbox) = self.current_journal(&mut journals).await?;
@@ -501,7 +501,7 @@ impl KioskCore {
         let change = blocking(move || -> Result<Vec<u8>, SubmitError> {
             let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
             let before = doc.get_heads();
-            add_signup(&mut doc, &rec)?;
+            add_sealed_signup(&mut doc, &rec, &sealed.run_key)?;
             persist_last_change(&storage, &doc_id, &mut doc)
                 .inspect_err(|_| forget_unsaved(&mut doc, &before))
         })

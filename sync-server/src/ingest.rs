@@ -8,7 +8,7 @@ use std::time::Duration;
 use automerge::{Automerge, ChangeHash};
 use frivillig_common::catalog::{read_catalog, write_taken};
 use frivillig_common::domain::{SignupRecord, Source};
-use frivillig_common::journal::{read_header, read_signups};
+use frivillig_common::journal::{read_header, read_run_keys, read_signups};
 use frivillig_common::sync::{format_heads, parse_heads};
 use futures::StreamExt;
 use samod::{DocHandle, DocumentId, RepoEvent, RepoObserver};
@@ -87,7 +87,7 @@ pub async fn ingest_journal(
             let outcome = IngestOutcome { signups: row.signups, new: 0, refused: 0 };
             return Ok((outcome, prev, false));
         }
-        let (heads, chunk, header, records) = handle.with_document(|doc| {
+        let (heads, chunk, header, records, runs) = handle.with_document(|doc| {
             let heads = doc.get_heads();
             let complete_prev = !prev.is_empty() && prev.iter().all(|h| doc.get_change_meta_by_hash(h).is_some());
             let chunk = if heads == prev {
@@ -97,7 +97,7 @@ pub async fn ingest_journal(
             } else {
                 doc.save()
             };
-            (heads, chunk, read_header(doc), read_signups(doc))
+            (heads, chunk, read_header(doc), read_signups(doc), read_run_keys(doc))
         });
         let header = header.map_err(|e| ApiError::Conflict(format!("not a journal: {e}")))?;
         let expected_owner = if row.owner == "web" { "web".to_owned() } else { format!("kiosk:{}", row.owner) };
@@ -113,7 +113,7 @@ pub async fn ingest_journal(
             let person = if st.store.has_person(&record.id)? {
                 None
             } else {
-                match st.keys.sealing.open_personal_data(&record.sealed) {
+                match st.keys.sealing.open_in_journal(&record.sealed, &runs) {
                     Ok(p) => Some(p),
                     Err(e) => {
                         tracing::warn!(signup = %record.id, error = %e, "personal data cannot be opened");
