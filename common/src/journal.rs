@@ -420,7 +420,7 @@ mod tests {
                 1
             );
         }
-        // A journal without any runs yields no keys, and whatever else sits there is skipped.
+        // An envelope whose run key its journal lacks does not open; what is not a key is skipped.
         let mut doc = new_journal_doc(&header).expect("new");
         let runs = get_obj(&doc, &ROOT, "runs").expect("runs");
         doc.transact::<_, _, JournalError>(|tx| {
