@@ -2,10 +2,10 @@
 //! one per day for web signups made at the server.
 //!
 //! Layout: `{ kind: "journal", owner, day, signups: { <signup id>: record }, runs: { <key>:
-//! true } }`, where `runs` holds the hex public key of every sealing run whose envelopes
-//! the journal's records carry (see [`crate::seal`]: an envelope names its run by a short
-//! tag, its key is here once), and a
-//! record is `{ fixed, status, status_history: [], check_ins: [], notes: [] }`. `fixed` is a
+//! true } }`. `runs` holds the hex public key of every sealing run whose envelopes the
+//! journal's records carry (see [`crate::seal`]: an envelope names its run by a short tag,
+//! its key is here once). A record is `{ fixed, status, status_history: [], check_ins: [],
+//! notes: [] }`. `fixed` is a
 //! JSON string of the fields that never change after the kiosk writes them (job, shift,
 //! site, source, times, consent version, receipt hash, sealed personal data). Nobody merges
 //! into them, and Automerge 0.12 costs about 18 µs per operation, so one string instead of
