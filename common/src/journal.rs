@@ -5,11 +5,11 @@
 //! true } }`. `runs` holds the hex public key of every sealing run whose envelopes the
 //! journal's records carry (see [`crate::seal`]: an envelope names its run by a short tag,
 //! its key is here once). A record is `{ fixed, status, status_history: [], check_ins: [],
-//! notes: [] }`. `fixed` is a
-//! JSON string of the fields that never change after the kiosk writes them (job, shift,
-//! site, source, times, consent version, receipt hash, sealed personal data). Nobody merges
-//! into them, and Automerge 0.12 costs about 18 µs per operation, so one string instead of
-//! ten map entries makes a signup three times cheaper to write and smaller on the wire.
+//! notes: [] }`. `fixed` is a JSON string of the fields that never change after the kiosk
+//! writes them (job, shift, site, source, times, consent version, receipt hash, sealed
+//! personal data). Nobody merges into them, and Automerge 0.12 costs about 18 µs per
+//! operation, so one string instead of ten map entries makes a signup three times cheaper
+//! to write and smaller on the wire.
 //!
 //! The creator writes the root maps in the journal's first change, and each signup record
 //! with all its containers in the change that adds it, so no two replicas ever create the
