@@ -26,6 +26,7 @@ bench:
     cargo run --release -p frivillig-tests --bin admin-list-bench -- --out BENCHMARKS.md
     taskset -c 1 target/release/kiosk-fleet-bench --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin sync-bench -- --out BENCHMARKS.md
+    cargo run --release -p frivillig-tests --bin sync-bench -- --client rust --out BENCHMARKS.md
 
 # Long runs of the fault tests, then their figures as a table. Power cuts: 20,000 (CI
 # runs 2,000); kill loop: 1,000 SIGKILLs of kiosk and server processes (CI 50);

@@ -420,8 +420,14 @@ impl Sealer {
 
     /// Seal personal data.
     pub fn seal(&self, data: &PersonalData) -> Result<Sealed, SealError> {
+        self.seal_plaintext(&encode_fields(data))
+    }
+
+    /// Seal bytes as they are, in place of encoded fields: what a kiosk that does not
+    /// follow the format could send. For tests and the fuzzer, to reach the server's field
+    /// decoder behind a box that authenticates.
+    pub fn seal_plaintext(&self, plain: &[u8]) -> Result<Sealed, SealError> {
         use crypto_box::aead::Aead as _;
-        let plain = encode_fields(data);
         let mut guard = self.run.lock().unwrap_or_else(|p| p.into_inner());
         let run = match guard.take() {
             Some(run) if run.began.elapsed() < RUN_TIME => run,
@@ -443,7 +449,7 @@ impl Sealer {
         );
         let sealed = run
             .shared
-            .encrypt(&nonce, plain.as_slice())
+            .encrypt(&nonce, plain)
             .map_err(|_| SealError::SealFailed)?;
         let tag = run
             .ephemeral
@@ -689,5 +695,25 @@ mod tests {
         // Shorter than the JSON of version 1 by the field names and nulls.
         let json = serde_json::to_vec(&data()).expect("json");
         assert!(encode_fields(&data()).len() + 50 < json.len());
+    }
+
+    #[test]
+    fn a_box_that_opens_but_holds_no_fields_is_unreadable() {
+        let server = SealingKeyPair::generate();
+        let sealer = Sealer::new(&server.public());
+        let good = sealer
+            .seal_plaintext(&encode_fields(&data()))
+            .expect("seal");
+        let junk = sealer.seal_plaintext(&[0x10, 0]).expect("seal");
+        let runs = RunKeys::from_hex([good.run_key.as_str()]);
+        assert_eq!(junk.run_key, good.run_key, "one run");
+        assert_eq!(
+            server.open_in_journal(&good.envelope, &runs).ok(),
+            Some(data())
+        );
+        assert!(matches!(
+            server.open_in_journal(&junk.envelope, &runs),
+            Err(SealError::Unreadable)
+        ));
     }
 }

@@ -177,6 +177,24 @@ struct Shared {
     failed: Arc<AtomicBool>,
     opener: Box<Opener>,
     health: Arc<StorageHealth>,
+    /// samod's writes waiting for the next group commit (see [`RedbStorage::write_grouped`]).
+    write_queue: std::sync::Mutex<Vec<PendingWrite>>,
+    /// Held by the put that commits the queue.
+    writer: std::sync::Mutex<()>,
+}
+
+/// One samod put (`data`) or delete (`None`) waiting in the queue: told on `done` once a
+/// commit that holds it is on disk (or failed, which the committer records).
+struct PendingWrite {
+    key: String,
+    data: Option<Vec<u8>>,
+    done: std::sync::mpsc::SyncSender<()>,
+}
+
+/// A lock even if a thread panicked while holding it: the data behind these locks (a queue
+/// of puts, nothing) stays consistent at every point a panic could happen.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// samod storage backed by a table in a shared redb database.
@@ -210,6 +228,8 @@ impl RedbStorage {
                 failed,
                 opener,
                 health: Arc::new(StorageHealth::default()),
+                write_queue: std::sync::Mutex::new(Vec::new()),
+                writer: std::sync::Mutex::new(()),
             }),
         })
     }
@@ -483,24 +503,66 @@ impl RedbStorage {
         }
     }
 
-    fn delete_sync(&self, key: &str) -> Result<(), StorageError> {
-        let mut tx = self.database()?.begin_write()?;
-        tx.set_durability(Durability::Immediate)?;
-        tx.open_table(CHUNKS)?.remove(key)?;
-        tx.commit()?;
-        Ok(())
+    /// A samod put or delete, in a group commit: the write joins the queue, then waits for
+    /// the writer lock, and whoever holds it commits everything queued in one transaction
+    /// and one fsync. Writes that arrive while a commit runs share the next one: 20
+    /// documents synced live, one change per message, cost a commit per change before, and
+    /// the deletes after each compaction a commit per deleted chunk (27 % of the server's
+    /// CPU then). Returns once a commit that holds this write is durable, or has failed
+    /// and been recorded.
+    fn write_grouped(&self, key: String, data: Option<Vec<u8>>) {
+        let (done, committed) = std::sync::mpsc::sync_channel(1);
+        lock(&self.shared.write_queue).push(PendingWrite { key, data, done });
+        let _writer = lock(&self.shared.writer);
+        if committed.try_recv().is_ok() {
+            // The commit before took this write along.
+            return;
+        }
+        let batch = std::mem::take(&mut *lock(&self.shared.write_queue));
+        let outcome = self.commit_writes(&batch);
+        for write in batch {
+            if let Err(e) = &outcome {
+                let what = if write.data.is_some() {
+                    "put"
+                } else {
+                    "delete"
+                };
+                self.shared.health.record(what, e);
+            }
+            let _ = write.done.send(());
+        }
     }
 
-    fn put_sync(&self, key: &str, data: &[u8]) -> Result<(), StorageError> {
-        // Keys are content-addressed: the kiosk has often written this very chunk itself
-        // (durably) before samod gets to it. Skipping the rewrite saves a commit and fsync.
-        if self.get_chunk(key)?.as_deref() == Some(data) {
-            return Ok(());
-        }
+    /// One transaction for a batch of writes, in the order they were asked for.
+    fn commit_writes(&self, batch: &[PendingWrite]) -> Result<(), StorageError> {
         let mut tx = self.database()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
-        tx.open_table(CHUNKS)?.insert(key, data)?;
-        tx.commit()?;
+        let mut written = false;
+        {
+            let mut table = tx.open_table(CHUNKS)?;
+            for write in batch {
+                let key = write.key.as_str();
+                match &write.data {
+                    // Keys are content-addressed: the kiosk has often written this very
+                    // chunk itself (durably) before samod gets to it. A batch of only
+                    // such chunks costs no commit and no fsync.
+                    Some(data)
+                        if table
+                            .get(key)?
+                            .is_some_and(|v| v.value() == data.as_slice()) => {}
+                    Some(data) => {
+                        table.insert(key, data.as_slice())?;
+                        written = true;
+                    }
+                    None => written |= table.remove(key)?.is_some(),
+                }
+            }
+        }
+        if written {
+            tx.commit()?;
+        } else {
+            tx.abort()?;
+        }
         Ok(())
     }
 }
@@ -552,12 +614,7 @@ impl samod::storage::Storage for RedbStorage {
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
         let this = self.clone();
         let k = key_string(&key);
-        let outcome = tokio::task::spawn_blocking(move || {
-            if let Err(e) = this.put_sync(&k, &data) {
-                this.shared.health.record("put", &e);
-            }
-        })
-        .await;
+        let outcome = tokio::task::spawn_blocking(move || this.write_grouped(k, Some(data))).await;
         if let Err(e) = outcome {
             tracing::error!(error = %e, "redb storage put task failed");
             self.shared.health.failures.fetch_add(1, Ordering::SeqCst);
@@ -567,12 +624,7 @@ impl samod::storage::Storage for RedbStorage {
     async fn delete(&self, key: StorageKey) {
         let this = self.clone();
         let k = key_string(&key);
-        let outcome = tokio::task::spawn_blocking(move || {
-            if let Err(e) = this.delete_sync(&k) {
-                this.shared.health.record("delete", &e);
-            }
-        })
-        .await;
+        let outcome = tokio::task::spawn_blocking(move || this.write_grouped(k, None)).await;
         if let Err(e) = outcome {
             tracing::error!(error = %e, "redb storage delete task failed");
             self.shared.health.failures.fetch_add(1, Ordering::SeqCst);
@@ -629,6 +681,88 @@ mod tests {
             .delete(StorageKey::from_parts(["docB", "incremental", "h3"]).expect("key"))
             .await;
         assert!(storage.document_ids().expect("ids").is_empty());
+        assert_eq!(storage.health().failures(), 0);
+    }
+
+    /// An in-memory disk that counts its syncs.
+    #[derive(Debug, Clone)]
+    struct CountingDisk {
+        inner: Arc<redb::backends::InMemoryBackend>,
+        syncs: Arc<AtomicU64>,
+    }
+
+    impl redb::StorageBackend for CountingDisk {
+        fn len(&self) -> Result<u64, std::io::Error> {
+            self.inner.len()
+        }
+        fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), std::io::Error> {
+            self.inner.read(offset, out)
+        }
+        fn set_len(&self, len: u64) -> Result<(), std::io::Error> {
+            self.inner.set_len(len)
+        }
+        fn sync_data(&self) -> Result<(), std::io::Error> {
+            self.syncs.fetch_add(1, Ordering::SeqCst);
+            self.inner.sync_data()
+        }
+        fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
+            self.inner.write(offset, data)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn writes_at_the_same_time_share_commits_and_all_land() {
+        let disk = CountingDisk {
+            inner: Arc::new(redb::backends::InMemoryBackend::new()),
+            syncs: Arc::new(AtomicU64::new(0)),
+        };
+        let storage = RedbStorage::with_backend(disk.clone()).expect("open");
+        let before = disk.syncs.load(Ordering::SeqCst);
+        let key = |i: usize| {
+            StorageKey::from_parts([format!("doc{i}"), "incremental".into(), "h".into()])
+                .expect("key")
+        };
+        let puts: Vec<_> = (0..64)
+            .map(|i| {
+                let storage = storage.clone();
+                tokio::spawn(async move { storage.put(key(i), vec![i as u8; 300]).await })
+            })
+            .collect();
+        for put in puts {
+            put.await.expect("put task");
+        }
+        let syncs = disk.syncs.load(Ordering::SeqCst) - before;
+        for i in 0..64 {
+            assert_eq!(
+                storage.load(key(i)).await,
+                Some(vec![i as u8; 300]),
+                "put {i}"
+            );
+        }
+        // redb syncs once per commit: 64 commits of their own would be 64 syncs or more.
+        assert!(syncs > 0 && syncs < 64, "{syncs} syncs for 64 puts at once");
+        // A put of a chunk already there costs no commit.
+        let settled = disk.syncs.load(Ordering::SeqCst);
+        storage.put(key(3), vec![3; 300]).await;
+        assert_eq!(disk.syncs.load(Ordering::SeqCst), settled);
+        // Deletes at the same time (samod's after a compaction) share commits too.
+        let deletes: Vec<_> = (0..32)
+            .map(|i| {
+                let storage = storage.clone();
+                tokio::spawn(async move { storage.delete(key(i)).await })
+            })
+            .collect();
+        for delete in deletes {
+            delete.await.expect("delete task");
+        }
+        let syncs = disk.syncs.load(Ordering::SeqCst) - settled;
+        assert!(
+            syncs > 0 && syncs < 32,
+            "{syncs} syncs for 32 deletes at once"
+        );
+        for i in 0..64 {
+            assert_eq!(storage.load(key(i)).await.is_some(), i >= 32, "chunk {i}");
+        }
         assert_eq!(storage.health().failures(), 0);
     }
 }

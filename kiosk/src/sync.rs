@@ -76,8 +76,11 @@ impl SyncWorker {
 /// Dials the server's sync endpoint as one enrolled device (token in the upgrade request).
 pub struct WsDialer {
     url: url::Url,
-    token: String,
+    token: Option<String>,
     max_message: usize,
+    /// The peer id the server must answer with: ours, so a kiosk talks only to a
+    /// Frivillig server; `None` for [`WsDialer::to_any_server`].
+    expected_peer: Option<PeerId>,
 }
 
 impl WsDialer {
@@ -85,9 +88,22 @@ impl WsDialer {
     pub fn new(config: &crate::KioskConfig) -> Result<WsDialer, url::ParseError> {
         Ok(WsDialer {
             url: config.sync_url()?,
-            token: device_token(&config.kiosk_id, &config.device_secret),
+            token: Some(device_token(&config.kiosk_id, &config.device_secret)),
             max_message: 8 * 1024 * 1024,
+            expected_peer: Some(PeerId::from(SERVER_PEER_ID)),
         })
+    }
+
+    /// A dialer to any automerge-repo sync server at `url`, with a device token if one is
+    /// given and whatever peer id the server answers with: the benchmarks drive ours and the
+    /// JS automerge-repo server with the same client. A kiosk never uses it.
+    pub fn to_any_server(url: url::Url, token: Option<String>) -> WsDialer {
+        WsDialer {
+            url,
+            token,
+            max_message: 8 * 1024 * 1024,
+            expected_peer: None,
+        }
     }
 }
 
@@ -107,15 +123,20 @@ impl samod::Dialer for WsDialer {
         let url = self.url.clone();
         let token = self.token.clone();
         let max = self.max_message;
+        let expected_peer = self.expected_peer.clone();
         Box::pin(async move {
             let mut request = url
                 .as_str()
                 .into_client_request()
                 .map_err(|e| DialError::PermanentFailure(WsError(e.to_string())))?;
-            let value = format!("Bearer {token}").parse().map_err(|_| {
-                DialError::PermanentFailure(WsError("device token is not a valid header".into()))
-            })?;
-            request.headers_mut().insert("authorization", value);
+            if let Some(token) = token {
+                let value = format!("Bearer {token}").parse().map_err(|_| {
+                    DialError::PermanentFailure(WsError(
+                        "device token is not a valid header".into(),
+                    ))
+                })?;
+                request.headers_mut().insert("authorization", value);
+            }
             let config = tungstenite::protocol::WebSocketConfig::default()
                 .max_message_size(Some(max))
                 .max_frame_size(Some(max));
@@ -138,8 +159,11 @@ impl samod::Dialer for WsDialer {
                 .with(|b: Vec<u8>| {
                     futures::future::ready(Ok::<_, WsError>(Message::Binary(b.into())))
                 });
-            Ok(Transport::new(incoming, Box::pin(outgoing))
-                .with_expected_peer_id(PeerId::from(SERVER_PEER_ID)))
+            let transport = Transport::new(incoming, Box::pin(outgoing));
+            Ok(match expected_peer {
+                Some(peer) => transport.with_expected_peer_id(peer),
+                None => transport,
+            })
         })
     }
 }

@@ -108,10 +108,15 @@ fn seeds(target: &str) -> anyhow::Result<Vec<Vec<u8>>> {
             // The web form's sealed box and a kiosk's run of two (version 3, which names
             // a run whose key only its journal holds).
             let sealer = frivillig_common::seal::Sealer::new(&harness().sealing_public_key());
+            // Then plaintexts as a kiosk's box holds them: flags (age, phone, e-mail),
+            // then each field's length and text; the last with a note and a length that
+            // runs past the end.
             vec![
                 sealed.into_bytes(),
                 sealer.seal(&person)?.envelope.into_bytes(),
                 sealer.seal(&person)?.envelope.into_bytes(),
+                b"\x07\x05Lotte\x0820304050\x0dl@glostrup.dk".to_vec(),
+                b"\x0f\x03Bo\x08\x0820304050\x01x\x40kort".to_vec(),
             ]
         }
         "qr_payload" => vec![

@@ -1,6 +1,7 @@
 //! Whole-system tests: the real server on port 0, kiosk cores on temporary redb files.
 
 mod admin;
+mod answers;
 mod bench_device;
 mod browser;
 mod compaction;

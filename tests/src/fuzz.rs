@@ -345,10 +345,40 @@ pub fn doc_message(kind: &str, kiosk_id: &str, doc: &str, data: &[u8]) -> Vec<u8
     ])
 }
 
-/// Our sealed-data envelope, opened with the server's key.
+/// Our sealed-data envelope, opened with the server's key, three ways: the input as an
+/// envelope of any version, with the run keys of a journal that holds a real run and any
+/// hex keys among the input's words; the input (as base64) as the box of an envelope that
+/// names the real run, so the search among a run's keys is reached; and the input as the
+/// plaintext inside a real version 3 envelope, so the field decoder behind the box is
+/// reached too. Whatever opens must seal and open again to the same data.
 pub fn sealed_envelope(data: &[u8]) {
+    use frivillig_common::seal::{RunKeys, Sealer};
+    static SEALER: OnceLock<Sealer> = OnceLock::new();
+    let keys = &harness().state.keys.sealing;
+    let sealer = SEALER.get_or_init(|| Sealer::new(&keys.public()));
     let text = String::from_utf8_lossy(data);
-    let _ = harness().state.keys.sealing.open_personal_data(&text);
+    let Ok(inner) = sealer.seal_plaintext(data) else {
+        panic!("sealing {} bytes failed", data.len());
+    };
+    let runs = RunKeys::from_hex(text.split_whitespace().chain([inner.run_key.as_str()]));
+    let _ = keys.open_in_journal(&text, &runs);
+    // Version, run tag and counter are 6 bytes: exactly the first 8 base64 characters.
+    let in_real_run = format!("{}{}", inner.envelope.get(..8).unwrap_or_default(), text);
+    let _ = keys.open_in_journal(&in_real_run, &runs);
+    if let Ok(person) = keys.open_in_journal(&inner.envelope, &runs) {
+        let Ok(again) = sealer.seal(&person) else {
+            panic!("what opened does not seal again: {person:?}");
+        };
+        let reopened = keys.open_in_journal(
+            &again.envelope,
+            &RunKeys::from_hex([again.run_key.as_str()]),
+        );
+        assert_eq!(
+            reopened.ok(),
+            Some(person),
+            "sealed data changed on a round trip"
+        );
+    }
 }
 
 /// What our QR codes carry, as the server receives it: a receipt link (parsed, and opened

@@ -14,7 +14,9 @@
 //! workload (c), only our server, fresh and holding `--held` documents; writes its own
 //! section: the baseline cannot take 10,000 in any time this benchmark can wait),
 //! `--rust-fill` (our server is filled by Rust clients instead of the JS one, see
-//! `fill_rust`; workload (c) itself stays the JS client's).
+//! `fill_rust`; workload (c) itself stays the JS client's), `--client rust` (every workload
+//! with our Rust load client instead of the shared JS one, on both servers, into a section
+//! of its own; see `rust_client`: the JS client's own CPU caps what it can show).
 //!
 //! After each fill the clients leave and the servers get 15 s, then their memory is read
 //! again: ours drops documents no connection takes part in after 10 s.
@@ -29,6 +31,10 @@ use rand::Rng as _;
 use rand::rngs::StdRng;
 use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
+
+/// The report's section for each load client.
+const JS_CLIENT_HEADING: &str = "## Sync server against the JS automerge-repo server, side by side";
+const RUST_CLIENT_HEADING: &str = "## Sync servers side by side with our Rust load client";
 
 /// The two servers compared.
 #[derive(Clone, Copy, PartialEq)]
@@ -52,8 +58,6 @@ struct Running {
     pid: u32,
     /// The WebSocket URL the load client is given (with a device token for ours).
     url: String,
-    /// Ours: its HTTP address and the benchmark device's enrolment (for `--rust-fill`).
-    device: Option<(String, EnrolResponse)>,
     _data: tempfile::TempDir,
 }
 
@@ -80,6 +84,8 @@ struct Bench {
     server_bin: PathBuf,
     work: PathBuf,
     http: reqwest::Client,
+    /// The load client: the shared JS one, or ours (`--client rust`, see [`rust_client`]).
+    rust_client: bool,
 }
 
 async fn wait_listening(port: u16) -> anyhow::Result<()> {
@@ -168,7 +174,6 @@ impl Bench {
                     child,
                     pid,
                     url: format!("ws://127.0.0.1:{port}"),
-                    device: None,
                     _data: data,
                 })
             }
@@ -228,7 +233,6 @@ impl Bench {
                     child,
                     pid,
                     url: format!("ws://127.0.0.1:{port}/sync?token={token}"),
-                    device: Some((format!("http://127.0.0.1:{port}"), enrol)),
                     _data: data,
                 })
             }
@@ -243,8 +247,14 @@ impl Bench {
         args: &[String],
         timeout_s: u64,
     ) -> anyhow::Result<Run> {
-        let out = tokio::process::Command::new("taskset")
-            .args(["-c", "1", "node", "loadclient.mjs"])
+        let mut command = tokio::process::Command::new("taskset");
+        command.args(["-c", "1"]);
+        if self.rust_client {
+            command.arg(std::env::current_exe()?).arg("--rust-client");
+        } else {
+            command.args(["node", "loadclient.mjs"]);
+        }
+        let out = command
             .arg(&server.url)
             .args(args)
             .args([
@@ -286,8 +296,32 @@ impl Bench {
 /// `signups` map of `records` records of 8 strings, one change per record. Distinct
 /// contents from a seeded generator.
 fn load_doc(rng: &mut StdRng, records: usize) -> anyhow::Result<automerge::Automerge> {
+    let mut doc = empty_load_doc()?;
+    for i in 0..records {
+        add_load_record(&mut doc, rng, i)?;
+    }
+    Ok(doc)
+}
+
+/// A document with only the empty `signups` map, in its first change.
+fn empty_load_doc() -> anyhow::Result<automerge::Automerge> {
     use automerge::transaction::Transactable as _;
     use automerge::{AutomergeError, ObjType, ROOT};
+    let mut doc = automerge::Automerge::new();
+    doc.transact::<_, _, AutomergeError>(|tx| tx.put_object(ROOT, "signups", ObjType::Map))
+        .map_err(|f| f.error)?;
+    Ok(doc)
+}
+
+/// Add the `i`th signup-shaped record to `doc` in a change of its own, as the shared load
+/// client does: 8 string fields under a fresh UUID-shaped key.
+fn add_load_record(
+    doc: &mut automerge::Automerge,
+    rng: &mut StdRng,
+    i: usize,
+) -> anyhow::Result<()> {
+    use automerge::transaction::Transactable as _;
+    use automerge::{AutomergeError, ObjType, ROOT, ReadDoc as _};
     const FIRST: [&str; 10] = [
         "Maria", "James", "Aisha", "Wei", "Olga", "Carlos", "Fatima", "John", "Priya", "Lars",
     ];
@@ -300,55 +334,207 @@ fn load_doc(rng: &mut StdRng, records: usize) -> anyhow::Result<automerge::Autom
             .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
             .collect()
     };
-    let mut doc = automerge::Automerge::new();
-    let signups = doc
-        .transact::<_, _, AutomergeError>(|tx| tx.put_object(ROOT, "signups", ObjType::Map))
-        .map_err(|f| f.error)?
-        .result;
-    for i in 0..records {
-        let id = format!("{}-{}-4{}-a{}-{}", hex(8), hex(4), hex(3), hex(3), hex(12));
-        let (opportunity, shift) = (hex(32), hex(32));
-        let fields = {
-            let (f, l) = (FIRST[i % 10], LAST[(i / 10) % 10]);
-            let secs = 8 * 3600 + (i * 3) % (12 * 3600);
-            [
-                ("name", format!("{f} {l}")),
-                (
-                    "email",
-                    format!(
-                        "{}.{}{}@example.org",
-                        f.to_lowercase(),
-                        l.to_lowercase(),
-                        hex(4)
-                    ),
-                ),
-                ("phone", format!("+1-555-{}-{}", hex(3), hex(4))),
-                ("opportunity_id", opportunity),
-                ("shift_id", shift),
-                ("kiosk_id", "kiosk-07".to_owned()),
-                (
-                    "created_at",
-                    format!(
-                        "2026-07-04T{:02}:{:02}:{:02}.{}Z",
-                        secs / 3600,
-                        secs / 60 % 60,
-                        secs % 60,
-                        hex(3)
-                    ),
-                ),
-                ("consent_version", "2026-01".to_owned()),
-            ]
-        };
-        doc.transact::<_, _, AutomergeError>(|tx| {
-            let record = tx.put_object(&signups, &id, ObjType::Map)?;
-            for (key, value) in &fields {
-                tx.put(&record, *key, value.as_str())?;
-            }
-            Ok(())
-        })
-        .map_err(|f| f.error)?;
+    let Some((_, signups)) = doc.get(ROOT, "signups")? else {
+        bail!("the document has no signups map");
+    };
+    let id = format!("{}-{}-4{}-a{}-{}", hex(8), hex(4), hex(3), hex(3), hex(12));
+    let (opportunity, shift) = (hex(32), hex(32));
+    let (f, l) = (FIRST[i % 10], LAST[(i / 10) % 10]);
+    let secs = 8 * 3600 + (i * 3) % (12 * 3600);
+    let fields = [
+        ("name", format!("{f} {l}")),
+        (
+            "email",
+            format!(
+                "{}.{}{}@example.org",
+                f.to_lowercase(),
+                l.to_lowercase(),
+                hex(4)
+            ),
+        ),
+        ("phone", format!("+1-555-{}-{}", hex(3), hex(4))),
+        ("opportunity_id", opportunity),
+        ("shift_id", shift),
+        ("kiosk_id", "kiosk-07".to_owned()),
+        (
+            "created_at",
+            format!(
+                "2026-07-04T{:02}:{:02}:{:02}.{}Z",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60,
+                hex(3)
+            ),
+        ),
+        ("consent_version", "2026-01".to_owned()),
+    ];
+    doc.transact::<_, _, AutomergeError>(|tx| {
+        let record = tx.put_object(&signups, &id, ObjType::Map)?;
+        for (key, value) in &fields {
+            tx.put(&record, *key, value.as_str())?;
+        }
+        Ok(())
+    })
+    .map_err(|f| f.error)?;
+    Ok(())
+}
+
+/// A samod client connected to the sync server at `url` (a `token` query parameter, as the
+/// shared client passes our device token, goes into the header instead), and the id of its
+/// connection.
+async fn rust_connect(url: &str) -> anyhow::Result<(samod::Repo, samod::ConnectionId)> {
+    let mut url = url::Url::parse(url)?;
+    let token = url
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned());
+    url.set_query(None);
+    let repo = samod::Repo::build_tokio().load().await;
+    let dialer = repo.dial(
+        samod::BackoffConfig::default(),
+        std::sync::Arc::new(frivillig_kiosk::sync::WsDialer::to_any_server(url, token)),
+    )?;
+    tokio::time::timeout(Duration::from_secs(20), dialer.established())
+        .await
+        .context("connecting")?
+        .map_err(|e| anyhow!("connecting: {e:?}"))?;
+    let conn = dialer
+        .connection_id()
+        .ok_or_else(|| anyhow!("no connection"))?;
+    Ok((repo, conn))
+}
+
+/// `sync-bench --rust-client URL [--clients C] [--docs-per-client K] [--records R] [--mode
+/// offline|online] [--server-pid P] [--timeout S]`: our load client (samod, Rust), the same
+/// workloads as the shared JS one and the same JSON line, so `Bench::load` reads both. The
+/// shared client spends about 60 ms of its core per document on its own `repo.import`
+/// (automerge's load and the handle's first diff, measured with `node --cpu-prof`), so with
+/// it no server can show more than about 15 documents a second on this machine; this one
+/// spends a few, so its docs/s measure the server. Offline documents are built before the
+/// clock starts; online, each record is its own change while connected. A document counts
+/// once the server's sync state shares its heads.
+async fn rust_client(mut args: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    use futures::StreamExt as _;
+    use rand::SeedableRng as _;
+    let url = args.next().context("--rust-client needs a URL")?;
+    let (mut clients, mut per_client, mut records) = (10usize, 1usize, 200usize);
+    let (mut online, mut server_pid, mut timeout_s) = (false, None, 300u64);
+    while let Some(a) = args.next() {
+        let mut next = || args.next().with_context(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--clients" => clients = next()?.parse()?,
+            "--docs-per-client" => per_client = next()?.parse()?,
+            "--records" => records = next()?.parse()?,
+            "--mode" => online = next()? == "online",
+            "--server-pid" => server_pid = Some(next()?.parse::<u32>()?),
+            "--timeout" => timeout_s = next()?.parse()?,
+            other => bail!("unknown argument {other} for --rust-client"),
+        }
     }
-    Ok(doc)
+    let mut rng = StdRng::seed_from_u64(0x9e37_79b9);
+    let mut peers = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        // Built before the clock, as the shared client does, unless there are too many to
+        // hold at once (the fill of workload (c)): those are built as they go.
+        let docs = if online || clients * per_client > 1000 {
+            Vec::new()
+        } else {
+            (0..per_client)
+                .map(|_| load_doc(&mut rng, records))
+                .collect::<anyhow::Result<Vec<_>>>()?
+        };
+        let seed = rng.r#gen::<u64>();
+        peers.push((rust_connect(&url).await?, docs, seed));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let server = |f: fn(u32) -> Option<f64>| server_pid.and_then(f).unwrap_or(f64::NAN);
+    let me = std::process::id();
+    let (server_cpu0, client_cpu0) = (
+        server(frivillig_tests::cpu_seconds),
+        frivillig_tests::cpu_seconds(me),
+    );
+    let deadline = Duration::from_secs(timeout_s);
+    let t0 = std::time::Instant::now();
+    let (connections, prebuilt): (Vec<_>, Vec<_>) =
+        peers.into_iter().map(|(c, d, s)| (c, (d, s))).unzip();
+    let mut work = futures::stream::FuturesUnordered::new();
+    for ((repo, conn), (docs, seed)) in connections.iter().zip(prebuilt) {
+        work.push(async move {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut latencies = Vec::new();
+            let mut docs = docs.into_iter();
+            // One document after the other; the first that fails or runs out of time ends
+            // this client, and what it had confirmed still counts.
+            let mut one = async || -> anyhow::Result<f64> {
+                let start = std::time::Instant::now();
+                let handle = match docs.next() {
+                    Some(doc) => repo.create(doc).await?,
+                    None if online => {
+                        let handle = repo.create(empty_load_doc()?).await?;
+                        for i in 0..records {
+                            handle.with_document(|d| add_load_record(d, &mut rng, i))?;
+                        }
+                        handle
+                    }
+                    None => repo.create(load_doc(&mut rng, records)?).await?,
+                };
+                let left = deadline.saturating_sub(t0.elapsed());
+                if tokio::time::timeout(left, handle.they_have_our_changes(*conn))
+                    .await
+                    .is_err()
+                {
+                    let heads = handle.with_document(|d| d.get_heads());
+                    let peer = handle.peers().0.remove(conn);
+                    bail!(
+                        "the server did not take document {} in time: ours {heads:?}, the server's as we know it {peer:?}",
+                        handle.document_id()
+                    );
+                }
+                Ok(start.elapsed().as_secs_f64() * 1000.0)
+            };
+            for _ in 0..per_client {
+                match one().await {
+                    Ok(ms) => latencies.push(ms),
+                    Err(e) => return (latencies, Some(e)),
+                }
+            }
+            (latencies, None)
+        });
+    }
+    let (mut latencies, mut errors) = (Vec::new(), 0usize);
+    while let Some((l, error)) = work.next().await {
+        latencies.extend(l);
+        if let Some(e) = error {
+            errors += 1;
+            eprintln!("{e:#}");
+        }
+    }
+    let wall_s = t0.elapsed().as_secs_f64();
+    let client_cpu = frivillig_tests::cpu_seconds(me)
+        .zip(client_cpu0)
+        .map(|(a, b)| a - b);
+    // As the shared client does: the server gets half a second to finish what it started.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let server_cpu = server(frivillig_tests::cpu_seconds) - server_cpu0;
+    let rss_kb = server(frivillig_tests::rss_mib) * 1024.0;
+    latencies.sort_by(f64::total_cmp);
+    let docs = latencies.len();
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "rust-load", "clients": clients, "docs_per_client": per_client,
+            "records_per_doc": records, "mode": if online { "online" } else { "offline" },
+            "docs": docs, "errors": errors, "wall_s": wall_s, "docs_per_s": docs as f64 / wall_s,
+            "latency_ms": { "median": latencies.get(docs / 2), "max": latencies.last() },
+            "client_cpu_s": client_cpu, "server_cpu_s": server_cpu,
+            "server_after": { "rss_kb": rss_kb },
+        })
+    );
+    drop(work);
+    for (repo, _) in connections {
+        repo.stop().await;
+    }
+    Ok(())
 }
 
 /// Fill our server with `n` documents of 200 records from Rust clients (`--rust-fill`): each
@@ -360,30 +546,13 @@ async fn fill_rust(server: &Running, n: usize) -> anyhow::Result<Run> {
     use futures::StreamExt as _;
     use rand::SeedableRng as _;
     const PER_CLIENT: usize = 500;
-    let (http, enrol) = server
-        .device
-        .as_ref()
-        .ok_or_else(|| anyhow!("--rust-fill works with our server only"))?;
-    let dir = tempfile::tempdir()?;
-    let config = frivillig_tests::kiosk_config(http, enrol, "bench", dir.path());
     let mut rng = StdRng::seed_from_u64(0x9e37_79b9);
     let cpu0 = frivillig_tests::cpu_seconds(server.pid).unwrap_or(f64::NAN);
     let t0 = std::time::Instant::now();
     let mut done = 0;
     let mut rss = f64::NAN;
     while done < n {
-        let repo = samod::Repo::build_tokio().load().await;
-        let dialer = repo.dial(
-            samod::BackoffConfig::default(),
-            std::sync::Arc::new(frivillig_kiosk::sync::WsDialer::new(&config)?),
-        )?;
-        tokio::time::timeout(Duration::from_secs(20), dialer.established())
-            .await
-            .context("connecting")?
-            .map_err(|e| anyhow!("connecting: {e:?}"))?;
-        let conn = dialer
-            .connection_id()
-            .ok_or_else(|| anyhow!("no connection"))?;
+        let (repo, conn) = rust_connect(&server.url).await?;
         let batch = PER_CLIENT.min(n - done);
         let mut in_flight = futures::stream::FuturesUnordered::new();
         for _ in 0..batch {
@@ -401,7 +570,6 @@ async fn fill_rust(server: &Running, n: usize) -> anyhow::Result<Run> {
         }
         done += batch;
         rss = frivillig_tests::rss_mib(server.pid).unwrap_or(f64::NAN);
-        dialer.close();
         repo.stop().await;
         println!("(c) rust fill: {done} of {n} documents held");
     }
@@ -474,8 +642,11 @@ async fn main() -> anyhow::Result<()> {
         .map(|d| d.join("frivillig-server"))
         .ok_or_else(|| anyhow!("no folder for this binary"))?;
     let (mut runs, mut held, mut held_secs, mut quick) = (3usize, 1000usize, 600u64, false);
-    let (mut only_held, mut rust_fill) = (false, false);
-    let mut args = std::env::args().skip(1);
+    let (mut only_held, mut rust_fill, mut rust) = (false, false, false);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().is_some_and(|a| a == "--rust-client") {
+        return rust_client(args.skip(1)).await;
+    }
     while let Some(a) = args.next() {
         let mut next = || args.next().with_context(|| format!("{a} needs a value"));
         match a.as_str() {
@@ -488,14 +659,23 @@ async fn main() -> anyhow::Result<()> {
             "--quick" => quick = true,
             "--only-held" => only_held = true,
             "--rust-fill" => rust_fill = true,
+            "--client" => match next()?.as_str() {
+                "js" => rust = false,
+                "rust" => rust = true,
+                other => bail!("--client is js or rust, not {other}"),
+            },
             other => bail!(
-                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick, --only-held, --rust-fill"
+                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick, --only-held, --rust-fill, --client js|rust"
             ),
         }
     }
     if quick {
         (runs, held, held_secs) = (1, 20, 30);
     }
+    anyhow::ensure!(
+        !(rust && only_held),
+        "--only-held measures with the shared client; --client rust runs every workload"
+    );
     let work = std::env::current_dir()?.join("target/sync-bench");
     std::fs::create_dir_all(&work)?;
     let bench = Bench {
@@ -503,6 +683,7 @@ async fn main() -> anyhow::Result<()> {
         server_bin,
         work,
         http: reqwest::Client::new(),
+        rust_client: rust,
     };
     let js = bench.prepare_baseline().await?;
     let sides = [Side::Baseline, Side::Ours];
@@ -565,6 +746,7 @@ async fn main() -> anyhow::Result<()> {
     // measured at the baseline's count too. (The client builds each document before the
     // clock starts, about 0.2 s each on this machine.)
     let mut held_rows = String::new();
+    let mut held_figures: Vec<(Side, usize, f64, f64)> = Vec::new();
     let mut baseline_held = 0usize;
     let plan: &[(Side, Option<usize>)] = if only_held {
         &[(Side::Ours, None), (Side::Ours, Some(0))]
@@ -590,7 +772,7 @@ async fn main() -> anyhow::Result<()> {
         let per_client = want.div_ceil(clients).max(1);
         let fill = if want == 0 {
             Err(anyhow!("nothing to hold"))
-        } else if rust_fill && side == Side::Ours {
+        } else if rust_fill && !rust && side == Side::Ours {
             fill_rust(&server, want).await
         } else {
             bench
@@ -633,6 +815,7 @@ async fn main() -> anyhow::Result<()> {
         server.stop().await;
         let r = r?;
         println!("(c) {} holding {filled}: {r:?}", side.name());
+        held_figures.push((side, filled, r.docs_per_s, r.server_cpu_s / r.docs));
         let fill_cpu = fill
             .as_ref()
             .map(|f| 1000.0 * f.server_cpu_s / f.docs)
@@ -657,10 +840,22 @@ async fn main() -> anyhow::Result<()> {
         ));
     }
 
-    let mut section = String::from(
-        "## Sync server against the JS automerge-repo server, side by side\n\n\
-         Written by `sync-bench`. The same load client (`loadclient.mjs` of the shared baseline) \
-         against both servers in the same run, server pinned to core 0 and client to core 1, a \
+    let (heading, client) = if rust {
+        (
+            RUST_CLIENT_HEADING,
+            "Written by `sync-bench --client rust`. Our load client (`sync-bench --rust-client`: \
+             samod, one repository and WebSocket per client, the shared client's document shape \
+             and workloads) against both servers in the same run",
+        )
+    } else {
+        (
+            JS_CLIENT_HEADING,
+            "Written by `sync-bench`. The same load client (`loadclient.mjs` of the shared \
+             baseline) against both servers in the same run",
+        )
+    };
+    let mut section = format!(
+        "{heading}\n\n{client}, server pinned to core 0 and client to core 1, a \
          fresh server and data folder for every run. Each document: signup-shaped records \
          (8 string fields), one change per record; a document counts once the server's \
          advertised heads equal the client's. Our server stores every document with an fsync \
@@ -680,10 +875,27 @@ async fn main() -> anyhow::Result<()> {
          Both were offered {held} documents; the baseline had {held_secs} s to take them (if it \
          took fewer, ours was also measured at the baseline's count).\n\n\
          | server | documents held | docs/s after | server CPU per doc while filling | server CPU per doc after | server RSS when filled | RSS 15 s after the fill's clients left | RSS after (a) |\n\
-         |---|---|---|---|---|---|---|---|\n{held_rows}\n\
-         When the client core is near 100 % busy, docs/s measure the client, not the server: \
-         then the server CPU per document is the comparison that tells the servers apart.\n"
+         |---|---|---|---|---|---|---|---|\n{held_rows}\n"
     ));
+    // The ratios of (c): ours against the baseline at the baseline's count, and at the
+    // count ours was offered.
+    let baseline_c = held_figures.iter().find(|f| f.0 == Side::Baseline);
+    for ours in held_figures.iter().filter(|f| f.0 == Side::Ours && f.1 > 0) {
+        if let Some(b) = baseline_c {
+            section.push_str(&format!(
+                "Ours holding {} against the baseline holding {}: docs/s {:.2}x, server CPU per \
+                 document {:.2}x less.\n",
+                ours.1,
+                b.1,
+                ours.2 / b.2,
+                b.3 / ours.3
+            ));
+        }
+    }
+    section.push_str(
+        "\nWhen the client core is near 100 % busy, docs/s measure the client, not the server: \
+         then the server CPU per document is the comparison that tells the servers apart.\n",
+    );
     if only_held {
         // Its own section, so the side-by-side one stays as the last full run wrote it.
         let heading = "## Our sync server holding many documents";
@@ -707,11 +919,7 @@ async fn main() -> anyhow::Result<()> {
         );
         frivillig_tests::replace_section(&out, heading, &section)?;
     } else {
-        frivillig_tests::replace_section(
-            &out,
-            "## Sync server against the JS automerge-repo server",
-            &section,
-        )?;
+        frivillig_tests::replace_section(&out, heading, &section)?;
     }
     println!("{section}\n(written to {})", out.display());
     Ok(())

@@ -19,6 +19,10 @@ pub(super) struct OnDiskState {
     deletions: HashSet<StorageKey>,
     running_puts: HashMap<IoTaskId, StorageKey>,
     running_deletes: HashMap<IoTaskId, StorageKey>,
+    // Frivillig patch 9: bytes of the last snapshot this actor wrote (0 when it has written
+    // none: the document was loaded) and of the incremental changes written since.
+    snapshot_bytes: usize,
+    incremental_bytes: usize,
 }
 
 #[derive(Debug)]
@@ -36,6 +40,8 @@ impl OnDiskState {
             deletions: HashSet::new(),
             running_deletes: HashMap::new(),
             running_puts: HashMap::new(),
+            snapshot_bytes: 0,
+            incremental_bytes: 0,
         }
     }
 
@@ -52,7 +58,14 @@ impl OnDiskState {
     ) {
         let new_changes = doc.get_changes(self.last_saved_heads.as_ref().unwrap_or(&Vec::new()));
 
-        let eligible_for_compaction = new_changes.len() > 10 || self.on_disk.len() > 10;
+        // Frivillig patch 9: upstream rewrote the whole document whenever more than 10
+        // chunks were on disk, so a document that grows one change at a time (a kiosk
+        // online, a festival day live) was saved whole every 11 changes: quadratic in its
+        // size. Now the incremental changes must also have grown to half the last
+        // snapshot, so the rewrites cost in all about three times the document's size.
+        let incrementals_grown =
+            self.on_disk.len() > 10 && self.incremental_bytes >= self.snapshot_bytes / 2;
+        let eligible_for_compaction = new_changes.len() > 10 || incrementals_grown;
         if self.compaction.is_none() && eligible_for_compaction {
             tracing::debug!(
                 num_changes = new_changes.len(),
@@ -61,7 +74,10 @@ impl OnDiskState {
             );
             let hash = CompactionHash::new(&doc.get_heads());
             let key = StorageKey::snapshot_path(doc_id, &hash);
-            let put_id = out.put(key.clone(), doc.save());
+            let saved = doc.save();
+            self.snapshot_bytes = saved.len();
+            self.incremental_bytes = 0;
+            let put_id = out.put(key.clone(), saved);
             let mut supercedes = self.on_disk.clone();
             // Make sure that we don't delete the compaction we're producing
             // somehow One way this can happen is if a previous process got
@@ -76,6 +92,7 @@ impl OnDiskState {
         } else {
             for change in new_changes {
                 let key = StorageKey::incremental_path(doc_id, change.hash());
+                self.incremental_bytes += change.raw_bytes().len();
                 let put_id = out.put(key.clone(), change.raw_bytes().to_vec());
                 self.running_puts.insert(put_id, key);
             }

@@ -87,7 +87,19 @@ impl PeerDocConnection {
         msg: sync::Message,
     ) -> Result<Duration, AutomergeError> {
         let start = Instant::now();
+        let sent = self.sync_state.last_sent_heads.clone();
+        let peer_has_heads = !msg.heads.is_empty();
         doc.receive_sync_message(&mut self.sync_state, msg)?;
+        // Frivillig patch 8: automerge records our heads as sent when a message without
+        // changes carries the same heads as ours, since upstream answers every message at
+        // once and so has already told the peer. Our answers wait for the disk (patch 3):
+        // the peer's changes may have arrived in an earlier message that is still being
+        // written, and then the heads were never sent, the answer after the write found
+        // nothing to say, and the peer waited for ever. Keep what we really sent. (An empty
+        // head list is automerge's "the peer lost its data" reset, which stays.)
+        if peer_has_heads && self.state.last_sent_heads.as_ref() != Some(&self.sync_state.last_sent_heads) {
+            self.sync_state.last_sent_heads = sent;
+        }
         let duration = start.elapsed();
         self.dirty = true;
         self.state.last_received = Some(now);
