@@ -179,7 +179,7 @@ struct Shared {
     health: Arc<StorageHealth>,
     /// samod's writes waiting for the next group commit (see [`RedbStorage::write_grouped`]).
     write_queue: std::sync::Mutex<Vec<PendingWrite>>,
-    /// Held by the put that commits the queue.
+    /// Held by the write that commits the queue.
     writer: std::sync::Mutex<()>,
 }
 

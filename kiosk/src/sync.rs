@@ -73,7 +73,8 @@ impl SyncWorker {
     }
 }
 
-/// Dials the server's sync endpoint as one enrolled device (token in the upgrade request).
+/// Dials the server's sync endpoint as one enrolled device (token in the upgrade request),
+/// or, for the benchmarks, any automerge-repo sync server ([`WsDialer::to_any_server`]).
 pub struct WsDialer {
     url: url::Url,
     token: Option<String>,
@@ -86,11 +87,10 @@ pub struct WsDialer {
 impl WsDialer {
     /// A dialer for the device in `config`.
     pub fn new(config: &crate::KioskConfig) -> Result<WsDialer, url::ParseError> {
+        let token = device_token(&config.kiosk_id, &config.device_secret);
         Ok(WsDialer {
-            url: config.sync_url()?,
-            token: Some(device_token(&config.kiosk_id, &config.device_secret)),
-            max_message: 8 * 1024 * 1024,
             expected_peer: Some(PeerId::from(SERVER_PEER_ID)),
+            ..WsDialer::to_any_server(config.sync_url()?, Some(token))
         })
     }
 

@@ -97,7 +97,9 @@ impl PeerDocConnection {
         // written, and then the heads were never sent, the answer after the write found
         // nothing to say, and the peer waited for ever. Keep what we really sent. (An empty
         // head list is automerge's "the peer lost its data" reset, which stays.)
-        if peer_has_heads && self.state.last_sent_heads.as_ref() != Some(&self.sync_state.last_sent_heads) {
+        if peer_has_heads
+            && self.state.last_sent_heads.as_ref() != Some(&self.sync_state.last_sent_heads)
+        {
             self.sync_state.last_sent_heads = sent;
         }
         let duration = start.elapsed();
