@@ -10,27 +10,11 @@ use std::time::{Duration, Instant};
 
 use frivillig_common::domain::{PersonalData, SignupRecord, Source, Status};
 use frivillig_sync_server::store::IngestBatch;
-use frivillig_tests::{Browser, TestServer, ms, replace_section, stats};
+use frivillig_tests::{Browser, FIRST_NAMES, SURNAMES, TestServer, ms, replace_section, stats};
 
 const SECTION: &str = "## Admin: the signup list with 100,000 signups";
 const REQUESTS: usize = 200;
 
-const FIRST: [&str; 12] = [
-    "Anne", "Mette", "Søren", "Jens", "Åse", "Ole", "Karen", "Mikkel", "Sofie", "Lars", "Ida",
-    "Mohammed",
-];
-const LAST: [&str; 10] = [
-    "Jensen",
-    "Nielsen",
-    "Hansen",
-    "Pedersen",
-    "Andersen",
-    "Christensen",
-    "Larsen",
-    "Sørensen",
-    "Rasmussen",
-    "Ærø",
-];
 /// (opportunity, site, shift) from the demo catalog.
 const JOBS: [(&str, &str, Option<&str>); 5] = [
     ("lektiecafe", "bibliotek", Some("lektiecafe-tir")),
@@ -44,8 +28,9 @@ fn signup(i: usize) -> (SignupRecord, Option<PersonalData>) {
     let (opp, site, shift) = JOBS[i % JOBS.len()];
     let status = Status::ALL[(i / 7) % Status::ALL.len()];
     let day = 1 + (i / 500) % 28;
-    let first = FIRST[i % FIRST.len()];
-    let last = LAST[(i / 3) % LAST.len()];
+    let (first, last) = (FIRST_NAMES, SURNAMES);
+    let first = first[i % first.len()];
+    let last = last[(i / 3) % last.len()];
     let record = SignupRecord {
         id: format!("bench{i:07}"),
         opportunity_id: opp.into(),

@@ -5,6 +5,10 @@
 //! of its own (`server-proc`, next to this binary) pinned to core 0; run this on core 1
 //! (`just bench` does: `taskset -c 1`). Writes its section of the benchmark report.
 //!
+//! Personal data is drawn like real visitors' ([`frivillig_tests::realistic_visitor`]); the
+//! first size runs once more with the formulaic data of the other tests, whose clear-text
+//! floor is far smaller than real names would give.
+//!
 //! `kiosk-fleet-bench [--out BENCHMARKS.md] [--sizes 10x2000,200x50]`
 
 use std::path::{Path, PathBuf};
@@ -14,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use frivillig_kiosk::{SyncWorker, SystemClock};
-use frivillig_tests::{all_signups, enrol_at, kiosk_config, open_kiosk, visitor_form, wait_status};
+use frivillig_tests::{
+    all_signups, enrol_at, kiosk_config, open_kiosk, realistic_visitor, visitor_form, wait_status,
+};
+use rand::SeedableRng as _;
 use tokio::io::AsyncBufReadExt;
 
 /// CPU seconds and resident MiB of process `pid`, from /proc.
@@ -23,8 +30,18 @@ fn proc_stats(pid: u32) -> anyhow::Result<(f64, f64)> {
     Ok((cpu, frivillig_tests::rss_mib(pid).unwrap_or(f64::NAN)))
 }
 
+/// What the visitors type.
+#[derive(Clone, Copy, PartialEq)]
+enum Data {
+    /// Drawn like real visitors' data, seeded per kiosk.
+    Realistic,
+    /// The other tests' data: one name and address apart from a counter.
+    Formulaic,
+}
+
 /// Figures of one fleet size.
 struct Figures {
+    data: Data,
     kiosks: usize,
     per_kiosk: usize,
     elapsed: Duration,
@@ -55,6 +72,7 @@ async fn run(
     work: &Path,
     kiosks: usize,
     per_kiosk: usize,
+    visitors: Data,
 ) -> anyhow::Result<Figures> {
     let dir = tempfile::tempdir_in(work)?;
     let data = dir.path().join("server");
@@ -98,8 +116,13 @@ async fn run(
         let worker = SyncWorker::start(&core);
         wait_status(&core, Duration::from_secs(60), |s| s.online).await?;
         worker.stop().await;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(k as u64);
         for i in 0..per_kiosk {
-            core.submit_signup("gaatur", Some("gaatur-lor"), &visitor_form(&id, i))
+            let form = match visitors {
+                Data::Realistic => realistic_visitor(&mut rng),
+                Data::Formulaic => visitor_form(&id, i),
+            };
+            core.submit_signup("gaatur", Some("gaatur-lor"), &form)
                 .await?;
         }
         cores.push(core);
@@ -154,6 +177,7 @@ async fn run(
     }
     let _ = child.kill().await;
     Ok(Figures {
+        data: visitors,
         kiosks,
         per_kiosk,
         elapsed,
@@ -196,17 +220,26 @@ async fn main() -> anyhow::Result<()> {
     let work = std::env::current_dir()?.join("target/fleet-bench");
     std::fs::create_dir_all(&work)?;
     let mut rows = String::new();
-    for (kiosks, per_kiosk) in sizes {
-        let f = run(&server_exe, &work, kiosks, per_kiosk).await?;
+    let mut runs: Vec<_> = sizes
+        .iter()
+        .map(|&(k, n)| (k, n, Data::Realistic))
+        .collect();
+    runs.extend(sizes.first().map(|&(k, n)| (k, n, Data::Formulaic)));
+    for (kiosks, per_kiosk, data) in runs {
+        let f = run(&server_exe, &work, kiosks, per_kiosk, data).await?;
         let n = (f.kiosks * f.per_kiosk) as f64;
         println!(
             "{} kiosks x {}: {:?}, {} bytes in",
             f.kiosks, f.per_kiosk, f.elapsed, f.bytes_in
         );
         rows.push_str(&format!(
-            "| {} x {} | {:.3} s | {:.0} | {:.0} | {:.0} | {:.2}x | {:.2}x | {:.0} | {:.2} s ({:.0} µs per signup) | {:.0} → {:.0} MiB |\n",
+            "| {} x {} | {} | {:.3} s | {:.0} | {:.0} | {:.0} | {:.2}x | {:.2}x | {:.0} | {:.2} s ({:.0} µs per signup) | {:.0} → {:.0} MiB |\n",
             f.kiosks,
             f.per_kiosk,
+            match f.data {
+                Data::Realistic => "realistic",
+                Data::Formulaic => "formulaic",
+            },
             f.elapsed.as_secs_f64(),
             n / f.elapsed.as_secs_f64(),
             f.bytes_in as f64 / n,
@@ -225,13 +258,16 @@ async fn main() -> anyhow::Result<()> {
          Written by `kiosk-fleet-bench`. Kiosk cores with their own redb stores, in one process \
          on core 1, take their signups while offline, then all start syncing at once; the \
          server (`server-proc`, its own process, core 0) opens, indexes and commits each \
-         signup before it acknowledges. Time: from the reconnect until every kiosk holds nothing \
+         signup before it acknowledges. Personal data: realistic (Danish names, e-mail at common \
+         providers, random phone numbers, some without one or the other, a few notes, seeded) or \
+         formulaic (the other tests' data, one name and address apart from a counter, which \
+         zstd in the clear squeezes to a few bytes a signup and a sealed box cannot). Time: from the reconnect until every kiosk holds nothing \
          unacknowledged. Bytes: sync messages as the server counts them. Floor: the same \
          signups as JSON, zstd level 3, personal data in the clear (the sealed floor: the records \
          as received, personal data sealed, which does not compress). CPU time of the server \
          process has a resolution of 10 ms.\n\n\
-         | kiosks x signups | until all durably acknowledged | signups/s | bytes in per signup | floor bytes per signup | in / floor | in / sealed floor | bytes out per signup | server CPU | server memory |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n{rows}\n\
+         | kiosks x signups | personal data | until all durably acknowledged | signups/s | bytes in per signup | floor bytes per signup | in / floor | in / sealed floor | bytes out per signup | server CPU | server memory |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|\n{rows}\n\
          Targets: 10 x 2,000 under 3 s; bytes on the wire at most 2x the floor.\n"
     );
     frivillig_tests::replace_section(&out, "## Kiosk fleet:", &section)?;

@@ -23,6 +23,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
@@ -382,7 +383,39 @@ fn add_load_record(
 /// A samod client connected to the sync server at `url` (a `token` query parameter, as the
 /// shared client passes our device token, goes into the header instead), and the id of its
 /// connection.
-async fn rust_connect(url: &str) -> anyhow::Result<(samod::Repo, samod::ConnectionId)> {
+/// One load client's connection: samod's dialer reconnects by itself when the server drops
+/// the socket, so what is waited for is the connection of the moment, and each drop is
+/// counted (and its first reason kept) for the report.
+struct Link {
+    repo: samod::Repo,
+    dialer: samod::DialerHandle<frivillig_kiosk::sync::WsError>,
+    drops: Arc<std::sync::atomic::AtomicUsize>,
+    first_drop: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl Link {
+    /// Until the server's sync state holds our heads of `handle` on the current connection
+    /// (waiting out a reconnect).
+    async fn acknowledged(&self, handle: &samod::DocHandle) {
+        loop {
+            match self.dialer.connection_id() {
+                Some(conn) => {
+                    let wait = handle.they_have_our_changes(conn);
+                    if tokio::time::timeout(Duration::from_millis(500), wait)
+                        .await
+                        .is_ok()
+                    {
+                        return;
+                    }
+                }
+                None => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+}
+
+async fn rust_connect(url: &str) -> anyhow::Result<Link> {
+    use futures::StreamExt as _;
     let mut url = url::Url::parse(url)?;
     let token = url
         .query_pairs()
@@ -392,16 +425,32 @@ async fn rust_connect(url: &str) -> anyhow::Result<(samod::Repo, samod::Connecti
     let repo = samod::Repo::build_tokio().load().await;
     let dialer = repo.dial(
         samod::BackoffConfig::default(),
-        std::sync::Arc::new(frivillig_kiosk::sync::WsDialer::to_any_server(url, token)),
+        Arc::new(frivillig_kiosk::sync::WsDialer::to_any_server(url, token)),
     )?;
+    let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let first_drop = Arc::new(std::sync::Mutex::new(None));
+    let (watcher, d, f) = (dialer.clone(), drops.clone(), first_drop.clone());
+    tokio::spawn(async move {
+        let mut events = watcher.events();
+        while let Some(event) = events.next().await {
+            if let samod::DialerEvent::Disconnected { reason } = event {
+                d.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                f.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(reason);
+            }
+        }
+    });
     tokio::time::timeout(Duration::from_secs(20), dialer.established())
         .await
         .context("connecting")?
         .map_err(|e| anyhow!("connecting: {e:?}"))?;
-    let conn = dialer
-        .connection_id()
-        .ok_or_else(|| anyhow!("no connection"))?;
-    Ok((repo, conn))
+    Ok(Link {
+        repo,
+        dialer,
+        drops,
+        first_drop,
+    })
 }
 
 /// `sync-bench --rust-client URL [--clients C] [--docs-per-client K] [--records R] [--mode
@@ -458,7 +507,8 @@ async fn rust_client(mut args: impl Iterator<Item = String>) -> anyhow::Result<(
     let (connections, prebuilt): (Vec<_>, Vec<_>) =
         peers.into_iter().map(|(c, d, s)| (c, (d, s))).unzip();
     let mut work = futures::stream::FuturesUnordered::new();
-    for ((repo, conn), (docs, seed)) in connections.iter().zip(prebuilt) {
+    for (link, (docs, seed)) in connections.iter().zip(prebuilt) {
+        let repo = &link.repo;
         work.push(async move {
             let mut rng = StdRng::seed_from_u64(seed);
             let mut latencies = Vec::new();
@@ -479,12 +529,15 @@ async fn rust_client(mut args: impl Iterator<Item = String>) -> anyhow::Result<(
                     None => repo.create(load_doc(&mut rng, records)?).await?,
                 };
                 let left = deadline.saturating_sub(t0.elapsed());
-                if tokio::time::timeout(left, handle.they_have_our_changes(*conn))
+                if tokio::time::timeout(left, link.acknowledged(&handle))
                     .await
                     .is_err()
                 {
                     let heads = handle.with_document(|d| d.get_heads());
-                    let peer = handle.peers().0.remove(conn);
+                    let peer = link
+                        .dialer
+                        .connection_id()
+                        .and_then(|c| handle.peers().0.remove(&c));
                     bail!(
                         "the server did not take document {} in time: ours {heads:?}, the server's as we know it {peer:?}",
                         handle.document_id()
@@ -517,6 +570,16 @@ async fn rust_client(mut args: impl Iterator<Item = String>) -> anyhow::Result<(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let server_cpu = server(frivillig_tests::cpu_seconds) - server_cpu0;
     let rss_kb = server(frivillig_tests::rss_mib) * 1024.0;
+    let drops: usize = connections
+        .iter()
+        .map(|l| l.drops.load(std::sync::atomic::Ordering::Relaxed))
+        .sum();
+    if let Some(reason) = connections
+        .iter()
+        .find_map(|l| l.first_drop.lock().ok().and_then(|r| r.clone()))
+    {
+        eprintln!("the server dropped {drops} connections; the first: {reason}");
+    }
     latencies.sort_by(f64::total_cmp);
     let docs = latencies.len();
     println!(
@@ -527,12 +590,12 @@ async fn rust_client(mut args: impl Iterator<Item = String>) -> anyhow::Result<(
             "docs": docs, "errors": errors, "wall_s": wall_s, "docs_per_s": docs as f64 / wall_s,
             "latency_ms": { "median": latencies.get(docs / 2), "max": latencies.last() },
             "client_cpu_s": client_cpu, "server_cpu_s": server_cpu,
-            "server_after": { "rss_kb": rss_kb },
+            "server_after": { "rss_kb": rss_kb }, "dropped_connections": drops,
         })
     );
     drop(work);
-    for (repo, _) in connections {
-        repo.stop().await;
+    for link in connections {
+        link.repo.stop().await;
     }
     Ok(())
 }
@@ -552,14 +615,14 @@ async fn fill_rust(server: &Running, n: usize) -> anyhow::Result<Run> {
     let mut done = 0;
     let mut rss = f64::NAN;
     while done < n {
-        let (repo, conn) = rust_connect(&server.url).await?;
+        let link = rust_connect(&server.url).await?;
         let batch = PER_CLIENT.min(n - done);
         let mut in_flight = futures::stream::FuturesUnordered::new();
         for _ in 0..batch {
-            let handle = repo.create(load_doc(&mut rng, 200)?).await?;
+            let handle = link.repo.create(load_doc(&mut rng, 200)?).await?;
+            let link = &link;
             in_flight.push(async move {
-                tokio::time::timeout(Duration::from_secs(120), handle.they_have_our_changes(conn))
-                    .await
+                tokio::time::timeout(Duration::from_secs(120), link.acknowledged(&handle)).await
             });
             while in_flight.len() >= 16 {
                 in_flight.next().await.transpose()?;
@@ -570,7 +633,7 @@ async fn fill_rust(server: &Running, n: usize) -> anyhow::Result<Run> {
         }
         done += batch;
         rss = frivillig_tests::rss_mib(server.pid).unwrap_or(f64::NAN);
-        repo.stop().await;
+        link.repo.stop().await;
         println!("(c) rust fill: {done} of {n} documents held");
     }
     let wall_s = t0.elapsed().as_secs_f64();
