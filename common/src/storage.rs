@@ -178,17 +178,37 @@ struct Shared {
     opener: Box<Opener>,
     health: Arc<StorageHealth>,
     /// samod's writes waiting for the next group commit (see [`RedbStorage::write_grouped`]).
-    write_queue: std::sync::Mutex<Vec<PendingWrite>>,
-    /// Held by the write that commits the queue.
-    writer: std::sync::Mutex<()>,
+    write_queue: std::sync::Mutex<WriteQueue>,
+}
+
+/// The group commit's queue, and whether a writer is draining it.
+#[derive(Default)]
+struct WriteQueue {
+    pending: Vec<PendingWrite>,
+    writer_running: bool,
 }
 
 /// One samod put (`data`) or delete (`None`) waiting in the queue: told on `done` once a
-/// commit that holds it is on disk (or failed, which the committer records).
+/// commit that holds it is on disk (or failed, which the writer records).
 struct PendingWrite {
     key: String,
     data: Option<Vec<u8>>,
-    done: std::sync::mpsc::SyncSender<()>,
+    done: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Held by the writer while it drains the queue. Should the writer panic, the writes it
+/// had not finished are dropped (their callers see it and count a storage failure) and the
+/// next write starts a new writer, so no caller waits for ever.
+struct WriterTurn<'a>(&'a std::sync::Mutex<WriteQueue>);
+
+impl Drop for WriterTurn<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut queue = lock(self.0);
+            queue.pending.clear();
+            queue.writer_running = false;
+        }
+    }
 }
 
 /// A lock even if a thread panicked while holding it: the data behind these locks (a queue
@@ -228,8 +248,7 @@ impl RedbStorage {
                 failed,
                 opener,
                 health: Arc::new(StorageHealth::default()),
-                write_queue: std::sync::Mutex::new(Vec::new()),
-                writer: std::sync::Mutex::new(()),
+                write_queue: std::sync::Mutex::new(WriteQueue::default()),
             }),
         })
     }
@@ -503,33 +522,58 @@ impl RedbStorage {
         }
     }
 
-    /// A samod put or delete, in a group commit: the write joins the queue, then waits for
-    /// the writer lock, and whoever holds it commits everything queued in one transaction
-    /// and one fsync. Writes that arrive while a commit runs share the next one: 20
-    /// documents synced live, one change per message, cost a commit per change before, and
-    /// the deletes after each compaction a commit per deleted chunk (27 % of the server's
-    /// CPU then). Returns once a commit that holds this write is durable, or has failed
-    /// and been recorded.
-    fn write_grouped(&self, key: String, data: Option<Vec<u8>>) {
-        let (done, committed) = std::sync::mpsc::sync_channel(1);
-        lock(&self.shared.write_queue).push(PendingWrite { key, data, done });
-        let _writer = lock(&self.shared.writer);
-        if committed.try_recv().is_ok() {
-            // The commit before took this write along.
-            return;
+    /// A samod put or delete, in a group commit: the write joins the queue; if no writer is
+    /// draining it, this write starts one (one blocking thread), which commits everything
+    /// queued in one transaction and one fsync, again and again until the queue is empty.
+    /// Writes that arrive while a commit runs share the next one: 20 documents synced live,
+    /// one change per message, cost a commit per change before, and the deletes after each
+    /// compaction a commit per deleted chunk (27 % of the server's CPU then). The callers
+    /// wait as tasks, not threads: with a blocking thread per waiting write, contending for
+    /// a writer lock, the live workload spent a fifth of the server's core switching
+    /// threads. Returns once a commit that holds this write is durable, or has failed and
+    /// been recorded.
+    async fn write_grouped(&self, key: String, data: Option<Vec<u8>>) {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        let start_writer = {
+            let mut queue = lock(&self.shared.write_queue);
+            queue.pending.push(PendingWrite { key, data, done });
+            !std::mem::replace(&mut queue.writer_running, true)
+        };
+        if start_writer {
+            let this = self.clone();
+            // Not awaited: the writer outlives this write when others keep arriving.
+            drop(tokio::task::spawn_blocking(move || this.drain_writes()));
         }
-        let batch = std::mem::take(&mut *lock(&self.shared.write_queue));
-        let outcome = self.commit_writes(&batch);
-        for write in batch {
-            if let Err(e) = &outcome {
-                let what = if write.data.is_some() {
-                    "put"
-                } else {
-                    "delete"
-                };
-                self.shared.health.record(what, e);
+        if committed.await.is_err() {
+            tracing::error!("redb storage writer stopped before this write was committed");
+            self.shared.health.failures.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The writer: commit what is queued, batch after batch, until nothing is.
+    fn drain_writes(&self) {
+        let _turn = WriterTurn(&self.shared.write_queue);
+        loop {
+            let batch = {
+                let mut queue = lock(&self.shared.write_queue);
+                if queue.pending.is_empty() {
+                    queue.writer_running = false;
+                    return;
+                }
+                std::mem::take(&mut queue.pending)
+            };
+            let outcome = self.commit_writes(&batch);
+            for write in batch {
+                if let Err(e) = &outcome {
+                    let what = if write.data.is_some() {
+                        "put"
+                    } else {
+                        "delete"
+                    };
+                    self.shared.health.record(what, e);
+                }
+                let _ = write.done.send(());
             }
-            let _ = write.done.send(());
         }
     }
 
@@ -612,23 +656,11 @@ impl samod::storage::Storage for RedbStorage {
     }
 
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
-        let this = self.clone();
-        let k = key_string(&key);
-        let outcome = tokio::task::spawn_blocking(move || this.write_grouped(k, Some(data))).await;
-        if let Err(e) = outcome {
-            tracing::error!(error = %e, "redb storage put task failed");
-            self.shared.health.failures.fetch_add(1, Ordering::SeqCst);
-        }
+        self.write_grouped(key_string(&key), Some(data)).await;
     }
 
     async fn delete(&self, key: StorageKey) {
-        let this = self.clone();
-        let k = key_string(&key);
-        let outcome = tokio::task::spawn_blocking(move || this.write_grouped(k, None)).await;
-        if let Err(e) = outcome {
-            tracing::error!(error = %e, "redb storage delete task failed");
-            self.shared.health.failures.fetch_add(1, Ordering::SeqCst);
-        }
+        self.write_grouped(key_string(&key), None).await;
     }
 }
 
@@ -689,6 +721,8 @@ mod tests {
     struct CountingDisk {
         inner: Arc<redb::backends::InMemoryBackend>,
         syncs: Arc<AtomicU64>,
+        /// The next sync panics (a bug deep in a commit, as the writer meets it).
+        panic_at_sync: Arc<AtomicBool>,
     }
 
     impl redb::StorageBackend for CountingDisk {
@@ -703,6 +737,9 @@ mod tests {
         }
         fn sync_data(&self) -> Result<(), std::io::Error> {
             self.syncs.fetch_add(1, Ordering::SeqCst);
+            if self.panic_at_sync.swap(false, Ordering::SeqCst) {
+                panic!("a sync that panics");
+            }
             self.inner.sync_data()
         }
         fn write(&self, offset: u64, data: &[u8]) -> Result<(), std::io::Error> {
@@ -710,18 +747,44 @@ mod tests {
         }
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn writes_at_the_same_time_share_commits_and_all_land() {
+    /// A storage on an in-memory disk that counts its syncs.
+    fn counting_storage() -> (CountingDisk, RedbStorage) {
         let disk = CountingDisk {
             inner: Arc::new(redb::backends::InMemoryBackend::new()),
             syncs: Arc::new(AtomicU64::new(0)),
+            panic_at_sync: Arc::default(),
         };
         let storage = RedbStorage::with_backend(disk.clone()).expect("open");
+        (disk, storage)
+    }
+
+    /// The key of document `i`'s one incremental chunk.
+    fn chunk_key(i: usize) -> StorageKey {
+        StorageKey::from_parts([format!("doc{i}"), "incremental".into(), "h".into()]).expect("key")
+    }
+
+    /// The writer runs on its own thread; should it panic, the writes it held return (as
+    /// failures) instead of waiting for ever, and the next write gets a writer again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_writer_that_panics_leaves_no_write_waiting() {
+        let (disk, storage) = counting_storage();
+        let key = chunk_key;
+        disk.panic_at_sync.store(true, Ordering::SeqCst);
+        let wait = std::time::Duration::from_secs(20);
+        tokio::time::timeout(wait, storage.put(key(1), vec![1; 300]))
+            .await
+            .expect("the put whose commit panicked returned");
+        assert!(storage.health().failures() >= 1, "and counted as failed");
+        tokio::time::timeout(wait, storage.put(key(2), vec![2; 300]))
+            .await
+            .expect("a later put found a writer");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn writes_at_the_same_time_share_commits_and_all_land() {
+        let (disk, storage) = counting_storage();
         let before = disk.syncs.load(Ordering::SeqCst);
-        let key = |i: usize| {
-            StorageKey::from_parts([format!("doc{i}"), "incremental".into(), "h".into()])
-                .expect("key")
-        };
+        let key = chunk_key;
         let puts: Vec<_> = (0..64)
             .map(|i| {
                 let storage = storage.clone();

@@ -466,6 +466,13 @@ async fn rust_client(mut args: impl Iterator<Item = String>) -> anyhow::Result<(
     use futures::StreamExt as _;
     use rand::SeedableRng as _;
     let url = args.next().context("--rust-client needs a URL")?;
+    // Quiet unless RUST_LOG asks (e.g. RUST_LOG=samod=debug to see why a connection ended).
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let (mut clients, mut per_client, mut records) = (10usize, 1usize, 200usize);
     let (mut online, mut server_pid, mut timeout_s) = (false, None, 300u64);
     while let Some(a) = args.next() {
@@ -912,7 +919,10 @@ async fn main() -> anyhow::Result<()> {
             RUST_CLIENT_HEADING,
             "Written by `sync-bench --client rust`. Our load client (`sync-bench --rust-client`: \
              samod, one repository and WebSocket per client, the shared client's document shape \
-             and workloads) against both servers in the same run",
+             and workloads; when a server drops a socket, samod reconnects and the client waits \
+             for the server's heads on the new connection, as a kiosk does: the JS server's \
+             keep-alive cuts a socket whose pong comes late, a ping every 5 s, which the busy \
+             clients of (b) sometimes are) against both servers in the same run",
         )
     } else {
         (
