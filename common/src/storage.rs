@@ -768,14 +768,13 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_writer_that_panics_leaves_no_write_waiting() {
         let (disk, storage) = counting_storage();
-        let key = chunk_key;
         disk.panic_at_sync.store(true, Ordering::SeqCst);
         let wait = std::time::Duration::from_secs(20);
-        tokio::time::timeout(wait, storage.put(key(1), vec![1; 300]))
+        tokio::time::timeout(wait, storage.put(chunk_key(1), vec![1; 300]))
             .await
             .expect("the put whose commit panicked returned");
         assert!(storage.health().failures() >= 1, "and counted as failed");
-        tokio::time::timeout(wait, storage.put(key(2), vec![2; 300]))
+        tokio::time::timeout(wait, storage.put(chunk_key(2), vec![2; 300]))
             .await
             .expect("a later put found a writer");
     }
@@ -784,11 +783,10 @@ mod tests {
     async fn writes_at_the_same_time_share_commits_and_all_land() {
         let (disk, storage) = counting_storage();
         let before = disk.syncs.load(Ordering::SeqCst);
-        let key = chunk_key;
         let puts: Vec<_> = (0..64)
             .map(|i| {
                 let storage = storage.clone();
-                tokio::spawn(async move { storage.put(key(i), vec![i as u8; 300]).await })
+                tokio::spawn(async move { storage.put(chunk_key(i), vec![i as u8; 300]).await })
             })
             .collect();
         for put in puts {
@@ -797,7 +795,7 @@ mod tests {
         let syncs = disk.syncs.load(Ordering::SeqCst) - before;
         for i in 0..64 {
             assert_eq!(
-                storage.load(key(i)).await,
+                storage.load(chunk_key(i)).await,
                 Some(vec![i as u8; 300]),
                 "put {i}"
             );
@@ -806,13 +804,13 @@ mod tests {
         assert!(syncs > 0 && syncs < 64, "{syncs} syncs for 64 puts at once");
         // A put of a chunk already there costs no commit.
         let settled = disk.syncs.load(Ordering::SeqCst);
-        storage.put(key(3), vec![3; 300]).await;
+        storage.put(chunk_key(3), vec![3; 300]).await;
         assert_eq!(disk.syncs.load(Ordering::SeqCst), settled);
         // Deletes at the same time (samod's after a compaction) share commits too.
         let deletes: Vec<_> = (0..32)
             .map(|i| {
                 let storage = storage.clone();
-                tokio::spawn(async move { storage.delete(key(i)).await })
+                tokio::spawn(async move { storage.delete(chunk_key(i)).await })
             })
             .collect();
         for delete in deletes {
@@ -824,7 +822,11 @@ mod tests {
             "{syncs} syncs for 32 deletes at once"
         );
         for i in 0..64 {
-            assert_eq!(storage.load(key(i)).await.is_some(), i >= 32, "chunk {i}");
+            assert_eq!(
+                storage.load(chunk_key(i)).await.is_some(),
+                i >= 32,
+                "chunk {i}"
+            );
         }
         assert_eq!(storage.health().failures(), 0);
     }

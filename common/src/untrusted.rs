@@ -5,8 +5,11 @@
 //! applying it), a change whose sequence number does not follow its actor's last one
 //! (`change_graph.rs`, an `assert`), and a sync message whose bloom filter has entries but
 //! no bits (a division by zero in `sync/bloom.rs` when the receiver computes what to send
-//! back). The first two panic whoever loads such a document or applies such a change; the
-//! third panics the side that answers the message. Until automerge refuses them itself:
+//! back). Longer fuzzing found more of the same kind in hexane, automerge's column
+//! encoding, while a saved document is rebuilt (`unexpected null in non-nullable column`,
+//! a run read across the end of its slab). The loading ones panic whoever loads such a
+//! document or applies such a change; the bloom filter panics the side that answers the
+//! message. Until automerge refuses them itself:
 //!
 //! - [`load`] and [`load_incremental`] turn a panic while loading into an error (a kiosk
 //!   with a damaged chunk starts and says so instead of crashing at every start);

@@ -241,10 +241,12 @@ impl Bench {
     }
 
     /// One load-client run against `server`.
+    /// One run of the load client against `server`; with none (our client only), the
+    /// client alone, as the ceiling no server can exceed with it.
     async fn load(
         &self,
         js: &Path,
-        server: &Running,
+        server: Option<&Running>,
         args: &[String],
         timeout_s: u64,
     ) -> anyhow::Result<Run> {
@@ -255,15 +257,16 @@ impl Bench {
         } else {
             command.args(["node", "loadclient.mjs"]);
         }
+        match server {
+            Some(server) => command
+                .arg(&server.url)
+                .args(["--server-pid", &server.pid.to_string()]),
+            None if self.rust_client => command.arg(ALONE),
+            None => bail!("the shared client needs a server"),
+        };
         let out = command
-            .arg(&server.url)
             .args(args)
-            .args([
-                "--server-pid",
-                &server.pid.to_string(),
-                "--timeout",
-                &timeout_s.to_string(),
-            ])
+            .args(["--timeout", &timeout_s.to_string()])
             .current_dir(js)
             .stderr(Stdio::inherit())
             .output()
@@ -380,25 +383,33 @@ fn add_load_record(
     Ok(())
 }
 
-/// A samod client connected to the sync server at `url` (a `token` query parameter, as the
-/// shared client passes our device token, goes into the header instead), and the id of its
-/// connection.
-/// One load client's connection: samod's dialer reconnects by itself when the server drops
+/// The URL that runs our load client without a server: it builds and stores the same
+/// changes and has no one to send them to. Its docs/s are the most any server can show with
+/// this client on this machine (the client's own work bounds workload (b)).
+const ALONE: &str = "none";
+
+/// The row of [`ALONE`] in the report.
+const ALONE_NAME: &str = "none: our client alone (the most any server can show with it)";
+
+/// One load client's connection (or none, [`ALONE`]): samod's dialer reconnects by itself when the server drops
 /// the socket, so what is waited for is the connection of the moment, and each drop is
 /// counted (and its first reason kept) for the report.
 struct Link {
     repo: samod::Repo,
-    dialer: samod::DialerHandle<frivillig_kiosk::sync::WsError>,
-    drops: Arc<std::sync::atomic::AtomicUsize>,
-    first_drop: Arc<std::sync::Mutex<Option<String>>>,
+    dialer: Option<samod::DialerHandle<frivillig_kiosk::sync::WsError>>,
+    /// How many times the server dropped it, and the first reason.
+    drops: Arc<std::sync::Mutex<(usize, Option<String>)>>,
 }
 
 impl Link {
     /// Until the server's sync state holds our heads of `handle` on the current connection
     /// (waiting out a reconnect).
     async fn acknowledged(&self, handle: &samod::DocHandle) {
+        let Some(dialer) = &self.dialer else {
+            return;
+        };
         loop {
-            match self.dialer.connection_id() {
+            match dialer.connection_id() {
                 Some(conn) => {
                     let wait = handle.they_have_our_changes(conn);
                     if tokio::time::timeout(Duration::from_millis(500), wait)
@@ -414,8 +425,17 @@ impl Link {
     }
 }
 
+/// A samod client connected to the sync server at `url` (a `token` query parameter, as the
+/// shared client passes our device token, goes into the header instead).
 async fn rust_connect(url: &str) -> anyhow::Result<Link> {
     use futures::StreamExt as _;
+    if url == ALONE {
+        return Ok(Link {
+            repo: samod::Repo::build_tokio().load().await,
+            dialer: None,
+            drops: Arc::default(),
+        });
+    }
     let mut url = url::Url::parse(url)?;
     let token = url
         .query_pairs()
@@ -427,17 +447,15 @@ async fn rust_connect(url: &str) -> anyhow::Result<Link> {
         samod::BackoffConfig::default(),
         Arc::new(frivillig_kiosk::sync::WsDialer::to_any_server(url, token)),
     )?;
-    let drops = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let first_drop = Arc::new(std::sync::Mutex::new(None));
-    let (watcher, d, f) = (dialer.clone(), drops.clone(), first_drop.clone());
+    let drops = Arc::new(std::sync::Mutex::new((0, None)));
+    let (watcher, counted) = (dialer.clone(), drops.clone());
     tokio::spawn(async move {
         let mut events = watcher.events();
         while let Some(event) = events.next().await {
             if let samod::DialerEvent::Disconnected { reason } = event {
-                d.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                f.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert(reason);
+                let mut counted = counted.lock().unwrap_or_else(|p| p.into_inner());
+                counted.0 += 1;
+                counted.1.get_or_insert(reason);
             }
         }
     });
@@ -447,9 +465,8 @@ async fn rust_connect(url: &str) -> anyhow::Result<Link> {
         .map_err(|e| anyhow!("connecting: {e:?}"))?;
     Ok(Link {
         repo,
-        dialer,
+        dialer: Some(dialer),
         drops,
-        first_drop,
     })
 }
 
@@ -543,7 +560,8 @@ async fn rust_client(mut args: impl Iterator<Item = String>) -> anyhow::Result<(
                     let heads = handle.with_document(|d| d.get_heads());
                     let peer = link
                         .dialer
-                        .connection_id()
+                        .as_ref()
+                        .and_then(|d| d.connection_id())
                         .and_then(|c| handle.peers().0.remove(&c));
                     bail!(
                         "the server did not take document {} in time: ours {heads:?}, the server's as we know it {peer:?}",
@@ -577,14 +595,12 @@ async fn rust_client(mut args: impl Iterator<Item = String>) -> anyhow::Result<(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let server_cpu = server(frivillig_tests::cpu_seconds) - server_cpu0;
     let rss_kb = server(frivillig_tests::rss_mib) * 1024.0;
-    let drops: usize = connections
+    let counted: Vec<_> = connections
         .iter()
-        .map(|l| l.drops.load(std::sync::atomic::Ordering::Relaxed))
-        .sum();
-    if let Some(reason) = connections
-        .iter()
-        .find_map(|l| l.first_drop.lock().ok().and_then(|r| r.clone()))
-    {
+        .map(|l| l.drops.lock().unwrap_or_else(|p| p.into_inner()).clone())
+        .collect();
+    let drops: usize = counted.iter().map(|(n, _)| n).sum();
+    if let Some(reason) = counted.into_iter().find_map(|(_, reason)| reason) {
         eprintln!("the server dropped {drops} connections; the first: {reason}");
     }
     latencies.sort_by(f64::total_cmp);
@@ -670,10 +686,27 @@ fn spread(v: &[f64]) -> String {
     format!("{min:.1}–{max:.1}")
 }
 
-/// Rows of the report for one workload, and the two ratios.
-fn rows(name: &str, runs: &[(Side, Vec<Run>)]) -> (String, Option<(f64, f64)>) {
+/// The ratios of one workload: docs/s ours / baseline, server CPU per document baseline /
+/// ours, and (with our client) ours as a share of the client alone.
+struct Ratios {
+    docs_per_s: f64,
+    cpu: f64,
+    of_ceiling: Option<f64>,
+}
+
+/// Rows of the report for one workload (runs per server: baseline, ours, then perhaps the
+/// client alone), and its ratios.
+fn rows(name: &str, runs: &[(&str, Vec<Run>)]) -> (String, Option<Ratios>) {
     let mut text = String::new();
     let mut medians = Vec::new();
+    // A figure, or a dash where there is none (no server to measure).
+    let shown = |x: f64, digits: usize, unit: &str| {
+        if x.is_nan() {
+            "–".to_owned()
+        } else {
+            format!("{x:.digits$}{unit}")
+        }
+    };
     for (side, rs) in runs {
         let dps: Vec<f64> = rs.iter().map(|r| r.docs_per_s).collect();
         let cpu_per_doc = median(
@@ -685,19 +718,22 @@ fn rows(name: &str, runs: &[(Side, Vec<Run>)]) -> (String, Option<(f64, f64)>) {
         let errors: f64 = rs.iter().map(|r| r.errors).sum();
         let docs = median(rs.iter().map(|r| r.docs).collect());
         text.push_str(&format!(
-            "| {name} | {} | {} | {:.1} ({}) | {:.1} ms | {:.0} MB | {:.0} % | {docs:.0} | {errors:.0} |\n",
-            side.name(),
+            "| {name} | {side} | {} | {:.1} ({}) | {} | {} | {:.0} % | {docs:.0} | {errors:.0} |\n",
             rs.len(),
             median(dps.clone()),
             spread(&dps),
-            cpu_per_doc,
-            median(rs.iter().map(|r| r.rss_mb).collect()),
+            shown(cpu_per_doc, 1, " ms"),
+            shown(median(rs.iter().map(|r| r.rss_mb).collect()), 0, " MB"),
             100.0 * busy,
         ));
         medians.push((median(dps), cpu_per_doc));
     }
     let ratio = match medians.as_slice() {
-        [(b_dps, b_cpu), (o_dps, o_cpu)] => Some((o_dps / b_dps, b_cpu / o_cpu)),
+        [(b_dps, b_cpu), (o_dps, o_cpu), rest @ ..] => Some(Ratios {
+            docs_per_s: o_dps / b_dps,
+            cpu: b_cpu / o_cpu,
+            of_ceiling: rest.first().map(|(alone, _)| o_dps / alone),
+        }),
         _ => None,
     };
     (text, ratio)
@@ -800,13 +836,23 @@ async fn main() -> anyhow::Result<()> {
             let mut rs = Vec::new();
             for i in 0..runs {
                 let server = bench.start(side, &js).await?;
-                let r = bench.load(&js, &server, args, run_secs).await;
+                let r = bench.load(&js, Some(&server), args, run_secs).await;
                 server.stop().await;
                 let r = r.with_context(|| format!("{name}, {}", side.name()))?;
                 println!("{name} | {} | run {i}: {r:?}", side.name());
                 rs.push(r);
             }
-            per_side.push((side, rs));
+            per_side.push((side.name(), rs));
+        }
+        if rust {
+            let mut rs = Vec::new();
+            for i in 0..runs {
+                let r = bench.load(&js, None, args, run_secs).await;
+                let r = r.with_context(|| format!("{name}, {ALONE_NAME}"))?;
+                println!("{name} | {ALONE_NAME} | run {i}: {r:?}");
+                rs.push(r);
+            }
+            per_side.push((ALONE_NAME, rs));
         }
         let (text, ratio) = rows(name, &per_side);
         table.push_str(&text);
@@ -852,7 +898,7 @@ async fn main() -> anyhow::Result<()> {
             bench
                 .load(
                     &js,
-                    &server,
+                    Some(&server),
                     &s(&[
                         "--clients",
                         &clients.to_string(),
@@ -884,7 +930,7 @@ async fn main() -> anyhow::Result<()> {
             baseline_held = filled;
         }
         let r = bench
-            .load(&js, &server, &s(&["--clients", "10"]), 900)
+            .load(&js, Some(&server), &s(&["--clients", "10"]), 900)
             .await;
         server.stop().await;
         let r = r?;
@@ -922,7 +968,10 @@ async fn main() -> anyhow::Result<()> {
              and workloads; when a server drops a socket, samod reconnects and the client waits \
              for the server's heads on the new connection, as a kiosk does: the JS server's \
              keep-alive cuts a socket whose pong comes late, a ping every 5 s, which the busy \
-             clients of (b) sometimes are) against both servers in the same run",
+             clients of (b) sometimes are) against both servers in the same run; the third row of \
+             each workload is the same client with no server at all (it builds and stores the \
+             same changes and sends them nowhere), the most any server can show with this client \
+             on this machine",
         )
     } else {
         (
@@ -944,9 +993,17 @@ async fn main() -> anyhow::Result<()> {
          |---|---|---|---|---|---|---|---|---|\n",
     );
     section.push_str(&table);
-    section.push_str("\n| workload | docs/s, ours / baseline | server CPU per doc, baseline / ours |\n|---|---|---|\n");
-    for (name, (dps, cpu)) in &ratios {
-        section.push_str(&format!("| {name} | {dps:.2}x | {cpu:.2}x |\n"));
+    section.push_str(
+        "\n| workload | docs/s, ours / baseline | server CPU per doc, baseline / ours | docs/s, ours / the client alone |\n|---|---|---|---|\n",
+    );
+    for (name, r) in &ratios {
+        let of_ceiling = r
+            .of_ceiling
+            .map_or_else(|| "–".to_owned(), |c| format!("{:.0} %", 100.0 * c));
+        section.push_str(&format!(
+            "| {name} | {:.2}x | {:.2}x | {of_ceiling} |\n",
+            r.docs_per_s, r.cpu
+        ));
     }
     section.push_str(&format!(
         "\n### (c) Documents already held, then 10 clients x 1 document again\n\n\
