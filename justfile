@@ -45,9 +45,12 @@ soak FUZZ_SECS="3600":
     FRIVILLIG_LOAD_KIOSKS=500 FRIVILLIG_LOAD_SECS=600 run load::
     cargo +nightly fuzz --version >/dev/null 2>&1 || cargo +nightly install cargo-fuzz --locked
     for t in saved_document sync_message sync_session sealed_envelope qr_payload config_file form_body; do
+        # Crashes of earlier runs stay in artifacts/; count only this run's.
+        before=$(ls tests/fuzz/artifacts/$t 2>/dev/null | wc -l)
         cargo +nightly fuzz run "$t" --fuzz-dir tests/fuzz -O -- -max_total_time={{FUZZ_SECS}} 2>&1 \
             | tee -a "$log" | grep -E "^(Done|==|INFO: -max_total_time)" || true
-        echo "fuzz $t: {{FUZZ_SECS}} s, $(ls tests/fuzz/artifacts/$t 2>/dev/null | wc -l) crashes" | tee -a "$log"
+        after=$(ls tests/fuzz/artifacts/$t 2>/dev/null | wc -l)
+        echo "fuzz $t: {{FUZZ_SECS}} s, $((after - before)) crashes" | tee -a "$log"
     done
     echo
     echo "| figure | result |"

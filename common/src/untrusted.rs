@@ -5,7 +5,8 @@
 //! applying it), a change whose sequence number does not follow its actor's last one
 //! (`change_graph.rs`, an `assert`), and a sync message whose bloom filter has entries but
 //! no bits (a division by zero in `sync/bloom.rs` when the receiver computes what to send
-//! back). Longer fuzzing found more of the same kind in hexane, automerge's column
+//! back; an hour more found one that claims a billion probes per hash, which makes the
+//! receiver allocate gigabytes, an abort that nothing catches). Longer fuzzing found more of the same kind in hexane, automerge's column
 //! encoding, while a saved document is rebuilt (`unexpected null in non-nullable column`,
 //! a run read across the end of its slab). The loading ones panic whoever loads such a
 //! document or applies such a change; the bloom filter panics the side that answers the
@@ -14,7 +15,8 @@
 //! - [`load`] and [`load_incremental`] turn a panic while loading into an error (a kiosk
 //!   with a damaged chunk starts and says so instead of crashing at every start);
 //! - [`screen_sync_message`] is run by the server on every message from a kiosk before
-//!   samod sees it, and refuses a message with an unsound bloom filter. samod answers the
+//!   samod sees it, and refuses a message with an unsound bloom filter (no bits, or more
+//!   than 64 probes). samod answers the
 //!   catalog's sync for every kiosk from one document actor; a panic there would stop
 //!   catalog sync for all of them. A hostile change to a kiosk's own journal can still
 //!   panic that journal's actor inside samod; samod contains it to that document (shown by
@@ -96,14 +98,21 @@ pub fn join_sender(wire: &[u8]) -> Option<&str> {
     (f.kind == Some("join")).then_some(f.sender).flatten()
 }
 
+/// The most probes per hash a bloom filter from a peer may ask for. Automerge (Rust and
+/// JS) uses 7; the receiver allocates a probe list of the claimed length for every hash it
+/// checks, so a ten-byte filter claiming a billion probes made it allocate gigabytes (an
+/// abort no `catch_unwind` stops; found by fuzzing).
+const MAX_BLOOM_PROBES: u64 = 64;
+
 /// Whether a bloom filter (as encoded: entries, bits per entry and probes as LEB128, then
-/// the bits) can be probed: one that claims entries must have bits.
+/// the bits) can be probed: one that claims entries must have bits, and at most
+/// [`MAX_BLOOM_PROBES`] probes.
 fn bloom_is_sound(encoded: &[u8]) -> bool {
     if encoded.is_empty() {
         return true;
     }
     let mut rest = encoded;
-    let mut entries = 0u64;
+    let (mut entries, mut probes) = (0u64, 0u64);
     for field in 0..3 {
         let mut value = 0u64;
         let mut shift = 0;
@@ -120,11 +129,13 @@ fn bloom_is_sound(encoded: &[u8]) -> bool {
                 break;
             }
         }
-        if field == 0 {
-            entries = value;
+        match field {
+            0 => entries = value,
+            2 => probes = value,
+            _ => {}
         }
     }
-    entries == 0 || !rest.is_empty()
+    entries == 0 || (!rest.is_empty() && probes <= MAX_BLOOM_PROBES)
 }
 
 /// Check a wire message from a peer before samod handles it (see the module docs).
@@ -145,7 +156,7 @@ pub fn screen_sync_message(wire: &[u8]) -> Result<(), UntrustedError> {
         Ok(())
     } else {
         Err(UntrustedError::Refused(
-            "a bloom filter with entries but no bits",
+            "a bloom filter with entries but no bits, or more probes than any peer uses",
         ))
     }
 }
@@ -155,7 +166,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bloom_filter_without_bits_is_refused_and_a_real_one_passes() {
+    fn a_bloom_filter_without_bits_or_with_absurd_probes_is_refused_and_a_real_one_passes() {
         assert!(bloom_is_sound(&[]));
         // 3 entries of no bits each, 7 probes: what the fuzzer sent.
         assert!(!bloom_is_sound(&[3, 0, 7]));
@@ -163,5 +174,9 @@ mod tests {
         assert!(!bloom_is_sound(&filter.to_bytes()));
         assert!(bloom_is_sound(&[3, 10, 7, 0xff, 0x01]));
         assert!(!bloom_is_sound(&[0x80]));
+        // One entry of 8 bits and 2^30 probes: a probe list of 4 GiB per hash checked.
+        assert!(!bloom_is_sound(&[1, 8, 0x80, 0x80, 0x80, 0x80, 0x04, 0xff]));
+        assert!(bloom_is_sound(&[1, 8, 64, 0xff]));
+        assert!(!bloom_is_sound(&[1, 8, 65, 0xff]));
     }
 }

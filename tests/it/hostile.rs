@@ -181,8 +181,9 @@ async fn hostile_peers_do_not_disturb_other_kiosks() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A sync message that would make automerge fail while the server answers it (a bloom
-/// filter that claims entries but has no bits; found by the fuzzer) is refused at the
+/// Sync messages that would make automerge fail while the server answers them (found by
+/// the fuzzer: a bloom filter that claims entries but has no bits, a division by zero; one
+/// that claims 2^30 probes per hash, a 4 GiB allocation per hash checked) are refused at the
 /// socket, before samod, and the connection closed. Without that, it would stop the
 /// catalog's document for every kiosk. The good kiosk still gets a catalog edit and
 /// delivers signups afterwards.
@@ -197,22 +198,24 @@ async fn a_message_that_would_fail_automerge_is_refused_before_samod() -> anyhow
         ..
     } = scene(dir.path()).await?;
 
-    let bloom = automerge::sync::BloomFilter::try_from(&[3u8, 0, 7][..])
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let poison = automerge::sync::Message {
-        heads: vec![],
-        need: vec![],
-        have: vec![automerge::sync::Have {
-            last_sync: vec![],
-            bloom,
-        }],
-        changes: automerge::sync::ChunkList::from(Vec::<Vec<u8>>::new()),
-        flags: None,
-        version: automerge::sync::MessageVersion::V1,
-    }
-    .encode();
     let catalog_id = server.state.catalog_id.to_string();
-    for _ in 0..3 {
+    let no_bits = [3u8, 0, 7];
+    let many_probes = [1u8, 8, 0x80, 0x80, 0x80, 0x80, 0x04, 0xff];
+    for bloom in [&no_bits[..], &many_probes[..]].repeat(3) {
+        let bloom =
+            automerge::sync::BloomFilter::try_from(bloom).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let poison = automerge::sync::Message {
+            heads: vec![],
+            need: vec![],
+            have: vec![automerge::sync::Have {
+                last_sync: vec![],
+                bloom,
+            }],
+            changes: automerge::sync::ChunkList::from(Vec::<Vec<u8>>::new()),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        }
+        .encode();
         let mut ws = hostile_socket(&server, &bad_token).await?;
         ws.send(Message::Binary(
             frivillig_tests::fuzz::join_message("kiosk-bad").into(),

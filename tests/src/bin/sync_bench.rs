@@ -36,6 +36,8 @@ use tokio::io::AsyncBufReadExt;
 /// The report's section for each load client.
 const JS_CLIENT_HEADING: &str = "## Sync server against the JS automerge-repo server, side by side";
 const RUST_CLIENT_HEADING: &str = "## Sync servers side by side with our Rust load client";
+/// The section of `--only-live`: workload (b) alone, with our client's ceiling.
+const LIVE_HEADING: &str = "## Workload (b) alone, with our load client's ceiling";
 
 /// The two servers compared.
 #[derive(Clone, Copy, PartialEq)]
@@ -749,6 +751,7 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("no folder for this binary"))?;
     let (mut runs, mut held, mut held_secs, mut quick) = (3usize, 1000usize, 600u64, false);
     let (mut only_held, mut rust_fill, mut rust) = (false, false, false);
+    let mut only_live = false;
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().is_some_and(|a| a == "--rust-client") {
         return rust_client(args.skip(1)).await;
@@ -764,6 +767,7 @@ async fn main() -> anyhow::Result<()> {
             "--held-secs" => held_secs = next()?.parse()?,
             "--quick" => quick = true,
             "--only-held" => only_held = true,
+            "--only-live" => only_live = true,
             "--rust-fill" => rust_fill = true,
             "--client" => match next()?.as_str() {
                 "js" => rust = false,
@@ -771,7 +775,7 @@ async fn main() -> anyhow::Result<()> {
                 other => bail!("--client is js or rust, not {other}"),
             },
             other => bail!(
-                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick, --only-held, --rust-fill, --client js|rust"
+                "unknown argument {other}; use --out, --baseline, --server-bin, --runs, --held, --held-secs, --quick, --only-held, --only-live, --rust-fill, --client js|rust"
             ),
         }
     }
@@ -781,6 +785,10 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(
         !(rust && only_held),
         "--only-held measures with the shared client; --client rust runs every workload"
+    );
+    anyhow::ensure!(
+        rust || !only_live,
+        "--only-live needs --client rust (its ceiling is our client's)"
     );
     let work = std::env::current_dir()?.join("target/sync-bench");
     std::fs::create_dir_all(&work)?;
@@ -827,6 +835,9 @@ async fn main() -> anyhow::Result<()> {
     let mut ratios = Vec::new();
     let workloads = if only_held {
         &workloads[..0]
+    } else if only_live {
+        // (b), the last.
+        &workloads[2..]
     } else {
         &workloads[..]
     };
@@ -868,7 +879,9 @@ async fn main() -> anyhow::Result<()> {
     let mut held_rows = String::new();
     let mut held_figures: Vec<(Side, usize, f64, f64)> = Vec::new();
     let mut baseline_held = 0usize;
-    let plan: &[(Side, Option<usize>)] = if only_held {
+    let plan: &[(Side, Option<usize>)] = if only_live {
+        &[]
+    } else if only_held {
         &[(Side::Ours, None), (Side::Ours, Some(0))]
     } else {
         &[
@@ -1004,6 +1017,18 @@ async fn main() -> anyhow::Result<()> {
             "| {name} | {:.2}x | {:.2}x | {of_ceiling} |\n",
             r.docs_per_s, r.cpu
         ));
+    }
+    if only_live {
+        section = section
+            .replacen(RUST_CLIENT_HEADING, LIVE_HEADING, 1)
+            .replacen(
+                "`sync-bench --client rust`",
+                "`sync-bench --client rust --only-live`",
+                1,
+            );
+        frivillig_tests::replace_section(&out, LIVE_HEADING, &section)?;
+        println!("{section}\n(written to {})", out.display());
+        return Ok(());
     }
     section.push_str(&format!(
         "\n### (c) Documents already held, then 10 clients x 1 document again\n\n\
