@@ -5,20 +5,20 @@
 //! applying it), a change whose sequence number does not follow its actor's last one
 //! (`change_graph.rs`, an `assert`), and a sync message whose bloom filter has entries but
 //! no bits (a division by zero in `sync/bloom.rs` when the receiver computes what to send
-//! back; an hour more found one that claims a billion probes per hash, which makes the
-//! receiver allocate gigabytes, an abort that nothing catches). Longer fuzzing found more of the same kind in hexane, automerge's column
-//! encoding, while a saved document is rebuilt (`unexpected null in non-nullable column`,
-//! a run read across the end of its slab). The loading ones panic whoever loads such a
-//! document or applies such a change; the bloom filter panics the side that answers the
-//! message. Until automerge refuses them itself:
+//! back). Longer fuzzing found more panics of the loading kind in hexane, automerge's
+//! column encoding, while a saved document is rebuilt (`unexpected null in non-nullable
+//! column`, a run read across the end of its slab), and a bloom filter that claims a
+//! billion probes per hash, for which the receiver allocates gigabytes (an abort that
+//! nothing catches). The loading ones panic whoever loads such a document or applies such a
+//! change; the bloom filters fail the side that answers the message. Until automerge
+//! refuses them itself:
 //!
 //! - [`load`] and [`load_incremental`] turn a panic while loading into an error (a kiosk
 //!   with a damaged chunk starts and says so instead of crashing at every start);
 //! - [`screen_sync_message`] is run by the server on every message from a kiosk before
 //!   samod sees it, and refuses a message with an unsound bloom filter (no bits, or more
-//!   than 64 probes). samod answers the
-//!   catalog's sync for every kiosk from one document actor; a panic there would stop
-//!   catalog sync for all of them. A hostile change to a kiosk's own journal can still
+//!   than 64 probes). samod answers the catalog's sync for every kiosk from one document
+//!   actor; a panic there would stop catalog sync for all of them. A hostile change to a kiosk's own journal can still
 //!   panic that journal's actor inside samod; samod contains it to that document (shown by
 //!   a test), and a kiosk can write only its own journals.
 

@@ -242,7 +242,6 @@ impl Bench {
         }
     }
 
-    /// One load-client run against `server`.
     /// One run of the load client against `server`; with none (our client only), the
     /// client alone, as the ceiling no server can exceed with it.
     async fn load(
@@ -393,9 +392,9 @@ const ALONE: &str = "none";
 /// The row of [`ALONE`] in the report.
 const ALONE_NAME: &str = "none: our client alone (the most any server can show with it)";
 
-/// One load client's connection (or none, [`ALONE`]): samod's dialer reconnects by itself when the server drops
-/// the socket, so what is waited for is the connection of the moment, and each drop is
-/// counted (and its first reason kept) for the report.
+/// One load client's connection (or none, [`ALONE`]): samod's dialer reconnects by itself
+/// when the server drops the socket, so what is waited for is the connection of the
+/// moment, and each drop is counted (and its first reason kept) for the report.
 struct Link {
     repo: samod::Repo,
     dialer: Option<samod::DialerHandle<frivillig_kiosk::sync::WsError>>,
@@ -696,19 +695,21 @@ struct Ratios {
     of_ceiling: Option<f64>,
 }
 
+/// A figure with its unit, or a dash where there is none (no server to measure, nothing
+/// filled).
+fn shown(x: f64, digits: usize, unit: &str) -> String {
+    if x.is_nan() {
+        "–".to_owned()
+    } else {
+        format!("{x:.digits$} {unit}")
+    }
+}
+
 /// Rows of the report for one workload (runs per server: baseline, ours, then perhaps the
 /// client alone), and its ratios.
 fn rows(name: &str, runs: &[(&str, Vec<Run>)]) -> (String, Option<Ratios>) {
     let mut text = String::new();
     let mut medians = Vec::new();
-    // A figure, or a dash where there is none (no server to measure).
-    let shown = |x: f64, digits: usize, unit: &str| {
-        if x.is_nan() {
-            "–".to_owned()
-        } else {
-            format!("{x:.digits$}{unit}")
-        }
-    };
     for (side, rs) in runs {
         let dps: Vec<f64> = rs.iter().map(|r| r.docs_per_s).collect();
         let cpu_per_doc = median(
@@ -724,8 +725,8 @@ fn rows(name: &str, runs: &[(&str, Vec<Run>)]) -> (String, Option<Ratios>) {
             rs.len(),
             median(dps.clone()),
             spread(&dps),
-            shown(cpu_per_doc, 1, " ms"),
-            shown(median(rs.iter().map(|r| r.rss_mb).collect()), 0, " MB"),
+            shown(cpu_per_doc, 1, "ms"),
+            shown(median(rs.iter().map(|r| r.rss_mb).collect()), 0, "MB"),
             100.0 * busy,
         ));
         medians.push((median(dps), cpu_per_doc));
@@ -953,14 +954,6 @@ async fn main() -> anyhow::Result<()> {
             .as_ref()
             .map(|f| 1000.0 * f.server_cpu_s / f.docs)
             .unwrap_or(f64::NAN);
-        // A figure with its unit, or a dash where there is none (nothing was filled).
-        let shown = |x: f64, digits: usize, unit: &str| {
-            if x.is_nan() {
-                "–".to_owned()
-            } else {
-                format!("{x:.digits$} {unit}")
-            }
-        };
         held_rows.push_str(&format!(
             "| {} | {filled} | {:.1} | {} | {:.1} ms | {} | {} | {} |\n",
             side.name(),
