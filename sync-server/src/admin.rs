@@ -21,8 +21,9 @@ use frivillig_common::journal::{add_note, set_assignee};
 
 use crate::AppState;
 use crate::accounts::{AccountRow, Role, SessionRow};
-use crate::api::{blocking, change_status, edit_signup, within_limit};
+use crate::api::{blocking, change_status, edit_signup};
 use crate::error::ApiError;
+use crate::limits::client_key;
 use crate::listing::{ListQuery, ListRow, SortBy};
 use crate::portal::need_catalog;
 use crate::store::SignupRow;
@@ -302,21 +303,20 @@ async fn login(
             );
         }
     };
-    match within_limit(&state.login_attempts, peer.ip(), LOGINS_PER_MINUTE) {
-        Ok(true) => {}
-        Ok(false) => {
-            return message(
-                lang,
-                StatusCode::TOO_MANY_REQUESTS,
-                title,
-                lang.pick(
-                    "For mange forsøg herfra. Vent et minut, og prøv igen.",
-                    "Too many attempts from here. Wait a minute and try again.",
-                ),
-                None,
-            );
-        }
-        Err(e) => return e.into_response(),
+    if !state
+        .login_attempts
+        .allow(client_key(peer.ip()), LOGINS_PER_MINUTE)
+    {
+        return message(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            title,
+            lang.pick(
+                "For mange forsøg herfra. Vent et minut, og prøv igen.",
+                "Too many attempts from here. Wait a minute and try again.",
+            ),
+            None,
+        );
     }
     let expected = cookie(&headers, LOGIN_COOKIE);
     if expected

@@ -24,6 +24,7 @@ use frivillig_common::sync::{
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ingest::{ingest_journal, wait_for_heads};
+use crate::limits::client_key;
 use crate::store::{CodeRefusal, DeviceRow, EnrolCodeRow, SignupFilter};
 
 /// All routes.
@@ -113,11 +114,10 @@ async fn device(state: &AppState, headers: HeaderMap) -> Result<String, ApiError
     let kiosk_id = tokio::task::spawn_blocking(move || authenticate_device(&st, &headers, None))
         .await
         .map_err(ApiError::internal)??;
-    if !within_limit(
-        &state.device_requests,
-        kiosk_id.clone(),
-        state.config.device_requests_per_minute,
-    )? {
+    if !state
+        .device_requests
+        .allow(kiosk_id.clone(), state.config.device_requests_per_minute)
+    {
         return Err(ApiError::TooMany);
     }
     Ok(kiosk_id)
@@ -727,31 +727,6 @@ async fn new_enrol_code_handler(
     Ok(Json(EnrolCode { code, expires_at }))
 }
 
-/// Count an attempt from `ip` in the current minute; false once there were more than
-/// `per_minute`. One window per address, restarted a minute after it began.
-pub(crate) fn within_limit<K: std::hash::Hash + Eq>(
-    attempts: &std::sync::Mutex<std::collections::HashMap<K, (std::time::Instant, u32)>>,
-    key: K,
-    per_minute: u32,
-) -> Result<bool, ApiError> {
-    let mut attempts = attempts
-        .lock()
-        .map_err(|_| ApiError::internal("limiter poisoned"))?;
-    let now = std::time::Instant::now();
-    // A table that only grows would be memory an attacker fills; forget old windows.
-    if attempts.len() > 10_000 {
-        attempts.retain(|_, (start, _)| {
-            now.duration_since(*start) <= std::time::Duration::from_secs(60)
-        });
-    }
-    let entry = attempts.entry(key).or_insert((now, 0));
-    if now.duration_since(entry.0) > std::time::Duration::from_secs(60) {
-        *entry = (now, 0);
-    }
-    entry.1 += 1;
-    Ok(entry.1 <= per_minute)
-}
-
 /// A kiosk's setup screen trades a one-time code for its enrolment. No credential: the code
 /// is the credential, so attempts are limited per address.
 async fn redeem_enrol_code(
@@ -759,11 +734,10 @@ async fn redeem_enrol_code(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Json(req): Json<RedeemRequest>,
 ) -> Result<Json<RedeemResponse>, ApiError> {
-    if !within_limit(
-        &state.redeem_attempts,
-        peer.ip(),
-        REDEEM_ATTEMPTS_PER_MINUTE,
-    )? {
+    if !state
+        .redeem_attempts
+        .allow(client_key(peer.ip()), REDEEM_ATTEMPTS_PER_MINUTE)
+    {
         return Err(ApiError::TooMany);
     }
     let secret = new_secret();

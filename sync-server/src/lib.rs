@@ -19,6 +19,7 @@ pub mod erasure;
 pub mod error;
 pub mod ingest;
 pub mod keys;
+pub mod limits;
 pub mod listing;
 pub mod policy;
 pub mod portal;
@@ -99,17 +100,17 @@ pub struct AppState {
     /// `ServerConfig::unload_idle_secs`).
     pub documents_loaded: Arc<std::sync::atomic::AtomicUsize>,
     /// Attempts to redeem enrolment codes per address: (window start, count).
-    pub redeem_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
+    pub redeem_attempts: Arc<limits::RateLimiter<std::net::IpAddr>>,
     /// Web signups per address in the current minute (spam from one place is refused).
-    pub web_signup_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
+    pub web_signup_attempts: Arc<limits::RateLimiter<std::net::IpAddr>>,
     /// Open sync WebSockets per kiosk (their sum is the total held).
     pub sync_sockets: Arc<Mutex<HashMap<String, usize>>>,
     /// Peer ids announced on benchmark devices' sockets (`ServerConfig::bench_devices`).
     pub bench_peers: policy::BenchPeers,
     /// Device API requests per kiosk in the current minute.
-    pub device_requests: Arc<Mutex<HashMap<String, (std::time::Instant, u32)>>>,
+    pub device_requests: Arc<limits::RateLimiter<String>>,
     /// Login attempts at the admin app per address in the current minute.
-    pub login_attempts: Arc<Mutex<HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>,
+    pub login_attempts: Arc<limits::RateLimiter<std::net::IpAddr>>,
     /// Held while a web signup finds or creates the day's web journal and adds to it.
     pub web_journal_lock: Arc<tokio::sync::Mutex<()>>,
     /// Bytes received on sync WebSockets since start (for operators and benchmarks).
@@ -296,7 +297,8 @@ pub async fn run(
                 }
             },
         };
-        let Some(per_ip) = PerIpSlot::take(&per_ip, peer.ip(), per_ip_limit) else {
+        let Some(per_ip) = PerIpSlot::take(&per_ip, limits::client_key(peer.ip()), per_ip_limit)
+        else {
             tokio::spawn(refuse_busy(stream));
             continue;
         };
@@ -349,7 +351,7 @@ pub async fn run(
     Ok(())
 }
 
-/// Connections being served, per address.
+/// Connections being served, per address (as [`limits::client_key`] counts them).
 type PerIp = Arc<Mutex<HashMap<std::net::IpAddr, usize>>>;
 
 /// One address's place among the connections served; given back when dropped.

@@ -25,8 +25,9 @@ use maud::{DOCTYPE, Markup, html};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::{blocking, catalog_handle, change_status, within_limit};
+use crate::api::{blocking, catalog_handle, change_status};
 use crate::error::ApiError;
+use crate::limits::client_key;
 use crate::store::SignupRow;
 use crate::web::{Lang, cookie, head, job_title, same, secure, when};
 use crate::web_signup::{WebSignupError, web_signup};
@@ -737,11 +738,10 @@ async fn job_signup(
         ));
     };
     let lang = if v.lang == "en" { Lang::En } else { Lang::Da };
-    if !within_limit(
-        &state.web_signup_attempts,
-        peer.ip(),
-        WEB_SIGNUPS_PER_MINUTE,
-    )? {
+    if !state
+        .web_signup_attempts
+        .allow(client_key(peer.ip()), WEB_SIGNUPS_PER_MINUTE)
+    {
         return Ok(message_page(
             lang,
             StatusCode::TOO_MANY_REQUESTS,

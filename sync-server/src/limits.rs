@@ -1,0 +1,188 @@
+//! Rate limits per address and per device: a count in a one-minute window per key, in a
+//! table with a ceiling.
+//!
+//! Two things an attacker could otherwise do with a plain map of windows: fill memory with
+//! keys (an IPv6 network hands one client 2^64 addresses), and make every request pay for
+//! sweeping a table that is full of live windows. So addresses are counted per network a
+//! client holds ([`client_key`]), the table holds at most [`MAX_KEYS`], a full table is
+//! swept at most once a second, and a key that finds the table full of live windows is
+//! refused until windows end (within a minute): the keys already counted carry on.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How many keys one limiter holds at most (about 3 MB of windows).
+pub const MAX_KEYS: usize = 50_000;
+
+/// A window's length: limits are counts per minute.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// How often a full table may be swept for ended windows.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// Counts per key in one-minute windows, each restarted a minute after it began.
+#[derive(Debug)]
+pub struct RateLimiter<K> {
+    table: Mutex<Table<K>>,
+}
+
+// By hand: a derive would ask the key type for a default too.
+impl<K> Default for RateLimiter<K> {
+    fn default() -> Self {
+        RateLimiter {
+            table: Mutex::new(Table::default()),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Table<K> {
+    /// Key to (window start, count in it).
+    windows: HashMap<K, (Instant, u32)>,
+    /// A full table is not swept again before this.
+    next_sweep: Option<Instant>,
+}
+
+impl<K> Default for Table<K> {
+    fn default() -> Self {
+        Table {
+            windows: HashMap::new(),
+            next_sweep: None,
+        }
+    }
+}
+
+impl<K: Hash + Eq> RateLimiter<K> {
+    /// Count an attempt by `key` now; false once it made more than `per_minute` in its
+    /// window, or when the table is full of other keys' live windows.
+    pub fn allow(&self, key: K, per_minute: u32) -> bool {
+        self.allow_at(key, per_minute, Instant::now())
+    }
+
+    /// [`RateLimiter::allow`] at the moment `now` (tests move the clock).
+    fn allow_at(&self, key: K, per_minute: u32, now: Instant) -> bool {
+        // A poisoned table is still a table of counts: keep limiting rather than fail open
+        // or refuse everyone.
+        let mut t = self
+            .table
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if t.windows.len() >= MAX_KEYS && t.next_sweep.is_none_or(|at| now >= at) {
+            t.windows
+                .retain(|_, (start, _)| now.saturating_duration_since(*start) <= WINDOW);
+            t.next_sweep = Some(now + SWEEP_EVERY);
+        }
+        let full = t.windows.len() >= MAX_KEYS;
+        match t.windows.get_mut(&key) {
+            Some(entry) => {
+                if now.saturating_duration_since(entry.0) > WINDOW {
+                    *entry = (now, 0);
+                }
+                entry.1 = entry.1.saturating_add(1);
+                entry.1 <= per_minute
+            }
+            None if full => false,
+            None => {
+                t.windows.insert(key, (now, 1));
+                per_minute >= 1
+            }
+        }
+    }
+
+    /// How many keys the table holds now.
+    pub fn len(&self) -> usize {
+        self.table
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .windows
+            .len()
+    }
+
+    /// Whether the table holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The address limits count `ip` under: an IPv4 address as it is (an IPv4 address written
+/// as IPv6 too), an IPv6 address by its /64 network, the least a provider hands one
+/// household or host, so a client cannot step round a limit by changing its last 64 bits.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_minute_and_restarts_the_window() {
+        let l = RateLimiter::default();
+        let t0 = Instant::now();
+        assert!(l.allow_at("a", 2, t0));
+        assert!(l.allow_at("a", 2, t0));
+        assert!(!l.allow_at("a", 2, t0), "a third in the minute is refused");
+        assert!(l.allow_at("b", 2, t0), "another key has its own window");
+        assert!(l.allow_at("a", 2, t0 + WINDOW + Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn a_full_table_refuses_new_keys_and_keeps_counting_known_ones() {
+        let l = RateLimiter::default();
+        let t0 = Instant::now();
+        for k in 0..MAX_KEYS {
+            assert!(l.allow_at(k, 5, t0));
+        }
+        assert!(!l.allow_at(MAX_KEYS, 5, t0), "no room for a new key");
+        assert!(l.allow_at(0, 5, t0), "a known key carries on");
+        assert_eq!(l.len(), MAX_KEYS);
+        // Once the windows have ended the sweep makes room again.
+        let later = t0 + WINDOW + Duration::from_secs(1);
+        assert!(l.allow_at(MAX_KEYS, 5, later));
+        assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn a_full_table_is_swept_at_most_once_a_second() {
+        let l = RateLimiter::default();
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        for k in 0..MAX_KEYS - 1 {
+            assert!(l.allow_at(k, 5, t0));
+        }
+        // One more key fills the table shortly before the others' windows end.
+        assert!(l.allow_at(MAX_KEYS, 5, at(59_500)));
+        // A sweep finds nothing ended yet: refused.
+        assert!(!l.allow_at(MAX_KEYS + 1, 5, at(59_800)));
+        // The windows have ended, but the table was swept under a second ago: still refused.
+        assert!(!l.allow_at(MAX_KEYS + 1, 5, at(60_300)));
+        assert_eq!(l.len(), MAX_KEYS);
+        // A second on, the sweep keeps only the late key's window.
+        assert!(l.allow_at(MAX_KEYS + 1, 5, at(60_900)));
+        assert_eq!(l.len(), 2);
+    }
+
+    #[test]
+    fn ipv6_counts_by_its_64_network_and_mapped_ipv4_as_ipv4() {
+        use std::net::{Ipv4Addr, Ipv6Addr};
+        let v6 = |s: [u16; 8]| IpAddr::V6(Ipv6Addr::from(s));
+        let a = v6([0x2001, 0xdb8, 1, 2, 0xaaaa, 0, 0, 1]);
+        let b = v6([0x2001, 0xdb8, 1, 2, 0xffff, 1, 2, 3]);
+        let other = v6([0x2001, 0xdb8, 1, 3, 0, 0, 0, 1]);
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(other));
+        assert_eq!(client_key(a), v6([0x2001, 0xdb8, 1, 2, 0, 0, 0, 0]));
+        let v4 = Ipv4Addr::new(10, 1, 2, 3);
+        assert_eq!(client_key(IpAddr::V6(v4.to_ipv6_mapped())), IpAddr::V4(v4));
+        assert_eq!(client_key(IpAddr::V4(v4)), IpAddr::V4(v4));
+    }
+}
