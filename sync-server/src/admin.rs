@@ -23,7 +23,6 @@ use crate::AppState;
 use crate::accounts::{AccountRow, Role, SessionRow};
 use crate::api::{blocking, change_status, edit_signup};
 use crate::error::ApiError;
-use crate::limits::client_key;
 use crate::listing::{ListQuery, ListRow, SortBy};
 use crate::portal::need_catalog;
 use crate::store::SignupRow;
@@ -305,7 +304,7 @@ async fn login(
     };
     if !state
         .login_attempts
-        .allow(client_key(peer.ip()), LOGINS_PER_MINUTE)
+        .allow_address(peer.ip(), LOGINS_PER_MINUTE)
     {
         return message(
             lang,

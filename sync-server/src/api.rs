@@ -24,7 +24,6 @@ use frivillig_common::sync::{
 use crate::AppState;
 use crate::error::ApiError;
 use crate::ingest::{ingest_journal, wait_for_heads};
-use crate::limits::client_key;
 use crate::store::{CodeRefusal, DeviceRow, EnrolCodeRow, SignupFilter};
 
 /// All routes.
@@ -736,7 +735,7 @@ async fn redeem_enrol_code(
 ) -> Result<Json<RedeemResponse>, ApiError> {
     if !state
         .redeem_attempts
-        .allow(client_key(peer.ip()), REDEEM_ATTEMPTS_PER_MINUTE)
+        .allow_address(peer.ip(), REDEEM_ATTEMPTS_PER_MINUTE)
     {
         return Err(ApiError::TooMany);
     }

@@ -99,7 +99,7 @@ pub struct AppState {
     /// How many documents samod holds in memory now (idle ones leave, see
     /// `ServerConfig::unload_idle_secs`).
     pub documents_loaded: Arc<std::sync::atomic::AtomicUsize>,
-    /// Attempts to redeem enrolment codes per address: (window start, count).
+    /// Attempts to redeem enrolment codes per address in the current minute.
     pub redeem_attempts: Arc<limits::RateLimiter<std::net::IpAddr>>,
     /// Web signups per address in the current minute (spam from one place is refused).
     pub web_signup_attempts: Arc<limits::RateLimiter<std::net::IpAddr>>,

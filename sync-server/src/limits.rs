@@ -107,6 +107,14 @@ impl<K: Hash + Eq> RateLimiter<K> {
     }
 }
 
+impl RateLimiter<IpAddr> {
+    /// [`RateLimiter::allow`] for a client at `ip`, counted under its [`client_key`], so
+    /// no caller can forget to.
+    pub fn allow_address(&self, ip: IpAddr, per_minute: u32) -> bool {
+        self.allow(client_key(ip), per_minute)
+    }
+}
+
 /// The address limits count `ip` under: an IPv4 address as it is (an IPv4 address written
 /// as IPv6 too), an IPv6 address by its /64 network, the least a provider hands one
 /// household or host, so a client cannot step round a limit by changing its last 64 bits.
@@ -184,5 +192,10 @@ mod tests {
         let v4 = Ipv4Addr::new(10, 1, 2, 3);
         assert_eq!(client_key(IpAddr::V6(v4.to_ipv6_mapped())), IpAddr::V4(v4));
         assert_eq!(client_key(IpAddr::V4(v4)), IpAddr::V4(v4));
+        // Two addresses of one network share its count.
+        let l = RateLimiter::default();
+        assert!(l.allow_address(a, 1));
+        assert!(!l.allow_address(b, 1));
+        assert!(l.allow_address(other, 1));
     }
 }

@@ -27,7 +27,6 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::api::{blocking, catalog_handle, change_status};
 use crate::error::ApiError;
-use crate::limits::client_key;
 use crate::store::SignupRow;
 use crate::web::{Lang, cookie, head, job_title, same, secure, when};
 use crate::web_signup::{WebSignupError, web_signup};
@@ -740,7 +739,7 @@ async fn job_signup(
     let lang = if v.lang == "en" { Lang::En } else { Lang::Da };
     if !state
         .web_signup_attempts
-        .allow(client_key(peer.ip()), WEB_SIGNUPS_PER_MINUTE)
+        .allow_address(peer.ip(), WEB_SIGNUPS_PER_MINUTE)
     {
         return Ok(message_page(
             lang,
