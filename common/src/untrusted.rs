@@ -18,9 +18,9 @@
 //! - [`screen_sync_message`] is run by the server on every message from a kiosk before
 //!   samod sees it, and refuses a message with an unsound bloom filter (no bits, or more
 //!   than 64 probes). samod answers the catalog's sync for every kiosk from one document
-//!   actor; a panic there would stop catalog sync for all of them. A hostile change to a kiosk's own journal can still
-//!   panic that journal's actor inside samod; samod contains it to that document (shown by
-//!   a test), and a kiosk can write only its own journals.
+//!   actor; a panic there would stop catalog sync for all of them. A hostile change to a
+//!   kiosk's own journal can still panic that journal's actor inside samod; samod contains
+//!   it to that document (shown by a test), and a kiosk can write only its own journals.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

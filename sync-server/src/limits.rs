@@ -92,18 +92,14 @@ impl<K: Hash + Eq> RateLimiter<K> {
         }
     }
 
-    /// How many keys the table holds now.
-    pub fn len(&self) -> usize {
+    /// How many keys the table holds now (for the tests).
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.table
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .windows
             .len()
-    }
-
-    /// Whether the table holds no key.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
