@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use frivillig_common::api::DeviceInfo;
+use frivillig_common::kiosk_config::KioskConfig;
 use frivillig_common::sync::device_token;
-use frivillig_kiosk::KioskConfig;
 
 /// One finding.
 pub struct Finding {

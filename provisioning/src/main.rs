@@ -10,7 +10,7 @@ mod poster;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use frivillig_common::api::{EnrolRequest, EnrolResponse, KioskSummary};
-use frivillig_kiosk::KioskConfig;
+use frivillig_common::kiosk_config::KioskConfig;
 
 /// Set up and run a Frivillig installation.
 #[derive(Parser)]

@@ -12,69 +12,16 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rand::RngCore as _;
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize};
 
 use frivillig_common::sync::{new_secret, secret_hash};
 
+use crate::store::schema::{ACCOUNTS, SESSIONS};
 use crate::store::{Store, StoreError};
 
-/// Accounts: user name -> [`AccountRow`] (JSON).
-pub(crate) const ACCOUNTS: TableDefinition<&str, &[u8]> = TableDefinition::new("accounts");
-/// Sessions: SHA-256 of the session token -> [`SessionRow`] (JSON).
-pub(crate) const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+pub use crate::store::{AccountRow, Role, SessionRow};
 
 /// How long a session lasts after login: a working day.
 pub const SESSION_HOURS: i64 = 10;
-
-/// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything, including accounts, kiosks and the catalog.
-    Admin,
-    /// The signups of the sites assigned to them.
-    Coordinator,
-}
-
-impl Role {
-    /// Parse `admin` or `coordinator`.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "coordinator" => Some(Role::Coordinator),
-            _ => None,
-        }
-    }
-}
-
-/// A coordinator's or admin's account.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AccountRow {
-    /// The person's name, shown in history and the audit log.
-    pub display_name: String,
-    /// Argon2id hash in PHC string form.
-    pub password_hash: String,
-    /// What the account may do.
-    pub role: Role,
-    /// For coordinators: the sites whose signups they see. Empty for admins.
-    pub sites: Vec<String>,
-    /// A disabled account cannot log in; its history stays.
-    pub disabled: bool,
-    /// RFC 3339.
-    pub created_at: String,
-}
-
-/// A logged-in session.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SessionRow {
-    /// The account's user name.
-    pub username: String,
-    /// The token every form of this session must carry.
-    pub csrf: String,
-    /// RFC 3339 end of the session.
-    pub expires_at: String,
-}
 
 /// Why an account could not be made or changed.
 #[derive(Debug, thiserror::Error)]
@@ -188,13 +135,11 @@ impl Store {
         };
         let tx = self.write()?;
         {
-            let mut t = tx.open_table(ACCOUNTS).map_err(StoreError::from)?;
-            if t.get(username).map_err(StoreError::from)?.is_some() {
+            let mut t = ACCOUNTS.open(&tx)?;
+            if t.contains(username)? {
                 return Err(AccountError::Exists(username.to_owned()));
             }
-            let bytes = serde_json::to_vec(&row).map_err(StoreError::from)?;
-            t.insert(username, bytes.as_slice())
-                .map_err(StoreError::from)?;
+            t.insert(username, &row)?;
         }
         tx.commit().map_err(StoreError::from)?;
         Ok(())
@@ -202,23 +147,15 @@ impl Store {
 
     /// An account by user name.
     pub fn account(&self, username: &str) -> Result<Option<AccountRow>, StoreError> {
-        let tx = self.database()?.begin_read()?;
-        let t = tx.open_table(ACCOUNTS)?;
-        Ok(match t.get(username)? {
-            Some(v) => Some(serde_json::from_slice(v.value())?),
-            None => None,
-        })
+        ACCOUNTS.read(&self.read()?)?.get(username)
     }
 
     /// Every account, by user name.
     pub fn accounts(&self) -> Result<Vec<(String, AccountRow)>, StoreError> {
-        let tx = self.database()?.begin_read()?;
-        let t = tx.open_table(ACCOUNTS)?;
+        let tx = self.read()?;
+        let t = ACCOUNTS.read(&tx)?;
         t.iter()?
-            .map(|item| {
-                let (k, v) = item?;
-                Ok((k.value().to_owned(), serde_json::from_slice(v.value())?))
-            })
+            .map(|item| item.map(|(k, row)| (k.value().to_owned(), row)))
             .collect()
     }
 
@@ -228,49 +165,31 @@ impl Store {
             return Err(AccountError::WeakPassword);
         }
         let hash = hash_password(password)?;
-        let tx = self.write()?;
-        {
-            let mut t = tx.open_table(ACCOUNTS).map_err(StoreError::from)?;
-            let mut row: AccountRow = match t.get(username).map_err(StoreError::from)? {
-                Some(v) => serde_json::from_slice(v.value()).map_err(StoreError::from)?,
-                None => return Err(AccountError::Unknown(username.to_owned())),
-            };
-            row.password_hash = hash;
-            let bytes = serde_json::to_vec(&row).map_err(StoreError::from)?;
-            t.insert(username, bytes.as_slice())
-                .map_err(StoreError::from)?;
-            let mut sessions = tx.open_table(SESSIONS).map_err(StoreError::from)?;
-            sessions
-                .retain(|_, v| {
-                    serde_json::from_slice::<SessionRow>(v).is_ok_and(|s| s.username != username)
-                })
-                .map_err(StoreError::from)?;
-        }
-        tx.commit().map_err(StoreError::from)?;
-        Ok(())
+        self.change_account(username, |row| row.password_hash = hash, true)
     }
 
     /// Disable or enable an account; disabling ends its sessions at once.
     pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AccountError> {
+        self.change_account(username, |row| row.disabled = disabled, disabled)
+    }
+
+    /// Change an account in one transaction, ending its sessions if `log_out`.
+    fn change_account(
+        &self,
+        username: &str,
+        change: impl FnOnce(&mut AccountRow),
+        log_out: bool,
+    ) -> Result<(), AccountError> {
         let tx = self.write()?;
         {
-            let mut t = tx.open_table(ACCOUNTS).map_err(StoreError::from)?;
-            let mut row: AccountRow = match t.get(username).map_err(StoreError::from)? {
-                Some(v) => serde_json::from_slice(v.value()).map_err(StoreError::from)?,
-                None => return Err(AccountError::Unknown(username.to_owned())),
+            let mut t = ACCOUNTS.open(&tx)?;
+            let Some(mut row) = t.get(username)? else {
+                return Err(AccountError::Unknown(username.to_owned()));
             };
-            row.disabled = disabled;
-            let bytes = serde_json::to_vec(&row).map_err(StoreError::from)?;
-            t.insert(username, bytes.as_slice())
-                .map_err(StoreError::from)?;
-            if disabled {
-                tx.open_table(SESSIONS)
-                    .map_err(StoreError::from)?
-                    .retain(|_, v| {
-                        serde_json::from_slice::<SessionRow>(v)
-                            .is_ok_and(|s| s.username != username)
-                    })
-                    .map_err(StoreError::from)?;
+            change(&mut row);
+            t.insert(username, &row)?;
+            if log_out {
+                SESSIONS.open(&tx)?.retain(|s| s.username != username)?;
             }
         }
         tx.commit().map_err(StoreError::from)?;
@@ -300,16 +219,11 @@ impl Store {
         };
         let tx = self.write()?;
         {
-            let mut t = tx.open_table(SESSIONS)?;
+            let mut t = SESSIONS.open(&tx)?;
             // Expired sessions are swept at each login, so the table stays small.
             let cutoff = rfc3339(now());
-            t.retain(|_, v| {
-                serde_json::from_slice::<SessionRow>(v).is_ok_and(|s| s.expires_at > cutoff)
-            })?;
-            t.insert(
-                secret_hash(&token).as_str(),
-                serde_json::to_vec(&row)?.as_slice(),
-            )?;
+            t.retain(|s| s.expires_at > cutoff)?;
+            t.insert(secret_hash(&token).as_str(), &row)?;
         }
         tx.commit()?;
         Ok(Some((token, row)))
@@ -317,28 +231,23 @@ impl Store {
 
     /// The live session and account for a session token, if any.
     pub fn session(&self, token: &str) -> Result<Option<(SessionRow, AccountRow)>, StoreError> {
-        let tx = self.database()?.begin_read()?;
-        let t = tx.open_table(SESSIONS)?;
-        let Some(row) = t.get(secret_hash(token).as_str())? else {
+        let tx = self.read()?;
+        let Some(session) = SESSIONS.read(&tx)?.get(secret_hash(token).as_str())? else {
             return Ok(None);
         };
-        let session: SessionRow = serde_json::from_slice(row.value())?;
         if session.expires_at <= rfc3339(now()) {
             return Ok(None);
         }
-        let accounts = tx.open_table(ACCOUNTS)?;
-        let Some(account) = accounts.get(session.username.as_str())? else {
+        let Some(account) = ACCOUNTS.read(&tx)?.get(session.username.as_str())? else {
             return Ok(None);
         };
-        let account: AccountRow = serde_json::from_slice(account.value())?;
         Ok((!account.disabled).then_some((session, account)))
     }
 
     /// End a session.
     pub fn logout(&self, token: &str) -> Result<(), StoreError> {
         let tx = self.write()?;
-        tx.open_table(SESSIONS)?
-            .remove(secret_hash(token).as_str())?;
+        SESSIONS.open(&tx)?.remove(secret_hash(token).as_str())?;
         tx.commit()?;
         Ok(())
     }

@@ -23,9 +23,9 @@ use crate::AppState;
 use crate::accounts::{AccountRow, Role, SessionRow};
 use crate::api::{blocking, change_status, edit_signup};
 use crate::error::ApiError;
-use crate::listing::{ListQuery, ListRow, SortBy};
 use crate::portal::need_catalog;
 use crate::store::SignupRow;
+use crate::store::listing::{ListQuery, ListRow, SortBy};
 use crate::web::{Lang, cookie, head, job_title, same, secure, when};
 
 /// Cookie holding the session token.

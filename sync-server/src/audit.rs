@@ -3,29 +3,11 @@
 //! Kept in redb (and in backups), append-only: entries are numbered in order and nothing
 //! in the server edits or deletes them.
 
-use chrono::{SecondsFormat, Utc};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize};
-
+use crate::store::schema::AUDIT;
 use crate::store::{Store, StoreError};
+use chrono::{SecondsFormat, Utc};
 
-/// Audit entries: sequence number -> [`AuditEntry`] (JSON).
-pub(crate) const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
-
-/// One change by a person.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    /// RFC 3339.
-    pub at: String,
-    /// User name (or `api` for the admin token).
-    pub by: String,
-    /// What was done, e.g. `status`, `note`, `assign`, `catalog`, `revoke`.
-    pub action: String,
-    /// What it was done to, e.g. a signup id.
-    pub target: String,
-    /// The new value, in words.
-    pub detail: String,
-}
+pub use crate::store::AuditEntry;
 
 impl Store {
     /// Append to the audit log.
@@ -45,9 +27,9 @@ impl Store {
         };
         let tx = self.write()?;
         {
-            let mut t = tx.open_table(AUDIT)?;
-            let next = t.last()?.map_or(0, |(k, _)| k.value() + 1);
-            t.insert(next, serde_json::to_vec(&entry)?.as_slice())?;
+            let mut t = AUDIT.open(&tx)?;
+            let next = t.last_key()?.map_or(0, |k| k.value() + 1);
+            t.insert(next, &entry)?;
         }
         tx.commit()?;
         Ok(())
@@ -59,13 +41,12 @@ impl Store {
         skip: usize,
         limit: usize,
     ) -> Result<(Vec<AuditEntry>, u64), StoreError> {
-        let tx = self.database()?.begin_read()?;
-        let t = tx.open_table(AUDIT)?;
-        let total = redb::ReadableTableMetadata::len(&t)?;
+        let tx = self.read()?;
+        let t = AUDIT.read(&tx)?;
+        let total = t.len()?;
         let mut out = Vec::new();
         for item in t.iter()?.rev().skip(skip).take(limit) {
-            let (_, v) = item?;
-            out.push(serde_json::from_slice(v.value())?);
+            out.push(item?.1);
         }
         Ok((out, total))
     }

@@ -10,19 +10,13 @@
 use std::path::Path;
 
 use chrono::{SecondsFormat, Utc};
-use redb::{
-    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
-    WriteTransaction,
-};
+use redb::{Database, Durability, ReadTransaction, ReadableDatabase, WriteTransaction};
 use sha2::{Digest, Sha256};
 
 use frivillig_common::seal::SealingKeyPair;
 use frivillig_common::sign::SigningKeyPair;
-use frivillig_common::storage::CHUNKS;
 
-use crate::store::{DEVICES, ENROL_CODES, INDEX, JOURNAL_CHUNKS, JOURNALS, META, SIGNUPS};
-
-const MANIFEST: TableDefinition<&str, &str> = TableDefinition::new("backup_manifest");
+use crate::store::schema::{ALL_TABLES, BACKUP_MANIFEST as MANIFEST, InBackup};
 
 /// A problem with a backup.
 #[derive(Debug, thiserror::Error)]
@@ -68,98 +62,38 @@ impl BackupSummary {
     }
 }
 
-fn copy_table<K, V>(
-    src: &ReadTransaction,
-    dst: Option<&WriteTransaction>,
-    def: TableDefinition<K, V>,
-    hasher: &mut Sha256,
-) -> Result<u64, BackupError>
-where
-    K: redb::Key + 'static,
-    V: redb::Value + 'static,
-{
-    let table = match src.open_table(def) {
-        Ok(t) => t,
-        Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
-        Err(e) => return Err(e.into()),
-    };
-    let mut out = match dst {
-        Some(tx) => Some(tx.open_table(def)?),
-        None => None,
-    };
-    hasher.update(def.to_string().as_bytes());
-    let mut rows = 0;
-    for item in table.iter()? {
-        let (k, v) = item?;
-        {
-            let (kv, vv) = (k.value(), v.value());
-            let kb = K::as_bytes(&kv);
-            let vb = V::as_bytes(&vv);
-            hasher.update((kb.as_ref().len() as u64).to_le_bytes());
-            hasher.update(kb.as_ref());
-            hasher.update((vb.as_ref().len() as u64).to_le_bytes());
-            hasher.update(vb.as_ref());
-        }
-        if let Some(out) = out.as_mut() {
-            out.insert(k.value(), v.value())?;
-        }
-        rows += 1;
-    }
-    Ok(rows)
-}
-
-/// Copy (or, without `dst`, only read) every table; returns rows per table and the digest.
+/// Copy (or, without `dst`, only read) every table the schema says backups carry; returns
+/// rows per table and the digest.
 fn walk(
     src: &ReadTransaction,
     dst: Option<&WriteTransaction>,
 ) -> Result<(Vec<(String, u64)>, String), BackupError> {
     let mut h = Sha256::new();
-    let rows = vec![
-        ("devices".to_owned(), copy_table(src, dst, DEVICES, &mut h)?),
-        (
-            "journals".to_owned(),
-            copy_table(src, dst, JOURNALS, &mut h)?,
-        ),
-        (
-            "journal_chunks".to_owned(),
-            copy_table(src, dst, JOURNAL_CHUNKS, &mut h)?,
-        ),
-        ("signups".to_owned(), copy_table(src, dst, SIGNUPS, &mut h)?),
-        (
-            "signup_index".to_owned(),
-            copy_table(src, dst, INDEX, &mut h)?,
-        ),
-        ("meta".to_owned(), copy_table(src, dst, META, &mut h)?),
-        (
-            "samod_chunks".to_owned(),
-            copy_table(src, dst, CHUNKS, &mut h)?,
-        ),
-        (
-            "enrol_codes".to_owned(),
-            copy_table(src, dst, ENROL_CODES, &mut h)?,
-        ),
-        // Sessions are left out: a restored server starts with everyone logged out.
-        (
-            "accounts".to_owned(),
-            copy_table(src, dst, crate::accounts::ACCOUNTS, &mut h)?,
-        ),
-        (
-            "audit".to_owned(),
-            copy_table(src, dst, crate::audit::AUDIT, &mut h)?,
-        ),
-        (
-            "erased_signups".to_owned(),
-            copy_table(src, dst, crate::erasure::ERASED, &mut h)?,
-        ),
-        (
-            "retired_journals".to_owned(),
-            copy_table(src, dst, crate::erasure::RETIRED, &mut h)?,
-        ),
-        (
-            "duplicates".to_owned(),
-            copy_table(src, dst, crate::review::DUPLICATES, &mut h)?,
-        ),
-    ];
+    let mut rows = Vec::new();
+    for table in ALL_TABLES {
+        if table.in_backup() != InBackup::Copied {
+            continue;
+        }
+        // The digest covers each table's name and types, then its rows as length-prefixed
+        // key and value bytes; a table the source lacks adds nothing (a backup made before
+        // the table existed verifies unchanged).
+        let mut header = Some(table.signature());
+        let n = table.copy_rows(src, dst, &mut |k, v| {
+            if let Some(header) = header.take() {
+                h.update(header.as_bytes());
+            }
+            for bytes in [k, v] {
+                h.update((bytes.len() as u64).to_le_bytes());
+                h.update(bytes);
+            }
+        })?;
+        if let Some(n) = n {
+            if let Some(header) = header.take() {
+                h.update(header.as_bytes());
+            }
+            rows.push((table.name().to_owned(), n));
+        }
+    }
     Ok((rows, hex::encode(h.finalize())))
 }
 

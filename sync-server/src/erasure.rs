@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use redb::ReadableTable;
 
 use frivillig_common::journal::{add_signup, new_journal_doc, read_header, read_signups};
 use frivillig_common::sync::format_heads;
@@ -27,13 +27,9 @@ use samod::DocumentId;
 use crate::AppState;
 use crate::api::blocking;
 use crate::error::ApiError;
-use crate::store::{INDEX, JOURNAL_CHUNKS, JOURNALS, JournalRow, META, SIGNUPS, SignupRow};
+use crate::store::JournalRow;
+use crate::store::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, META, RETIRED, SIGNUPS};
 use crate::store::{Store, StoreError};
-
-/// Erased signups: signup id -> RFC 3339 time of erasure. Holds no personal data.
-pub(crate) const ERASED: TableDefinition<&str, &str> = TableDefinition::new("erased_signups");
-/// Journals replaced by a rewrite: old document id -> new document id.
-pub(crate) const RETIRED: TableDefinition<&str, &str> = TableDefinition::new("retired_journals");
 
 /// How long signups are kept (server settings).
 #[derive(Debug, Clone, Copy)]
@@ -51,12 +47,7 @@ impl Store {
     pub fn erase_signup(&self, signup_id: &str) -> Result<Option<String>, StoreError> {
         let tx = self.write()?;
         let journal = {
-            let mut signups = tx.open_table(SIGNUPS)?;
-            let Some(row) = signups
-                .remove(signup_id)?
-                .map(|v| serde_json::from_slice::<SignupRow>(v.value()))
-                .transpose()?
-            else {
+            let Some(row) = SIGNUPS.open(&tx)?.remove(signup_id)? else {
                 return Ok(None);
             };
             let mut index = tx.open_table(INDEX)?;
@@ -65,18 +56,11 @@ impl Store {
             }
             let now = Utc::now().to_rfc3339();
             tx.open_table(ERASED)?.insert(signup_id, now.as_str())?;
-            let mut journals = tx.open_table(JOURNALS)?;
-            let journal_row = journals
-                .get(row.journal_doc_id.as_str())?
-                .map(|v| serde_json::from_slice::<JournalRow>(v.value()))
-                .transpose()?;
-            if let Some(mut j) = journal_row {
+            let mut journals = JOURNALS.open(&tx)?;
+            if let Some(mut j) = journals.get(row.journal_doc_id.as_str())? {
                 j.needs_rewrite = true;
                 j.signups = j.signups.saturating_sub(1);
-                journals.insert(
-                    row.journal_doc_id.as_str(),
-                    serde_json::to_vec(&j)?.as_slice(),
-                )?;
+                journals.insert(row.journal_doc_id.as_str(), &j)?;
             }
             row.journal_doc_id
         };
@@ -87,24 +71,21 @@ impl Store {
 
     /// Whether a signup id was erased.
     pub fn is_erased(&self, signup_id: &str) -> Result<bool, StoreError> {
-        let tx = self.database()?.begin_read()?;
-        Ok(tx.open_table(ERASED)?.get(signup_id)?.is_some())
+        Ok(self.read()?.open_table(ERASED)?.get(signup_id)?.is_some())
     }
 
     /// Whether a journal id was retired by a rewrite.
     pub fn is_retired(&self, doc_id: &str) -> Result<bool, StoreError> {
-        let tx = self.database()?.begin_read()?;
-        Ok(tx.open_table(RETIRED)?.get(doc_id)?.is_some())
+        Ok(self.read()?.open_table(RETIRED)?.get(doc_id)?.is_some())
     }
 
     /// Journals marked for rewriting, with their rows.
     pub fn journals_to_rewrite(&self) -> Result<Vec<(String, JournalRow)>, StoreError> {
-        let tx = self.database()?.begin_read()?;
-        let t = tx.open_table(JOURNALS)?;
+        let tx = self.read()?;
+        let t = JOURNALS.read(&tx)?;
         let mut out = Vec::new();
         for item in t.iter()? {
-            let (k, v) = item?;
-            let row: JournalRow = serde_json::from_slice(v.value())?;
+            let (k, row) = item?;
             if row.needs_rewrite {
                 out.push((k.value().to_owned(), row));
             }
@@ -125,9 +106,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self.write()?;
         {
-            let mut journals = tx.open_table(JOURNALS)?;
+            let mut journals = JOURNALS.open(&tx)?;
             journals.remove(old_id)?;
-            journals.insert(new_id, serde_json::to_vec(new_row)?.as_slice())?;
+            journals.insert(new_id, new_row)?;
             let mut chunks = tx.open_table(JOURNAL_CHUNKS)?;
             let old_chunks: Vec<u32> = chunks
                 .range((old_id, 0)..=(old_id, u32::MAX))?
@@ -137,15 +118,11 @@ impl Store {
                 chunks.remove((old_id, n))?;
             }
             chunks.insert((new_id, 0), chunk)?;
-            let mut signups = tx.open_table(SIGNUPS)?;
+            let mut signups = SIGNUPS.open(&tx)?;
             for id in moved {
-                let row = signups
-                    .get(id.as_str())?
-                    .map(|v| serde_json::from_slice::<SignupRow>(v.value()))
-                    .transpose()?;
-                if let Some(mut row) = row {
+                if let Some(mut row) = signups.get(id.as_str())? {
                     row.journal_doc_id = new_id.to_owned();
-                    signups.insert(id.as_str(), serde_json::to_vec(&row)?.as_slice())?;
+                    signups.insert(id.as_str(), &row)?;
                 }
             }
             tx.open_table(RETIRED)?.insert(old_id, new_id)?;
@@ -171,12 +148,11 @@ impl Store {
                 .map(|t| (now - t.to_utc()).num_days())
                 .unwrap_or(0)
         };
-        let tx = self.database()?.begin_read()?;
-        let t = tx.open_table(SIGNUPS)?;
+        let tx = self.read()?;
+        let t = SIGNUPS.read(&tx)?;
         let mut out = Vec::new();
         for item in t.iter()? {
-            let (k, v) = item?;
-            let row: SignupRow = serde_json::from_slice(v.value())?;
+            let (k, row) = item?;
             let r = &row.record;
             let closed = matches!(r.status.as_str(), "declined" | "withdrawn");
             let last_change = r

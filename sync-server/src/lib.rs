@@ -20,7 +20,6 @@ pub mod error;
 pub mod ingest;
 pub mod keys;
 pub mod limits;
-pub mod listing;
 pub mod policy;
 pub mod portal;
 pub mod review;
@@ -42,6 +41,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use config::ServerConfig;
+pub use store::listing;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]

@@ -10,27 +10,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{SecondsFormat, Utc};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize};
 
 use frivillig_common::domain::{Catalog, Status};
 
-use crate::listing::ListRow;
+use crate::store::listing::ListRow;
+use crate::store::schema::DUPLICATES;
 use crate::store::{Store, StoreError};
 
-/// Decisions on duplicate suggestions: "id-a|id-b" (a < b) -> [`PairDecision`] (JSON).
-pub(crate) const DUPLICATES: TableDefinition<&str, &[u8]> = TableDefinition::new("duplicates");
-
-/// What a coordinator decided about a suggested pair.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PairDecision {
-    /// `linked` (the same person) or `dismissed` (not the same).
-    pub decision: String,
-    /// Who decided.
-    pub by: String,
-    /// RFC 3339.
-    pub at: String,
-}
+pub use crate::store::PairDecision;
 
 /// The key of a pair, the same whichever order the ids come in.
 pub fn pair_key(a: &str, b: &str) -> String {
@@ -189,12 +176,12 @@ pub fn overbooked(catalog: &Catalog, rows: &[&ListRow]) -> Vec<Overbooked> {
 impl Store {
     /// Every decision on a suggested pair, by pair key.
     pub fn pair_decisions(&self) -> Result<BTreeMap<String, PairDecision>, StoreError> {
-        let tx = self.database()?.begin_read()?;
-        let t = tx.open_table(DUPLICATES)?;
+        let tx = self.read()?;
+        let t = DUPLICATES.read(&tx)?;
         let mut out = BTreeMap::new();
         for item in t.iter()? {
-            let (k, v) = item?;
-            out.insert(k.value().to_owned(), serde_json::from_slice(v.value())?);
+            let (k, row) = item?;
+            out.insert(k.value().to_owned(), row);
         }
         Ok(out)
     }
@@ -210,7 +197,7 @@ impl Store {
         let key = pair_key(a, b);
         let tx = self.write()?;
         {
-            let mut t = tx.open_table(DUPLICATES)?;
+            let mut t = DUPLICATES.open(&tx)?;
             match decision {
                 Some(d) => {
                     let row = PairDecision {
@@ -218,7 +205,7 @@ impl Store {
                         by: by.to_owned(),
                         at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
                     };
-                    t.insert(key.as_str(), serde_json::to_vec(&row)?.as_slice())?;
+                    t.insert(key.as_str(), &row)?;
                 }
                 None => {
                     t.remove(key.as_str())?;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod answers;
+mod backup;
 mod bench_device;
 mod browser;
 mod compaction;
@@ -21,5 +22,6 @@ mod powercut;
 mod privacy;
 mod receipt;
 mod security;
+mod tidy;
 mod ui;
 mod unacked;

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use frivillig_common::domain::{Source, Status};
 use serde::Deserialize;
 
-use crate::store::SignupRow;
+use super::SignupRow;
 
 /// What the list shows of one signup.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,63 @@
+//! Journals: which kiosk owns each, and the server's durable copy of it.
+
+use redb::ReadableTable;
+
+use super::schema::{JOURNAL_CHUNKS, JOURNALS, RETIRED};
+use super::{JournalRow, Store, StoreError};
+
+impl Store {
+    /// A journal's row.
+    pub fn journal(&self, doc_id: &str) -> Result<Option<JournalRow>, StoreError> {
+        JOURNALS.read(&self.read()?)?.get(doc_id)
+    }
+
+    /// Every journal id.
+    pub fn journal_ids(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.read()?;
+        let t = JOURNALS.read(&tx)?;
+        t.iter()?.map(|i| Ok(i?.0.value().to_owned())).collect()
+    }
+
+    /// Record that `owner` created journal `doc_id`. Returns the owner on record (which is
+    /// `owner` unless someone else claimed it first, and empty for a retired journal).
+    pub fn claim_journal(
+        &self,
+        doc_id: &str,
+        owner: &str,
+        day: &str,
+    ) -> Result<String, StoreError> {
+        let tx = self.write()?;
+        // A journal retired by an erasure rewrite can never be registered again.
+        if tx.open_table(RETIRED)?.get(doc_id)?.is_some() {
+            return Ok(String::new());
+        }
+        let existing = {
+            let mut t = JOURNALS.open(&tx)?;
+            match t.get(doc_id)? {
+                Some(row) => row.owner,
+                None => {
+                    let row = JournalRow {
+                        owner: owner.to_owned(),
+                        day: day.to_owned(),
+                        ..Default::default()
+                    };
+                    t.insert(doc_id, &row)?;
+                    owner.to_owned()
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(existing)
+    }
+
+    /// The durable copy of a journal: its chunks concatenated (loadable by Automerge).
+    pub fn journal_bytes(&self, doc_id: &str) -> Result<Vec<u8>, StoreError> {
+        let tx = self.read()?;
+        let t = tx.open_table(JOURNAL_CHUNKS)?;
+        let mut out = Vec::new();
+        for item in t.range((doc_id, 0)..=(doc_id, u32::MAX))? {
+            out.extend_from_slice(item?.1.value());
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,133 @@
+//! The server's own tables in redb, beside samod's chunks in the same file.
+//!
+//! The documents are the truth; these tables are what the server derived from them and
+//! committed: enrolled devices, which kiosk owns which journal, the durable copy of each
+//! journal (as incremental chunks), the opened signups and the index tables the coordinators'
+//! listing reads. An acknowledgement to a kiosk is given only after a commit here.
+//!
+//! Layout: [`schema`] defines every table and lists them all (opening and backups walk that
+//! list); [`rows`] the types the tables hold, read and written through [`json`]'s typed
+//! tables; [`devices`], [`journals`] and [`signups`] the operations on each family of
+//! tables; [`listing`] the in-memory list of signups derived from `signups`.
+
+pub mod devices;
+pub mod journals;
+pub mod json;
+pub mod listing;
+pub mod rows;
+pub mod schema;
+pub mod signups;
+
+use std::sync::Arc;
+
+use chrono::{SecondsFormat, Utc};
+use redb::{Database, Durability, ReadableDatabase};
+
+use frivillig_common::storage::RedbStorage;
+
+pub use rows::*;
+pub use signups::index_entries;
+
+/// The fields signups are indexed by.
+pub const INDEX_FIELDS: [&str; 5] = ["status", "opportunity", "shift", "site", "date"];
+
+/// A failure of the server's store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// redb failed.
+    #[error("database: {0}")]
+    Db(#[from] redb::Error),
+    /// A stored row does not decode.
+    #[error("a stored row is damaged: {0}")]
+    Row(#[from] serde_json::Error),
+    /// The database is closed or being opened again after an I/O error.
+    #[error("{0}")]
+    Storage(#[from] frivillig_common::storage::StorageError),
+}
+
+frivillig_common::from_redb_errors!(StoreError);
+
+/// The server's tables, and the in-memory signup list derived from them.
+#[derive(Clone)]
+pub struct Store {
+    /// Asked for the database at each operation, so one opened again after an I/O error
+    /// serves every later one.
+    storage: RedbStorage,
+    listing: Arc<std::sync::RwLock<listing::Listing>>,
+}
+
+/// Now, as the tables write times: RFC 3339 in UTC with milliseconds.
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// Use the database of `storage`, creating every table of the schema.
+    pub fn new(storage: RedbStorage) -> Result<Self, StoreError> {
+        let db = storage.database()?;
+        let tx = db.begin_write()?;
+        for table in schema::ALL_TABLES {
+            table.create(&tx)?;
+        }
+        tx.commit()?;
+        let mut listing = listing::Listing::default();
+        {
+            let tx = db.begin_read()?;
+            for item in schema::SIGNUPS.read(&tx)?.iter()? {
+                listing.upsert(&item?.1);
+            }
+        }
+        drop(db);
+        Ok(Store {
+            storage,
+            listing: Arc::new(std::sync::RwLock::new(listing)),
+        })
+    }
+
+    /// Change the signup list (after a commit that changed signups).
+    pub(crate) fn listing_mut(&self) -> std::sync::RwLockWriteGuard<'_, listing::Listing> {
+        self.listing
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Read the signup list. A poisoned lock (a panic while updating it) is recovered: the
+    /// list is rebuilt from redb only at start, so serving the last state is the best left.
+    pub fn listing(&self) -> std::sync::RwLockReadGuard<'_, listing::Listing> {
+        self.listing
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The database, for one operation (never keep it: see [`RedbStorage::database`]).
+    pub fn database(&self) -> Result<Arc<Database>, StoreError> {
+        Ok(self.storage.database()?)
+    }
+
+    /// A read transaction.
+    pub(crate) fn read(&self) -> Result<redb::ReadTransaction, StoreError> {
+        Ok(self.database()?.begin_read()?)
+    }
+
+    /// A write transaction that is durable when committed.
+    pub(crate) fn write(&self) -> Result<redb::WriteTransaction, StoreError> {
+        let mut tx = self.database()?.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        Ok(tx)
+    }
+
+    /// A setting.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.read()?;
+        let t = tx.open_table(schema::META)?;
+        Ok(t.get(key)?.map(|v| v.value().to_owned()))
+    }
+
+    /// Set a setting.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        tx.open_table(schema::META)?.insert(key, value)?;
+        tx.commit()?;
+        Ok(())
+    }
+}

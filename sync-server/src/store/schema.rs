@@ -1,0 +1,201 @@
+//! Every table of the server's database, defined in one place, and the one list of them
+//! that opening the store and taking a backup both walk.
+//!
+//! A table is defined only through [`tables!`] (a tidy test refuses `TableDefinition::new`
+//! anywhere else in the server), so a new table cannot be forgotten by the backup: it is
+//! either copied or left out with the reason written beside it.
+
+use redb::{Key, ReadTransaction, ReadableTable, TableDefinition, TableHandle, Value};
+use redb::{TableError, WriteTransaction};
+
+use super::json::JsonTable;
+use super::rows::{
+    AccountRow, AuditEntry, DeviceRow, EnrolCodeRow, JournalRow, PairDecision, SessionRow,
+    SignupRow,
+};
+
+/// Whether a backup carries a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InBackup {
+    /// Copied row by row into every backup and counted in its manifest.
+    Copied,
+    /// Left out, for the reason given.
+    LeftOut(&'static str),
+}
+
+/// One table of the schema, whatever its key and value types.
+pub trait AnyTable: Sync {
+    /// Its name in the database file.
+    fn name(&self) -> &str;
+    /// Name and types, as redb spells them (part of a backup's digest).
+    fn signature(&self) -> String;
+    /// Whether backups carry it.
+    fn in_backup(&self) -> InBackup;
+    /// Create it in `tx` if it does not exist.
+    fn create(&self, tx: &WriteTransaction) -> Result<(), redb::Error>;
+    /// Hand every row of `src`'s table to `row` as key and value bytes, in key order, and
+    /// copy it into `dst` when given. `None` if `src` has no such table.
+    fn copy_rows(
+        &self,
+        src: &ReadTransaction,
+        dst: Option<&WriteTransaction>,
+        row: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> Result<Option<u64>, redb::Error>;
+}
+
+/// A table definition as the schema lists it.
+struct Listed<K: Key + 'static, V: Value + 'static> {
+    def: TableDefinition<'static, K, V>,
+    backup: InBackup,
+}
+
+// Sync: the list is a static; every key and value type of a table is plain data.
+impl<K: Key + Sync + 'static, V: Value + Sync + 'static> AnyTable for Listed<K, V> {
+    fn name(&self) -> &str {
+        self.def.name()
+    }
+
+    fn signature(&self) -> String {
+        self.def.to_string()
+    }
+
+    fn in_backup(&self) -> InBackup {
+        self.backup
+    }
+
+    fn create(&self, tx: &WriteTransaction) -> Result<(), redb::Error> {
+        tx.open_table(self.def)?;
+        Ok(())
+    }
+
+    fn copy_rows(
+        &self,
+        src: &ReadTransaction,
+        dst: Option<&WriteTransaction>,
+        row: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> Result<Option<u64>, redb::Error> {
+        let table = match src.open_table(self.def) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = dst.map(|tx| tx.open_table(self.def)).transpose()?;
+        let mut rows = 0;
+        for item in table.iter()? {
+            let (k, v) = item?;
+            {
+                let (kv, vv) = (k.value(), v.value());
+                row(K::as_bytes(&kv).as_ref(), V::as_bytes(&vv).as_ref());
+            }
+            if let Some(out) = out.as_mut() {
+                out.insert(k.value(), v.value())?;
+            }
+            rows += 1;
+        }
+        Ok(Some(rows))
+    }
+}
+
+/// Defines each table as a constant and lists them all, in order, in [`ALL_TABLES`].
+macro_rules! tables {
+    (@def JsonTable $name:ident) => { $name.def() };
+    (@def TableDefinition $name:ident) => { $name };
+    ($($(#[$doc:meta])* $name:ident: $kind:ident<$k:ty, $v:ty> = $init:expr, $backup:expr;)*) => {
+        $($(#[$doc])* pub const $name: $kind<$k, $v> = $init;)*
+
+        /// Every table of the server's database, in the order backups walk them (the
+        /// order is part of a backup's digest: append, never reorder).
+        pub static ALL_TABLES: &[&dyn AnyTable] = &[
+            $(&Listed { def: tables!(@def $kind $name), backup: $backup }),*
+        ];
+    };
+}
+
+tables! {
+    /// Enrolled devices by kiosk id.
+    DEVICES: JsonTable<&str, DeviceRow> = JsonTable::new("devices"), InBackup::Copied;
+    /// Journals by document id: owner, day, how far the durable copy reaches.
+    JOURNALS: JsonTable<&str, JournalRow> = JsonTable::new("journals"), InBackup::Copied;
+    /// The durable copy of each journal: (document id, chunk number) -> Automerge chunk.
+    JOURNAL_CHUNKS: TableDefinition<(&str, u32), &[u8]> =
+        TableDefinition::new("journal_chunks"), InBackup::Copied;
+    /// Opened signups by signup id.
+    SIGNUPS: JsonTable<&str, SignupRow> = JsonTable::new("signups"), InBackup::Copied;
+    /// Index of signups: (field, value, signup id) -> () for the fields in
+    /// [`INDEX_FIELDS`](super::INDEX_FIELDS).
+    INDEX: TableDefinition<(&str, &str, &str), ()> =
+        TableDefinition::new("signup_index"), InBackup::Copied;
+    /// Settings: name -> value.
+    META: TableDefinition<&str, &str> = TableDefinition::new("meta"), InBackup::Copied;
+    /// samod's chunks, defined beside the storage that writes them.
+    SAMOD_CHUNKS: TableDefinition<&str, &[u8]> =
+        frivillig_common::storage::CHUNKS, InBackup::Copied;
+    /// One-time enrolment codes by SHA-256 of the normalised code.
+    ENROL_CODES: JsonTable<&str, EnrolCodeRow> = JsonTable::new("enrol_codes"), InBackup::Copied;
+    /// Web-app accounts by user name.
+    ACCOUNTS: JsonTable<&str, AccountRow> = JsonTable::new("accounts"), InBackup::Copied;
+    /// The audit log by sequence number.
+    AUDIT: JsonTable<u64, AuditEntry> = JsonTable::new("audit"), InBackup::Copied;
+    /// Erased signups: signup id -> RFC 3339 time of erasure. Holds no personal data.
+    ERASED: TableDefinition<&str, &str> = TableDefinition::new("erased_signups"), InBackup::Copied;
+    /// Journals replaced by a rewrite: old document id -> new document id.
+    RETIRED: TableDefinition<&str, &str> =
+        TableDefinition::new("retired_journals"), InBackup::Copied;
+    /// Decisions on duplicate suggestions: "id-a|id-b" (a < b) -> decision.
+    DUPLICATES: JsonTable<&str, PairDecision> = JsonTable::new("duplicates"), InBackup::Copied;
+    /// Sessions by SHA-256 of the session token.
+    SESSIONS: JsonTable<&str, SessionRow> = JsonTable::new("sessions"),
+        InBackup::LeftOut("a restored server starts with everyone logged out");
+}
+
+/// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,
+/// never in the server's database, so not in [`ALL_TABLES`].
+pub const BACKUP_MANIFEST: TableDefinition<&str, &str> = TableDefinition::new("backup_manifest");
+
+/// The schema's entry for the table called `name`.
+pub fn table_named(name: &str) -> Option<&'static dyn AnyTable> {
+    ALL_TABLES.iter().copied().find(|t| t.name() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_the_backup_order_is_the_historical_one() {
+        let names: Vec<&str> = ALL_TABLES.iter().map(|t| t.name()).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(
+            sorted.len(),
+            names.len(),
+            "two tables share a name: {names:?}"
+        );
+        // Backups taken before the schema module hashed their tables in this order; a
+        // backup must keep verifying after an upgrade.
+        let copied: Vec<&str> = ALL_TABLES
+            .iter()
+            .filter(|t| t.in_backup() == InBackup::Copied)
+            .map(|t| t.name())
+            .collect();
+        assert_eq!(
+            copied[..13],
+            [
+                "devices",
+                "journals",
+                "journal_chunks",
+                "signups",
+                "signup_index",
+                "meta",
+                "samod_chunks",
+                "enrol_codes",
+                "accounts",
+                "audit",
+                "erased_signups",
+                "retired_journals",
+                "duplicates"
+            ]
+        );
+    }
+}

@@ -1,0 +1,301 @@
+//! Signups: the commit of each ingest, the index, and the queries over them.
+
+use std::collections::BTreeMap;
+
+use redb::ReadableTable;
+
+use frivillig_common::domain::{SignupRecord, Status};
+
+use super::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, SAMOD_CHUNKS, SIGNUPS};
+use super::{IngestBatch, IngestOutcome, SignupFilter, SignupRow, Store, StoreError, now};
+
+/// The index entries of a record: (field, value) for each of
+/// [`INDEX_FIELDS`](super::INDEX_FIELDS) it has.
+pub fn index_entries(r: &SignupRecord) -> Vec<(&'static str, String)> {
+    let mut out = vec![
+        ("status", r.status.clone()),
+        ("opportunity", r.opportunity_id.clone()),
+        ("site", r.site_id.clone()),
+        ("date", r.created_at.chars().take(10).collect()),
+    ];
+    if let Some(shift) = &r.shift_id {
+        out.push(("shift", shift.clone()));
+    }
+    out
+}
+
+impl Store {
+    /// Whether a signup's personal data is already opened here (so it need not be again).
+    pub fn has_person(&self, signup_id: &str) -> Result<bool, StoreError> {
+        Ok(self.signup(signup_id)?.is_some_and(|r| r.person.is_some()))
+    }
+
+    /// Commit one ingest: the chunk, the journal row, every signup and its index entries.
+    pub fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
+        let tx = self.write()?;
+        let mut changed: Vec<SignupRow> = Vec::new();
+        let outcome = {
+            let mut journals = JOURNALS.open(&tx)?;
+            let mut chunks = tx.open_table(JOURNAL_CHUNKS)?;
+            let mut signups = SIGNUPS.open(&tx)?;
+            let mut index = tx.open_table(INDEX)?;
+            let erased = tx.open_table(ERASED)?;
+            let mut row = journals.get(batch.doc_id.as_str())?.unwrap_or_default();
+            if !batch.chunk.is_empty() {
+                chunks.insert((batch.doc_id.as_str(), row.chunks), batch.chunk.as_slice())?;
+                row.chunks += 1;
+                // The same changes as one of samod's chunks, in this commit: samod's own
+                // write of them may have failed (a full disk; samod does not retry), and
+                // after a restart the server's copy of the journal must still hold all it
+                // acknowledged, or a coordinator's later edit could not find the signup.
+                // samod loads any key under the prefix and deletes it when it compacts.
+                use sha2::Digest as _;
+                let key = format!(
+                    "{}/incremental/ingest-{}",
+                    batch.doc_id,
+                    hex::encode(sha2::Sha256::digest(&batch.chunk))
+                );
+                tx.open_table(SAMOD_CHUNKS)?
+                    .insert(key.as_str(), batch.chunk.as_slice())?;
+            }
+            row.saved_heads = batch.heads.clone();
+            let mut outcome = IngestOutcome {
+                signups: 0,
+                new: 0,
+                refused: 0,
+            };
+            let received_at = now();
+            for (record, person) in batch.records {
+                // An erased signup stays erased, whatever copy of its journal arrives.
+                if erased.get(record.id.as_str())?.is_some() {
+                    continue;
+                }
+                let new_row = match signups.get(record.id.as_str())? {
+                    // An id that lives in another journal: a broken or hostile peer must not
+                    // overwrite someone else's signup.
+                    Some(old) if old.journal_doc_id != batch.doc_id => {
+                        outcome.refused += 1;
+                        continue;
+                    }
+                    Some(old) => {
+                        if old.record == record && (old.person.is_some() || person.is_none()) {
+                            outcome.signups += 1;
+                            continue;
+                        }
+                        for (f, v) in index_entries(&old.record) {
+                            index.remove((f, v.as_str(), record.id.as_str()))?;
+                        }
+                        SignupRow {
+                            person: person.or(old.person),
+                            record,
+                            ..old
+                        }
+                    }
+                    None => {
+                        outcome.new += 1;
+                        SignupRow {
+                            record,
+                            person,
+                            journal_doc_id: batch.doc_id.clone(),
+                            received_at: received_at.clone(),
+                        }
+                    }
+                };
+                for (f, v) in index_entries(&new_row.record) {
+                    index.insert((f, v.as_str(), new_row.record.id.as_str()), ())?;
+                }
+                signups.insert(new_row.record.id.as_str(), &new_row)?;
+                changed.push(new_row);
+                outcome.signups += 1;
+            }
+            row.signups = outcome.signups;
+            journals.insert(batch.doc_id.as_str(), &row)?;
+            outcome
+        };
+        tx.commit()?;
+        // Only after the commit: the list never shows what redb does not hold.
+        let mut listing = self.listing_mut();
+        for row in &changed {
+            listing.upsert(row);
+        }
+        Ok(outcome)
+    }
+
+    /// Spots taken on each of `shift_ids`: the signups held for the shift that were neither
+    /// declined nor withdrawn. Reads the index, so it costs the shift's signups, not all.
+    pub fn taken_per_shift(
+        &self,
+        shift_ids: &[String],
+    ) -> Result<BTreeMap<String, u32>, StoreError> {
+        let tx = self.read()?;
+        let index = tx.open_table(INDEX)?;
+        let signups = SIGNUPS.read(&tx)?;
+        let mut out = BTreeMap::new();
+        for shift in shift_ids {
+            let mut n = 0u32;
+            for entry in index.range(("shift", shift.as_str(), "")..)? {
+                let (key, _) = entry?;
+                let (field, value, id) = key.value();
+                if field != "shift" || value != shift {
+                    break;
+                }
+                let Some(row) = signups.get(id)? else {
+                    continue;
+                };
+                let status = Status::parse(&row.record.status);
+                if !matches!(status, Some(Status::Declined | Status::Withdrawn)) {
+                    n += 1;
+                }
+            }
+            if n > 0 {
+                out.insert(shift.clone(), n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One signup.
+    pub fn signup(&self, id: &str) -> Result<Option<SignupRow>, StoreError> {
+        SIGNUPS.read(&self.read()?)?.get(id)
+    }
+
+    /// How many signups the server holds.
+    pub fn signup_count(&self) -> Result<u64, StoreError> {
+        SIGNUPS.read(&self.read()?)?.len()
+    }
+
+    /// List signups matching `filter`, newest id order is not meaningful: ordered by id.
+    pub fn list_signups(&self, filter: &SignupFilter) -> Result<(Vec<SignupRow>, u64), StoreError> {
+        let tx = self.read()?;
+        let signups = SIGNUPS.read(&tx)?;
+        let index = tx.open_table(INDEX)?;
+        let wanted: Vec<(&str, &str)> = [
+            ("status", &filter.status),
+            ("opportunity", &filter.opportunity),
+            ("shift", &filter.shift),
+            ("site", &filter.site),
+            ("date", &filter.date),
+        ]
+        .into_iter()
+        .filter_map(|(f, v)| v.as_deref().map(|v| (f, v)))
+        .collect();
+        let ids: Vec<String> = match wanted.split_first() {
+            None => tx
+                .open_table(SIGNUPS.def())?
+                .iter()?
+                .map(|i| Ok::<_, StoreError>(i?.0.value().to_owned()))
+                .collect::<Result<_, _>>()?,
+            Some(((f, v), rest)) => {
+                let mut ids = Vec::new();
+                for item in index.range((*f, *v, "")..)? {
+                    let (k, _) = item?;
+                    let (kf, kv, id) = k.value();
+                    if kf != *f || kv != *v {
+                        break;
+                    }
+                    let mut keep = true;
+                    for (rf, rv) in rest {
+                        if index.get((*rf, *rv, id))?.is_none() {
+                            keep = false;
+                            break;
+                        }
+                    }
+                    if keep {
+                        ids.push(id.to_owned());
+                    }
+                }
+                ids
+            }
+        };
+        let total = ids.len() as u64;
+        let offset = filter.offset.unwrap_or(0) as usize;
+        let limit = filter.limit.unwrap_or(100).min(1000) as usize;
+        let mut out = Vec::new();
+        for id in ids.iter().skip(offset).take(limit) {
+            if let Some(row) = signups.get(id.as_str())? {
+                out.push(row);
+            }
+        }
+        Ok((out, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frivillig_common::domain::Source;
+    use frivillig_common::storage::RedbStorage;
+
+    fn record(id: &str, status: &str, opp: &str) -> SignupRecord {
+        SignupRecord {
+            id: id.into(),
+            opportunity_id: opp.into(),
+            shift_id: None,
+            site_id: "bibliotek".into(),
+            source: Source::Kiosk("k1".into()),
+            created_at: "2026-11-27T10:00:00+01:00".into(),
+            consent_version: 1,
+            consent_at: "2026-11-27T10:00:00+01:00".into(),
+            receipt_hash: String::new(),
+            sealed: String::new(),
+            status: status.into(),
+            status_history: vec![],
+            check_ins: vec![],
+            notes: vec![],
+            assignee: None,
+        }
+    }
+
+    #[test]
+    fn ingest_indexes_and_refuses_foreign_ids() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let storage = RedbStorage::open(&dir.path().join("s.redb")).expect("db");
+        let store = Store::new(storage).expect("store");
+        let batch = |doc: &str, recs: Vec<SignupRecord>| IngestBatch {
+            doc_id: doc.into(),
+            heads: vec![],
+            chunk: b"x".to_vec(),
+            records: recs.into_iter().map(|r| (r, None)).collect(),
+        };
+        let out = store
+            .ingest(batch(
+                "j1",
+                vec![record("a", "new", "o1"), record("b", "new", "o2")],
+            ))
+            .expect("ingest");
+        assert_eq!(
+            out,
+            IngestOutcome {
+                signups: 2,
+                new: 2,
+                refused: 0
+            }
+        );
+        let out = store
+            .ingest(batch("j2", vec![record("a", "active", "o1")]))
+            .expect("ingest");
+        assert_eq!(out.refused, 1);
+        store
+            .ingest(batch("j1", vec![record("a", "contacted", "o1")]))
+            .expect("ingest");
+        let f = SignupFilter {
+            status: Some("contacted".into()),
+            ..Default::default()
+        };
+        let (rows, total) = store.list_signups(&f).expect("list");
+        assert_eq!((rows.len(), total), (1, 1));
+        let f = SignupFilter {
+            status: Some("new".into()),
+            opportunity: Some("o2".into()),
+            ..Default::default()
+        };
+        assert_eq!(store.list_signups(&f).expect("list").1, 1);
+        let f = SignupFilter {
+            status: Some("new".into()),
+            opportunity: Some("o1".into()),
+            ..Default::default()
+        };
+        assert_eq!(store.list_signups(&f).expect("list").1, 0);
+        assert_eq!(store.journal_bytes("j1").expect("bytes"), b"xx");
+    }
+}

@@ -1,0 +1,163 @@
+//! Backups miss no table: after a server has done every kind of work (kiosks, codes, web
+//! signups, accounts, sessions, the audit log, an erasure with its rewrite, a review
+//! decision), every table its database file holds is in the schema's list, every table
+//! the list copies holds rows, and the backup holds each of them row for row.
+
+use frivillig_sync_server::store::schema::{ALL_TABLES, InBackup, table_named};
+use frivillig_tests::{Browser, TestServer};
+use redb::{ReadableDatabase, TableHandle};
+
+/// A portal signup for the homework café, through the public form.
+async fn web_signup(b: &mut Browser, name: &str, email: &str) -> anyhow::Result<()> {
+    let page = b.get("/frivilligjob/lektiecafe").await?;
+    let csrf = page
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf on the job page"))?;
+    let a = b
+        .post(
+            "/frivilligjob/lektiecafe/tilmeld",
+            &[
+                ("csrf", csrf.as_str()),
+                ("shift", "lektiecafe-tor"),
+                ("name", name),
+                ("phone", ""),
+                ("email", email),
+                ("age", "ja"),
+                ("note", ""),
+                ("consent", "ja"),
+            ],
+        )
+        .await?;
+    anyhow::ensure!(a.status == 303, "web signup: {} {}", a.status, a.text());
+    Ok(())
+}
+
+/// Rows per table of the database at `path`, for every table the file holds.
+fn rows_per_table(path: &std::path::Path) -> anyhow::Result<Vec<(String, Option<u64>)>> {
+    let db = redb::Database::open(path)?;
+    let tx = db.begin_read()?;
+    let mut out = Vec::new();
+    for handle in tx.list_tables()? {
+        let name = handle.name().to_owned();
+        let rows = match table_named(&name) {
+            Some(table) => table.copy_rows(&tx, None, &mut |_, _| {})?,
+            None => None,
+        };
+        out.push((name, rows));
+    }
+    Ok(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    server.enrol("kiosk-backup", "bibliotek").await?;
+    let (code, _) = server
+        .admin_post(
+            "/api/admin/enrol-codes",
+            &serde_json::json!({"kiosk_id": "kiosk-later", "site_id": "bibliotek"}),
+        )
+        .await?;
+    anyhow::ensure!(code == 200, "enrolment code: {code}");
+
+    // Two signups of one person (a duplicate pair) and one to erase.
+    let mut visitor = Browser::new(&server.url())?;
+    web_signup(&mut visitor, "Bodil Backup", "bodil@example.dk").await?;
+    web_signup(&mut visitor, "Bodil Bakup", "bodil@example.dk").await?;
+    web_signup(&mut visitor, "Erik Slettes", "erik@example.dk").await?;
+    let signups = server.signups().await?;
+    anyhow::ensure!(signups.len() == 3, "{} signups", signups.len());
+    let id_of = |name: &str| {
+        signups
+            .iter()
+            .find(|s| s.person.as_ref().is_some_and(|p| p.name == name))
+            .map(|s| s.record.id.clone())
+            .ok_or_else(|| anyhow::anyhow!("{name} not at the server"))
+    };
+    let (first, second, erik) = (
+        id_of("Bodil Backup")?,
+        id_of("Bodil Bakup")?,
+        id_of("Erik Slettes")?,
+    );
+
+    let mut coordinator = Browser::new(&server.url())?;
+    let a = coordinator.log_in("admin", &server.admin_password).await?;
+    anyhow::ensure!(a.status == 303, "login: {}", a.status);
+    let (code, _) = server
+        .admin_post(
+            &format!("/api/admin/signups/{first}/status"),
+            &serde_json::json!({"status": "contacted"}),
+        )
+        .await?;
+    anyhow::ensure!(code == 200, "status: {code}");
+    server
+        .state
+        .store
+        .decide_pair(&first, &second, Some("linked"), "admin")?;
+    let page = coordinator
+        .get(&format!("/admin/tilmeldinger/{erik}"))
+        .await?;
+    let csrf = page
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf on the signup page"))?;
+    let a = coordinator
+        .post(
+            &format!("/admin/tilmeldinger/{erik}/slet"),
+            &[("csrf", csrf.as_str()), ("bekraeft", "ja")],
+        )
+        .await?;
+    anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());
+
+    let http = reqwest::Client::new();
+    let resp = http
+        .get(format!("{}/api/admin/backup", server.url()))
+        .bearer_auth(&server.admin_token)
+        .send()
+        .await?;
+    anyhow::ensure!(resp.status() == 200, "backup: {}", resp.status());
+    let backup_path = dir.path().join("backup.redb");
+    std::fs::write(&backup_path, resp.bytes().await?)?;
+    let data_dir = server.data_dir.clone();
+    server.stop().await;
+
+    let held = rows_per_table(&data_dir.join("server.redb"))?;
+    let unlisted: Vec<&str> = held
+        .iter()
+        .filter(|(name, _)| table_named(name).is_none())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    anyhow::ensure!(
+        unlisted.is_empty(),
+        "tables the schema does not list (no backup would hold them): {unlisted:?}"
+    );
+    let (summary, _) = frivillig_sync_server::backup::verify_backup(&backup_path)?;
+    for table in ALL_TABLES {
+        let rows = held
+            .iter()
+            .find(|(name, _)| name == table.name())
+            .and_then(|(_, rows)| *rows)
+            .ok_or_else(|| anyhow::anyhow!("the database lacks {}", table.name()))?;
+        // Every table took part in the work above, so a backup that dropped one would show.
+        anyhow::ensure!(
+            rows > 0,
+            "{} is empty: extend this test's work",
+            table.name()
+        );
+        match table.in_backup() {
+            InBackup::Copied => anyhow::ensure!(
+                summary.rows_of(table.name()) == rows,
+                "{}: {} rows in the database, {} in the backup",
+                table.name(),
+                rows,
+                summary.rows_of(table.name())
+            ),
+            InBackup::LeftOut(_) => anyhow::ensure!(
+                summary.rows.iter().all(|(name, _)| name != table.name()),
+                "{} is left out of backups, yet the backup holds it",
+                table.name()
+            ),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Tidy checks over the server's source, as rust-analyzer's tidy tests do: the layers stay
+//! layers (the store and the domain operations know nothing of HTTP or HTML), files stay
+//! small enough to read, and every redb table is defined in the one schema that backups walk.
+
+use std::path::{Path, PathBuf};
+
+/// Longest a file under `sync-server/src` may be.
+const MAX_LINES: usize = 600;
+
+/// Files still longer than [`MAX_LINES`], each with the length it may not grow beyond. The
+/// list may only shrink: a file that drops below the limit must leave it (the test says
+/// so), and none may be added.
+const TOO_LONG_FOR_NOW: [(&str, usize); 3] =
+    [("admin.rs", 1828), ("api.rs", 768), ("portal.rs", 862)];
+
+/// Crates and modules the layers below HTTP must not use.
+const HTTP_NAMES: [&str; 5] = ["axum", "hyper", "maud", "http", "tower"];
+
+fn server_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sync-server/src")
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            rust_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Every source file of the server, with its path relative to `src` and its text.
+fn sources() -> anyhow::Result<Vec<(String, String)>> {
+    let root = server_src();
+    let mut files = Vec::new();
+    rust_files(&root, &mut files)?;
+    files.sort();
+    anyhow::ensure!(
+        files.len() > 10,
+        "found only {} files in {root:?}",
+        files.len()
+    );
+    files
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(&root)?.to_string_lossy().replace('\\', "/");
+            Ok((rel, std::fs::read_to_string(&p)?))
+        })
+        .collect()
+}
+
+/// Lines of code that name `name` as a path (`use name…`, `name::…`), ignoring comments and
+/// longer names that begin the same (`crate::httpd` is not `crate::http`).
+fn names(text: &str, name: &str) -> Vec<usize> {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let names_it = |code: &str| {
+        code.match_indices(name).any(|(at, _)| {
+            let before = code[..at].chars().next_back();
+            let after = &code[at + name.len()..];
+            let whole = !before.is_some_and(ident) && !after.chars().next().is_some_and(ident);
+            whole && (after.starts_with("::") || code.trim_start().starts_with("use "))
+        })
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| names_it(l.split("//").next().unwrap_or("")))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+#[test]
+fn store_and_service_know_nothing_of_http() -> anyhow::Result<()> {
+    let mut found = Vec::new();
+    for (file, text) in sources()? {
+        if !(file.starts_with("store/") || file.starts_with("service/")) {
+            continue;
+        }
+        for name in HTTP_NAMES {
+            for line in names(&text, name) {
+                found.push(format!("{file}:{line} uses {name}"));
+            }
+        }
+    }
+    anyhow::ensure!(found.is_empty(), "layer violations:\n{}", found.join("\n"));
+    Ok(())
+}
+
+#[test]
+fn the_checks_see_what_they_look_for() {
+    // The checks must be able to fail: each shape they refuse is recognised.
+    assert_eq!(names("use axum::Router;", "axum"), [1]);
+    assert_eq!(names("fn f() -> axum::Json<()> {}", "axum"), [1]);
+    assert_eq!(
+        names("let x = 1; // axum::Router", "axum"),
+        Vec::<usize>::new()
+    );
+    assert_eq!(names("use crate::http::admin;", "crate::http"), [1]);
+    assert_eq!(
+        names("use crate::httpd;", "crate::http"),
+        Vec::<usize>::new()
+    );
+}
+
+#[test]
+fn server_files_stay_short() -> anyhow::Result<()> {
+    let mut problems = Vec::new();
+    for (file, text) in sources()? {
+        let lines = text.lines().count();
+        match TOO_LONG_FOR_NOW.iter().find(|(f, _)| *f == file) {
+            Some((_, ceiling)) if lines > *ceiling => {
+                problems.push(format!("{file}: {lines} lines, grew past {ceiling}"))
+            }
+            Some(_) if lines <= MAX_LINES => problems.push(format!(
+                "{file}: {lines} lines, now short enough: take it out of TOO_LONG_FOR_NOW"
+            )),
+            Some(_) => {}
+            None if lines > MAX_LINES => {
+                problems.push(format!("{file}: {lines} lines, more than {MAX_LINES}"))
+            }
+            None => {}
+        }
+    }
+    anyhow::ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(())
+}
+
+#[test]
+fn every_table_is_defined_in_the_schema() -> anyhow::Result<()> {
+    let mut found = Vec::new();
+    for (file, text) in sources()? {
+        if file == "store/schema.rs" {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("TableDefinition::new(\"") || line.contains("JsonTable::new(\"") {
+                found.push(format!("{file}:{}", i + 1));
+            }
+        }
+    }
+    anyhow::ensure!(
+        found.is_empty(),
+        "tables defined outside store/schema.rs (backups would miss them):\n{}",
+        found.join("\n")
+    );
+    Ok(())
+}
