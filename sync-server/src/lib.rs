@@ -9,24 +9,14 @@
 //! journals; [`api`] the HTTP handlers. [`Server::open`] wires them; [`router`] and [`run`]
 //! serve them, so tests bind port 0.
 
-pub mod accounts;
-pub mod admin;
-pub mod api;
-pub mod audit;
 pub mod backup;
 pub mod config;
-pub mod erasure;
-pub mod error;
-pub mod ingest;
+pub mod http;
 pub mod keys;
 pub mod limits;
 pub mod policy;
-pub mod portal;
-pub mod review;
+pub mod service;
 pub mod store;
-mod web;
-pub mod web_signup;
-pub mod ws;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,6 +31,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use config::ServerConfig;
+pub use service::{accounts, erasure, ingest, review, web_signup};
 pub use store::listing;
 
 /// Why the server could not start.
@@ -60,7 +51,7 @@ pub enum StartError {
     Catalog(String),
     /// The first admin account could not be created.
     #[error("cannot create the first admin account: {0}")]
-    Account(#[from] accounts::AccountError),
+    Account(#[from] service::accounts::AccountError),
 }
 
 /// Everything a request handler needs.
@@ -246,8 +237,7 @@ impl Server {
 
 /// The HTTP routes of the server.
 pub fn router(state: AppState) -> Router {
-    let max_body = state.config.max_body_bytes;
-    api::routes(max_body).with_state(state)
+    http::router(state)
 }
 
 /// Serve `state` on `listener` until `shutdown` completes, then stop samod cleanly.
@@ -274,8 +264,8 @@ pub async fn run(
         }
         Err(e) => tracing::error!(error = %e, "cannot list journals to watch"),
     }
-    erasure::start_retention(&state);
-    ingest::start_taken_refresher(&state);
+    service::erasure::start_retention(&state);
+    service::catalog::start_taken_refresher(&state);
     let header_timeout = std::time::Duration::from_millis(state.config.header_read_timeout_ms);
     let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
     let per_ip: PerIp = Arc::default();

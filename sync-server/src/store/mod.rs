@@ -56,8 +56,8 @@ pub struct Store {
     listing: Arc<std::sync::RwLock<listing::Listing>>,
 }
 
-/// Now, as the tables write times: RFC 3339 in UTC with milliseconds.
-fn now() -> String {
+/// Now, as the server writes times: RFC 3339 in UTC with milliseconds.
+pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 

@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 use frivillig_common::sync::kiosk_peer_id;
 
 use crate::AppState;
-use crate::api::authenticate_device_row;
-use crate::error::ApiError;
+use crate::http::device::authenticate_device_row;
+use crate::http::error::ApiError;
 
 /// Query parameters of the upgrade (browsers cannot set headers on a WebSocket).
 #[derive(Debug, Deserialize)]

@@ -15,21 +15,21 @@ use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use std::collections::BTreeMap;
 
-use frivillig_common::catalog::{read_catalog, read_taken};
-use frivillig_common::domain::{Catalog, FormField, FormProblem, Opportunity, SignupForm, Status};
+use frivillig_common::domain::{FormField, FormProblem, Opportunity, SignupForm, Status};
 use frivillig_common::markdown::{MdBlock, parse_markdown};
 use frivillig_common::receipt::receipt_hash;
 use maud::{DOCTYPE, Markup, html};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::{blocking, catalog_handle, change_status};
-use crate::error::ApiError;
+use crate::http::blocking;
+use crate::http::error::ApiError;
+use crate::http::web::{Lang, cookie, head, job_title, same, secure, when};
+use crate::service::catalog::{catalog as need_catalog, catalog_and_taken};
+use crate::service::signups::change_status;
+use crate::service::web_signup::{WebSignupError, web_signup};
 use crate::store::SignupRow;
-use crate::web::{Lang, cookie, head, job_title, same, secure, when};
-use crate::web_signup::{WebSignupError, web_signup};
 
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
@@ -144,22 +144,6 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{font-weight:600
 button,.button{font-size:1.1rem;padding:.8rem 1.2rem;border-radius:.5rem;border:2px solid #004b87;background:#004b87;color:#fff;cursor:pointer;min-height:48px}\
 .secondary{background:#fff;color:#004b87}.note{background:#eaf1f8;padding:1rem;border-radius:.5rem}\
 .themes,.jobs{padding-left:0;list-style:none}.themes li{display:inline-block;margin:.2rem}.themes a{display:inline-block;padding:.5rem .8rem;border:2px solid #004b87;border-radius:1rem}.themes a[aria-current]{background:#004b87;color:#fff}.jobs li{margin:.6rem 0}.error{color:#a8001c;font-weight:600}input[type=text],input[type=tel],input[type=email]{font-size:1.1rem;padding:.6rem;width:100%;box-sizing:border-box;border:2px solid #444c56;border-radius:.4rem}input[aria-invalid]{border-color:#a8001c}fieldset{border:2px solid #eaf1f8;border-radius:.5rem}.hint{color:#444c56}a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}footer{max-width:40rem;margin:2rem auto;padding:0 1rem}";
-
-/// The catalog, or a server error if it cannot be read.
-pub(crate) async fn need_catalog(state: &AppState) -> Result<Catalog, ApiError> {
-    catalog_and_taken(state).await.map(|(c, _)| c)
-}
-
-/// The catalog and the server's count of spots taken per shift.
-async fn catalog_and_taken(state: &AppState) -> Result<(Catalog, BTreeMap<String, u32>), ApiError> {
-    let handle = catalog_handle(state).await?;
-    blocking(move || {
-        handle
-            .with_document(|d| read_catalog(d).map(|c| (c, read_taken(d))))
-            .map_err(|_| ApiError::internal("the catalog cannot be read"))
-    })
-    .await
-}
 
 fn not_found(lang: Lang, switch_to: &str) -> Response {
     let body = html! {
@@ -791,7 +775,7 @@ async fn job_signup(
             ),
             &back,
         )),
-        Err(WebSignupError::Server(e)) => Err(e),
+        Err(WebSignupError::Server(e)) => Err(e.into()),
     }
 }
 

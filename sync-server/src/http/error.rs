@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 
 use frivillig_common::api::ApiErrorBody;
 
+use crate::service::ServiceError;
+
 /// An error answered to an HTTP client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -57,6 +59,22 @@ impl ApiError {
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => ApiError::NotFound,
+            ServiceError::Invalid(m) => ApiError::BadRequest(m),
+            ServiceError::Conflict(m) => ApiError::Conflict(m),
+            ServiceError::NotYet(m) => ApiError::NotYet(m),
+            ServiceError::Unauthorized => ApiError::Unauthorized,
+            ServiceError::Revoked => ApiError::Revoked,
+            ServiceError::CodeRefused(m) => ApiError::CodeRefused(m),
+            ServiceError::Store(e) => ApiError::internal(e),
+            ServiceError::Internal(m) => ApiError::Internal(m),
+        }
     }
 }
 

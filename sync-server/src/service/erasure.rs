@@ -25,8 +25,8 @@ use frivillig_common::sync::format_heads;
 use samod::DocumentId;
 
 use crate::AppState;
-use crate::api::blocking;
-use crate::error::ApiError;
+use crate::service::ServiceError;
+use crate::service::blocking;
 use crate::store::JournalRow;
 use crate::store::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, META, RETIRED, SIGNUPS};
 use crate::store::{Store, StoreError};
@@ -174,17 +174,17 @@ impl Store {
 
 /// Erase a signup (step 1 at once, step 2 if its journal may be rewritten now) and note it
 /// in the audit log. `NotFound` if there is no such signup.
-pub async fn erase(state: &AppState, signup_id: &str, by: &str) -> Result<(), ApiError> {
+pub async fn erase(state: &AppState, signup_id: &str, by: &str) -> Result<(), ServiceError> {
     let st = state.clone();
     let (id, by) = (signup_id.to_owned(), by.to_owned());
     blocking(move || {
-        st.store.erase_signup(&id)?.ok_or(ApiError::NotFound)?;
+        st.store.erase_signup(&id)?.ok_or(ServiceError::NotFound)?;
         st.store.audit(&by, "erase", &id, "")?;
         Ok(())
     })
     .await?;
     tracing::info!(signup = signup_id, "signup erased");
-    if let Err(e) = crate::ingest::refresh_taken(state).await {
+    if let Err(e) = crate::service::catalog::refresh_taken(state).await {
         tracing::warn!(error = %e, "could not update the spots taken after an erasure");
     }
     rewrite_pending(state).await?;
@@ -217,7 +217,7 @@ fn may_rewrite(store: &Store, row: &JournalRow, today: NaiveDate) -> Result<bool
 }
 
 /// Rewrite every journal marked for it that may be rewritten now. Returns how many were.
-pub async fn rewrite_pending(state: &AppState) -> Result<usize, ApiError> {
+pub async fn rewrite_pending(state: &AppState) -> Result<usize, ServiceError> {
     let st = state.clone();
     let pending = blocking(move || {
         let today = Utc::now().date_naive();
@@ -242,18 +242,18 @@ pub async fn rewrite_pending(state: &AppState) -> Result<usize, ApiError> {
     Ok(done)
 }
 
-async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ApiError> {
+async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ServiceError> {
     // No ingest and no web signup may touch journals while one is replaced.
     let _ingest = state.ingest_lock.lock().await;
     let _web = state.web_journal_lock.lock().await;
     let doc_id: DocumentId = old_id
         .parse()
-        .map_err(|_| ApiError::internal("a stored journal id does not parse"))?;
+        .map_err(|_| ServiceError::internal("a stored journal id does not parse"))?;
     let st = state.clone();
     let key = old_id.to_owned();
     let row = blocking(move || Ok(st.store.journal(&key)?))
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     // The server's replica, or (if samod no longer has it) the durable copy.
     let old_doc = match state.repo.find(doc_id.clone()).await {
         Ok(Some(handle)) => handle.with_document(|d| d.clone()),
@@ -261,11 +261,11 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ApiError>
             let st = state.clone();
             let key = old_id.to_owned();
             let bytes = blocking(move || Ok(st.store.journal_bytes(&key)?)).await?;
-            frivillig_common::untrusted::load(&bytes).map_err(ApiError::internal)?
+            frivillig_common::untrusted::load(&bytes).map_err(ServiceError::internal)?
         }
     };
-    let header = read_header(&old_doc).map_err(ApiError::internal)?;
-    let (records, _) = read_signups(&old_doc).map_err(ApiError::internal)?;
+    let header = read_header(&old_doc).map_err(ServiceError::internal)?;
+    let (records, _) = read_signups(&old_doc).map_err(ServiceError::internal)?;
     let st = state.clone();
     let kept = blocking(move || {
         let mut kept = Vec::new();
@@ -277,9 +277,9 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ApiError>
         Ok(kept)
     })
     .await?;
-    let mut doc = new_journal_doc(&header).map_err(ApiError::internal)?;
+    let mut doc = new_journal_doc(&header).map_err(ServiceError::internal)?;
     for r in &kept {
-        add_signup(&mut doc, r).map_err(ApiError::internal)?;
+        add_signup(&mut doc, r).map_err(ServiceError::internal)?;
     }
     let chunk = doc.save();
     let heads = format_heads(&doc.get_heads());
@@ -287,7 +287,7 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ApiError>
         .repo
         .create(doc)
         .await
-        .map_err(|_| ApiError::internal("repository stopped"))?;
+        .map_err(|_| ServiceError::internal("repository stopped"))?;
     let new_id = handle.document_id().to_string();
     let new_row = JournalRow {
         owner: row.owner.clone(),
@@ -303,20 +303,23 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ApiError>
     blocking(move || {
         st.store
             .replace_journal(&old, &new, &new_row, &chunk, &moved)?;
-        st.storage
-            .delete_document(&old)
-            .map_err(|e| ApiError::internal(format!("deleting the old journal's chunks: {e}")))?;
+        st.storage.delete_document(&old).map_err(|e| {
+            ServiceError::internal(format!("deleting the old journal's chunks: {e}"))
+        })?;
         Ok(())
     })
     .await?;
     tracing::info!(old = old_id, new = %new_id, kept = kept.len(), "journal rewritten without erased signups");
-    crate::ingest::watch_journal(state, handle.document_id().clone());
+    crate::service::ingest::watch_journal(state, handle.document_id().clone());
     Ok(())
 }
 
 /// Erase every signup whose retention has run out, then rewrite what may be rewritten.
 /// Returns how many signups were erased.
-pub async fn retention_sweep(state: &AppState, retention: Retention) -> Result<usize, ApiError> {
+pub async fn retention_sweep(
+    state: &AppState,
+    retention: Retention,
+) -> Result<usize, ServiceError> {
     let st = state.clone();
     let expired = blocking(move || Ok(st.store.expired_signups(retention, Utc::now())?)).await?;
     let mut by_journal: BTreeMap<String, usize> = BTreeMap::new();
@@ -341,7 +344,7 @@ pub async fn retention_sweep(state: &AppState, retention: Retention) -> Result<u
             journals = by_journal.len(),
             "retention: signups erased"
         );
-        if let Err(e) = crate::ingest::refresh_taken(state).await {
+        if let Err(e) = crate::service::catalog::refresh_taken(state).await {
             tracing::warn!(error = %e, "could not update the spots taken after retention");
         }
     }

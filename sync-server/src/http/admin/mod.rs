@@ -20,13 +20,15 @@ use frivillig_common::domain::{Catalog, Note, Source, Status};
 use frivillig_common::journal::{add_note, set_assignee};
 
 use crate::AppState;
-use crate::accounts::{AccountRow, Role, SessionRow};
-use crate::api::{blocking, change_status, edit_signup};
-use crate::error::ApiError;
-use crate::portal::need_catalog;
+use crate::http::blocking;
+use crate::http::error::ApiError;
+use crate::http::web::{Lang, cookie, head, job_title, same, secure, when};
+use crate::service::ServiceError;
+use crate::service::accounts::{AccountRow, Role, SessionRow};
+use crate::service::catalog::catalog as need_catalog;
+use crate::service::signups::{change_status, edit_signup};
 use crate::store::SignupRow;
 use crate::store::listing::{ListQuery, ListRow, SortBy};
-use crate::web::{Lang, cookie, head, job_title, same, secure, when};
 
 /// Cookie holding the session token.
 const SESSION_COOKIE: &str = "frivillig_session";
@@ -114,7 +116,7 @@ async fn staff(state: &AppState, headers: &HeaderMap, is_form: bool) -> Result<S
     let t = token.clone();
     let found = blocking(move || Ok(st.store.session(&t)?))
         .await
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|e| e.into_response())?;
     match found {
         Some((session, account)) => Ok(Staff {
             username: session.username.clone(),
@@ -363,7 +365,7 @@ async fn login(
         &mut r,
         &format!(
             "{SESSION_COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}{}",
-            crate::accounts::SESSION_HOURS * 3600,
+            crate::service::accounts::SESSION_HOURS * 3600,
             secure_flag(&state)
         ),
     );
@@ -557,7 +559,7 @@ async fn list_context(
     let q = query.map(|Query(q)| q).unwrap_or_default();
     let catalog = need_catalog(state)
         .await
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|e| ApiError::from(e).into_response())?;
     Ok((s, q, catalog))
 }
 
@@ -843,7 +845,7 @@ async fn signup_page(
     };
     let catalog = match need_catalog(&state).await {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let st = state.clone();
     let (accounts, decisions) =
@@ -1096,7 +1098,8 @@ async fn apply_change(
     Redirect::to(&back).into_response()
 }
 
-fn error_page(s: &Staff, e: ApiError) -> Response {
+fn error_page(s: &Staff, e: impl Into<ApiError>) -> Response {
+    let e: ApiError = e.into();
     let lang = s.lang;
     tracing::warn!(error = %e, "admin change failed");
     message(
@@ -1179,7 +1182,7 @@ async fn post_erase(
     if f.bekraeft != "ja" {
         return unreadable(&s, StatusCode::BAD_REQUEST);
     }
-    if let Err(e) = crate::erasure::erase(&state, &signup_id, &s.username).await {
+    if let Err(e) = crate::service::erasure::erase(&state, &signup_id, &s.username).await {
         return error_page(&s, e);
     }
     Redirect::to("/admin/tilmeldinger").into_response()
@@ -1373,8 +1376,8 @@ async fn queues_page(
     let (pairs, overbooked, by_id) = {
         let listing = state.store.listing();
         let rows = listing.matching(&ListQuery::default(), s.sites());
-        let pairs = crate::review::duplicate_pairs(&rows);
-        let overbooked = crate::review::overbooked(&catalog, &rows);
+        let pairs = crate::service::review::duplicate_pairs(&rows);
+        let overbooked = crate::service::review::overbooked(&catalog, &rows);
         let wanted: std::collections::BTreeSet<&str> = pairs
             .iter()
             .flat_map(|(a, b)| [a.as_str(), b.as_str()])
@@ -1388,13 +1391,13 @@ async fn queues_page(
     };
     let open: Vec<&(String, String)> = pairs
         .iter()
-        .filter(|(a, b)| !decisions.contains_key(&crate::review::pair_key(a, b)))
+        .filter(|(a, b)| !decisions.contains_key(&crate::service::review::pair_key(a, b)))
         .collect();
-    let decided: Vec<(&(String, String), &crate::review::PairDecision)> = pairs
+    let decided: Vec<(&(String, String), &crate::service::review::PairDecision)> = pairs
         .iter()
         .filter_map(|p| {
             decisions
-                .get(&crate::review::pair_key(&p.0, &p.1))
+                .get(&crate::service::review::pair_key(&p.0, &p.1))
                 .map(|d| (p, d))
         })
         .collect();
@@ -1533,7 +1536,7 @@ async fn post_pair(
         st.store.audit(
             &by,
             "duplicate",
-            &crate::review::pair_key(&f.a, &f.b),
+            &crate::service::review::pair_key(&f.a, &f.b),
             decision.unwrap_or("undo"),
         )?;
         Ok(())
@@ -1602,9 +1605,9 @@ async fn post_revoke(
     if f.bekraeft != "ja" {
         return unreadable(&s, StatusCode::BAD_REQUEST);
     }
-    match crate::api::revoke(&state, &kiosk_id, &s.username).await {
+    match crate::service::kiosks::revoke(&state, &kiosk_id, &s.username).await {
         Ok(()) => Redirect::to("/admin/kiosker").into_response(),
-        Err(ApiError::NotFound) => {
+        Err(ServiceError::NotFound) => {
             let lang = s.lang;
             message(
                 lang,
@@ -1743,7 +1746,7 @@ async fn post_catalog(
     };
     let current = match need_catalog(&state).await {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let lang = s.lang;
     let line = lang.pick("linje", "line");
@@ -1779,9 +1782,9 @@ async fn post_catalog(
             );
         }
     };
-    if let Err(e) = crate::api::replace_catalog(&state, catalog, &s.username).await {
+    if let Err(e) = crate::service::catalog::replace_catalog(&state, catalog, &s.username).await {
         let problems = vec![match e {
-            ApiError::BadRequest(m) | ApiError::Conflict(m) => m,
+            ServiceError::Invalid(m) | ServiceError::Conflict(m) => m,
             other => other.to_string(),
         }];
         return catalog_editor(
@@ -1811,7 +1814,7 @@ async fn post_consent(
     }
     let mut catalog = match need_catalog(&state).await {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     let version = catalog.current_consent().map_or(1, |c| c.version + 1);
     catalog
@@ -1821,7 +1824,7 @@ async fn post_consent(
             text_da: da.to_owned(),
             text_en: en.to_owned(),
         });
-    if let Err(e) = crate::api::replace_catalog(&state, catalog, &s.username).await {
+    if let Err(e) = crate::service::catalog::replace_catalog(&state, catalog, &s.username).await {
         return error_page(&s, e);
     }
     Redirect::to("/admin/katalog?gemt=1").into_response()

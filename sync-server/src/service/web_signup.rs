@@ -14,9 +14,10 @@ use frivillig_common::seal::seal_personal_data;
 use samod::{DocHandle, DocumentId};
 
 use crate::AppState;
-use crate::api::{blocking, catalog_handle};
-use crate::error::ApiError;
-use crate::ingest::{ingest_journal, watch_journal};
+use crate::service::ServiceError;
+use crate::service::blocking;
+use crate::service::catalog::catalog_handle;
+use crate::service::ingest::{ingest_journal, watch_journal};
 
 /// Why a web signup was not taken.
 #[derive(Debug)]
@@ -26,11 +27,11 @@ pub enum WebSignupError {
     /// The job or shift is not (or no longer) in the catalog.
     UnknownJob,
     /// The server could not save it.
-    Server(ApiError),
+    Server(ServiceError),
 }
 
-impl From<ApiError> for WebSignupError {
-    fn from(e: ApiError) -> Self {
+impl From<ServiceError> for WebSignupError {
+    fn from(e: ServiceError) -> Self {
         WebSignupError::Server(e)
     }
 }
@@ -54,7 +55,7 @@ pub async fn web_signup(
     let catalog = blocking(move || {
         handle
             .with_document(|d| read_catalog(d))
-            .map_err(ApiError::internal)
+            .map_err(ServiceError::internal)
     })
     .await?;
     let job = catalog
@@ -69,8 +70,8 @@ pub async fn web_signup(
     }
     let person =
         validate_form(form, job.requirements.min_age.is_some()).map_err(WebSignupError::Invalid)?;
-    let sealed =
-        seal_personal_data(&state.keys.sealing.public(), &person).map_err(ApiError::internal)?;
+    let sealed = seal_personal_data(&state.keys.sealing.public(), &person)
+        .map_err(ServiceError::internal)?;
     let now = Local::now();
     let at = now.to_rfc3339_opts(SecondsFormat::Millis, false);
     let token = new_receipt_token();
@@ -90,7 +91,7 @@ pub async fn web_signup(
         let h = handle.clone();
         blocking(move || {
             h.with_document(|doc| add_signup(doc, &rec))
-                .map_err(ApiError::internal)
+                .map_err(ServiceError::internal)
         })
         .await?;
         (doc_id, handle)
@@ -100,7 +101,7 @@ pub async fn web_signup(
     let id = record.id.clone();
     // The receipt page must find it; a signup the page cannot show was not saved.
     if blocking(move || Ok(st.store.signup(&id)?)).await?.is_none() {
-        return Err(ApiError::internal("a web signup did not reach the store").into());
+        return Err(ServiceError::internal("a web signup did not reach the store").into());
     }
     tracing::info!(signup = %record.id, job = %record.opportunity_id, "web signup");
     Ok(WebReceipt {
@@ -110,7 +111,10 @@ pub async fn web_signup(
 }
 
 /// The web journal for `day` with room left, created (and claimed for `web`) if needed.
-async fn todays_journal(state: &AppState, day: &str) -> Result<(DocumentId, DocHandle), ApiError> {
+async fn todays_journal(
+    state: &AppState,
+    day: &str,
+) -> Result<(DocumentId, DocHandle), ServiceError> {
     let key = format!("web_journal:{day}");
     let st = state.clone();
     let k = key.clone();
@@ -129,12 +133,12 @@ async fn todays_journal(state: &AppState, day: &str) -> Result<(DocumentId, DocH
         owner: "web".into(),
         day: day.to_owned(),
     })
-    .map_err(ApiError::internal)?;
+    .map_err(ServiceError::internal)?;
     let handle = state
         .repo
         .create(doc)
         .await
-        .map_err(|_| ApiError::internal("repository stopped"))?;
+        .map_err(|_| ServiceError::internal("repository stopped"))?;
     let id = handle.document_id().clone();
     let st = state.clone();
     let (sid, d) = (id.to_string(), day.to_owned());

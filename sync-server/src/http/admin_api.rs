@@ -1,0 +1,338 @@
+//! The coordinators' JSON API, behind `Authorization: Bearer <admin token>`: kiosks and
+//! their codes, accounts, signups and their status, the catalog, backups, metrics.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use frivillig_common::api::{
+    EnrolCode, EnrolCodeRequest, EnrolRequest, EnrolResponse, KioskSummary, SetStatusRequest,
+    SignupPage, SignupView,
+};
+use frivillig_common::domain::{Catalog, Status};
+use frivillig_common::sync::{new_secret, secret_hash};
+
+use crate::AppState;
+use crate::http::error::ApiError;
+use crate::http::{bearer, blocking};
+use crate::service::accounts::{AccountError, Role, generate_password};
+use crate::service::catalog::{catalog, replace_catalog};
+use crate::service::kiosks;
+use crate::service::signups::change_status;
+use crate::store::SignupFilter;
+
+/// The admin API's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/admin/kiosks", get(list_kiosks).post(enrol_kiosk))
+        .route("/api/admin/kiosks/{kiosk_id}/revoke", post(revoke_kiosk))
+        .route("/api/admin/catalog", get(get_catalog).put(put_catalog))
+        .route("/api/admin/backup", get(get_backup))
+        .route("/api/admin/metrics", get(metrics))
+        .route("/api/admin/accounts", get(list_accounts).post(add_account))
+        .route(
+            "/api/admin/accounts/{username}/password",
+            post(new_password),
+        )
+        .route(
+            "/api/admin/accounts/{username}/disable",
+            post(disable_account),
+        )
+        .route("/api/admin/enrol-codes", post(new_enrol_code))
+        .route("/api/admin/signups", get(list_signups))
+        .route("/api/admin/signups/{signup_id}", get(get_signup))
+        .route(
+            "/api/admin/signups/{signup_id}/status",
+            post(set_signup_status),
+        )
+}
+
+/// Refuse a request without the admin token.
+fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let token = bearer(headers).ok_or(ApiError::Unauthorized)?;
+    if secret_hash(token) == *state.admin_token_hash {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+async fn enrol_kiosk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<EnrolRequest>,
+) -> Result<Json<EnrolResponse>, ApiError> {
+    admin(&state, &headers)?;
+    Ok(Json(
+        kiosks::enrol(&state, req.kiosk_id, &req.site_id, req.bench).await?,
+    ))
+}
+
+async fn new_enrol_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<EnrolCodeRequest>,
+) -> Result<Json<EnrolCode>, ApiError> {
+    admin(&state, &headers)?;
+    Ok(Json(
+        kiosks::new_code(&state, req.kiosk_id, req.site_id, req.valid_seconds).await?,
+    ))
+}
+
+/// `GET /api/admin/metrics`: counters for monitoring and the benchmarks: bytes of sync
+/// messages received from and sent to devices since start, and signups held.
+async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    Ok(Json(serde_json::json!({
+        "sync_bytes_in": state.sync_bytes_in.load(std::sync::atomic::Ordering::Relaxed),
+        "sync_bytes_out": state.sync_bytes_out.load(std::sync::atomic::Ordering::Relaxed),
+        "signups": state.store.listing().len(),
+        "documents_loaded": state.documents_loaded.load(std::sync::atomic::Ordering::Relaxed),
+    })))
+}
+
+async fn list_kiosks(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<KioskSummary>>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    Ok(Json(blocking(move || Ok(st.store.devices()?)).await?))
+}
+
+async fn revoke_kiosk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(kiosk_id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    kiosks::revoke(&state, &kiosk_id, "api").await?;
+    Ok(Json(serde_json::json!({"revoked": kiosk_id})))
+}
+
+/// An account as the API lists it (no password hash).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct AccountView {
+    /// User name.
+    pub username: String,
+    /// The person's name.
+    pub display_name: String,
+    /// `admin` or `coordinator`.
+    pub role: Role,
+    /// A coordinator's sites.
+    pub sites: Vec<String>,
+    /// Disabled accounts cannot log in.
+    pub disabled: bool,
+}
+
+/// A new account, as asked for.
+#[derive(Debug, serde::Deserialize)]
+pub struct NewAccount {
+    /// User name.
+    pub username: String,
+    /// The person's name.
+    pub display_name: String,
+    /// `admin` or `coordinator`.
+    pub role: String,
+    /// A coordinator's sites (ids from the catalog).
+    #[serde(default)]
+    pub sites: Vec<String>,
+}
+
+fn account_error(e: AccountError) -> ApiError {
+    use AccountError as E;
+    match e {
+        E::Exists(_) => ApiError::Conflict(e.to_string()),
+        E::Unknown(_) => ApiError::NotFound,
+        E::BadName | E::WeakPassword => ApiError::BadRequest(e.to_string()),
+        E::Hash(_) | E::Store(_) => ApiError::internal(e),
+    }
+}
+
+async fn list_accounts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<AccountView>>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let accounts = blocking(move || Ok(st.store.accounts()?)).await?;
+    Ok(Json(
+        accounts
+            .into_iter()
+            .map(|(username, a)| AccountView {
+                username,
+                display_name: a.display_name,
+                role: a.role,
+                sites: a.sites,
+                disabled: a.disabled,
+            })
+            .collect(),
+    ))
+}
+
+/// Create an account with a generated password, returned once.
+async fn add_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<NewAccount>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    let role = Role::parse(&req.role)
+        .ok_or_else(|| ApiError::BadRequest("role must be admin or coordinator".into()))?;
+    if role == Role::Coordinator && req.sites.is_empty() {
+        return Err(ApiError::BadRequest(
+            "a coordinator needs at least one site".into(),
+        ));
+    }
+    let password = generate_password();
+    let st = state.clone();
+    let p = password.clone();
+    blocking(move || {
+        st.store
+            .add_account(&req.username, &req.display_name, &p, role, req.sites)
+            .map_err(account_error)?;
+        st.store.audit("api", "account", &req.username, "created")?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "password": password })))
+}
+
+/// Give an account a new generated password (returned once) and end its sessions.
+async fn new_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    let password = generate_password();
+    let st = state.clone();
+    let p = password.clone();
+    blocking(move || {
+        st.store
+            .set_password(&username, &p)
+            .map_err(account_error)?;
+        st.store
+            .audit("api", "account", &username, "new password")?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "password": password })))
+}
+
+async fn disable_account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(username): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let u = username.clone();
+    blocking(move || {
+        st.store.set_disabled(&u, true).map_err(account_error)?;
+        st.store.audit("api", "account", &u, "disabled")?;
+        Ok(())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "disabled": username })))
+}
+
+async fn list_signups(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(filter): Query<SignupFilter>,
+) -> Result<Json<SignupPage>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let (rows, total) = blocking(move || Ok(st.store.list_signups(&filter)?)).await?;
+    Ok(Json(SignupPage {
+        signups: rows.into_iter().map(SignupView::from).collect(),
+        total,
+    }))
+}
+
+async fn get_signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(signup_id): Path<String>,
+) -> Result<Json<SignupView>, ApiError> {
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let row = blocking(move || Ok(st.store.signup(&signup_id)?))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(row.into()))
+}
+
+async fn set_signup_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(signup_id): Path<String>,
+    Json(req): Json<SetStatusRequest>,
+) -> Result<Json<SignupView>, ApiError> {
+    admin(&state, &headers)?;
+    let status = Status::parse(&req.status)
+        .ok_or_else(|| ApiError::BadRequest(format!("unknown status {}", req.status)))?;
+    let row = change_status(&state, &signup_id, status, "admin").await?;
+    Ok(Json(row.into()))
+}
+
+async fn get_catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Catalog>, ApiError> {
+    admin(&state, &headers)?;
+    Ok(Json(catalog(&state).await?))
+}
+
+/// Replace the catalog in one change, so kiosks never see half of an import. Consent texts
+/// may gain versions; an existing version may not change (people accepted that text).
+async fn put_catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(catalog): Json<Catalog>,
+) -> Result<Json<Catalog>, ApiError> {
+    admin(&state, &headers)?;
+    replace_catalog(&state, catalog.clone(), "api").await?;
+    Ok(Json(catalog))
+}
+
+/// A consistent backup of the running server, as a file download.
+async fn get_backup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    admin(&state, &headers)?;
+    let st = state.clone();
+    let bytes = blocking(move || {
+        let dir = st.config.data_dir.join("backups");
+        std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
+        let path = dir.join(format!("backup-{}.redb", new_secret()));
+        let db = st.store.database().map_err(ApiError::internal)?;
+        let made = crate::backup::create_backup(&db, &st.keys, &path);
+        drop(db);
+        let read = made
+            .map_err(ApiError::internal)
+            .and_then(|_| std::fs::read(&path).map_err(ApiError::internal));
+        let _ = std::fs::remove_file(&path);
+        read
+    })
+    .await?;
+    tracing::info!(bytes = bytes.len(), "backup taken");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/octet-stream"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"frivillig-backup.redb\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,153 @@
+//! The device API kiosks use beside sync: device info at the start of every round, journal
+//! registration, and the durable acknowledgement.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use frivillig_common::api::{AckRequest, AckResponse, DeviceInfo, RegisterJournal};
+use frivillig_common::sync::parse_heads;
+
+use crate::AppState;
+use crate::http::error::ApiError;
+use crate::http::{bearer, blocking, parse_doc_id};
+use crate::service::ingest::{ingest_journal, wait_for_heads, watch_journal};
+use crate::service::kiosks::{self, Report};
+use crate::service::now;
+use crate::store::DeviceRow;
+
+/// The device API's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/device/info", get(device_info))
+        .route("/api/device/journals", post(register_journal))
+        .route("/api/device/journals/{doc_id}/ack", post(ack_journal))
+}
+
+/// The device whose token (header, or `token` query parameter for WebSockets) a request
+/// carries, with its row. Blocking: reads redb.
+pub fn authenticate_device_row(
+    state: &AppState,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+) -> Result<(String, DeviceRow), ApiError> {
+    let token = bearer(headers)
+        .or(query_token)
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(kiosks::authenticate(state, token)?)
+}
+
+/// The kiosk making a device API request, within its rate per minute.
+async fn device(state: &AppState, headers: HeaderMap) -> Result<String, ApiError> {
+    let st = state.clone();
+    let (kiosk_id, _) = blocking(move || authenticate_device_row(&st, &headers, None)).await?;
+    if !state
+        .device_requests
+        .allow(kiosk_id.clone(), state.config.device_requests_per_minute)
+    {
+        return Err(ApiError::TooMany);
+    }
+    Ok(kiosk_id)
+}
+
+/// What a kiosk reports when it asks for the deployment's details.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct InfoQuery {
+    /// Signups it holds that the server has not acknowledged.
+    queued: Option<u64>,
+    /// Its app version.
+    version: Option<String>,
+}
+
+/// Every sync round starts here: the kiosk learns the catalog id, the server's time and
+/// keys; the server learns it is alive and how many signups it still holds unacknowledged
+/// (what the kiosks page shows, and what tells an erasure a kiosk holds no old journal).
+async fn device_info(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<axum::extract::Query<InfoQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<DeviceInfo>, ApiError> {
+    let kiosk_id = device(&state, headers).await?;
+    // A malformed figure is ignored rather than refused: it is a report, not a request.
+    let report = query.map(|q| q.0).unwrap_or_default();
+    let st = state.clone();
+    blocking(move || {
+        let report = Report {
+            queued: report.queued,
+            version: report.version,
+        };
+        Ok(kiosks::note_contact(&st, &kiosk_id, report)?)
+    })
+    .await?;
+    Ok(Json(DeviceInfo {
+        catalog_doc_id: state.catalog_id.to_string(),
+        server_time: now(),
+        server_public_key: state.keys.sealing.public().to_hex(),
+        server_signing_key: state.keys.signing.public_hex(),
+    }))
+}
+
+async fn register_journal(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<RegisterJournal>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let kiosk_id = device(&state, headers).await?;
+    let doc_id = parse_doc_id(&req.doc_id)?;
+    if doc_id == state.catalog_id {
+        return Err(ApiError::Conflict("that document is not a journal".into()));
+    }
+    if req.day.len() != 10 {
+        return Err(ApiError::BadRequest("day must be YYYY-MM-DD".into()));
+    }
+    let st = state.clone();
+    let id = doc_id.clone();
+    let owner = blocking(move || {
+        Ok(st
+            .store
+            .claim_journal(&id.to_string(), &kiosk_id, &req.day)?
+            .eq(&kiosk_id))
+    })
+    .await?;
+    if owner {
+        watch_journal(&state, doc_id);
+        Ok(Json(serde_json::json!({"registered": true})))
+    } else {
+        Err(ApiError::Conflict("that document id is taken".into()))
+    }
+}
+
+async fn ack_journal(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(doc_id): Path<String>,
+    Json(req): Json<AckRequest>,
+) -> Result<Json<AckResponse>, ApiError> {
+    let kiosk_id = device(&state, headers).await?;
+    let doc_id = parse_doc_id(&doc_id)?;
+    let heads = parse_heads(&req.heads)
+        .ok_or_else(|| ApiError::BadRequest("heads must be change hashes".into()))?;
+    let st = state.clone();
+    let key = doc_id.to_string();
+    let queued = req.queued;
+    blocking(move || {
+        // Answer "not found" for a journal of another kiosk: its existence is not theirs to learn.
+        match st.store.journal(&key)? {
+            Some(row) if row.owner == kiosk_id => {}
+            _ => return Err(ApiError::NotFound),
+        }
+        let report = Report {
+            queued: Some(queued),
+            version: None,
+        };
+        Ok(kiosks::note_contact(&st, &kiosk_id, report)?)
+    })
+    .await?;
+    let handle = wait_for_heads(&state, &doc_id, &heads).await?;
+    let (outcome, _) = ingest_journal(&state, &doc_id, handle).await?;
+    Ok(Json(AckResponse {
+        acked_heads: req.heads,
+        signups: outcome.signups,
+    }))
+}

@@ -1,0 +1,67 @@
+//! Everything HTTP: the routes, what each answers, and the pages. Handlers parse and check
+//! the request, call [`crate::service`], and render or serialise the answer; the domain's
+//! rules live below.
+//!
+//! Layout: [`device`] the kiosks' API beside sync, [`enrol`] code redemption, [`ws`] the
+//! authenticated sync WebSocket, [`admin_api`] the JSON API behind the admin token,
+//! [`portal`] the public pages, [`admin`] the coordinators' web app, [`web`] what portal and
+//! admin pages share, [`error`] the error answer.
+
+pub mod admin;
+pub mod admin_api;
+pub mod device;
+pub mod enrol;
+pub mod error;
+pub mod portal;
+pub(crate) mod web;
+pub mod ws;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::routing::get;
+use samod::DocumentId;
+
+use frivillig_common::sync::SYNC_PATH;
+
+use crate::AppState;
+use error::ApiError;
+
+/// Every route of the server, with the body limit.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(SYNC_PATH, get(ws::sync_upgrade))
+        .merge(device::routes())
+        .merge(enrol::routes())
+        .merge(admin_api::routes())
+        .merge(portal::routes())
+        .merge(admin::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+/// The credential of an `Authorization: Bearer` header.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Run `f` on a blocking thread, for handlers whose blocking work answers with [`ApiError`].
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// A document id from a path, or a clear refusal.
+fn parse_doc_id(s: &str) -> Result<DocumentId, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::BadRequest("not a document id".into()))
+}

@@ -1,0 +1,308 @@
+//! What an ingest commits, decided from the journal document alone: no lock, no store, no
+//! samod. The shell in [`super`] finds the document, takes the ingest lock, calls
+//! [`read_journal`] inside the document's lock and [`plan_ingest`] outside it (opening
+//! sealed envelopes is the costly part), and commits the plan.
+//!
+//! What a durable acknowledgement covers is decided here: the batch's chunk holds every
+//! change from the durable copy's heads up to the heads read, and those heads are what the
+//! journal's row records once the batch is committed.
+
+use automerge::{Automerge, ChangeHash};
+
+use frivillig_common::domain::{PersonalData, SignupRecord, Source};
+use frivillig_common::journal::{JournalHeader, read_header, read_run_keys, read_signups};
+use frivillig_common::seal::RunKeys;
+use frivillig_common::sync::format_heads;
+
+use crate::service::ServiceError;
+use crate::store::{IngestBatch, JournalRow, StoreError};
+
+/// What the document held when it was read for an ingest.
+pub struct JournalSnapshot {
+    /// Its heads.
+    pub heads: Vec<ChangeHash>,
+    /// The changes since the durable copy's heads (all of them if that copy is empty or
+    /// its heads are unknown to the document); empty when there are none.
+    pub chunk: Vec<u8>,
+    /// Its header, or why it is not a journal.
+    header: Result<JournalHeader, String>,
+    /// Its records and how many did not decode, or why it is not a journal.
+    records: Result<(Vec<SignupRecord>, usize), String>,
+    /// The kiosk's sealing runs, to open its envelopes with.
+    runs: RunKeys,
+}
+
+/// Read what an ingest needs from `doc`, given the heads `prev` the durable copy reaches.
+/// `None` when the document holds exactly `prev`: nothing to commit.
+pub fn read_journal(doc: &Automerge, prev: &[ChangeHash]) -> Option<JournalSnapshot> {
+    let heads = doc.get_heads();
+    if !prev.is_empty() && heads == prev {
+        return None;
+    }
+    let complete_prev = !prev.is_empty()
+        && prev
+            .iter()
+            .all(|h| doc.get_change_meta_by_hash(h).is_some());
+    let chunk = if heads == prev {
+        Vec::new()
+    } else if complete_prev {
+        doc.save_after(prev)
+    } else {
+        doc.save()
+    };
+    Some(JournalSnapshot {
+        heads,
+        chunk,
+        header: read_header(doc).map_err(|e| e.to_string()),
+        records: read_signups(doc).map_err(|e| e.to_string()),
+        runs: read_run_keys(doc),
+    })
+}
+
+/// What an ingest will commit, and what it found wrong on the way.
+pub struct IngestPlan {
+    /// The rows to write.
+    pub batch: IngestBatch,
+    /// The heads the durable copy reaches once `batch` is committed.
+    pub heads: Vec<ChangeHash>,
+    /// Records that did not decode (skipped).
+    pub malformed: usize,
+}
+
+/// Decide what to commit for the journal `doc_id`, on record as `row`, from `snapshot`.
+///
+/// Only records whose source is the journal's owner are taken (a kiosk cannot write into
+/// the web's signups or another kiosk's). `opened(id)` says whether a signup's personal data
+/// is held already, so it is not opened again; `open` opens an envelope with the journal's
+/// run keys (`None`: it cannot be opened, the signup is kept without it).
+pub fn plan_ingest(
+    doc_id: &str,
+    row: &JournalRow,
+    snapshot: JournalSnapshot,
+    mut opened: impl FnMut(&str) -> Result<bool, StoreError>,
+    open: impl Fn(&SignupRecord, &RunKeys) -> Option<PersonalData>,
+) -> Result<IngestPlan, ServiceError> {
+    let header = snapshot
+        .header
+        .map_err(|e| ServiceError::Conflict(format!("not a journal: {e}")))?;
+    let expected_owner = if row.owner == "web" {
+        "web".to_owned()
+    } else {
+        format!("kiosk:{}", row.owner)
+    };
+    if header.owner != expected_owner {
+        return Err(ServiceError::Conflict(
+            "the journal names another owner".into(),
+        ));
+    }
+    let (records, malformed) = snapshot
+        .records
+        .map_err(|e| ServiceError::Conflict(format!("not a journal: {e}")))?;
+    let mut batch_records = Vec::with_capacity(records.len());
+    for record in records
+        .into_iter()
+        .filter(|r| source_matches(r, &row.owner))
+    {
+        let person = if opened(&record.id)? {
+            None
+        } else {
+            open(&record, &snapshot.runs)
+        };
+        batch_records.push((record, person));
+    }
+    Ok(IngestPlan {
+        batch: IngestBatch {
+            doc_id: doc_id.to_owned(),
+            heads: format_heads(&snapshot.heads),
+            chunk: snapshot.chunk,
+            records: batch_records,
+        },
+        heads: snapshot.heads,
+        malformed,
+    })
+}
+
+fn source_matches(record: &SignupRecord, owner: &str) -> bool {
+    match &record.source {
+        Source::Kiosk(id) => id == owner,
+        Source::Web => owner == "web",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frivillig_common::journal::{add_signup, new_journal_doc};
+    use frivillig_common::seal::{SealingKeyPair, seal_personal_data};
+
+    fn person(name: &str) -> PersonalData {
+        PersonalData {
+            name: name.into(),
+            phone: None,
+            email: Some(format!("{}@example.dk", name.to_lowercase())),
+            age_confirmed: true,
+            note: None,
+        }
+    }
+
+    fn record(id: &str, source: Source, sealed: String) -> SignupRecord {
+        SignupRecord {
+            id: id.into(),
+            opportunity_id: "lektiecafe".into(),
+            shift_id: None,
+            site_id: "bibliotek".into(),
+            source,
+            created_at: "2026-12-02T10:00:00+01:00".into(),
+            consent_version: 1,
+            consent_at: "2026-12-02T10:00:00+01:00".into(),
+            receipt_hash: String::new(),
+            sealed,
+            status: "new".into(),
+            status_history: vec![],
+            check_ins: vec![],
+            notes: vec![],
+            assignee: None,
+        }
+    }
+
+    fn journal(owner: &str) -> Automerge {
+        new_journal_doc(&JournalHeader {
+            owner: owner.into(),
+            day: "2026-12-02".into(),
+        })
+        .expect("journal")
+    }
+
+    fn row(owner: &str) -> JournalRow {
+        JournalRow {
+            owner: owner.into(),
+            day: "2026-12-02".into(),
+            ..Default::default()
+        }
+    }
+
+    fn opener(keys: &SealingKeyPair) -> impl Fn(&SignupRecord, &RunKeys) -> Option<PersonalData> {
+        |r, runs| keys.open_in_journal(&r.sealed, runs).ok()
+    }
+
+    #[test]
+    fn a_first_ingest_takes_the_whole_document_and_opens_the_owners_records() {
+        let keys = SealingKeyPair::generate();
+        let mut doc = journal("kiosk:k1");
+        let sealed = seal_personal_data(&keys.public(), &person("Anna")).expect("seal");
+        add_signup(&mut doc, &record("a", Source::Kiosk("k1".into()), sealed)).expect("add");
+        // A record naming another kiosk as its source is not this journal's to bring.
+        add_signup(
+            &mut doc,
+            &record("x", Source::Kiosk("k2".into()), String::new()),
+        )
+        .expect("add");
+        let snapshot = read_journal(&doc, &[]).expect("something to ingest");
+        assert_eq!(snapshot.chunk, doc.save());
+        let plan =
+            plan_ingest("j1", &row("k1"), snapshot, |_| Ok(false), opener(&keys)).expect("plan");
+        assert_eq!(plan.heads, doc.get_heads());
+        assert_eq!(plan.batch.heads, format_heads(&doc.get_heads()));
+        assert_eq!(plan.batch.records.len(), 1);
+        let (taken, opened) = &plan.batch.records[0];
+        assert_eq!(taken.id, "a");
+        assert_eq!(opened.as_ref().map(|p| p.name.as_str()), Some("Anna"));
+    }
+
+    #[test]
+    fn a_later_ingest_takes_only_the_changes_since_the_durable_heads() {
+        let keys = SealingKeyPair::generate();
+        let mut doc = journal("kiosk:k1");
+        add_signup(
+            &mut doc,
+            &record("a", Source::Kiosk("k1".into()), String::new()),
+        )
+        .expect("add");
+        let prev = doc.get_heads();
+        assert!(read_journal(&doc, &prev).is_none(), "nothing new");
+        let sealed = seal_personal_data(&keys.public(), &person("Bo")).expect("seal");
+        add_signup(&mut doc, &record("b", Source::Kiosk("k1".into()), sealed)).expect("add");
+        let snapshot = read_journal(&doc, &prev).expect("one new change");
+        assert_eq!(snapshot.chunk, doc.save_after(&prev));
+        // The durable copy as it was, with this chunk, is the document.
+        let mut copy = doc.fork_at(&prev).expect("fork");
+        copy.load_incremental(&snapshot.chunk).expect("load chunk");
+        assert_eq!(copy.get_heads(), doc.get_heads());
+        // "a" is opened already: only "b"'s envelope is opened.
+        let plan = plan_ingest(
+            "j1",
+            &row("k1"),
+            snapshot,
+            |id| Ok(id == "a"),
+            opener(&keys),
+        )
+        .expect("plan");
+        let opened: Vec<(&str, bool)> = plan
+            .batch
+            .records
+            .iter()
+            .map(|(r, p)| (r.id.as_str(), p.is_some()))
+            .collect();
+        assert_eq!(opened, [("a", false), ("b", true)]);
+    }
+
+    #[test]
+    fn durable_heads_the_document_lacks_mean_the_whole_document() {
+        let mut doc = journal("kiosk:k1");
+        add_signup(
+            &mut doc,
+            &record("a", Source::Kiosk("k1".into()), String::new()),
+        )
+        .expect("add");
+        let mut other = journal("kiosk:k1");
+        add_signup(
+            &mut other,
+            &record("z", Source::Kiosk("k1".into()), String::new()),
+        )
+        .expect("add");
+        let snapshot = read_journal(&doc, &other.get_heads()).expect("to ingest");
+        assert_eq!(snapshot.chunk, doc.save());
+    }
+
+    #[test]
+    fn a_journal_of_another_owner_or_no_journal_is_refused() {
+        let keys = SealingKeyPair::generate();
+        let doc = journal("kiosk:k2");
+        let snapshot = read_journal(&doc, &[]).expect("to ingest");
+        let refused = plan_ingest("j1", &row("k1"), snapshot, |_| Ok(false), opener(&keys));
+        assert!(matches!(refused, Err(ServiceError::Conflict(m)) if m.contains("another owner")));
+        let mut not_a_journal = Automerge::new();
+        not_a_journal
+            .transact::<_, _, automerge::AutomergeError>(|tx| {
+                use automerge::transaction::Transactable as _;
+                tx.put(automerge::ROOT, "kind", "catalog")?;
+                Ok(())
+            })
+            .expect("write");
+        let snapshot = read_journal(&not_a_journal, &[]).expect("to ingest");
+        let refused = plan_ingest("j1", &row("k1"), snapshot, |_| Ok(false), opener(&keys));
+        assert!(matches!(refused, Err(ServiceError::Conflict(m)) if m.contains("not a journal")));
+    }
+
+    #[test]
+    fn the_web_journal_takes_only_web_records() {
+        let keys = SealingKeyPair::generate();
+        let mut doc = journal("web");
+        add_signup(&mut doc, &record("w", Source::Web, String::new())).expect("add");
+        add_signup(
+            &mut doc,
+            &record("k", Source::Kiosk("k1".into()), String::new()),
+        )
+        .expect("add");
+        let snapshot = read_journal(&doc, &[]).expect("to ingest");
+        let plan =
+            plan_ingest("j1", &row("web"), snapshot, |_| Ok(false), opener(&keys)).expect("plan");
+        let ids: Vec<&str> = plan
+            .batch
+            .records
+            .iter()
+            .map(|(r, _)| r.id.as_str())
+            .collect();
+        assert_eq!(ids, ["w"]);
+    }
+}
