@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::http::blocking;
 use crate::http::error::ApiError;
-use crate::http::web::{Lang, cookie, head, job_title, same, secure, when};
+use crate::http::web::{Lang, cookie, head, job_title, same, secure, stylesheet, when};
 use crate::service::catalog::{catalog as need_catalog, catalog_and_taken};
 use crate::service::signups::change_status;
 use crate::service::web_signup::{WebSignupError, web_signup};
@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
             post(withdraw),
         )
         .route("/kvittering/{signup_id}/{token}/data", get(download))
+        .route("/stil.css", get(|| async { stylesheet(CSS) }))
 }
 
 /// `?lang=en` picks English; Danish otherwise. `tema` filters the job list by theme.
@@ -116,7 +117,7 @@ fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            (head(&format!("{title} – Frivillig i Glostrup"), CSS))
+            (head(&format!("{title} – Frivillig i Glostrup"), CSS_PATH))
             body {
                 header {
                     p.brand { "Glostrup Kommune · Frivillig" }
@@ -137,13 +138,11 @@ fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Markup {
 }
 
 /// Large type, contrast of at least 7:1, visible focus: readable on a phone in the street.
-const CSS: &str = "body{font-family:system-ui,sans-serif;font-size:1.15rem;line-height:1.5;margin:0;color:#1a1a1a;background:#fff}\
-header{background:#004b87;color:#fff;padding:.8rem 1rem}.brand{margin:0;font-weight:600}header a{color:#fff}\
-main{max-width:40rem;margin:0 auto;padding:1rem}h1{color:#004b87;font-size:1.8rem}\
-dl{display:grid;grid-template-columns:auto 1fr;gap:.3rem 1rem}dt{font-weight:600}\
-button,.button{font-size:1.1rem;padding:.8rem 1.2rem;border-radius:.5rem;border:2px solid #004b87;background:#004b87;color:#fff;cursor:pointer;min-height:48px}\
-.secondary{background:#fff;color:#004b87}.note{background:#eaf1f8;padding:1rem;border-radius:.5rem}\
-.themes,.jobs{padding-left:0;list-style:none}.themes li{display:inline-block;margin:.2rem}.themes a{display:inline-block;padding:.5rem .8rem;border:2px solid #004b87;border-radius:1rem}.themes a[aria-current]{background:#004b87;color:#fff}.jobs li{margin:.6rem 0}.error{color:#a8001c;font-weight:600}input[type=text],input[type=tel],input[type=email]{font-size:1.1rem;padding:.6rem;width:100%;box-sizing:border-box;border:2px solid #444c56;border-radius:.4rem}input[aria-invalid]{border-color:#a8001c}fieldset{border:2px solid #eaf1f8;border-radius:.5rem}.hint{color:#444c56}a{color:#004b87}:focus{outline:3px solid #a8001c;outline-offset:2px}footer{max-width:40rem;margin:2rem auto;padding:0 1rem}";
+/// The portal's style sheet, served as a file (the CSP allows styles from this server only).
+const CSS: &str = include_str!("portal.css");
+
+/// Where pages link [`CSS`] from; the version makes a browser fetch it anew after an upgrade.
+const CSS_PATH: &str = concat!("/stil.css?v=", env!("CARGO_PKG_VERSION"));
 
 fn not_found(lang: Lang, switch_to: &str) -> Response {
     let body = html! {

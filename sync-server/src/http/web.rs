@@ -69,7 +69,9 @@ pub(crate) fn secure(markup: Markup) -> Response {
     );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
     );
     r
 }
@@ -132,15 +134,34 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// The `<head>` of every page: UTF-8, scaled for phones, the title and inline CSS (the CSP
-/// allows nothing from elsewhere).
+/// The `<head>` of every page: UTF-8, scaled for phones, the title and the style sheet at
+/// `css` (the CSP allows style sheets from this server only, and no inline styles).
 pub(crate) fn head(title: &str, css: &'static str) -> Markup {
     html! {
         head {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) }
-            style { (css) }
+            link rel="stylesheet" href=(css);
         }
     }
+}
+
+/// A style sheet as a response: cached for a day (its link carries the version).
+pub(crate) fn stylesheet(css: &'static str) -> Response {
+    let mut r = css.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::SignupRow;
 
 /// What the list shows of one signup.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListRow {
     /// Signup id.
     pub id: String,

@@ -1,0 +1,184 @@
+//! Logging in and out.
+
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::http::blocking;
+use crate::http::web::{Lang, cookie, same, secure};
+
+use super::page::{layout, message, secure_flag, set_cookie};
+use super::staff::{CsrfForm, SESSION_COOKIE, Staff, StaffForm};
+
+/// Cookie holding the login form's CSRF token.
+pub(super) const LOGIN_COOKIE: &str = "frivillig_login";
+
+/// Login attempts per address per minute; enough for typos, too few to guess passwords.
+pub(super) const LOGINS_PER_MINUTE: u32 = 10;
+
+/// `/admin`: the signup list for a logged-in person (the extractor sends anyone else to
+/// the login page).
+pub(super) async fn home(_: Staff) -> Response {
+    Redirect::to("/admin/tilmeldinger").into_response()
+}
+
+pub(super) fn login_form(lang: Lang, csrf: &str, username: &str, problem: Option<&str>) -> Markup {
+    html! {
+        @if let Some(p) = problem { p.error id="login-error" role="alert" { (p) } }
+        form method="post" action="/admin/login" {
+            input type="hidden" name="csrf" value=(csrf);
+            p { label for="username" { (lang.pick("Brugernavn", "User name")) } br;
+                input id="username" name="username" type="text" autocomplete="username" required value=(username)
+                    aria-describedby=[problem.map(|_| "login-error")]; }
+            p { label for="password" { (lang.pick("Adgangskode", "Password")) } br;
+                input id="password" name="password" type="password" autocomplete="current-password" required; }
+            p { button type="submit" { (lang.pick("Log ind", "Log in")) } }
+        }
+    }
+}
+
+pub(super) async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let csrf = cookie(&headers, LOGIN_COOKIE)
+        .unwrap_or_else(|| frivillig_common::sync::new_secret()[..32].to_owned());
+    let mut r = secure(layout(
+        lang,
+        None,
+        lang.pick("Log ind", "Log in"),
+        login_form(lang, &csrf, "", None),
+    ));
+    set_cookie(
+        &mut r,
+        &format!(
+            "{LOGIN_COOKIE}={csrf}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+            secure_flag(&state)
+        ),
+    );
+    r
+}
+
+/// The login form as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(super) async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let lang = Lang::from_headers(&headers);
+    let title = lang.pick("Log ind", "Log in");
+    let f = match form {
+        Ok(Form(f)) => f,
+        Err(rejection) => {
+            return message(
+                lang,
+                rejection.status(),
+                title,
+                lang.pick(
+                    "Formularen kunne ikke læses. Åbn siden igen.",
+                    "The form could not be read. Open the page again.",
+                ),
+                None,
+            );
+        }
+    };
+    if !state
+        .login_attempts
+        .allow_address(peer.ip(), LOGINS_PER_MINUTE)
+    {
+        return message(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            title,
+            lang.pick(
+                "For mange forsøg herfra. Vent et minut, og prøv igen.",
+                "Too many attempts from here. Wait a minute and try again.",
+            ),
+            None,
+        );
+    }
+    let expected = cookie(&headers, LOGIN_COOKIE);
+    if expected
+        .as_deref()
+        .is_none_or(|c| !same(c.as_bytes(), f.csrf.as_bytes()))
+    {
+        return message(
+            lang,
+            StatusCode::FORBIDDEN,
+            title,
+            lang.pick(
+                "Siden er for gammel, eller formularen kom ikke fra os. Åbn login-siden igen.",
+                "The page is out of date, or the form did not come from us. Open the login page again.",
+            ),
+            None,
+        );
+    }
+    let st = state.clone();
+    let (user, pass) = (f.username.trim().to_owned(), f.password.clone());
+    let result = match blocking(move || Ok(st.store.login(&user, &pass)?)).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let Some((token, _)) = result else {
+        let mut r = secure(layout(
+            lang,
+            None,
+            title,
+            login_form(
+                lang,
+                &f.csrf,
+                f.username.trim(),
+                Some(lang.pick(
+                    "Forkert brugernavn eller adgangskode.",
+                    "Wrong user name or password.",
+                )),
+            ),
+        ));
+        *r.status_mut() = StatusCode::UNAUTHORIZED;
+        return r;
+    };
+    tracing::info!(user = %f.username.trim(), "coordinator logged in");
+    let mut r = Redirect::to("/admin/tilmeldinger").into_response();
+    set_cookie(
+        &mut r,
+        &format!(
+            "{SESSION_COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}{}",
+            crate::service::accounts::SESSION_HOURS * 3600,
+            secure_flag(&state)
+        ),
+    );
+    r
+}
+
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    StaffForm(s, _): StaffForm<CsrfForm>,
+) -> Response {
+    let st = state.clone();
+    let token = s.token.clone();
+    if let Err(e) = blocking(move || Ok(st.store.logout(&token)?)).await {
+        return e.into_response();
+    }
+    let mut r = Redirect::to("/admin/login").into_response();
+    set_cookie(
+        &mut r,
+        &format!(
+            "{SESSION_COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0{}",
+            secure_flag(&state)
+        ),
+    );
+    r
+}

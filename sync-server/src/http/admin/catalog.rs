@@ -1,0 +1,211 @@
+//! The catalog editor (admins): the catalog as TOML text, and new consent versions.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use frivillig_common::domain::Catalog;
+
+use crate::AppState;
+use crate::http::error::ApiError;
+use crate::http::web::secure;
+use crate::service::ServiceError;
+use crate::service::catalog::catalog as need_catalog;
+
+use super::page::{SavedQuery, error_page, layout, page_catalog};
+use super::staff::{Admin, AdminForm, Staff, unreadable};
+
+/// The catalog as an editable text (the same TOML the operator's tool exports and imports),
+/// and a form for a new version of the consent text (admins only).
+pub(super) async fn catalog_page(
+    State(state): State<AppState>,
+    Admin(s): Admin,
+    Query(saved): Query<SavedQuery>,
+) -> Response {
+    let catalog = match page_catalog(&state).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let text = match frivillig_common::catalog_file::catalog_to_toml(&catalog) {
+        Ok(t) => t,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    catalog_editor(
+        &s,
+        &catalog,
+        &text,
+        &[],
+        saved.gemt.is_some(),
+        StatusCode::OK,
+    )
+}
+
+pub(super) fn catalog_editor(
+    s: &Staff,
+    catalog: &Catalog,
+    text: &str,
+    problems: &[String],
+    saved: bool,
+    status: StatusCode,
+) -> Response {
+    let lang = s.lang;
+    let csrf = s.session.csrf.clone();
+    let current = catalog.current_consent();
+    let title = lang.pick("Katalog", "Catalog");
+    let body = html! {
+        @if saved { p.ok role="status" { (lang.pick("Kataloget er gemt. Kioskerne får det ved deres næste synkronisering.", "The catalog is saved. The kiosks get it at their next sync.")) } }
+        p { (catalog.sites.len()) " " (lang.pick("steder", "sites")) ", "
+            (catalog.opportunities.len()) " " (lang.pick("job", "jobs")) ", "
+            (catalog.opportunities.iter().map(|o| o.shifts.len()).sum::<usize>()) " " (lang.pick("vagter", "shifts")) ", "
+            (catalog.ambassadors.len()) " " (lang.pick("ambassadører", "ambassadors")) ", "
+            (catalog.handbook.len()) " " (lang.pick("håndbogssider", "handbook pages")) "." }
+        section aria-labelledby="edit" {
+            h2 id="edit" { label for="catalog" { (lang.pick("Rediger kataloget", "Edit the catalog")) } }
+            p.hint id="catalog-hint" { (lang.pick(
+                "Steder, job med vagter, pladser og krav, ambassadører og håndbogssider (markdown). Tider skrives som 2026-12-05T10:00:00+01:00. Samtykketekster ændres ikke her: lav en ny version nedenfor.",
+                "Sites, jobs with shifts, spots and requirements, ambassadors and handbook pages (markdown). Times are written as 2026-12-05T10:00:00+01:00. Consent texts are not changed here: make a new version below.")) }
+            @if !problems.is_empty() {
+                div.error role="alert" id="catalog-errors" {
+                    p { (lang.pick("Kataloget er ikke gemt. Ret dette og gem igen:", "The catalog was not saved. Correct this and save again:")) }
+                    ul { @for p in problems { li { (p) } } }
+                }
+            }
+            form method="post" action="/admin/katalog" {
+                input type="hidden" name="csrf" value=(csrf);
+                textarea id="catalog" name="toml" rows="30" cols="100" spellcheck="false"
+                    aria-describedby=(if problems.is_empty() { "catalog-hint" } else { "catalog-hint catalog-errors" })
+                    aria-invalid=[(!problems.is_empty()).then_some("true")] { (text) }
+                br; button type="submit" { (lang.pick("Gem kataloget", "Save the catalog")) }
+            }
+        }
+        section aria-labelledby="consent" {
+            h2 id="consent" { (lang.pick("Ny version af samtykketeksten", "New version of the consent text")) }
+            p { (lang.pick(
+                "En tekst, som nogen har sagt ja til, ændres aldrig. En ny version gælder for nye tilmeldinger; hver tilmelding husker den version, personen accepterede.",
+                "A text someone has agreed to is never changed. A new version applies to new signups; each signup records the version the person accepted.")) }
+            @if let Some(c) = current {
+                p { (lang.pick("Gældende version: ", "Current version: ")) (c.version) }
+            }
+            form method="post" action="/admin/katalog/samtykke" {
+                input type="hidden" name="csrf" value=(csrf);
+                p { label for="text_da" { (lang.pick("Tekst på dansk", "Text in Danish")) } br;
+                    textarea id="text_da" name="text_da" rows="4" cols="80" required { (current.map_or("", |c| c.text_da.as_str())) } }
+                p { label for="text_en" { (lang.pick("Tekst på engelsk", "Text in English")) } br;
+                    textarea id="text_en" name="text_en" rows="4" cols="80" required { (current.map_or("", |c| c.text_en.as_str())) } }
+                button type="submit" { (lang.pick("Gem som ny version", "Save as a new version")) }
+            }
+        }
+    };
+    let mut r = secure(layout(lang, Some(s), title, body));
+    *r.status_mut() = status;
+    r
+}
+
+/// The catalog text as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct CatalogForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    toml: String,
+}
+
+/// A new consent version as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    text_da: String,
+    #[serde(default)]
+    text_en: String,
+}
+
+session_form!(CatalogForm, ConsentForm);
+
+pub(super) async fn post_catalog(
+    State(state): State<AppState>,
+    AdminForm(s, f): AdminForm<CatalogForm>,
+) -> Response {
+    let current = match need_catalog(&state).await {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let lang = s.lang;
+    let line = lang.pick("linje", "line");
+    let parsed = frivillig_common::catalog_file::parse_catalog_toml(&f.toml).map_err(|problems| {
+        problems
+            .iter()
+            .map(|p| match p.line {
+                Some(n) => format!("{line} {n}: {}", p.message),
+                None => p.message.clone(),
+            })
+            .collect::<Vec<_>>()
+    });
+    let catalog = match parsed {
+        // Consent texts change only through a new version, never in this text.
+        Ok(c) if c.consent_texts != current.consent_texts => Err(vec![lang
+            .pick(
+                "Samtykketeksterne må ikke ændres her. Lav en ny version med formularen nedenfor.",
+                "The consent texts may not be changed here. Make a new version with the form below.",
+            )
+            .to_owned()]),
+        other => other,
+    };
+    let catalog = match catalog {
+        Ok(c) => c,
+        Err(problems) => {
+            return catalog_editor(
+                &s,
+                &current,
+                &f.toml,
+                &problems,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    if let Err(e) = crate::service::catalog::replace_catalog(&state, catalog, &s.username).await {
+        let problems = vec![match e {
+            ServiceError::Invalid(m) | ServiceError::Conflict(m) => m,
+            other => other.to_string(),
+        }];
+        return catalog_editor(
+            &s,
+            &current,
+            &f.toml,
+            &problems,
+            false,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    Redirect::to("/admin/katalog?gemt=1").into_response()
+}
+
+pub(super) async fn post_consent(
+    State(state): State<AppState>,
+    AdminForm(s, f): AdminForm<ConsentForm>,
+) -> Response {
+    let (da, en) = (f.text_da.trim(), f.text_en.trim());
+    if da.is_empty() || en.is_empty() || da.len() > 10_000 || en.len() > 10_000 {
+        return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    let mut catalog = match need_catalog(&state).await {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let version = catalog.current_consent().map_or(1, |c| c.version + 1);
+    catalog
+        .consent_texts
+        .push(frivillig_common::domain::ConsentText {
+            version,
+            text_da: da.to_owned(),
+            text_en: en.to_owned(),
+        });
+    if let Err(e) = crate::service::catalog::replace_catalog(&state, catalog, &s.username).await {
+        return error_page(&s, e);
+    }
+    Redirect::to("/admin/katalog?gemt=1").into_response()
+}

@@ -1,0 +1,83 @@
+//! The kiosks page (admins): each kiosk's last contact, queue and version, and revocation.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+
+use crate::AppState;
+use crate::http::blocking;
+use crate::http::web::secure;
+use crate::service::ServiceError;
+
+use super::page::{danish_time, error_page, layout, message, page_catalog, site_name, thead};
+use super::signup::EraseForm;
+use super::staff::{Admin, AdminForm, unreadable};
+
+/// Every enrolled kiosk with its site, last contact, queue and version (admins only).
+pub(super) async fn kiosks_page(State(state): State<AppState>, Admin(s): Admin) -> Response {
+    let catalog = match page_catalog(&state).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = s.lang;
+    let st = state.clone();
+    let kiosks = match blocking(move || Ok(st.store.devices()?)).await {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    let csrf = s.session.csrf.clone();
+    let title = lang.pick("Kiosker", "Kiosks");
+    let body = html! {
+        p { (lang.pick(
+            "En ny kiosk tilmeldes med frivillig-provision enrol-code. Spærring virker med det samme: kiosken afvises, og dens forbindelser lukkes.",
+            "A new kiosk is enrolled with frivillig-provision enrol-code. Revoking works at once: the kiosk is refused and its connections are closed.")) }
+        table {
+            (thead(lang, &[("Kiosk", "Kiosk"), ("Sted", "Site"), ("Sidste kontakt", "Last contact"), ("Tilmeldinger i kø", "Signups queued"), ("Version", "Version"), ("Tilstand", "State")]))
+            tbody { @for k in &kiosks { tr {
+                td { (k.kiosk_id) }
+                td { (site_name(&catalog, &k.site_id)) }
+                td { (k.last_contact.as_deref().map_or_else(|| lang.pick("aldrig", "never").to_owned(), danish_time)) }
+                td { (k.queued) }
+                td { (k.version.as_deref().unwrap_or("–")) }
+                td {
+                    @if k.revoked { (lang.pick("Spærret", "Revoked")) } @else {
+                        form.inline method="post" action=(format!("/admin/kiosker/{}/spaer", k.kiosk_id)) {
+                            input type="hidden" name="csrf" value=(csrf);
+                            label { input type="checkbox" name="bekraeft" value="ja" required; " " (lang.pick("Bekræft", "Confirm")) }
+                            " " button type="submit" { (lang.pick("Spær", "Revoke")) }
+                        }
+                    }
+                }
+            } } }
+        }
+    };
+    secure(layout(lang, Some(&s), title, body))
+}
+
+pub(super) async fn post_revoke(
+    State(state): State<AppState>,
+    Path(kiosk_id): Path<String>,
+    AdminForm(s, f): AdminForm<EraseForm>,
+) -> Response {
+    if f.bekraeft != "ja" {
+        return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    match crate::service::kiosks::revoke(&state, &kiosk_id, &s.username).await {
+        Ok(()) => Redirect::to("/admin/kiosker").into_response(),
+        Err(ServiceError::NotFound) => {
+            let lang = s.lang;
+            message(
+                lang,
+                StatusCode::NOT_FOUND,
+                lang.pick("Kiosken findes ikke", "Kiosk not found"),
+                lang.pick(
+                    "Der er ingen kiosk med det navn.",
+                    "There is no kiosk by that name.",
+                ),
+                Some(&s),
+            )
+        }
+        Err(e) => error_page(&s, e),
+    }
+}

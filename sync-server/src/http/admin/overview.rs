@@ -1,0 +1,103 @@
+//! The overview: signups per day, site, job, source and status, as charts with their
+//! numbers.
+
+use axum::extract::State;
+use axum::response::Response;
+use maud::{Markup, html};
+
+use frivillig_common::domain::Status;
+
+use std::collections::BTreeMap;
+
+use crate::AppState;
+use crate::http::web::{Lang, secure};
+use crate::service::overview;
+use crate::store::listing::ListQuery;
+
+use super::page::{layout, opportunity_title, page_catalog, site_name, source_text, status_name};
+use super::staff::Staff;
+
+/// A horizontal bar chart drawn on the server, with the numbers in a table beside it (the
+/// table is what screen readers and copy-paste use; the chart is for the eye).
+pub(super) fn bar_chart(lang: Lang, id: &str, title: &str, rows: &[(String, usize)]) -> Markup {
+    const BAR: f64 = 320.0;
+    const ROW: usize = 26;
+    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let height = rows.len().max(1) * ROW;
+    html! {
+        section.chart aria-labelledby=(id) {
+            h2 id=(id) { (title) }
+            @if rows.is_empty() {
+                p { (lang.pick("Ingen tilmeldinger endnu.", "No signups yet.")) }
+            } @else {
+                div.cols {
+                    svg xmlns="http://www.w3.org/2000/svg" width="520" height=(height) role="img" aria-labelledby=(id) {
+                        @for (i, (label, n)) in rows.iter().enumerate() {
+                            @let y = i * ROW;
+                            text x="0" y=(y + 17) font-size="13" fill="#1a1a1a" { (label.chars().take(24).collect::<String>()) }
+                            rect x="180" y=(y + 4) width=(format!("{:.1}", BAR * (*n as f64) / max)) height="18" fill="#004b87" {}
+                            text x=(format!("{:.1}", 186.0 + BAR * (*n as f64) / max)) y=(y + 17) font-size="13" fill="#1a1a1a" { (n) }
+                        }
+                    }
+                    table {
+                        thead { tr { th scope="col" { (title) } th scope="col" { (lang.pick("Antal", "Count")) } } }
+                        tbody { @for (label, n) in rows { tr { td { (label) } td { (n) } } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Signups per day, site, job, source and status, as charts with their numbers.
+pub(super) async fn overview_page(State(state): State<AppState>, s: Staff) -> Response {
+    let catalog = match page_catalog(&state).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = s.lang;
+    let counts = {
+        let listing = state.store.listing();
+        overview::count(&listing.matching(&ListQuery::default(), s.sites()))
+    };
+    // Rows by the names pages show; two ids with one name (two sites called alike) share a bar.
+    let named = |counts: &BTreeMap<String, usize>, name: &dyn Fn(&str) -> String| {
+        let mut out: BTreeMap<String, usize> = BTreeMap::new();
+        for (id, n) in counts {
+            *out.entry(name(id)).or_default() += n;
+        }
+        out.into_iter().collect::<Vec<_>>()
+    };
+    let per_day: Vec<(String, usize)> = counts
+        .per_day
+        .iter()
+        .map(|(d, n)| {
+            let label = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_or_else(|_| d.clone(), |x| x.format("%d-%m-%Y").to_string());
+            (label, *n)
+        })
+        .collect();
+    let per_site = named(&counts.per_site, &|id| site_name(&catalog, id).to_owned());
+    let per_job = named(&counts.per_job, &|id| {
+        opportunity_title(lang, &catalog, id).to_owned()
+    });
+    let per_source = named(&counts.per_source, &|id| source_text(lang, id));
+    let per_status: Vec<(String, usize)> = Status::ALL
+        .iter()
+        .filter_map(|st| {
+            let n = counts.per_status.get(st.as_str())?;
+            Some((status_name(lang, st.as_str()).to_owned(), *n))
+        })
+        .collect();
+    let total = counts.total;
+    let title = lang.pick("Oversigt", "Overview");
+    let body = html! {
+        p { (total) " " (if total == 1 { lang.pick("tilmelding i alt", "signup in all") } else { lang.pick("tilmeldinger i alt", "signups in all") }) }
+        (bar_chart(lang, "per-day", lang.pick("Pr. dag (kioskens dato)", "Per day (kiosk date)"), &per_day))
+        (bar_chart(lang, "per-site", lang.pick("Pr. sted", "Per site"), &per_site))
+        (bar_chart(lang, "per-job", lang.pick("Pr. job", "Per job"), &per_job))
+        (bar_chart(lang, "per-source", lang.pick("Pr. kilde", "Per source"), &per_source))
+        (bar_chart(lang, "per-status", lang.pick("Pr. status", "Per status"), &per_status))
+    };
+    secure(layout(lang, Some(&s), title, body))
+}

@@ -1,0 +1,182 @@
+//! What every page of the admin app shares: the layout, the message page, and the names
+//! it shows for statuses, jobs, shifts, sites and sources.
+
+use axum::extract::Query;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+use serde::Deserialize;
+
+use frivillig_common::domain::{Catalog, Status};
+
+use crate::AppState;
+use crate::http::error::ApiError;
+use crate::http::web::{Lang, head, job_title, secure, when};
+use crate::service::catalog::catalog as need_catalog;
+use crate::store::listing::ListQuery;
+
+use axum::extract::rejection::QueryRejection;
+
+use super::staff::Staff;
+
+pub(super) fn status_name(lang: Lang, status: &str) -> &'static str {
+    match Status::parse(status) {
+        Some(Status::New) => lang.pick("Ny", "New"),
+        Some(Status::Contacted) => lang.pick("Kontaktet", "Contacted"),
+        Some(Status::Active) => lang.pick("Aktiv", "Active"),
+        Some(Status::Declined) => lang.pick("Afvist", "Declined"),
+        Some(Status::Withdrawn) => lang.pick("Trukket tilbage", "Withdrawn"),
+        Some(Status::Waitlisted) => lang.pick("Venteliste", "Waiting list"),
+        None => lang.pick("Ukendt", "Unknown"),
+    }
+}
+
+/// "27-11-2026 14:05" from RFC 3339, in the time zone it was written in (a kiosk's local
+/// time is what the visitor saw); as written if it does not parse. Danish Excel reads this
+/// form as a date and time.
+pub(crate) fn danish_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%d-%m-%Y %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            (head(&format!("{title} – Frivillig administration"), super::CSS_PATH))
+            body {
+                header {
+                    p.brand { "Frivillig · " (lang.pick("Administration", "Administration")) }
+                    @if let Some(s) = staff {
+                        nav aria-label=(lang.pick("Hovedmenu", "Main menu")) {
+                            a href="/admin/tilmeldinger" { (lang.pick("Tilmeldinger", "Signups")) }
+                            " · " a href="/admin/oversigt" { (lang.pick("Oversigt", "Overview")) }
+                            " · " a href="/admin/koer" { (lang.pick("Til gennemsyn", "To review")) }
+                            @if s.is_admin() {
+                                " · " a href="/admin/kiosker" { (lang.pick("Kiosker", "Kiosks")) }
+                                " · " a href="/admin/katalog" { (lang.pick("Katalog", "Catalog")) }
+                                " · " a href="/admin/log" { (lang.pick("Ændringslog", "Audit log")) }
+                            }
+                        }
+                        form.logout method="post" action="/admin/logout" {
+                            span { (s.account.display_name) " (" (s.username) ")" }
+                            input type="hidden" name="csrf" value=(s.session.csrf);
+                            button.secondary type="submit" { (lang.pick("Log ud", "Log out")) }
+                        }
+                    }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    }
+}
+
+pub(super) fn message(
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    staff: Option<&Staff>,
+) -> Response {
+    let back = if staff.is_some() {
+        "/admin/tilmeldinger"
+    } else {
+        "/admin/login"
+    };
+    let body = html! { p { (text) } p { a href=(back) { (lang.pick("Tilbage", "Back")) } } };
+    let mut r = secure(layout(lang, staff, title, body));
+    *r.status_mut() = status;
+    r
+}
+
+/// A table's header row: each column's name in Danish and English.
+pub(super) fn thead(lang: Lang, columns: &[(&'static str, &'static str)]) -> Markup {
+    html! { thead { tr { @for (da, en) in columns { th scope="col" { (lang.pick(da, en)) } } } } }
+}
+
+pub(super) fn set_cookie(r: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+pub(super) fn secure_flag(state: &AppState) -> &'static str {
+    if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+pub(super) fn opportunity_title<'a>(lang: Lang, catalog: &'a Catalog, id: &'a str) -> &'a str {
+    catalog
+        .opportunities
+        .iter()
+        .find(|o| o.id == id)
+        .map_or(id, |o| job_title(lang, o))
+}
+
+pub(super) fn site_name<'a>(catalog: &'a Catalog, id: &'a str) -> &'a str {
+    catalog
+        .sites
+        .iter()
+        .find(|s| s.id == id)
+        .map_or(id, |s| s.name.as_str())
+}
+
+pub(super) fn shift_text(lang: Lang, catalog: &Catalog, shift_id: Option<&str>) -> String {
+    let Some(id) = shift_id else {
+        return String::new();
+    };
+    catalog
+        .opportunities
+        .iter()
+        .flat_map(|o| &o.shifts)
+        .find(|s| s.id == id)
+        .map_or_else(|| id.to_owned(), |s| when(lang, &s.starts, &s.ends))
+}
+
+pub(super) fn source_text(lang: Lang, source: &str) -> String {
+    if source == "web" {
+        lang.pick("Portalen", "Portal").to_owned()
+    } else {
+        format!("{} {source}", lang.pick("Kiosk", "Kiosk"))
+    }
+}
+
+/// The catalog, which every page but the login names jobs and sites from; or the error page.
+pub(super) async fn page_catalog(state: &AppState) -> Result<Catalog, Response> {
+    need_catalog(state)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())
+}
+
+/// The list's query; odd query strings (a hand-edited link) show the whole list rather
+/// than an error.
+pub(super) fn list_query(query: Result<Query<ListQuery>, QueryRejection>) -> ListQuery {
+    query.map(|Query(q)| q).unwrap_or_default()
+}
+
+/// `?gemt=1` after a change was saved: the page says so.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct SavedQuery {
+    /// Present after a saved change.
+    pub(super) gemt: Option<String>,
+}
+
+pub(super) fn error_page(s: &Staff, e: impl Into<ApiError>) -> Response {
+    let e: ApiError = e.into();
+    let lang = s.lang;
+    tracing::warn!(error = %e, "admin change failed");
+    message(
+        lang,
+        StatusCode::CONFLICT,
+        lang.pick("Ændringen blev ikke gemt", "The change was not saved"),
+        lang.pick(
+            "Serveren kunne ikke skrive ændringen. Åbn tilmeldingen igen, og prøv en gang til.",
+            "The server could not write the change. Open the signup again and try once more.",
+        ),
+        Some(s),
+    )
+}

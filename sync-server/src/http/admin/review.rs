@@ -1,0 +1,205 @@
+//! The review queues: possible duplicates and overbooked shifts.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::http::blocking;
+use crate::http::web::{secure, when};
+use crate::store::listing::{ListQuery, ListRow};
+
+use super::page::{
+    SavedQuery, danish_time, error_page, layout, opportunity_title, page_catalog, source_text,
+    thead,
+};
+use super::signup::visible_signup;
+use super::staff::{Staff, StaffForm, unreadable};
+
+/// Possible duplicates and overbooked shifts.
+pub(super) async fn queues_page(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(saved): Query<SavedQuery>,
+) -> Response {
+    let catalog = match page_catalog(&state).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = s.lang;
+    let st = state.clone();
+    let decisions = match blocking(move || Ok(st.store.pair_decisions()?)).await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let (pairs, overbooked, by_id) = {
+        let listing = state.store.listing();
+        let rows = listing.matching(&ListQuery::default(), s.sites());
+        let pairs = crate::service::review::duplicate_pairs(&rows);
+        let overbooked = crate::service::review::overbooked(&catalog, &rows);
+        let wanted: std::collections::BTreeSet<&str> = pairs
+            .iter()
+            .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+            .collect();
+        let by_id: std::collections::HashMap<String, ListRow> = rows
+            .iter()
+            .filter(|r| wanted.contains(r.id.as_str()))
+            .map(|r| (r.id.clone(), (*r).clone()))
+            .collect();
+        (pairs, overbooked, by_id)
+    };
+    let open: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(a, b)| !decisions.contains_key(&crate::service::review::pair_key(a, b)))
+        .collect();
+    let decided: Vec<(&(String, String), &crate::service::review::PairDecision)> = pairs
+        .iter()
+        .filter_map(|p| {
+            decisions
+                .get(&crate::service::review::pair_key(&p.0, &p.1))
+                .map(|d| (p, d))
+        })
+        .collect();
+    let csrf = s.session.csrf.clone();
+    let person = |id: &str| -> Markup {
+        match by_id.get(id) {
+            Some(r) => html! {
+                a href=(format!("/admin/tilmeldinger/{id}")) { (r.name) }
+                br; (r.email) " · " (r.phone)
+                br; (opportunity_title(lang, &catalog, &r.opportunity_id)) ", " (source_text(lang, &r.source)) ", " (danish_time(&r.created_at))
+            },
+            None => html! { (id) },
+        }
+    };
+    let pair_form = |a: &str, b: &str, decision: &str, label: &str, class: &str| -> Markup {
+        html! {
+            form.inline method="post" action="/admin/koer/dublet" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="a" value=(a);
+                input type="hidden" name="b" value=(b);
+                input type="hidden" name="decision" value=(decision);
+                button class=(class) type="submit" { (label) }
+            }
+        }
+    };
+    let title = lang.pick("Til gennemsyn", "To review");
+    let body = html! {
+        @if saved.gemt.is_some() { p.ok role="status" { (lang.pick("Ændringen er gemt.", "The change is saved.")) } }
+        section aria-labelledby="dupes" {
+            h2 id="dupes" { (lang.pick("Mulige dubletter", "Possible duplicates")) }
+            p.hint { (lang.pick(
+                "Samme e-mail eller telefonnummer og et navn, der ligner. Kæd dem sammen, hvis det er samme person, eller afvis forslaget; begge dele kan fortrydes.",
+                "The same e-mail or phone number and a similar name. Link them if it is the same person, or dismiss the suggestion; either can be undone.")) }
+            @if open.is_empty() {
+                p { (lang.pick("Ingen forslag lige nu.", "No suggestions right now.")) }
+            } @else {
+                table {
+                    (thead(lang, &[("Tilmelding", "Signup"), ("Mulig dublet", "Possible duplicate"), ("Afgørelse", "Decision")]))
+                    tbody { @for (a, b) in &open { tr {
+                        td { (person(a)) } td { (person(b)) }
+                        td {
+                            (pair_form(a, b, "linked", lang.pick("Samme person", "Same person"), ""))
+                            " " (pair_form(a, b, "dismissed", lang.pick("Ikke samme", "Not the same"), "secondary"))
+                        }
+                    } } }
+                }
+            }
+            @if !decided.is_empty() {
+                h3 { (lang.pick("Afgjort", "Decided")) }
+                table {
+                    (thead(lang, &[("Tilmelding", "Signup"), ("Mulig dublet", "Possible duplicate"), ("Afgørelse", "Decision")]))
+                    tbody { @for ((a, b), d) in &decided { tr {
+                        td { (person(a)) } td { (person(b)) }
+                        td {
+                            (if d.decision == "linked" { lang.pick("Samme person", "Same person") } else { lang.pick("Ikke samme", "Not the same") })
+                            " (" (d.by) ", " (danish_time(&d.at)) ") "
+                            (pair_form(a, b, "undo", lang.pick("Fortryd", "Undo"), "secondary"))
+                        }
+                    } } }
+                }
+            }
+        }
+        section aria-labelledby="overbooked" {
+            h2 id="overbooked" { (lang.pick("Overbookede vagter", "Overbooked shifts")) }
+            @if overbooked.is_empty() {
+                p { (lang.pick("Ingen vagter har flere tilmeldinger end pladser.", "No shift has more signups than spots.")) }
+            }
+            @for o in &overbooked {
+                h3 { (opportunity_title(lang, &catalog, &o.opportunity_id)) ", " (when(lang, &o.starts, &o.ends)) }
+                p { (o.holders.len()) " " (lang.pick("tilmeldt til", "signed up for")) " " (o.capacity) " " (lang.pick("pladser. De seneste foreslås til ventelisten.", "spots. The latest are suggested for the waiting list.")) }
+                table {
+                    (thead(lang, &[("Navn", "Name"), ("Kilde", "Source"), ("Tilmeldt", "Signed up"), ("Forslag", "Suggestion")]))
+                    tbody { @for r in o.suggested() { tr {
+                        td { a href=(format!("/admin/tilmeldinger/{}", r.id)) { (r.name) } }
+                        td { (source_text(lang, &r.source)) }
+                        td { (danish_time(&r.created_at)) }
+                        td {
+                            form.inline method="post" action=(format!("/admin/tilmeldinger/{}/status", r.id)) {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="status" value="waitlisted";
+                                input type="hidden" name="tilbage" value="/admin/koer";
+                                button type="submit" { (lang.pick("Sæt på venteliste", "Move to waiting list")) }
+                            }
+                        }
+                    } } }
+                }
+            }
+        }
+    };
+    secure(layout(lang, Some(&s), title, body))
+}
+
+/// A decision on a suggested pair, as posted.
+#[derive(Debug, Default, Deserialize)]
+pub struct PairForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    a: String,
+    #[serde(default)]
+    b: String,
+    #[serde(default)]
+    decision: String,
+}
+
+session_form!(PairForm);
+
+pub(super) async fn post_pair(
+    State(state): State<AppState>,
+    StaffForm(s, f): StaffForm<PairForm>,
+) -> Response {
+    let decision = match f.decision.as_str() {
+        "linked" => Some("linked"),
+        "dismissed" => Some("dismissed"),
+        "undo" => None,
+        _ => return unreadable(&s, StatusCode::BAD_REQUEST),
+    };
+    // Both signups must be ones this person may see.
+    for id in [&f.a, &f.b] {
+        if let Err(r) = visible_signup(&state, &s, id).await {
+            return r;
+        }
+    }
+    if f.a == f.b {
+        return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    let st = state.clone();
+    let by = s.username.clone();
+    let result = blocking(move || {
+        st.store.decide_pair(&f.a, &f.b, decision, &by)?;
+        st.store.audit(
+            &by,
+            "duplicate",
+            &crate::service::review::pair_key(&f.a, &f.b),
+            decision.unwrap_or("undo"),
+        )?;
+        Ok(())
+    })
+    .await;
+    if let Err(e) = result {
+        return error_page(&s, e);
+    }
+    Redirect::to("/admin/koer?gemt=1").into_response()
+}
