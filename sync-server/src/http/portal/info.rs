@@ -1,0 +1,119 @@
+//! The ambassadors per institution, the handbook and the accessibility statement.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+
+use maud::html;
+
+use crate::AppState;
+use crate::http::error::ApiError;
+use crate::http::web::{Lang, secure};
+use crate::service::catalog::catalog as need_catalog;
+
+use super::page::{LangQuery, markdown_html, message_page, page, public_page};
+
+/// The named contact at each institution, so volunteers know whom to ask.
+pub(super) async fn ambassadors_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let catalog = need_catalog(&state).await?;
+    let body = html! {
+        p { (lang.pick(
+            "Hver institution har en frivillighedsambassadør: den, du kan spørge om alt, der har med frivilligt arbejde at gøre.",
+            "Each institution has a volunteering ambassador: the person to ask about anything to do with volunteering.")) }
+        @for site in &catalog.sites {
+            @let people: Vec<_> = catalog.ambassadors.iter().filter(|a| a.site_id == site.id).collect();
+            @if !people.is_empty() {
+                h2 { (site.name) }
+                ul { @for a in people { li { (a.name) " – " (a.contact) } } }
+            }
+        }
+    };
+    Ok(public_page(
+        lang,
+        lang.pick("Frivillighedsambassadører", "Volunteering ambassadors"),
+        "/ambassadoerer",
+        body,
+    ))
+}
+
+/// The digital handbook: what volunteering means here, and how volunteers and staff work
+/// together.
+pub(super) async fn handbook_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let catalog = need_catalog(&state).await?;
+    let body = html! {
+        @if lang == Lang::En { p { em { "The handbook is in Danish." } } }
+        ul { @for p in &catalog.handbook { li { a href=(format!("/haandbog/{}{}", p.id, lang.query())) { (p.title) } } } }
+    };
+    Ok(public_page(
+        lang,
+        lang.pick("Håndbog for frivillige", "Handbook for volunteers"),
+        "/haandbog",
+        body,
+    ))
+}
+
+pub(super) async fn handbook_page_one(
+    State(state): State<AppState>,
+    Path(page_id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let catalog = need_catalog(&state).await?;
+    let here = format!(
+        "/haandbog/{}{}",
+        url::form_urlencoded::byte_serialize(page_id.as_bytes()).collect::<String>(),
+        lang.pick("?lang=en", "")
+    );
+    let Some(p) = catalog.handbook.iter().find(|p| p.id == page_id) else {
+        return Ok(message_page(
+            lang,
+            axum::http::StatusCode::NOT_FOUND,
+            lang.pick("Siden findes ikke", "Page not found"),
+            lang.pick(
+                "Den side er ikke i håndbogen.",
+                "That page is not in the handbook.",
+            ),
+            &format!("/haandbog{}", lang.query()),
+        ));
+    };
+    let body = html! {
+        div lang="da" { (markdown_html(&p.body_md)) }
+        p { a href=(format!("/haandbog{}", lang.query())) { (lang.pick("Hele håndbogen", "The whole handbook")) } }
+    };
+    Ok(secure(page(lang, &p.title, &here, body)))
+}
+
+/// The accessibility statement (tilgængelighedserklæring) that public Danish sites publish.
+pub(super) async fn accessibility_page(Query(q): Query<LangQuery>) -> Response {
+    let lang = q.lang();
+    let body = html! {
+        p { (lang.pick(
+            "Glostrup Kommune ønsker, at alle kan bruge frivillig-portalen. Siderne er lavet efter WCAG 2.1 niveau AA: \
+             de virker uden JavaScript, med tastatur og skærmlæser, med stor tekst og på en telefon; felter har \
+             etiketter, fejl står ved det felt, de gælder, og kontrasten er mindst 7:1.",
+            "Glostrup Kommune wants everyone to be able to use the volunteer portal. The pages follow WCAG 2.1 level AA: \
+             they work without JavaScript, with a keyboard and a screen reader, with large text and on a phone; fields \
+             have labels, errors are shown by the field they concern, and contrast is at least 7:1.")) }
+        h2 { (lang.pick("Kendte mangler", "Known gaps")) }
+        p { (lang.pick(
+            "Beskrivelserne af jobbene og håndbogen findes kun på dansk.",
+            "The job descriptions and the handbook exist in Danish only.")) }
+        h2 { (lang.pick("Fandt du en fejl?", "Found a problem?")) }
+        p { (lang.pick(
+            "Skriv til kommunen, så retter vi den. Du kan også klage til Digitaliseringsstyrelsen.",
+            "Write to the municipality and we will fix it. You can also complain to the Danish Agency for Digital Government.")) }
+    };
+    public_page(
+        lang,
+        lang.pick("Tilgængelighedserklæring", "Accessibility statement"),
+        "/tilgaengelighed",
+        body,
+    )
+}

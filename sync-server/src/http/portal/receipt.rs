@@ -1,0 +1,212 @@
+//! The receipt page a kiosk's QR code opens: status and job, withdrawal, and the data held.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use frivillig_common::domain::Status;
+use frivillig_common::receipt::receipt_hash;
+use maud::html;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::http::blocking;
+use crate::http::error::ApiError;
+use crate::http::web::{Lang, same, secure};
+use crate::service::catalog::catalog_and_taken;
+use crate::service::signups::change_status;
+use crate::store::SignupRow;
+
+use super::page::{LangQuery, page, status_text};
+
+/// The signup, if the token is its receipt token. Ids and tokens are checked for shape
+/// first, so odd input never reaches the store.
+pub(super) async fn lookup(
+    state: &AppState,
+    signup_id: &str,
+    token: &str,
+) -> Result<Option<SignupRow>, ApiError> {
+    let plausible = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 128
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    if !plausible(signup_id) || !plausible(token) {
+        return Ok(None);
+    }
+    let st = state.clone();
+    let id = signup_id.to_owned();
+    let row = blocking(move || Ok(st.store.signup(&id)?)).await?;
+    let expected = receipt_hash(token);
+    Ok(row.filter(|r| same(r.record.receipt_hash.as_bytes(), expected.as_bytes())))
+}
+
+pub(super) async fn receipt_page(
+    State(state): State<AppState>,
+    Path((signup_id, token)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let lang = q.lang();
+    let here = format!("/kvittering/{signup_id}/{token}");
+    let switch_to = format!("{here}{}", lang.pick("?lang=en", ""));
+    let Some(row) = lookup(&state, &signup_id, &token).await? else {
+        let body = html! {
+            p.note { (lang.pick(
+                "Din tilmelding er gemt på kiosken og er på vej til kommunen. Kiosken sender den, \
+                 så snart den har forbindelse; det tager som regel kun et øjeblik, men på en festival \
+                 kan det vare nogle timer. Kig ind igen senere via samme QR-kode.",
+                "Your signup is saved on the kiosk and on its way to the municipality. The kiosk \
+                 sends it as soon as it has a connection; usually that takes a moment, at a festival \
+                 it can take a few hours. Look again later with the same QR code.")) }
+        };
+        return Ok(secure(page(
+            lang,
+            lang.pick("Din tilmelding er på vej", "Your signup is on its way"),
+            &switch_to,
+            body,
+        )));
+    };
+    let catalog = catalog_and_taken(&state).await.ok().map(|(c, _)| c);
+    let r = &row.record;
+    let job = catalog
+        .as_ref()
+        .and_then(|c| c.opportunity(&r.opportunity_id));
+    let title = job.map_or(r.opportunity_id.as_str(), |o| match lang {
+        Lang::En if !o.title_en.is_empty() => o.title_en.as_str(),
+        _ => o.title.as_str(),
+    });
+    let shift = job
+        .zip(r.shift_id.as_deref())
+        .and_then(|(o, s)| o.shifts.iter().find(|x| x.id == s));
+    let site = catalog
+        .as_ref()
+        .and_then(|c| c.sites.iter().find(|s| s.id == r.site_id))
+        .map_or(r.site_id.clone(), |s| s.name.clone());
+    let open = !matches!(
+        Status::parse(&r.status),
+        Some(Status::Withdrawn | Status::Declined)
+    );
+    let body = html! {
+        @if q.done.as_deref() == Some("withdrawn") {
+            p.note role="status" { (lang.pick("Tilmeldingen er trukket tilbage. Tak for din interesse.", "The signup is withdrawn. Thank you for your interest.")) }
+        }
+        dl {
+            dt { (lang.pick("Job", "Job")) } dd { (title) }
+            dt { (lang.pick("Sted", "Place")) } dd { (site) }
+            @if let Some(s) = shift {
+                dt { (lang.pick("Vagt", "Shift")) } dd { (s.starts.get(..16).unwrap_or(&s.starts).replace('T', " ")) " – " (s.ends.get(11..16).unwrap_or(&s.ends)) }
+            }
+            dt { (lang.pick("Status", "Status")) } dd { (status_text(lang, &r.status)) }
+            dt { (lang.pick("Tilmeldt", "Signed up")) } dd { (r.created_at.get(..16).unwrap_or(&r.created_at).replace('T', " ")) }
+        }
+        @if open {
+            h2 { (lang.pick("Fortryder du?", "Changed your mind?")) }
+            form method="post" action=(format!("{here}/tilbagetraek{}", lang.query())) {
+                button type="submit" { (lang.pick("Træk min tilmelding tilbage", "Withdraw my signup")) }
+            }
+        }
+        h2 { (lang.pick("Dine oplysninger", "Your data")) }
+        p { (lang.pick(
+            "Hent alt, hvad kommunen har gemt om denne tilmelding, som en fil.",
+            "Download everything the municipality holds about this signup, as a file.")) }
+        p { a.button.secondary href=(format!("{here}/data")) download { (lang.pick("Hent mine oplysninger", "Download my data")) } }
+    };
+    Ok(secure(page(
+        lang,
+        lang.pick("Din tilmelding", "Your signup"),
+        &switch_to,
+        body,
+    )))
+}
+
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    Path((signup_id, token)): Path<(String, String)>,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let here = format!("/kvittering/{signup_id}/{token}");
+    let Some(row) = lookup(&state, &signup_id, &token).await? else {
+        // Nothing to withdraw yet: back to the page, which says the signup is on its way.
+        return Ok(Redirect::to(&format!("{here}{}", q.lang().query())).into_response());
+    };
+    if Status::parse(&row.record.status) != Some(Status::Withdrawn) {
+        change_status(
+            &state,
+            &signup_id,
+            Status::Withdrawn,
+            "borger via kvittering",
+        )
+        .await?;
+        tracing::info!(signup = %signup_id, "withdrawn by the volunteer from the receipt page");
+    }
+    let sep = if q.lang() == Lang::En {
+        "?lang=en&"
+    } else {
+        "?"
+    };
+    Ok(Redirect::to(&format!("{here}{sep}done=withdrawn")).into_response())
+}
+
+/// The data held about one signup, for the person it is about (GDPR access).
+#[derive(Serialize)]
+pub(super) struct DataExport {
+    about: &'static str,
+    signup_id: String,
+    opportunity_id: String,
+    shift_id: Option<String>,
+    site_id: String,
+    source: frivillig_common::domain::Source,
+    created_at: String,
+    received_at: String,
+    consent_version: u32,
+    consent_at: String,
+    status: String,
+    status_history: Vec<frivillig_common::domain::StatusChange>,
+    check_ins: Vec<frivillig_common::domain::CheckIn>,
+    person: Option<frivillig_common::domain::PersonalData>,
+}
+
+pub(super) async fn download(
+    State(state): State<AppState>,
+    Path((signup_id, token)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let row = lookup(&state, &signup_id, &token)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let r = row.record;
+    let export = DataExport {
+        about: "Oplysninger Glostrup Kommune har om denne frivillig-tilmelding / data Glostrup Kommune holds about this volunteer signup",
+        signup_id: r.id,
+        opportunity_id: r.opportunity_id,
+        shift_id: r.shift_id,
+        site_id: r.site_id,
+        source: r.source,
+        created_at: r.created_at,
+        received_at: row.received_at,
+        consent_version: r.consent_version,
+        consent_at: r.consent_at,
+        status: r.status,
+        status_history: r.status_history,
+        check_ins: r.check_ins,
+        person: row.person,
+    };
+    let body = serde_json::to_vec_pretty(&export).map_err(ApiError::internal)?;
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"frivillig-tilmelding-{signup_id}.json\""
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
