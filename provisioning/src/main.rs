@@ -759,6 +759,6 @@ async fn init(
             println!("Der findes allerede en administratornøgle / an admin token exists already.")
         }
     }
-    server.state.repo.stop().await;
+    server.state.sync.repo.stop().await;
     Ok(())
 }

@@ -428,7 +428,7 @@ async fn a_backup_taken_during_signups_restores_everything_acknowledged_before_i
         s.last_contact.is_some() && s.queued_signups < 1000
     })
     .await?;
-    let mut ingests = server.state.ingests.subscribe();
+    let mut ingests = server.state.ingest.committed.subscribe();
     let _ = tokio::time::timeout(Duration::from_secs(10), ingests.wait_for(|n| *n >= 3)).await;
     let before: Vec<String> = server
         .signups()

@@ -124,6 +124,19 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Every rate limit of the server, each counted per minute.
+#[derive(Default)]
+pub struct Limits {
+    /// Attempts to redeem enrolment codes, per address.
+    pub redeem: RateLimiter<IpAddr>,
+    /// Web signups, per address (spam from one place is refused).
+    pub web_signups: RateLimiter<IpAddr>,
+    /// Device API requests, per kiosk.
+    pub device_requests: RateLimiter<String>,
+    /// Login attempts at the admin app, per address.
+    pub logins: RateLimiter<IpAddr>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
     println!("Frivillig-server lytter på / listens on http://{addr}");
     println!("  Synkronisering / sync:  ws://{addr}/sync");
     println!("  Data:                   {}", config.data_dir.display());
-    println!("  Katalog / catalog:      {}", server.state.catalog_id);
+    println!("  Katalog / catalog:      {}", server.state.sync.catalog_id);
     if let Some(token) = &server.new_admin_token {
         println!();
         println!(

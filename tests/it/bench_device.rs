@@ -106,7 +106,7 @@ async fn a_benchmark_device_stores_only_its_own_documents_and_only_durably_ackno
     reopened.stop().await;
 
     // It sees nothing else: not the catalog.
-    let catalog = server.state.catalog_id.clone();
+    let catalog = server.state.sync.catalog_id.clone();
     let found = tokio::time::timeout(Duration::from_secs(10), repo.find(catalog)).await??;
     assert!(found.is_none(), "a benchmark device read the catalog");
     // And no kiosk sees its documents.
@@ -123,7 +123,7 @@ async fn a_benchmark_device_stores_only_its_own_documents_and_only_durably_ackno
     );
     // The server offers nothing unasked (lazy subscriptions, patched samod): the kiosk's
     // connection takes part in the one document it asked about, not in every one held.
-    let (connections, _) = server.state.repo.connected_peers();
+    let (connections, _) = server.state.sync.repo.connected_peers();
     let kiosk_docs: Vec<_> = connections
         .iter()
         .filter(|c| {
@@ -246,6 +246,7 @@ async fn documents_nobody_uses_leave_the_servers_memory_and_come_back_from_disk(
     // The application (here: the test, as the server's ingest would) holds one of them.
     let held = server
         .state
+        .sync
         .repo
         .find(stored[0].0.clone())
         .await?
@@ -306,14 +307,14 @@ async fn finds_racing_with_unloading_always_resolve() -> anyhow::Result<()> {
     })
     .await?;
     use rand::{Rng, SeedableRng};
-    let catalog = server.state.catalog_id.clone();
+    let catalog = server.state.sync.catalog_id.clone();
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     for round in 0..40 {
         let wait = rng.gen_range(900..1300);
         tokio::time::sleep(Duration::from_millis(wait)).await;
         let found = tokio::time::timeout(
             Duration::from_secs(10),
-            server.state.repo.find(catalog.clone()),
+            server.state.sync.repo.find(catalog.clone()),
         )
         .await
         .map_err(|_| anyhow::anyhow!("round {round}: a find after {wait} ms never resolved"))??;

@@ -198,7 +198,7 @@ async fn a_message_that_would_fail_automerge_is_refused_before_samod() -> anyhow
         ..
     } = scene(dir.path()).await?;
 
-    let catalog_id = server.state.catalog_id.to_string();
+    let catalog_id = server.state.sync.catalog_id.to_string();
     let no_bits = [3u8, 0, 7];
     let many_probes = [1u8, 8, 0x80, 0x80, 0x80, 0x80, 0x04, 0xff];
     for bloom in [&no_bits[..], &many_probes[..]].repeat(3) {

@@ -22,6 +22,7 @@ mod powercut;
 mod privacy;
 mod receipt;
 mod security;
+mod shutdown;
 mod tidy;
 mod ui;
 mod unacked;

@@ -74,7 +74,7 @@ async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> 
 
     // B, speaking samod directly, asks for A's journal by id: the server says nothing.
     let (repo_b, _dialer_b) = probe_repo(&config_b).await?;
-    let catalog_id = server.state.catalog_id.clone();
+    let catalog_id = server.state.sync.catalog_id.clone();
     let found_catalog =
         tokio::time::timeout(Duration::from_secs(10), repo_b.find(catalog_id.clone())).await??;
     anyhow::ensure!(found_catalog.is_some(), "B should read the catalog");
@@ -119,6 +119,7 @@ async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> 
     let mut changes = {
         let server_handle = server
             .state
+            .sync
             .repo
             .find(catalog_id.clone())
             .await?
@@ -130,6 +131,7 @@ async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> 
     anyhow::ensure!(changed.is_err(), "the server's catalog changed");
     let server_catalog = server
         .state
+        .sync
         .repo
         .find(catalog_id)
         .await?
@@ -172,8 +174,9 @@ async fn a_kiosk_refuses_a_catalog_without_the_servers_signature() -> anyhow::Re
 
     let handle = server
         .state
+        .sync
         .repo
-        .find(server.state.catalog_id.clone())
+        .find(server.state.sync.catalog_id.clone())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no catalog"))?;
     let mut forged = demo_catalog();

@@ -62,7 +62,7 @@ async fn a_synced_journal_is_ingested_without_an_acknowledgement_request() -> an
         .send()
         .await?;
     anyhow::ensure!(reg.status() == 200, "register: {}", reg.status());
-    let mut ingests = server.state.ingests.subscribe();
+    let mut ingests = server.state.ingest.committed.subscribe();
     let dialer = repo.dial(BackoffConfig::default(), Arc::new(WsDialer::new(&config)?))?;
 
     // No acknowledgement request: the server's own watcher must ingest it.

@@ -160,7 +160,7 @@ pub fn sync_session(data: &[u8]) {
     let h = harness();
     let catalog = {
         let mut t = Vec::new();
-        let id = h.state.catalog_id.to_string();
+        let id = h.state.sync.catalog_id.to_string();
         cbor_head(&mut t, 3, id.len());
         t.extend(id.as_bytes());
         t
@@ -206,7 +206,7 @@ pub fn sync_session(data: &[u8]) {
         let outgoing = futures::sink::drain().sink_map_err(|never| match never {});
         let transport = samod::Transport::new(incoming, Box::pin(outgoing))
             .with_expected_peer_id(frivillig_common::sync::kiosk_peer_id("fuzz"));
-        if let Ok(conn) = h.state.acceptor.accept(transport) {
+        if let Ok(conn) = h.state.sync.acceptor.accept(transport) {
             let shook =
                 tokio::time::timeout(Duration::from_secs(2), conn.handshake_complete()).await;
             if matches!(shook, Ok(Ok(_))) {
@@ -214,7 +214,8 @@ pub fn sync_session(data: &[u8]) {
             }
             // The messages run out, so the session ends; wait until samod has let it go.
             let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-            while h.state.acceptor.connection_count() > 0 && tokio::time::Instant::now() < deadline
+            while h.state.sync.acceptor.connection_count() > 0
+                && tokio::time::Instant::now() < deadline
             {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
@@ -222,7 +223,7 @@ pub fn sync_session(data: &[u8]) {
         // The repository still serves: the catalog can be found.
         let found = tokio::time::timeout(
             Duration::from_secs(5),
-            h.state.repo.find(h.state.catalog_id.clone()),
+            h.state.sync.repo.find(h.state.sync.catalog_id.clone()),
         )
         .await;
         assert!(
@@ -592,7 +593,7 @@ fn start_harness() -> anyhow::Result<Harness> {
     };
     let journal = frivillig_common::journal::new_journal_doc(&header)?;
     let journal_id = rt
-        .block_on(state.repo.create(journal))
+        .block_on(state.sync.repo.create(journal))
         .map_err(|_| anyhow::anyhow!("the repository stopped"))?
         .document_id()
         .to_string();

@@ -88,10 +88,10 @@ async fn metrics(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     admin(&state, &headers)?;
     Ok(Json(serde_json::json!({
-        "sync_bytes_in": state.sync_bytes_in.load(std::sync::atomic::Ordering::Relaxed),
-        "sync_bytes_out": state.sync_bytes_out.load(std::sync::atomic::Ordering::Relaxed),
+        "sync_bytes_in": state.sync.bytes_in.load(std::sync::atomic::Ordering::Relaxed),
+        "sync_bytes_out": state.sync.bytes_out.load(std::sync::atomic::Ordering::Relaxed),
         "signups": state.store.listing().len(),
-        "documents_loaded": state.documents_loaded.load(std::sync::atomic::Ordering::Relaxed),
+        "documents_loaded": state.sync.documents_loaded.load(std::sync::atomic::Ordering::Relaxed),
     })))
 }
 

@@ -43,6 +43,7 @@ async fn device(state: &AppState, headers: HeaderMap) -> Result<String, ApiError
     let st = state.clone();
     let (kiosk_id, _) = blocking(move || authenticate_device_row(&st, &headers, None)).await?;
     if !state
+        .limits
         .device_requests
         .allow(kiosk_id.clone(), state.config.device_requests_per_minute)
     {
@@ -81,7 +82,7 @@ async fn device_info(
     })
     .await?;
     Ok(Json(DeviceInfo {
-        catalog_doc_id: state.catalog_id.to_string(),
+        catalog_doc_id: state.sync.catalog_id.to_string(),
         server_time: now(),
         server_public_key: state.keys.sealing.public().to_hex(),
         server_signing_key: state.keys.signing.public_hex(),
@@ -95,7 +96,7 @@ async fn register_journal(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let kiosk_id = device(&state, headers).await?;
     let doc_id = parse_doc_id(&req.doc_id)?;
-    if doc_id == state.catalog_id {
+    if doc_id == state.sync.catalog_id {
         return Err(ApiError::Conflict("that document is not a journal".into()));
     }
     if req.day.len() != 10 {

@@ -26,7 +26,8 @@ async fn redeem_enrol_code(
     Json(req): Json<RedeemRequest>,
 ) -> Result<Json<RedeemResponse>, ApiError> {
     if !state
-        .redeem_attempts
+        .limits
+        .redeem
         .allow_address(peer.ip(), REDEEM_ATTEMPTS_PER_MINUTE)
     {
         return Err(ApiError::TooMany);

@@ -19,6 +19,7 @@ use frivillig_common::sync::kiosk_peer_id;
 use crate::AppState;
 use crate::http::device::authenticate_device_row;
 use crate::http::error::ApiError;
+use crate::sync::bench::BenchPeer;
 
 /// Query parameters of the upgrade (browsers cannot set headers on a WebSocket).
 #[derive(Debug, Deserialize)]
@@ -66,6 +67,7 @@ pub async fn sync_upgrade(
     let max = state.config.max_ws_message_bytes;
     let cancel = {
         let mut conns = state
+            .sync
             .connections
             .lock()
             .map_err(|_| ApiError::internal("connection table poisoned"))?;
@@ -92,7 +94,8 @@ impl SocketSlot {
     /// and has no cap of its own).
     fn take(state: &AppState, kiosk_id: &str, bench: bool) -> Result<SocketSlot, ApiError> {
         let mut sockets = state
-            .sync_sockets
+            .sync
+            .sockets
             .lock()
             .map_err(|_| ApiError::internal("socket table poisoned"))?;
         let total: usize = sockets.values().sum();
@@ -105,7 +108,7 @@ impl SocketSlot {
         }
         *mine += 1;
         Ok(SocketSlot {
-            sockets: state.sync_sockets.clone(),
+            sockets: state.sync.sockets.clone(),
             kiosk_id: kiosk_id.to_owned(),
         })
     }
@@ -113,46 +116,7 @@ impl SocketSlot {
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
-        crate::release(&self.sockets, &self.kiosk_id);
-    }
-}
-
-/// The peer id a benchmark client announced on one socket, known to the share policy while
-/// the socket lives.
-struct BenchPeer {
-    peers: crate::policy::BenchPeers,
-    id: Option<String>,
-}
-
-impl BenchPeer {
-    /// Note the sender of a `join` message. A benchmark client may name itself anything but
-    /// a kiosk or the server, and only once per socket.
-    fn join(&mut self, wire: &[u8]) -> Result<(), WsError> {
-        let Some(sender) = frivillig_common::untrusted::join_sender(wire) else {
-            return Ok(());
-        };
-        let peer = samod::PeerId::from(sender);
-        if frivillig_common::sync::kiosk_id_of_peer(&peer).is_some()
-            || sender == frivillig_common::sync::SERVER_PEER_ID
-            || self.id.is_some()
-        {
-            return Err(WsError(format!("peer id {sender:?} refused")));
-        }
-        let mut peers = self
-            .peers
-            .lock()
-            .map_err(|_| WsError("bench peer table poisoned".into()))?;
-        *peers.entry(sender.to_owned()).or_default() += 1;
-        self.id = Some(sender.to_owned());
-        Ok(())
-    }
-}
-
-impl Drop for BenchPeer {
-    fn drop(&mut self) {
-        if let Some(id) = self.id.take() {
-            crate::release(&self.peers, &id);
-        }
+        crate::sync::release(&self.sockets, &self.kiosk_id);
     }
 }
 
@@ -164,13 +128,10 @@ async fn serve_socket(
     cancel: CancellationToken,
     slot: SocketSlot,
 ) {
-    let mut bench_peer = bench.then(|| BenchPeer {
-        peers: state.bench_peers.clone(),
-        id: None,
-    });
+    let mut bench_peer = bench.then(|| BenchPeer::new(state.sync.bench_peers.clone()));
     let (sink, stream) = socket.split();
-    let bytes_in = state.sync_bytes_in.clone();
-    let bytes_out = state.sync_bytes_out.clone();
+    let bytes_in = state.sync.bytes_in.clone();
+    let bytes_out = state.sync.bytes_out.clone();
     let incoming = stream
         .take_until(cancel.clone().cancelled_owned())
         .inspect(move |msg| {
@@ -184,7 +145,7 @@ async fn serve_socket(
             // A benchmark client's peer id must be known to the share policy before samod
             // reads its join message and asks the policy.
             if let (Some(peer), Ok(Message::Binary(bytes))) = (bench_peer.as_mut(), &msg) {
-                peer.join(bytes)?;
+                peer.join(bytes).map_err(|e| WsError(e.0))?;
             }
             Ok::<_, WsError>(msg)
         })
@@ -227,7 +188,7 @@ async fn serve_socket(
     } else {
         transport.with_expected_peer_id(kiosk_peer_id(&kiosk_id))
     };
-    match state.acceptor.accept(transport) {
+    match state.sync.acceptor.accept(transport) {
         Ok(conn) => {
             tracing::info!(kiosk = %kiosk_id, "kiosk connected");
             let _ = conn.handshake_complete().await;

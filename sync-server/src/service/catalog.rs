@@ -13,8 +13,9 @@ use crate::service::{ServiceError, blocking};
 /// The catalog document's handle.
 pub async fn catalog_handle(state: &AppState) -> Result<samod::DocHandle, ServiceError> {
     state
+        .sync
         .repo
-        .find(state.catalog_id.clone())
+        .find(state.sync.catalog_id.clone())
         .await
         .map_err(|_| ServiceError::internal("repository stopped"))?
         .ok_or_else(|| ServiceError::internal("the catalog document is missing"))
@@ -93,10 +94,11 @@ const TAKEN_REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(
 /// made 100 catalog changes a second for 500 kiosks each (the load test's server could not
 /// keep up). Kiosks count their own signups in the meantime.
 pub fn start_taken_refresher(state: &AppState) {
-    let state = state.clone();
-    tokio::spawn(async move {
+    let st = state.clone();
+    state.background.spawn(async move {
+        let state = st;
         loop {
-            state.taken_dirty.notified().await;
+            state.ingest.taken_dirty.notified().await;
             if let Err(e) = refresh_taken(&state).await {
                 tracing::warn!(error = %e, "could not update the spots taken in the catalog");
             }

@@ -244,8 +244,8 @@ pub async fn rewrite_pending(state: &AppState) -> Result<usize, ServiceError> {
 
 async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ServiceError> {
     // No ingest and no web signup may touch journals while one is replaced.
-    let _ingest = state.ingest_lock.lock().await;
-    let _web = state.web_journal_lock.lock().await;
+    let _ingest = state.ingest.lock.lock().await;
+    let _web = state.ingest.web_journal_lock.lock().await;
     let doc_id: DocumentId = old_id
         .parse()
         .map_err(|_| ServiceError::internal("a stored journal id does not parse"))?;
@@ -255,7 +255,7 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ServiceEr
         .await?
         .ok_or(ServiceError::NotFound)?;
     // The server's replica, or (if samod no longer has it) the durable copy.
-    let old_doc = match state.repo.find(doc_id.clone()).await {
+    let old_doc = match state.sync.repo.find(doc_id.clone()).await {
         Ok(Some(handle)) => handle.with_document(|d| d.clone()),
         _ => {
             let st = state.clone();
@@ -284,6 +284,7 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ServiceEr
     let chunk = doc.save();
     let heads = format_heads(&doc.get_heads());
     let handle = state
+        .sync
         .repo
         .create(doc)
         .await
@@ -303,7 +304,7 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ServiceEr
     blocking(move || {
         st.store
             .replace_journal(&old, &new, &new_row, &chunk, &moved)?;
-        st.storage.delete_document(&old).map_err(|e| {
+        st.store.storage().delete_document(&old).map_err(|e| {
             ServiceError::internal(format!("deleting the old journal's chunks: {e}"))
         })?;
         Ok(())
@@ -360,7 +361,9 @@ pub fn start_retention(state: &AppState) {
         closed_days: state.config.retention_closed_days,
         max_days: state.config.retention_max_days,
     };
-    tokio::spawn(async move {
+    let st = state.clone();
+    state.background.spawn(async move {
+        let state = st;
         loop {
             if let Err(e) = retention_sweep(&state, retention).await {
                 tracing::warn!(error = %e, "retention sweep failed");

@@ -172,15 +172,7 @@ pub async fn revoke(state: &AppState, kiosk_id: &str, by: &str) -> Result<(), Se
     if !known {
         return Err(ServiceError::NotFound);
     }
-    // Close every open connection of the device now, not at its next reconnect.
-    let token = state
-        .connections
-        .lock()
-        .map_err(|_| ServiceError::internal("connection table poisoned"))?
-        .remove(&kiosk_id);
-    if let Some(token) = token {
-        token.cancel();
-    }
+    state.sync.disconnect(&kiosk_id);
     tracing::info!(kiosk = %kiosk_id, "kiosk revoked");
     let st = state.clone();
     let by = by.to_owned();

@@ -42,6 +42,7 @@ pub async fn edit_signup(
         .parse()
         .map_err(|_| ServiceError::internal("a stored journal id does not parse"))?;
     let handle = state
+        .sync
         .repo
         .find(doc_id.clone())
         .await

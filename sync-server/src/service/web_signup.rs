@@ -85,7 +85,7 @@ pub async fn web_signup(
         sealed,
     );
     let (doc_id, handle) = {
-        let _guard = state.web_journal_lock.lock().await;
+        let _guard = state.ingest.web_journal_lock.lock().await;
         let (doc_id, handle) = todays_journal(state, &now.date_naive().to_string()).await?;
         let rec = record.clone();
         let h = handle.clone();
@@ -120,7 +120,7 @@ async fn todays_journal(
     let k = key.clone();
     let current = blocking(move || Ok(st.store.meta(&k)?)).await?;
     if let Some(id) = current.and_then(|s| s.parse::<DocumentId>().ok())
-        && let Ok(Some(handle)) = state.repo.find(id.clone()).await
+        && let Ok(Some(handle)) = state.sync.repo.find(id.clone()).await
     {
         let h = handle.clone();
         let n = blocking(move || Ok(h.with_document(|d| signup_count(d).unwrap_or(JOURNAL_CAP))))
@@ -135,6 +135,7 @@ async fn todays_journal(
     })
     .map_err(ServiceError::internal)?;
     let handle = state
+        .sync
         .repo
         .create(doc)
         .await

@@ -99,6 +99,11 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// samod's storage in the same file (for deleting a retired journal's chunks).
+    pub fn storage(&self) -> &RedbStorage {
+        &self.storage
+    }
+
     /// The database, for one operation (never keep it: see [`RedbStorage::database`]).
     pub fn database(&self) -> Result<Arc<Database>, StoreError> {
         Ok(self.storage.database()?)

@@ -109,8 +109,8 @@ async fn main() -> anyhow::Result<()> {
     let submit = stats(submits);
 
     // Reconnect with everything queued: time until the server durably acknowledged it all.
-    let in0 = server.state.sync_bytes_in.load(Ordering::Relaxed);
-    let out0 = server.state.sync_bytes_out.load(Ordering::Relaxed);
+    let in0 = server.state.sync.bytes_in.load(Ordering::Relaxed);
+    let out0 = server.state.sync.bytes_out.load(Ordering::Relaxed);
     let t = Instant::now();
     let worker = SyncWorker::start(&core);
     wait_status(&core, Duration::from_secs(120), |s| {
@@ -118,8 +118,8 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?;
     let reconnect = t.elapsed();
-    let sent = server.state.sync_bytes_in.load(Ordering::Relaxed) - in0;
-    let received = server.state.sync_bytes_out.load(Ordering::Relaxed) - out0;
+    let sent = server.state.sync.bytes_in.load(Ordering::Relaxed) - in0;
+    let received = server.state.sync.bytes_out.load(Ordering::Relaxed) - out0;
     let at_server = server.signups().await?.len();
     anyhow::ensure!(at_server == n, "server holds {at_server} of {n}");
 

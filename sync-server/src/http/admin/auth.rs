@@ -96,7 +96,8 @@ pub(super) async fn login(
         }
     };
     if !state
-        .login_attempts
+        .limits
+        .logins
         .allow_address(peer.ip(), LOGINS_PER_MINUTE)
     {
         return message(

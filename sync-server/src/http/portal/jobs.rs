@@ -336,7 +336,8 @@ pub(super) async fn job_signup(
     };
     let lang = if v.lang == "en" { Lang::En } else { Lang::Da };
     if !state
-        .web_signup_attempts
+        .limits
+        .web_signups
         .allow_address(peer.ip(), WEB_SIGNUPS_PER_MINUTE)
     {
         return Ok(message_page(

@@ -9,6 +9,7 @@
 pub mod plan;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash};
@@ -36,6 +37,7 @@ pub async fn wait_for_heads(
     };
     loop {
         let found = state
+            .sync
             .repo
             .find(doc_id.clone())
             .await
@@ -80,7 +82,7 @@ pub async fn ingest_journal(
     doc_id: &DocumentId,
     handle: DocHandle,
 ) -> Result<(IngestOutcome, Vec<ChangeHash>), ServiceError> {
-    let _guard = state.ingest_lock.lock().await;
+    let _guard = state.ingest.lock.lock().await;
     let st = state.clone();
     let doc_key = doc_id.to_string();
     let result = blocking(move || {
@@ -114,7 +116,7 @@ pub async fn ingest_journal(
         if outcome.refused > 0 {
             tracing::warn!(journal = %doc_key, refused = outcome.refused, "signups with ids of another journal refused");
         }
-        st.ingests.send_modify(|n| *n += 1);
+        st.ingest.committed.send_modify(|n| *n += 1);
         Ok((outcome, plan.heads, true))
     })
     .await?;
@@ -122,13 +124,48 @@ pub async fn ingest_journal(
     // New signups or changed statuses move the spots taken; tell the kiosks (soon: see
     // `catalog::start_taken_refresher`).
     if changed {
-        state.taken_dirty.notify_one();
+        state.ingest.taken_dirty.notify_one();
     }
     Ok((outcome, heads))
 }
 
 /// The ids of every journal the server knows, shared with samod's observer.
 pub type KnownJournals = std::sync::Arc<std::sync::Mutex<HashSet<DocumentId>>>;
+
+/// What ingests share: their lock, the journals to watch, and what they tell others.
+#[derive(Clone)]
+pub struct Ingest {
+    /// Serialises ingests so each durable chunk follows the previous one.
+    pub lock: Arc<tokio::sync::Mutex<()>>,
+    /// Signalled by each ingest that changed signups: the spots taken are counted again and
+    /// written into the catalog (see `catalog::start_taken_refresher`).
+    pub taken_dirty: Arc<tokio::sync::Notify>,
+    /// How many ingests have committed since start; tests and operators can wait on it.
+    pub committed: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Every journal the server knows: sync messages about them are ingested as they arrive
+    /// (see [`watch_journal`]).
+    pub journals: KnownJournals,
+    /// Journals to ingest soon (fed by samod's observer and [`watch_journal`]).
+    pub activity: UnboundedSender<DocumentId>,
+    /// Held while a web signup finds or creates the day's web journal and adds to it.
+    pub web_journal_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Ingest {
+    /// A new set, and the receiving end of its activity channel (for [`start_ingester`]).
+    pub fn new() -> (Ingest, UnboundedReceiver<DocumentId>) {
+        let (activity, rx) = tokio::sync::mpsc::unbounded_channel();
+        let ingest = Ingest {
+            lock: Arc::default(),
+            taken_dirty: Arc::default(),
+            committed: Arc::new(tokio::sync::watch::channel(0).0),
+            journals: KnownJournals::default(),
+            activity,
+            web_journal_lock: Arc::default(),
+        };
+        (ingest, rx)
+    }
+}
 
 /// samod's observer: a sync message about a known journal asks for an ingest. It runs
 /// inside the document's actor, so it only looks up a set and sends on a channel.
@@ -163,10 +200,10 @@ impl RepoObserver for SyncActivity {
 /// signups. Called at registration and for every known journal at start-up; the journal
 /// is ingested once now and then after each sync message about it.
 pub fn watch_journal(state: &AppState, doc_id: DocumentId) {
-    if let Ok(mut journals) = state.journals.lock() {
+    if let Ok(mut journals) = state.ingest.journals.lock() {
         journals.insert(doc_id.clone());
     }
-    let _ = state.journal_activity.send(doc_id);
+    let _ = state.ingest.activity.send(doc_id);
 }
 
 /// Ingest the journals named on `rx`, one at a time, each burst of sync messages about a
@@ -175,8 +212,9 @@ pub fn watch_journal(state: &AppState, doc_id: DocumentId) {
 /// sync message of a newly registered journal arrives, it is not found and skipped; that
 /// message names it again.
 pub fn start_ingester(state: &AppState, mut rx: UnboundedReceiver<DocumentId>) {
-    let state = state.clone();
-    tokio::spawn(async move {
+    let st = state.clone();
+    state.background.spawn(async move {
+        let state = st;
         while let Some(first) = rx.recv().await {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let mut batch = vec![first.clone()];
@@ -187,7 +225,7 @@ pub fn start_ingester(state: &AppState, mut rx: UnboundedReceiver<DocumentId>) {
                 }
             }
             for doc_id in batch {
-                let handle = match state.repo.find(doc_id.clone()).await {
+                let handle = match state.sync.repo.find(doc_id.clone()).await {
                     Ok(Some(h)) => h,
                     Ok(None) => continue,
                     Err(_) => return,

@@ -13,6 +13,7 @@ use futures::Stream;
 use samod::{DocumentId, PeerId, ShareConfig};
 
 use crate::store::Store;
+use crate::sync::bench::{self, BenchPeers};
 
 /// The server's policy.
 #[derive(Clone)]
@@ -21,19 +22,22 @@ pub struct ServerPolicy {
     pub catalog: Arc<OnceLock<DocumentId>>,
     /// Devices and journal owners.
     pub store: Store,
-    /// Peer ids that benchmark devices announced on their sockets (see `ws.rs`), each with
-    /// the number of sockets using it.
+    /// Peer ids that benchmark devices announced on their sockets, each with the number of
+    /// sockets using it.
     pub bench_peers: BenchPeers,
 }
-
-/// Peer ids of benchmark clients' sockets, counted.
-pub type BenchPeers = Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>;
 
 impl ServerPolicy {
     /// The decision for one document and peer.
     pub fn decide(&self, doc_id: &DocumentId, peer: &PeerId) -> ShareConfig {
         let Some(kiosk_id) = kiosk_id_of_peer(peer) else {
-            return self.decide_bench(doc_id, peer);
+            return bench::decide(
+                &self.bench_peers,
+                &self.store,
+                self.catalog.get(),
+                doc_id,
+                peer,
+            );
         };
         match self.store.device(kiosk_id) {
             Ok(Some(device)) if !device.revoked => {}
@@ -51,33 +55,6 @@ impl ServerPolicy {
                 ShareConfig::read_write().with_announce(false)
             }
             Ok(_) => ShareConfig::none(),
-            Err(e) => {
-                tracing::error!(error = %e, "share policy could not read journals; denying");
-                ShareConfig::none()
-            }
-        }
-    }
-
-    /// A benchmark client's peer may read and write any document that is neither the
-    /// catalog nor a journal, and is told of none: it stores what it makes and fetches it
-    /// back, as a generic automerge-repo client does. Any other peer gets nothing.
-    fn decide_bench(&self, doc_id: &DocumentId, peer: &PeerId) -> ShareConfig {
-        let known = self
-            .bench_peers
-            .lock()
-            .is_ok_and(|peers| peers.contains_key(peer.as_str()));
-        if !known || self.catalog.get() == Some(doc_id) {
-            return ShareConfig::none();
-        }
-        let id = doc_id.to_string();
-        // A retired journal (erasure) may linger in memory: never a bench document.
-        let journal = self
-            .store
-            .journal(&id)
-            .and_then(|row| Ok(row.is_some() || self.store.is_retired(&id)?));
-        match journal {
-            Ok(false) => ShareConfig::read_write().with_announce(false),
-            Ok(true) => ShareConfig::none(),
             Err(e) => {
                 tracing::error!(error = %e, "share policy could not read journals; denying");
                 ShareConfig::none()
