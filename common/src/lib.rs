@@ -8,7 +8,7 @@
 //! of document; [`markdown`] reads the small markdown of job descriptions for the kiosk and
 //! the portal alike; [`seal`] and [`receipt`] are the cryptographic pieces; [`storage`] is the samod
 //! adapter; [`api`] the wire types; [`sync`] the small interface over samod that kiosk and
-//! server share.
+//! server share; [`text`] the language and the texts kiosk and portal both show.
 //!
 //! Invariant: this crate depends on neither egui nor axum.
 
@@ -25,6 +25,7 @@ pub mod seal;
 pub mod sign;
 pub mod storage;
 pub mod sync;
+pub mod text;
 pub mod untrusted;
 
 pub use samod::DocumentId;

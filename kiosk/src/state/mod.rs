@@ -9,7 +9,6 @@ pub mod keyboard;
 /// Job descriptions, read the same way as on the portal.
 pub use frivillig_common::markdown;
 pub mod setup;
-pub mod text;
 
 use frivillig_common::domain::{FormField, FormProblem, SignupForm, validate_form};
 
@@ -30,33 +29,8 @@ pub const PIN_ATTEMPTS: u32 = 5;
 /// How long the PIN pad stays locked.
 pub const PIN_LOCK_SECS: f64 = 300.0;
 
-/// The language of the screens. Danish first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// Dansk.
-    #[default]
-    Da,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// Pick the text of this language.
-    pub fn pick<'a>(self, da: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Da => da,
-            Lang::En => en,
-        }
-    }
-
-    /// A validation message in this language.
-    pub fn problem(self, p: FormProblem) -> &'static str {
-        match self {
-            Lang::Da => p.message_da(),
-            Lang::En => p.message_en(),
-        }
-    }
-}
+/// The language of the screens (shared with the portal).
+pub use frivillig_common::text::Lang;
 
 /// A text field of the signup form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

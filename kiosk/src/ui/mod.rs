@@ -55,17 +55,13 @@ impl View<'_> {
 
     /// The job's title in the current language (English falls back to Danish).
     pub fn title<'o>(&self, lang: Lang, o: &'o Opportunity) -> &'o str {
-        match lang {
-            Lang::En if !o.title_en.trim().is_empty() => &o.title_en,
-            _ => &o.title,
-        }
+        frivillig_common::text::job_title(lang, o)
     }
 
     /// The name of a site, or its id if the catalog lacks it.
     pub fn site_name<'v>(&'v self, site_id: &'v str) -> &'v str {
         self.catalog
-            .and_then(|c| c.sites.iter().find(|s| s.id == site_id))
-            .map_or(site_id, |s| s.name.as_str())
+            .map_or(site_id, |c| frivillig_common::text::site_name(c, site_id))
     }
 }
 

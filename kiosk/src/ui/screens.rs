@@ -8,8 +8,8 @@ use super::look::{BLUE, CARD, ERROR, GREEN, MUTED, TOUCH};
 use super::{View, qr_ui, theme_label};
 use crate::state::markdown::{MdBlock, parse_markdown};
 use crate::state::setup::{SetupEvent, SetupField, SetupState};
-use crate::state::text::{shift_label, spots_label};
 use crate::state::{Confirmation, Event, FormState, Idle, KioskState, Lang, Screen, TextField};
+use frivillig_common::text::{shift_label, spots_label};
 
 type Events = Vec<Event>;
 

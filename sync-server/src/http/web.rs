@@ -3,37 +3,25 @@
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use frivillig_common::domain::Opportunity;
 use maud::{Markup, html};
 
-/// The language of a page: Danish first, English on request.
-#[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Lang {
-    /// Dansk.
-    Da,
-    /// English.
-    En,
+pub(crate) use frivillig_common::text::Lang;
+
+/// What pages need of a language beyond the shared texts.
+pub(crate) trait PageLang: Sized {
+    /// The query string that keeps this language on a link (`?lang=en`, or nothing).
+    fn query(self) -> &'static str;
+    /// English if the browser prefers it (its first `Accept-Language` is English), else
+    /// Danish: for the admin app, whose users rarely switch.
+    fn from_headers(headers: &HeaderMap) -> Self;
 }
 
-impl Lang {
-    pub(crate) fn pick(self, da: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::Da => da,
-            Lang::En => en,
-        }
-    }
-
-    pub(crate) fn code(self) -> &'static str {
-        self.pick("da", "en")
-    }
-
-    pub(crate) fn query(self) -> &'static str {
+impl PageLang for Lang {
+    fn query(self) -> &'static str {
         self.pick("", "?lang=en")
     }
 
-    /// English if the browser prefers it (its first `Accept-Language` is English), else
-    /// Danish: for the admin app, whose users rarely switch.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Lang {
+    fn from_headers(headers: &HeaderMap) -> Lang {
         let first = headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
@@ -74,49 +62,6 @@ pub(crate) fn secure(markup: Markup) -> Response {
         ),
     );
     r
-}
-
-pub(crate) fn job_title(lang: Lang, o: &Opportunity) -> &str {
-    match lang {
-        Lang::En if !o.title_en.trim().is_empty() => &o.title_en,
-        _ => &o.title,
-    }
-}
-
-/// "lør. 5. dec. 10.00–12.00" from two RFC 3339 times, as written if they do not parse.
-pub(crate) fn when(lang: Lang, starts: &str, ends: &str) -> String {
-    use chrono::{DateTime, Datelike, Timelike};
-    const DAYS_DA: [&str; 7] = ["man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn."];
-    const DAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    let (Ok(s), Ok(e)) = (
-        DateTime::parse_from_rfc3339(starts),
-        DateTime::parse_from_rfc3339(ends),
-    ) else {
-        return format!("{starts} – {ends}");
-    };
-    let wd = s.weekday().num_days_from_monday() as usize;
-    match lang {
-        Lang::Da => format!(
-            "{} {}/{} kl. {:02}.{:02}–{:02}.{:02}",
-            DAYS_DA[wd],
-            s.day(),
-            s.month(),
-            s.hour(),
-            s.minute(),
-            e.hour(),
-            e.minute()
-        ),
-        Lang::En => format!(
-            "{} {}/{}, {:02}:{:02}–{:02}:{:02}",
-            DAYS_EN[wd],
-            s.day(),
-            s.month(),
-            s.hour(),
-            s.minute(),
-            e.hour(),
-            e.minute()
-        ),
-    }
 }
 
 /// The value of cookie `name`, if it is a hex token (32 or 64 characters); anything else

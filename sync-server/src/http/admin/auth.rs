@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::blocking;
-use crate::http::web::{Lang, cookie, same, secure};
+use crate::http::web::{Lang, PageLang, cookie, same, secure};
 
 use super::page::{layout, message, secure_flag, set_cookie};
 use super::staff::{CsrfForm, SESSION_COOKIE, Staff, StaffForm};

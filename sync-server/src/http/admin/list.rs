@@ -9,9 +9,10 @@ use frivillig_common::domain::Status;
 
 use crate::AppState;
 use crate::http::blocking;
-use crate::http::web::{job_title, secure, when};
+use crate::http::web::secure;
 use crate::service::export;
 use crate::store::listing::{ListQuery, ListRow, SortBy};
+use frivillig_common::text::{job_title, shift_label};
 
 use super::page::{
     danish_time, layout, list_query, opportunity_title, page_catalog, shift_text, site_name,
@@ -94,7 +95,7 @@ pub(super) async fn signups_page(
                     @for o in opportunities.iter().filter(|o| !o.shifts.is_empty()) {
                         optgroup label=(job_title(lang, o)) {
                             @for sh in &o.shifts {
-                                option value=(sh.id) selected[q.shift == sh.id] { (when(lang, &sh.starts, &sh.ends)) }
+                                option value=(sh.id) selected[q.shift == sh.id] { (shift_label(lang, &sh.starts, &sh.ends)) }
                             }
                         }
                     }

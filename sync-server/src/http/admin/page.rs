@@ -9,9 +9,11 @@ use serde::Deserialize;
 
 use frivillig_common::domain::{Catalog, Status};
 
+pub(super) use frivillig_common::text::{opportunity_title, shift_text, site_name};
+
 use crate::AppState;
 use crate::http::error::ApiError;
-use crate::http::web::{Lang, head, job_title, secure, when};
+use crate::http::web::{Lang, head, secure};
 use crate::service::catalog::catalog as need_catalog;
 use crate::store::listing::ListQuery;
 
@@ -107,34 +109,6 @@ pub(super) fn secure_flag(state: &AppState) -> &'static str {
     } else {
         ""
     }
-}
-
-pub(super) fn opportunity_title<'a>(lang: Lang, catalog: &'a Catalog, id: &'a str) -> &'a str {
-    catalog
-        .opportunities
-        .iter()
-        .find(|o| o.id == id)
-        .map_or(id, |o| job_title(lang, o))
-}
-
-pub(super) fn site_name<'a>(catalog: &'a Catalog, id: &'a str) -> &'a str {
-    catalog
-        .sites
-        .iter()
-        .find(|s| s.id == id)
-        .map_or(id, |s| s.name.as_str())
-}
-
-pub(super) fn shift_text(lang: Lang, catalog: &Catalog, shift_id: Option<&str>) -> String {
-    let Some(id) = shift_id else {
-        return String::new();
-    };
-    catalog
-        .opportunities
-        .iter()
-        .flat_map(|o| &o.shifts)
-        .find(|s| s.id == id)
-        .map_or_else(|| id.to_owned(), |s| when(lang, &s.starts, &s.ends))
 }
 
 pub(super) fn source_text(lang: Lang, source: &str) -> String {

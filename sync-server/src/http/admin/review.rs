@@ -8,8 +8,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::blocking;
-use crate::http::web::{secure, when};
+use crate::http::web::secure;
 use crate::store::listing::{ListQuery, ListRow};
+use frivillig_common::text::shift_label;
 
 use super::page::{
     SavedQuery, danish_time, error_page, layout, opportunity_title, page_catalog, source_text,
@@ -127,7 +128,7 @@ pub(super) async fn queues_page(
                 p { (lang.pick("Ingen vagter har flere tilmeldinger end pladser.", "No shift has more signups than spots.")) }
             }
             @for o in &overbooked {
-                h3 { (opportunity_title(lang, &catalog, &o.opportunity_id)) ", " (when(lang, &o.starts, &o.ends)) }
+                h3 { (opportunity_title(lang, &catalog, &o.opportunity_id)) ", " (shift_label(lang, &o.starts, &o.ends)) }
                 p { (o.holders.len()) " " (lang.pick("tilmeldt til", "signed up for")) " " (o.capacity) " " (lang.pick("pladser. De seneste foreslås til ventelisten.", "spots. The latest are suggested for the waiting list.")) }
                 table {
                     (thead(lang, &[("Navn", "Name"), ("Kilde", "Source"), ("Tilmeldt", "Signed up"), ("Forslag", "Suggestion")]))

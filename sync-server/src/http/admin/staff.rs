@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::http::blocking;
-use crate::http::web::{Lang, cookie, same};
+use crate::http::web::{Lang, PageLang, cookie, same};
 use crate::service::accounts::{AccountRow, Role, SessionRow};
 
 use super::page::message;

@@ -7,7 +7,7 @@ use maud::html;
 
 use crate::AppState;
 use crate::http::error::ApiError;
-use crate::http::web::{Lang, secure};
+use crate::http::web::{Lang, PageLang, secure};
 use crate::service::catalog::catalog as need_catalog;
 
 use super::page::{LangQuery, markdown_html, message_page, page, public_page};

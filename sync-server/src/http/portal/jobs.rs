@@ -12,9 +12,10 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::error::ApiError;
-use crate::http::web::{Lang, cookie, job_title, same, secure, when};
+use crate::http::web::{Lang, PageLang, cookie, same, secure};
 use crate::service::catalog::catalog_and_taken;
 use crate::service::web_signup::{WebSignupError, web_signup};
+use frivillig_common::text::{job_title, shift_label};
 
 use super::page::{LangQuery, markdown_html, message_page, not_found, page};
 
@@ -165,7 +166,7 @@ pub(super) async fn render_job(
             ul {
                 @for s in &o.shifts {
                     @let left = i64::from(s.capacity) - i64::from(taken.get(&s.id).copied().unwrap_or(0));
-                    li { (when(lang, &s.starts, &s.ends)) ": "
+                    li { (shift_label(lang, &s.starts, &s.ends)) ": "
                         @if left > 0 { (left) " " (lang.pick("ledige pladser", "spots left")) }
                         @else { (lang.pick("fuldt, venteliste", "full, waiting list")) }
                     }
@@ -278,7 +279,7 @@ pub(super) fn signup_form(
                         p { label {
                             input type="radio" name="shift" value=(s.id)
                                 checked[v.shift == s.id || (v.shift.is_empty() && i == 0)];
-                            " " (when(lang, &s.starts, &s.ends))
+                            " " (shift_label(lang, &s.starts, &s.ends))
                         } }
                     }
                 }

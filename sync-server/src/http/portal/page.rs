@@ -7,7 +7,7 @@ use frivillig_common::markdown::{MdBlock, parse_markdown};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
-use crate::http::web::{Lang, head, secure};
+use crate::http::web::{Lang, PageLang, head, secure};
 
 /// `?lang=en` picks English; Danish otherwise. `tema` filters the job list by theme.
 #[derive(Debug, Default, Deserialize)]

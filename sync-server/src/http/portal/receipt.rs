@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::AppState;
 use crate::http::blocking;
 use crate::http::error::ApiError;
-use crate::http::web::{Lang, same, secure};
+use crate::http::web::{Lang, PageLang, same, secure};
 use crate::service::catalog::catalog_and_taken;
 use crate::service::signups::change_status;
 use crate::store::SignupRow;

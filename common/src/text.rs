@@ -1,8 +1,82 @@
-//! Texts the screens derive from catalog data: when a shift is, how many spots are left.
+//! Texts that the kiosk and the portal both derive from catalog data, in Danish and
+//! English, so a shift reads the same on a kiosk, a job page and a coordinator's list.
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
-use super::Lang;
+use crate::domain::{Catalog, FormProblem, Opportunity};
+
+/// The language of a screen or page. Danish first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Dansk.
+    #[default]
+    Da,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Pick the text of this language.
+    pub fn pick<'a>(self, da: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Da => da,
+            Lang::En => en,
+        }
+    }
+
+    /// The language's code, as HTML's `lang` wants it.
+    pub fn code(self) -> &'static str {
+        self.pick("da", "en")
+    }
+
+    /// A validation message in this language.
+    pub fn problem(self, p: FormProblem) -> &'static str {
+        match self {
+            Lang::Da => p.message_da(),
+            Lang::En => p.message_en(),
+        }
+    }
+}
+
+/// The job's title in `lang` (English falls back to Danish).
+pub fn job_title(lang: Lang, o: &Opportunity) -> &str {
+    match lang {
+        Lang::En if !o.title_en.trim().is_empty() => &o.title_en,
+        _ => &o.title,
+    }
+}
+
+/// The title of the job `id`, or the id if the catalog lacks it.
+pub fn opportunity_title<'a>(lang: Lang, catalog: &'a Catalog, id: &'a str) -> &'a str {
+    catalog
+        .opportunities
+        .iter()
+        .find(|o| o.id == id)
+        .map_or(id, |o| job_title(lang, o))
+}
+
+/// The name of the site `id`, or the id if the catalog lacks it.
+pub fn site_name<'a>(catalog: &'a Catalog, id: &'a str) -> &'a str {
+    catalog
+        .sites
+        .iter()
+        .find(|s| s.id == id)
+        .map_or(id, |s| s.name.as_str())
+}
+
+/// When the shift `shift_id` is, as [`shift_label`] says it; the id if the catalog lacks it,
+/// and nothing for a signup without a shift.
+pub fn shift_text(lang: Lang, catalog: &Catalog, shift_id: Option<&str>) -> String {
+    let Some(id) = shift_id else {
+        return String::new();
+    };
+    catalog
+        .opportunities
+        .iter()
+        .flat_map(|o| &o.shifts)
+        .find(|s| s.id == id)
+        .map_or_else(|| id.to_owned(), |s| shift_label(lang, &s.starts, &s.ends))
+}
 
 const WEEKDAYS_DA: [&str; 7] = ["man.", "tir.", "ons.", "tor.", "fre.", "lør.", "søn."];
 const WEEKDAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -107,5 +181,35 @@ mod tests {
             "Fuldt – du kan komme på venteliste"
         );
         assert_eq!(spots_label(Lang::En, 2), "2 spots left");
+    }
+
+    #[test]
+    fn catalog_names_fall_back_to_what_is_there() {
+        let catalog = crate::catalog::demo_catalog();
+        let job = &catalog.opportunities[0];
+        assert_eq!(opportunity_title(Lang::Da, &catalog, &job.id), job.title);
+        let en = if job.title_en.trim().is_empty() {
+            &job.title
+        } else {
+            &job.title_en
+        };
+        assert_eq!(opportunity_title(Lang::En, &catalog, &job.id), en);
+        assert_eq!(opportunity_title(Lang::Da, &catalog, "gone"), "gone");
+        let site = &catalog.sites[0];
+        assert_eq!(site_name(&catalog, &site.id), site.name);
+        assert_eq!(site_name(&catalog, "gone"), "gone");
+        let shift = catalog
+            .opportunities
+            .iter()
+            .flat_map(|o| &o.shifts)
+            .next()
+            .expect("the demo catalog has shifts");
+        assert_eq!(
+            shift_text(Lang::Da, &catalog, Some(&shift.id)),
+            shift_label(Lang::Da, &shift.starts, &shift.ends)
+        );
+        assert_eq!(shift_text(Lang::Da, &catalog, Some("gone")), "gone");
+        assert_eq!(shift_text(Lang::Da, &catalog, None), "");
+        assert_eq!(Lang::En.code(), "en");
     }
 }
