@@ -82,6 +82,38 @@ fn store_and_service_know_nothing_of_http() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The server's layers, lowest first: a module may use its own layer and those below it,
+/// never one above (so `store` knows no `service`, `service` no `http`).
+const LAYERS: [(&str, &[&str]); 4] = [
+    ("store", &[]),
+    ("sync", &["store"]),
+    ("service", &["store", "sync"]),
+    ("http", &["store", "sync", "service"]),
+];
+
+#[test]
+fn no_layer_uses_one_above_it() -> anyhow::Result<()> {
+    let mut found = Vec::new();
+    for (file, text) in sources()? {
+        let Some((layer, below)) = LAYERS
+            .iter()
+            .find(|(layer, _)| file.starts_with(&format!("{layer}/")))
+        else {
+            continue;
+        };
+        for (other, _) in LAYERS {
+            if other == *layer || below.contains(&other) {
+                continue;
+            }
+            for line in names(&text, &format!("crate::{other}")) {
+                found.push(format!("{file}:{line} ({layer}) uses crate::{other}"));
+            }
+        }
+    }
+    anyhow::ensure!(found.is_empty(), "layer violations:\n{}", found.join("\n"));
+    Ok(())
+}
+
 #[test]
 fn the_checks_see_what_they_look_for() {
     // The checks must be able to fail: each shape they refuse is recognised.
