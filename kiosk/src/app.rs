@@ -5,13 +5,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, mpsc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use frivillig_common::domain::{Catalog, FormProblem, SignupForm};
 
 use crate::clock::SystemClock;
-use crate::config::KioskConfig;
-use crate::core::{KioskCore, SubmitError, SyncStatus};
+use crate::core::{KioskCore, Receipt, SubmitError, SyncStatus};
 use crate::state::setup::{SetupCommand, SetupEvent, SetupState};
 use crate::state::{Command, Event, KioskState, Lang, Screen};
 use crate::sync::SyncWorker;
@@ -20,6 +19,9 @@ use crate::ui::{self, View};
 /// How long the screen waits for a save before it tells the visitor it failed. A save
 /// normally takes a few milliseconds; this only trips when the disk hangs.
 const SAVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a frame looks for the answer of a save under way.
+const SAVE_POLL: Duration = Duration::from_millis(10);
 
 /// The running kiosk window's contents.
 pub struct KioskApp {
@@ -35,6 +37,17 @@ pub struct KioskApp {
     zoom: f32,
     look_installed: bool,
     last_saved: Option<String>,
+    saving: Option<PendingSave>,
+}
+
+/// A save under way on the core's runtime; the form shows "saving" meanwhile, and the UI
+/// thread looks for the answer at each frame instead of waiting for it.
+struct PendingSave {
+    answer: mpsc::Receiver<Result<Receipt, SubmitError>>,
+    /// What the spots taken here count it under: the shift, or the job without shifts.
+    counted_as: String,
+    /// When the visitor is told it failed if no answer came (the disk hangs).
+    gives_up: Instant,
 }
 
 impl KioskApp {
@@ -55,7 +68,13 @@ impl KioskApp {
             zoom: 1.0,
             look_installed: false,
             last_saved: None,
+            saving: None,
         }
+    }
+
+    /// Whether a save is under way (its answer not yet taken in), for tests.
+    pub fn saving(&self) -> bool {
+        self.saving.is_some()
     }
 
     /// Show the mouse cursor even in kiosk mode (for a kiosk with a mouse).
@@ -93,6 +112,10 @@ impl KioskApp {
         }
         let now = ui.input(|i| i.time);
         self.refresh();
+        if let Some(answer) = self.save_answer() {
+            // A save answer never produces another command.
+            let _ = self.state.handle(answer, now);
+        }
         for event in self.input_events(ui) {
             self.apply(event, now, &ctx);
         }
@@ -131,6 +154,10 @@ impl KioskApp {
             .unwrap_or(1.0)
             .clamp(0.05, 1.0);
         ctx.request_repaint_after(Duration::from_secs_f64(wait));
+        if self.saving.is_some() {
+            // Look for the save's answer soon: it normally takes a few milliseconds.
+            ctx.request_repaint_after(SAVE_POLL);
+        }
     }
 
     /// Take in a newer catalog or newer counts of spots taken. Signups counted here are
@@ -198,16 +225,7 @@ impl KioskApp {
                 opportunity_id,
                 shift_id,
                 form,
-            } => {
-                let answer = self.save(&opportunity_id, shift_id.as_deref(), form);
-                if let Event::Saved { signup_id, .. } = &answer {
-                    self.last_saved = Some(signup_id.clone());
-                    let key = shift_id.unwrap_or(opportunity_id);
-                    *self.taken_here.entry(key).or_default() += 1;
-                }
-                // A save answer never produces another command.
-                let _ = self.state.handle(answer, now);
-            }
+            } => self.start_save(opportunity_id, shift_id, form),
             Command::SyncNow => self.core.sync_now(),
             Command::LeaveKioskMode => {
                 self.kiosk_mode = false;
@@ -218,23 +236,41 @@ impl KioskApp {
         }
     }
 
-    /// Save on the core's runtime and wait for the durable answer. The screen says "saved"
-    /// only on `Ok`, which the core gives after the signup is committed and read back.
-    fn save(&self, opportunity_id: &str, shift_id: Option<&str>, form: SignupForm) -> Event {
-        let lang = self.state.lang;
+    /// Start saving on the core's runtime; [`Self::save_answer`] takes the answer in.
+    fn start_save(&mut self, opportunity_id: String, shift_id: Option<String>, form: SignupForm) {
         let (tx, rx) = mpsc::channel();
         let core = self.core.clone();
-        let (o, s) = (opportunity_id.to_owned(), shift_id.map(str::to_owned));
+        let (o, s) = (opportunity_id.clone(), shift_id.clone());
         self.rt.spawn(async move {
             let result = core.submit_signup(&o, s.as_deref(), &form).await;
             let _ = tx.send(result);
         });
-        match rx.recv_timeout(SAVE_TIMEOUT) {
-            Ok(Ok(receipt)) => Event::Saved {
-                signup_id: receipt.signup_id,
-                receipt_url: receipt.url,
-            },
+        self.saving = Some(PendingSave {
+            answer: rx,
+            counted_as: shift_id.unwrap_or(opportunity_id),
+            gives_up: Instant::now() + SAVE_TIMEOUT,
+        });
+    }
+
+    /// The answer to the save under way, once there is one. The screen says "saved" only on
+    /// `Ok`, which the core gives after the signup is committed and read back.
+    fn save_answer(&mut self) -> Option<Event> {
+        let lang = self.state.lang;
+        let pending = self.saving.as_ref()?;
+        let answer = match pending.answer.try_recv() {
+            Ok(Ok(receipt)) => {
+                self.last_saved = Some(receipt.signup_id.clone());
+                *self
+                    .taken_here
+                    .entry(pending.counted_as.clone())
+                    .or_default() += 1;
+                Event::Saved {
+                    signup_id: receipt.signup_id,
+                    receipt_url: receipt.url,
+                }
+            }
             Ok(Err(e)) => Event::SaveFailed(save_error_text(lang, &e)),
+            Err(mpsc::TryRecvError::Empty) if Instant::now() < pending.gives_up => return None,
             Err(_) => Event::SaveFailed(
                 lang.pick(
                     "Kiosken kunne ikke gemme i tide. Prøv igen, eller bed personalet om hjælp.",
@@ -242,7 +278,9 @@ impl KioskApp {
                 )
                 .to_owned(),
             ),
-        }
+        };
+        self.saving = None;
+        Some(answer)
     }
 }
 
@@ -286,7 +324,9 @@ pub struct SetupApp {
     data_dir: PathBuf,
     rt: tokio::runtime::Handle,
     state: SetupState,
-    pending: Option<mpsc::Receiver<Result<KioskConfig, String>>>,
+    /// The enrolment under way: redeeming the code, then opening the store and starting
+    /// sync, all on the runtime; the screen looks for the answer at each frame.
+    pending: Option<mpsc::Receiver<Result<(KioskCore, SyncWorker), String>>>,
     kiosk: Option<(KioskApp, SyncWorker)>,
     kiosk_mode: bool,
     look_installed: bool,
@@ -363,9 +403,7 @@ impl SetupApp {
                 let (tx, rx) = mpsc::channel();
                 let (data_dir, config_path) = (self.data_dir.clone(), self.config_path.clone());
                 self.rt.spawn(async move {
-                    let r =
-                        crate::enrol::redeem_code(&server, &code, &data_dir, &config_path).await;
-                    let _ = tx.send(r.map_err(|e| e.to_string()));
+                    let _ = tx.send(enrol_and_open(&server, &code, &data_dir, &config_path).await);
                 });
                 self.pending = Some(rx);
             }
@@ -383,14 +421,8 @@ impl SetupApp {
             Err(mpsc::TryRecvError::Disconnected) => Err("enrolment stopped".into()),
         };
         self.pending = None;
-        let opened = result.and_then(|config| {
-            self.rt
-                .block_on(KioskCore::open(config, Arc::new(SystemClock)))
-                .map_err(|e| e.to_string())
-        });
-        match opened {
-            Ok(core) => {
-                let worker = self.rt.block_on(async { SyncWorker::start(&core) });
+        match result {
+            Ok((core, worker)) => {
                 let app = KioskApp::new(core, self.rt.clone(), self.kiosk_mode);
                 self.kiosk = Some((app, worker));
             }
@@ -399,6 +431,23 @@ impl SetupApp {
             }
         }
     }
+}
+
+/// Trade a one-time code for this kiosk's configuration, open its store and start syncing.
+async fn enrol_and_open(
+    server: &str,
+    code: &str,
+    data_dir: &std::path::Path,
+    config_path: &std::path::Path,
+) -> Result<(KioskCore, SyncWorker), String> {
+    let config = crate::enrol::redeem_code(server, code, data_dir, config_path)
+        .await
+        .map_err(|e| e.to_string())?;
+    let core = KioskCore::open(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let worker = SyncWorker::start(&core);
+    Ok((core, worker))
 }
 
 impl eframe::App for SetupApp {

@@ -10,8 +10,13 @@ use std::time::Duration;
 use egui::accesskit::Role;
 use egui_kittest::kittest::{NodeT, Queryable, by};
 use egui_kittest::{Harness, SnapshotOptions, SnapshotResults};
+use frivillig_common::storage::RedbStorage;
 use frivillig_kiosk::state::{IDLE_COUNTDOWN_SECS, IDLE_WARN_SECS, Lang, Screen};
-use frivillig_kiosk::{KioskApp, KioskConfig, KioskCore, ManualClock, SetupApp, SyncWorker};
+use frivillig_kiosk::store::KioskStore;
+use frivillig_kiosk::{
+    KioskApp, KioskConfig, KioskCore, ManualClock, SetupApp, SyncWorker, SystemClock,
+};
+use frivillig_tests::powercut::PowerCutDisk;
 use frivillig_tests::{TestServer, kiosk_config, wait_status};
 
 /// Portrait, as the library's standing kiosk.
@@ -114,6 +119,18 @@ impl Setup {
 /// Step a few frames so clicks are processed and layout settles.
 fn settle(h: &mut Harness<'_, KioskApp>) {
     h.run_steps(3);
+    // A save runs on the kiosk's runtime while the screen goes on drawing; wait for its
+    // answer, as a visitor watching "saving" would.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while h.state().saving() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the save never answered"
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    h.run_steps(2);
 }
 
 /// Press the button (or tick the checkbox) with this label.
@@ -173,6 +190,23 @@ fn field_value(h: &Harness<'_, KioskApp>, label: &str) -> String {
 
 /// The whole visitor flow in one language; returns the saved signup's id and receipt URL.
 fn sign_up_through_the_screens(h: &mut Harness<'_, KioskApp>, lang: Lang) -> (String, String) {
+    let t = |da: &'static str, en: &'static str| lang.pick(da, en);
+    fill_in_the_form(h, lang);
+    click(h, t("Send tilmelding", "Send signup"));
+    let Screen::Confirmation(c) = h.state().state().screen.clone() else {
+        panic!("no confirmation: {:?}", h.state().state().screen)
+    };
+    h.get_by_label_contains(t("Tak, Søren!", "Thank you, Søren!"));
+    h.get(
+        by().role(Role::Image)
+            .label(t("QR-kode til din kvittering", "QR code for your receipt")),
+    );
+    assert_eq!(h.state().last_saved_signup(), Some(c.signup_id.as_str()));
+    (c.signup_id, c.receipt_url)
+}
+
+/// The visitor flow up to a complete form, not yet sent.
+fn fill_in_the_form(h: &mut Harness<'_, KioskApp>, lang: Lang) {
     let t = |da: &'static str, en: &'static str| lang.pick(da, en);
     settle(h);
     if lang == Lang::En {
@@ -234,17 +268,60 @@ fn sign_up_through_the_screens(h: &mut Harness<'_, KioskApp>, lang: Lang) -> (St
     )
     .click();
     settle(h);
-    click(h, t("Send tilmelding", "Send signup"));
-    let Screen::Confirmation(c) = h.state().state().screen.clone() else {
-        panic!("no confirmation: {:?}", h.state().state().screen)
+}
+
+/// The screen goes on drawing while a slow disk saves: the visitor sees the form saving
+/// (its send button disabled, so a second tap saves nothing twice), and the confirmation
+/// comes once the save is durable.
+#[test]
+fn the_screen_keeps_drawing_while_a_slow_disk_saves() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let disk = PowerCutDisk::new();
+    let (server, worker, core) = rt.block_on(async {
+        let server = TestServer::start(&dir.path().join("server"))
+            .await
+            .expect("server");
+        let enrol = server
+            .enrol("bibliotek-1", "bibliotek")
+            .await
+            .expect("enrol");
+        let config = kiosk_config(&server.url(), &enrol, "bibliotek", &dir.path().join("k"));
+        let backend = RedbStorage::with_backend(disk.clone()).expect("disk");
+        let store = KioskStore::on(backend).expect("store");
+        let core = KioskCore::open_on(config, Arc::new(SystemClock), store)
+            .await
+            .expect("kiosk");
+        let worker = SyncWorker::start(&core);
+        wait_status(&core, Duration::from_secs(30), |_| core.catalog().is_some())
+            .await
+            .expect("catalog");
+        (server, worker, core)
+    });
+    let setup = Setup {
+        rt,
+        server: Some(server),
+        worker: Some(worker),
+        core,
+        _dir: dir,
     };
-    h.get_by_label_contains(t("Tak, Søren!", "Thank you, Søren!"));
-    h.get(
-        by().role(Role::Image)
-            .label(t("QR-kode til din kvittering", "QR code for your receipt")),
+    let mut h = setup.harness(PORTRAIT);
+    fill_in_the_form(&mut h, Lang::Da);
+    disk.set_sync_delay(Duration::from_secs(2));
+    find_control(&h, "Send tilmelding").click();
+    h.run_steps(3);
+    assert!(h.state().saving(), "the frames waited for the disk");
+    assert!(
+        matches!(h.state().state().screen, Screen::Form { .. }),
+        "{:?}",
+        h.state().state().screen
     );
-    assert_eq!(h.state().last_saved_signup(), Some(c.signup_id.as_str()));
-    (c.signup_id, c.receipt_url)
+    settle(&mut h);
+    disk.set_sync_delay(Duration::ZERO);
+    assert!(matches!(h.state().state().screen, Screen::Confirmation(_)));
+    assert!(h.state().last_saved_signup().is_some());
+    drop(h);
+    setup.stop();
 }
 
 #[test]
