@@ -32,6 +32,19 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// A server in `dir` and the configuration of a kiosk enrolled to it.
+async fn enrolled_kiosk(dir: &Path) -> (TestServer, KioskConfig) {
+    let server = TestServer::start(&dir.join("server"))
+        .await
+        .expect("server");
+    let enrol = server
+        .enrol("bibliotek-1", "bibliotek")
+        .await
+        .expect("enrol");
+    let config = kiosk_config(&server.url(), &enrol, "bibliotek", &dir.join("kiosk"));
+    (server, config)
+}
+
 struct Setup {
     rt: tokio::runtime::Runtime,
     server: Option<TestServer>,
@@ -51,19 +64,7 @@ impl Setup {
             chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00+01:00").expect("time");
         let clock = Arc::new(ManualClock::new(start));
         let (server, worker, core) = rt.block_on(async {
-            let server = TestServer::start(&dir.path().join("server"))
-                .await
-                .expect("server");
-            let enrol = server
-                .enrol("bibliotek-1", "bibliotek")
-                .await
-                .expect("enrol");
-            let config = kiosk_config(
-                &server.url(),
-                &enrol,
-                "bibliotek",
-                &dir.path().join("kiosk"),
-            );
+            let (server, config) = enrolled_kiosk(dir.path()).await;
             let core = KioskCore::open(config.clone(), clock.clone())
                 .await
                 .expect("kiosk");
@@ -279,14 +280,7 @@ fn the_screen_keeps_drawing_while_a_slow_disk_saves() {
     let dir = tempfile::tempdir().expect("tempdir");
     let disk = PowerCutDisk::new();
     let (server, worker, core) = rt.block_on(async {
-        let server = TestServer::start(&dir.path().join("server"))
-            .await
-            .expect("server");
-        let enrol = server
-            .enrol("bibliotek-1", "bibliotek")
-            .await
-            .expect("enrol");
-        let config = kiosk_config(&server.url(), &enrol, "bibliotek", &dir.path().join("k"));
+        let (server, config) = enrolled_kiosk(dir.path()).await;
         let backend = RedbStorage::with_backend(disk.clone()).expect("disk");
         let store = KioskStore::on(backend).expect("store");
         let core = KioskCore::open_on(config, Arc::new(SystemClock), store)
