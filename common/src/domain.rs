@@ -193,13 +193,38 @@ impl Status {
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
+
+    /// Whether the signup no longer holds a spot (declined or withdrawn).
+    pub fn is_closed(self) -> bool {
+        matches!(self, Status::Declined | Status::Withdrawn)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A status equals its stable name.
+impl PartialEq<str> for Status {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// A status equals its stable name.
+impl PartialEq<&str> for Status {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// One entry in a signup's status history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusChange {
-    /// New status name.
-    pub status: String,
+    /// The new status.
+    pub status: Status,
     /// RFC 3339 time of the change.
     pub at: String,
     /// Who made it (coordinator login or kiosk id).
@@ -249,8 +274,8 @@ pub struct SignupRecord {
     pub receipt_hash: String,
     /// The personal data sealed to the server's public key (base64).
     pub sealed: String,
-    /// Current status.
-    pub status: String,
+    /// Current status (a record whose status is not one of ours does not decode).
+    pub status: Status,
     /// Status changes in order.
     pub status_history: Vec<StatusChange>,
     /// Check-ins at shifts.
@@ -286,7 +311,7 @@ impl SignupRecord {
             consent_at: at,
             receipt_hash,
             sealed,
-            status: Status::New.as_str().to_owned(),
+            status: Status::New,
             status_history: Vec::new(),
             check_ins: Vec::new(),
             notes: Vec::new(),

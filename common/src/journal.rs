@@ -41,7 +41,7 @@ struct FixedPart {
 #[derive(Deserialize)]
 struct StoredRecord {
     fixed: String,
-    status: String,
+    status: Status,
     status_history: Vec<StatusChange>,
     check_ins: Vec<CheckIn>,
     notes: Vec<Note>,
@@ -250,7 +250,7 @@ pub fn set_status(
     let history = get_obj(doc, &obj, "status_history")
         .ok_or_else(|| JournalError::UnknownSignup(signup_id.to_owned()))?;
     let entry = serde_json::to_value(StatusChange {
-        status: status.as_str().to_owned(),
+        status,
         at: at.to_owned(),
         by: by.to_owned(),
     })?;
@@ -359,7 +359,7 @@ mod tests {
             consent_at: "2026-11-27T10:00:00+01:00".into(),
             receipt_hash: "00".into(),
             sealed: "AA==".into(),
-            status: "new".into(),
+            status: Status::New,
             status_history: Vec::new(),
             check_ins: Vec::new(),
             notes: Vec::new(),
@@ -450,6 +450,23 @@ mod tests {
             owner: "kiosk:k1".into(),
             day: "2026-11-27".into(),
         }
+    }
+
+    #[test]
+    fn a_status_that_is_not_ours_makes_the_record_malformed() {
+        let mut doc = new_journal_doc(&header()).expect("journal");
+        add_signup(&mut doc, &record("good")).expect("add");
+        add_signup(&mut doc, &record("odd")).expect("add");
+        let odd = signup_obj(&doc, "odd").expect("record");
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put(&odd, "status", "approved-by-me")?;
+            Ok(())
+        })
+        .expect("write");
+        let (records, malformed) = read_signups(&doc).expect("read");
+        let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!((ids, malformed), (vec!["good"], 1));
+        assert!(read_signup(&doc, "odd").is_err());
     }
 
     #[test]

@@ -142,7 +142,10 @@ async fn a_receipt_link_shows_the_signup_lets_the_volunteer_withdraw_and_downloa
     );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let status = core.signup(&receipt.signup_id).await.map(|s| s.status);
+        let status = core
+            .signup(&receipt.signup_id)
+            .await
+            .map(|s| s.status.to_string());
         if status.as_deref() == Some("withdrawn") {
             break;
         }

@@ -38,7 +38,7 @@ async fn a_synced_journal_is_ingested_without_an_acknowledgement_request() -> an
         consent_at: "2026-11-27T10:00:00.000+01:00".into(),
         receipt_hash: frivillig_common::receipt::receipt_hash("t"),
         sealed: seal_personal_data(&key, &person)?,
-        status: "new".into(),
+        status: frivillig_common::domain::Status::New,
         status_history: vec![],
         check_ins: vec![],
         notes: vec![],

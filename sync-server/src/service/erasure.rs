@@ -154,7 +154,7 @@ impl Store {
         for item in t.iter()? {
             let (k, row) = item?;
             let r = &row.record;
-            let closed = matches!(r.status.as_str(), "declined" | "withdrawn");
+            let closed = r.status.is_closed();
             let last_change = r
                 .status_history
                 .last()

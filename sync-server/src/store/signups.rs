@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use redb::ReadableTable;
 
-use frivillig_common::domain::{SignupRecord, Status};
+use frivillig_common::domain::SignupRecord;
 
 use super::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, SAMOD_CHUNKS, SIGNUPS};
 use super::{IngestBatch, IngestOutcome, SignupFilter, SignupRow, Store, StoreError, now};
@@ -13,7 +13,7 @@ use super::{IngestBatch, IngestOutcome, SignupFilter, SignupRow, Store, StoreErr
 /// [`INDEX_FIELDS`](super::INDEX_FIELDS) it has.
 pub fn index_entries(r: &SignupRecord) -> Vec<(&'static str, String)> {
     let mut out = vec![
-        ("status", r.status.clone()),
+        ("status", r.status.as_str().to_owned()),
         ("opportunity", r.opportunity_id.clone()),
         ("site", r.site_id.clone()),
         ("date", r.created_at.chars().take(10).collect()),
@@ -142,8 +142,7 @@ impl Store {
                 let Some(row) = signups.get(id)? else {
                     continue;
                 };
-                let status = Status::parse(&row.record.status);
-                if !matches!(status, Some(Status::Declined | Status::Withdrawn)) {
+                if !row.record.status.is_closed() {
                     n += 1;
                 }
             }
@@ -224,6 +223,7 @@ impl Store {
 mod tests {
     use super::*;
     use frivillig_common::domain::Source;
+    use frivillig_common::domain::Status;
     use frivillig_common::storage::RedbStorage;
 
     fn record(id: &str, status: &str, opp: &str) -> SignupRecord {
@@ -238,7 +238,7 @@ mod tests {
             consent_at: "2026-11-27T10:00:00+01:00".into(),
             receipt_hash: String::new(),
             sealed: String::new(),
-            status: status.into(),
+            status: Status::parse(status).expect("a status"),
             status_history: vec![],
             check_ins: vec![],
             notes: vec![],

@@ -46,7 +46,7 @@ fn signup(i: usize) -> (SignupRecord, Option<PersonalData>) {
         consent_at: format!("2026-11-{day:02}T10:00:00+01:00"),
         receipt_hash: format!("{i:064x}"),
         sealed: String::new(),
-        status: status.as_str().into(),
+        status,
         status_history: Vec::new(),
         check_ins: Vec::new(),
         notes: Vec::new(),

@@ -115,7 +115,7 @@ pub(super) async fn signup_page(
             what: format!(
                 "{}: {}",
                 lang.pick("Status", "Status"),
-                status_name(lang, &c.status)
+                status_name(lang, c.status.as_str())
             ),
         });
     }
@@ -171,7 +171,7 @@ pub(super) async fn signup_page(
                     dt { (lang.pick("Modtaget af serveren", "Received by the server")) } dd { (danish_time(&row.received_at)) }
                     dt { (lang.pick("Samtykke", "Consent")) } dd { (lang.pick("version ", "version ")) (r.consent_version) ", " (danish_time(&r.consent_at)) }
                     dt { (lang.pick("Journal", "Journal")) } dd { code { (row.journal_doc_id) } }
-                    dt { (lang.pick("Status", "Status")) } dd { strong { (status_name(lang, &r.status)) } }
+                    dt { (lang.pick("Status", "Status")) } dd { strong { (status_name(lang, r.status.as_str())) } }
                     dt { (lang.pick("Tildelt", "Assigned to")) } dd { (r.assignee.as_deref().unwrap_or("–")) }
                     @if !linked.is_empty() {
                         dt { (lang.pick("Samme person som", "Same person as")) }

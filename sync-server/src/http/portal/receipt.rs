@@ -83,10 +83,7 @@ pub(super) async fn receipt_page(
         .as_ref()
         .and_then(|c| c.sites.iter().find(|s| s.id == r.site_id))
         .map_or(r.site_id.clone(), |s| s.name.clone());
-    let open = !matches!(
-        Status::parse(&r.status),
-        Some(Status::Withdrawn | Status::Declined)
-    );
+    let open = !matches!(Some(r.status), Some(Status::Withdrawn | Status::Declined));
     let body = html! {
         @if q.done.as_deref() == Some("withdrawn") {
             p.note role="status" { (lang.pick("Tilmeldingen er trukket tilbage. Tak for din interesse.", "The signup is withdrawn. Thank you for your interest.")) }
@@ -97,7 +94,7 @@ pub(super) async fn receipt_page(
             @if let Some(s) = shift {
                 dt { (lang.pick("Vagt", "Shift")) } dd { (s.starts.get(..16).unwrap_or(&s.starts).replace('T', " ")) " – " (s.ends.get(11..16).unwrap_or(&s.ends)) }
             }
-            dt { (lang.pick("Status", "Status")) } dd { (status_text(lang, &r.status)) }
+            dt { (lang.pick("Status", "Status")) } dd { (status_text(lang, r.status.as_str())) }
             dt { (lang.pick("Tilmeldt", "Signed up")) } dd { (r.created_at.get(..16).unwrap_or(&r.created_at).replace('T', " ")) }
         }
         @if open {
@@ -130,7 +127,7 @@ pub(super) async fn withdraw(
         // Nothing to withdraw yet: back to the page, which says the signup is on its way.
         return Ok(Redirect::to(&format!("{here}{}", q.lang().query())).into_response());
     };
-    if Status::parse(&row.record.status) != Some(Status::Withdrawn) {
+    if row.record.status != Status::Withdrawn {
         change_status(
             &state,
             &signup_id,
@@ -161,7 +158,7 @@ pub(super) struct DataExport {
     received_at: String,
     consent_version: u32,
     consent_at: String,
-    status: String,
+    status: Status,
     status_history: Vec<frivillig_common::domain::StatusChange>,
     check_ins: Vec<frivillig_common::domain::CheckIn>,
     person: Option<frivillig_common::domain::PersonalData>,

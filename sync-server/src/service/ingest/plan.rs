@@ -132,6 +132,7 @@ fn source_matches(record: &SignupRecord, owner: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use frivillig_common::domain::Status;
     use frivillig_common::journal::{add_signup, new_journal_doc};
     use frivillig_common::seal::{SealingKeyPair, seal_personal_data};
 
@@ -157,7 +158,7 @@ mod tests {
             consent_at: "2026-12-02T10:00:00+01:00".into(),
             receipt_hash: String::new(),
             sealed,
-            status: "new".into(),
+            status: Status::New,
             status_history: vec![],
             check_ins: vec![],
             notes: vec![],
