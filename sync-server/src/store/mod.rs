@@ -8,7 +8,8 @@
 //! Layout: [`schema`] defines every table and lists them all (opening and backups walk that
 //! list); [`rows`] the types the tables hold, read and written through [`json`]'s typed
 //! tables; [`devices`], [`journals`] and [`signups`] the operations on each family of
-//! tables; [`listing`] the in-memory list of signups derived from `signups`.
+//! tables; [`listing`] the in-memory list of signups derived from `signups`; `upgrade` what
+//! opening does to rows an older server wrote.
 
 pub mod devices;
 pub mod journals;
@@ -17,6 +18,7 @@ pub mod listing;
 pub mod rows;
 pub mod schema;
 pub mod signups;
+mod upgrade;
 
 use std::sync::Arc;
 
@@ -69,6 +71,7 @@ impl Store {
         for table in schema::ALL_TABLES {
             table.create(&tx)?;
         }
+        upgrade::repair_statuses(&tx)?;
         tx.commit()?;
         let mut listing = listing::Listing::default();
         {
