@@ -283,12 +283,7 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ServiceEr
     }
     let chunk = doc.save();
     let heads = format_heads(&doc.get_heads());
-    let handle = state
-        .sync
-        .repo
-        .create(doc)
-        .await
-        .map_err(|_| ServiceError::internal("repository stopped"))?;
+    let handle = crate::service::create_document(state, doc).await?;
     let new_id = handle.document_id().to_string();
     let new_row = JournalRow {
         owner: row.owner.clone(),

@@ -61,6 +61,19 @@ impl ServiceError {
     }
 }
 
+/// Hand a new document to samod (a journal the server writes: the web's, or a rewrite).
+pub async fn create_document(
+    state: &crate::AppState,
+    doc: automerge::Automerge,
+) -> Result<samod::DocHandle, ServiceError> {
+    state
+        .sync
+        .repo
+        .create(doc)
+        .await
+        .map_err(|_| ServiceError::internal("repository stopped"))
+}
+
 /// Run `f` on a blocking thread (redb commits and Automerge work on whole documents).
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,

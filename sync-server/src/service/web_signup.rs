@@ -134,12 +134,7 @@ async fn todays_journal(
         day: day.to_owned(),
     })
     .map_err(ServiceError::internal)?;
-    let handle = state
-        .sync
-        .repo
-        .create(doc)
-        .await
-        .map_err(|_| ServiceError::internal("repository stopped"))?;
+    let handle = crate::service::create_document(state, doc).await?;
     let id = handle.document_id().clone();
     let st = state.clone();
     let (sid, d) = (id.to_string(), day.to_owned());

@@ -309,27 +309,17 @@ fn status_rank(status: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frivillig_common::domain::{PersonalData, SignupRecord};
+    use frivillig_common::domain::PersonalData;
 
     fn row(i: usize, name: &str, status: &str, site: &str) -> SignupRow {
         SignupRow {
-            record: SignupRecord {
-                id: format!("id{i:04}"),
-                opportunity_id: "job".into(),
-                shift_id: None,
-                site_id: site.into(),
-                source: Source::Kiosk("k1".into()),
-                created_at: format!("2026-11-{:02}T10:{:02}:00+01:00", 1 + i % 28, i % 60),
-                consent_version: 1,
-                consent_at: String::new(),
-                receipt_hash: String::new(),
-                sealed: String::new(),
-                status: Status::parse(status).expect("a status"),
-                status_history: vec![],
-                check_ins: vec![],
-                notes: vec![],
-                assignee: None,
-            },
+            record: crate::store::test_record(
+                &format!("id{i:04}"),
+                Status::parse(status).expect("a status"),
+                "job",
+                site,
+                &format!("2026-11-{:02}T10:{:02}:00+01:00", 1 + i % 28, i % 60),
+            ),
             person: Some(PersonalData {
                 name: name.into(),
                 phone: Some(format!("+45 20 00 {:02} {:02}", i / 100, i % 100)),

@@ -139,3 +139,32 @@ impl Store {
         Ok(())
     }
 }
+
+/// A kiosk's signup record for unit tests: `id` for `opportunity` at `site`, made on
+/// `created_at`, with `status` and nothing else.
+#[cfg(test)]
+pub(crate) fn test_record(
+    id: &str,
+    status: frivillig_common::domain::Status,
+    opportunity: &str,
+    site: &str,
+    created_at: &str,
+) -> frivillig_common::domain::SignupRecord {
+    frivillig_common::domain::SignupRecord {
+        id: id.into(),
+        opportunity_id: opportunity.into(),
+        shift_id: None,
+        site_id: site.into(),
+        source: frivillig_common::domain::Source::Kiosk("k1".into()),
+        created_at: created_at.into(),
+        consent_version: 1,
+        consent_at: created_at.into(),
+        receipt_hash: String::new(),
+        sealed: String::new(),
+        status,
+        status_history: vec![],
+        check_ins: vec![],
+        notes: vec![],
+        assignee: None,
+    }
+}

@@ -222,28 +222,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frivillig_common::domain::Source;
     use frivillig_common::domain::Status;
     use frivillig_common::storage::RedbStorage;
 
     fn record(id: &str, status: &str, opp: &str) -> SignupRecord {
-        SignupRecord {
-            id: id.into(),
-            opportunity_id: opp.into(),
-            shift_id: None,
-            site_id: "bibliotek".into(),
-            source: Source::Kiosk("k1".into()),
-            created_at: "2026-11-27T10:00:00+01:00".into(),
-            consent_version: 1,
-            consent_at: "2026-11-27T10:00:00+01:00".into(),
-            receipt_hash: String::new(),
-            sealed: String::new(),
-            status: Status::parse(status).expect("a status"),
-            status_history: vec![],
-            check_ins: vec![],
-            notes: vec![],
-            assignee: None,
-        }
+        crate::store::test_record(
+            id,
+            Status::parse(status).expect("a status"),
+            opp,
+            "bibliotek",
+            "2026-11-27T10:00:00+01:00",
+        )
     }
 
     #[test]

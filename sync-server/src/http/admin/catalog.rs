@@ -154,24 +154,18 @@ pub(super) async fn post_catalog(
             .to_owned()]),
         other => other,
     };
-    let catalog = match catalog {
-        Ok(c) => c,
-        Err(problems) => {
-            return catalog_editor(
-                &s,
-                &current,
-                &f.toml,
-                &problems,
-                false,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
-        }
+    let saved = match catalog {
+        Ok(c) => crate::service::catalog::replace_catalog(&state, c, &s.username)
+            .await
+            .map_err(|e| {
+                vec![match e {
+                    ServiceError::Invalid(m) | ServiceError::Conflict(m) => m,
+                    other => other.to_string(),
+                }]
+            }),
+        Err(problems) => Err(problems),
     };
-    if let Err(e) = crate::service::catalog::replace_catalog(&state, catalog, &s.username).await {
-        let problems = vec![match e {
-            ServiceError::Invalid(m) | ServiceError::Conflict(m) => m,
-            other => other.to_string(),
-        }];
+    if let Err(problems) = saved {
         return catalog_editor(
             &s,
             &current,

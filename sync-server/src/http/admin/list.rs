@@ -1,5 +1,6 @@
 //! The signup list (search, filters, order, pages) and its CSV export for Danish Excel.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -51,17 +52,21 @@ pub(super) fn query_string(q: &ListQuery, page: Option<usize>) -> String {
     s.finish()
 }
 
+/// What the list and its export start from: the query and the catalog.
+async fn list_and_catalog(
+    state: &AppState,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<(ListQuery, frivillig_common::domain::Catalog), Response> {
+    Ok((list_query(query), page_catalog(state).await?))
+}
+
 /// The list of signups with search, filters, order and pages.
 pub(super) async fn signups_page(
     State(state): State<AppState>,
     s: Staff,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let q = list_query(query);
-    let catalog = match page_catalog(&state).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, Response> {
+    let (q, catalog) = list_and_catalog(&state, query).await?;
     let lang = s.lang;
     let page = state.store.listing().page(&q, s.sites());
     let sites: Vec<_> = catalog.sites.iter().filter(|x| s.may_see(&x.id)).collect();
@@ -159,7 +164,7 @@ pub(super) async fn signups_page(
             }
         }
     };
-    secure(layout(lang, Some(&s), title, body))
+    Ok(secure(layout(lang, Some(&s), title, body)))
 }
 
 /// The signups of the current filter as CSV for Danish Excel: UTF-8 with a byte-order mark
@@ -168,13 +173,9 @@ pub(super) async fn signups_page(
 pub(super) async fn export_csv(
     State(state): State<AppState>,
     s: Staff,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let q = list_query(query);
-    let catalog = match page_catalog(&state).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, Response> {
+    let (q, catalog) = list_and_catalog(&state, query).await?;
     let lang = s.lang;
     let rows: Vec<ListRow> = state
         .store
@@ -222,7 +223,7 @@ pub(super) async fn export_csv(
         format!("{} rows; {}", rows.len(), query_string(&q, None)),
     );
     if let Err(e) = blocking(move || Ok(st.store.audit(&by, "export", "signups", &detail)?)).await {
-        return e.into_response();
+        return Err(e.into_response());
     }
     let mut r = out.into_response();
     let h = r.headers_mut();
@@ -235,5 +236,5 @@ pub(super) async fn export_csv(
         HeaderValue::from_static("attachment; filename=\"tilmeldinger.csv\""),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
+    Ok(r)
 }
