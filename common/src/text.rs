@@ -5,6 +5,10 @@ use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
 use crate::domain::{Catalog, FormProblem, Opportunity};
 
+/// A text in both languages: Danish, then English. Pages gather theirs in one table, so
+/// each pair can be read and changed together.
+pub type Text = (&'static str, &'static str);
+
 /// The language of a screen or page. Danish first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -22,6 +26,11 @@ impl Lang {
             Lang::Da => da,
             Lang::En => en,
         }
+    }
+
+    /// A [`Text`] in this language.
+    pub fn t(self, text: Text) -> &'static str {
+        self.pick(text.0, text.1)
     }
 
     /// The language's code, as HTML's `lang` wants it.

@@ -35,9 +35,9 @@ pub(super) async fn audit_page(
         Ok(x) => x,
         Err(e) => return e.into_response(),
     };
-    let title = lang.pick("Ændringslog", "Audit log");
+    let title = lang.t(text::AUDIT_LOG);
     let body = html! {
-        p { (total) " " (if total == 1 { lang.pick("ændring", "change") } else { lang.pick("ændringer", "changes") }) }
+        p { (total) " " (if total == 1 { lang.t(text::CHANGE) } else { lang.t(text::CHANGES) }) }
         table {
             (thead(lang, &[("Tid", "Time"), ("Hvem", "Who"), ("Handling", "Action"), ("Hvad", "What"), ("Detaljer", "Details")]))
             tbody { @for e in &entries { tr {
@@ -47,10 +47,22 @@ pub(super) async fn audit_page(
                 td { (e.detail) }
             } } }
         }
-        nav.pages aria-label=(lang.pick("Sider", "Pages")) {
-            @if page > 1 { a href=(format!("/admin/log?page={}", page - 1)) { (lang.pick("← Nyere", "← Newer")) } }
-            @if (page * PER_PAGE) < total as usize { a href=(format!("/admin/log?page={}", page + 1)) { (lang.pick("Ældre →", "Older →")) } }
+        nav.pages aria-label=(lang.t(text::PAGES)) {
+            @if page > 1 { a href=(format!("/admin/log?page={}", page - 1)) { (lang.t(text::NEWER)) } }
+            @if (page * PER_PAGE) < total as usize { a href=(format!("/admin/log?page={}", page + 1)) { (lang.t(text::OLDER)) } }
         }
     };
     secure(layout(lang, Some(&s), title, body))
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const AUDIT_LOG: Text = ("Ændringslog", "Audit log");
+    pub(super) const CHANGE: Text = ("ændring", "change");
+    pub(super) const CHANGES: Text = ("ændringer", "changes");
+    pub(super) const PAGES: Text = ("Sider", "Pages");
+    pub(super) const NEWER: Text = ("← Nyere", "← Newer");
+    pub(super) const OLDER: Text = ("Ældre →", "Older →");
 }

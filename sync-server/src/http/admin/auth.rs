@@ -31,12 +31,12 @@ pub(super) fn login_form(lang: Lang, csrf: &str, username: &str, problem: Option
         @if let Some(p) = problem { p.error id="login-error" role="alert" { (p) } }
         form method="post" action="/admin/login" {
             input type="hidden" name="csrf" value=(csrf);
-            p { label for="username" { (lang.pick("Brugernavn", "User name")) } br;
+            p { label for="username" { (lang.t(text::USER_NAME)) } br;
                 input id="username" name="username" type="text" autocomplete="username" required value=(username)
                     aria-describedby=[problem.map(|_| "login-error")]; }
-            p { label for="password" { (lang.pick("Adgangskode", "Password")) } br;
+            p { label for="password" { (lang.t(text::PASSWORD)) } br;
                 input id="password" name="password" type="password" autocomplete="current-password" required; }
-            p { button type="submit" { (lang.pick("Log ind", "Log in")) } }
+            p { button type="submit" { (lang.t(text::LOG_IN)) } }
         }
     }
 }
@@ -48,7 +48,7 @@ pub(super) async fn login_page(State(state): State<AppState>, headers: HeaderMap
     let mut r = secure(layout(
         lang,
         None,
-        lang.pick("Log ind", "Log in"),
+        lang.t(text::LOG_IN),
         login_form(lang, &csrf, "", None),
     ));
     set_cookie(
@@ -79,7 +79,7 @@ pub(super) async fn login(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let lang = Lang::from_headers(&headers);
-    let title = lang.pick("Log ind", "Log in");
+    let title = lang.t(text::LOG_IN);
     let f = match form {
         Ok(Form(f)) => f,
         Err(rejection) => {
@@ -87,10 +87,7 @@ pub(super) async fn login(
                 lang,
                 rejection.status(),
                 title,
-                lang.pick(
-                    "Formularen kunne ikke læses. Åbn siden igen.",
-                    "The form could not be read. Open the page again.",
-                ),
+                lang.t(text::THE_FORM_COULD_NOT),
                 None,
             );
         }
@@ -104,10 +101,7 @@ pub(super) async fn login(
             lang,
             StatusCode::TOO_MANY_REQUESTS,
             title,
-            lang.pick(
-                "For mange forsøg herfra. Vent et minut, og prøv igen.",
-                "Too many attempts from here. Wait a minute and try again.",
-            ),
+            lang.t(text::TOO_MANY_ATTEMPTS_FROM),
             None,
         );
     }
@@ -120,10 +114,7 @@ pub(super) async fn login(
             lang,
             StatusCode::FORBIDDEN,
             title,
-            lang.pick(
-                "Siden er for gammel, eller formularen kom ikke fra os. Åbn login-siden igen.",
-                "The page is out of date, or the form did not come from us. Open the login page again.",
-            ),
+            lang.t(text::THE_PAGE_IS_OUT),
             None,
         );
     }
@@ -142,10 +133,7 @@ pub(super) async fn login(
                 lang,
                 &f.csrf,
                 f.username.trim(),
-                Some(lang.pick(
-                    "Forkert brugernavn eller adgangskode.",
-                    "Wrong user name or password.",
-                )),
+                Some(lang.t(text::WRONG_USER_NAME_OR)),
             ),
         ));
         *r.status_mut() = StatusCode::UNAUTHORIZED;
@@ -182,4 +170,29 @@ pub(super) async fn logout(
         ),
     );
     r
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const USER_NAME: Text = ("Brugernavn", "User name");
+    pub(super) const PASSWORD: Text = ("Adgangskode", "Password");
+    pub(super) const LOG_IN: Text = ("Log ind", "Log in");
+    pub(super) const THE_FORM_COULD_NOT: Text = (
+        "Formularen kunne ikke læses. Åbn siden igen.",
+        "The form could not be read. Open the page again.",
+    );
+    pub(super) const TOO_MANY_ATTEMPTS_FROM: Text = (
+        "For mange forsøg herfra. Vent et minut, og prøv igen.",
+        "Too many attempts from here. Wait a minute and try again.",
+    );
+    pub(super) const THE_PAGE_IS_OUT: Text = (
+        "Siden er for gammel, eller formularen kom ikke fra os. Åbn login-siden igen.",
+        "The page is out of date, or the form did not come from us. Open the login page again.",
+    );
+    pub(super) const WRONG_USER_NAME_OR: Text = (
+        "Forkert brugernavn eller adgangskode.",
+        "Wrong user name or password.",
+    );
 }

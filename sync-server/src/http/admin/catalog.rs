@@ -53,22 +53,20 @@ pub(super) fn catalog_editor(
     let lang = s.lang;
     let csrf = s.session.csrf.clone();
     let current = catalog.current_consent();
-    let title = lang.pick("Katalog", "Catalog");
+    let title = lang.t(text::CATALOG);
     let body = html! {
-        @if saved { p.ok role="status" { (lang.pick("Kataloget er gemt. Kioskerne får det ved deres næste synkronisering.", "The catalog is saved. The kiosks get it at their next sync.")) } }
-        p { (catalog.sites.len()) " " (lang.pick("steder", "sites")) ", "
-            (catalog.opportunities.len()) " " (lang.pick("job", "jobs")) ", "
-            (catalog.opportunities.iter().map(|o| o.shifts.len()).sum::<usize>()) " " (lang.pick("vagter", "shifts")) ", "
-            (catalog.ambassadors.len()) " " (lang.pick("ambassadører", "ambassadors")) ", "
-            (catalog.handbook.len()) " " (lang.pick("håndbogssider", "handbook pages")) "." }
+        @if saved { p.ok role="status" { (lang.t(text::THE_CATALOG_IS_SAVED)) } }
+        p { (catalog.sites.len()) " " (lang.t(text::SITES)) ", "
+            (catalog.opportunities.len()) " " (lang.t(text::JOBS)) ", "
+            (catalog.opportunities.iter().map(|o| o.shifts.len()).sum::<usize>()) " " (lang.t(text::SHIFTS)) ", "
+            (catalog.ambassadors.len()) " " (lang.t(text::AMBASSADORS)) ", "
+            (catalog.handbook.len()) " " (lang.t(text::HANDBOOK_PAGES)) "." }
         section aria-labelledby="edit" {
-            h2 id="edit" { label for="catalog" { (lang.pick("Rediger kataloget", "Edit the catalog")) } }
-            p.hint id="catalog-hint" { (lang.pick(
-                "Steder, job med vagter, pladser og krav, ambassadører og håndbogssider (markdown). Tider skrives som 2026-12-05T10:00:00+01:00. Samtykketekster ændres ikke her: lav en ny version nedenfor.",
-                "Sites, jobs with shifts, spots and requirements, ambassadors and handbook pages (markdown). Times are written as 2026-12-05T10:00:00+01:00. Consent texts are not changed here: make a new version below.")) }
+            h2 id="edit" { label for="catalog" { (lang.t(text::EDIT_THE_CATALOG)) } }
+            p.hint id="catalog-hint" { (lang.t(text::SITES_JOBS_WITH_SHIFTS)) }
             @if !problems.is_empty() {
                 div.error role="alert" id="catalog-errors" {
-                    p { (lang.pick("Kataloget er ikke gemt. Ret dette og gem igen:", "The catalog was not saved. Correct this and save again:")) }
+                    p { (lang.t(text::THE_CATALOG_WAS_NOT)) }
                     ul { @for p in problems { li { (p) } } }
                 }
             }
@@ -77,24 +75,22 @@ pub(super) fn catalog_editor(
                 textarea id="catalog" name="toml" rows="30" cols="100" spellcheck="false"
                     aria-describedby=(if problems.is_empty() { "catalog-hint" } else { "catalog-hint catalog-errors" })
                     aria-invalid=[(!problems.is_empty()).then_some("true")] { (text) }
-                br; button type="submit" { (lang.pick("Gem kataloget", "Save the catalog")) }
+                br; button type="submit" { (lang.t(text::SAVE_THE_CATALOG)) }
             }
         }
         section aria-labelledby="consent" {
-            h2 id="consent" { (lang.pick("Ny version af samtykketeksten", "New version of the consent text")) }
-            p { (lang.pick(
-                "En tekst, som nogen har sagt ja til, ændres aldrig. En ny version gælder for nye tilmeldinger; hver tilmelding husker den version, personen accepterede.",
-                "A text someone has agreed to is never changed. A new version applies to new signups; each signup records the version the person accepted.")) }
+            h2 id="consent" { (lang.t(text::NEW_VERSION_OF_THE)) }
+            p { (lang.t(text::A_TEXT_SOMEONE_HAS)) }
             @if let Some(c) = current {
-                p { (lang.pick("Gældende version: ", "Current version: ")) (c.version) }
+                p { (lang.t(text::CURRENT_VERSION)) (c.version) }
             }
             form method="post" action="/admin/katalog/samtykke" {
                 input type="hidden" name="csrf" value=(csrf);
-                p { label for="text_da" { (lang.pick("Tekst på dansk", "Text in Danish")) } br;
+                p { label for="text_da" { (lang.t(text::TEXT_IN_DANISH)) } br;
                     textarea id="text_da" name="text_da" rows="4" cols="80" required { (current.map_or("", |c| c.text_da.as_str())) } }
-                p { label for="text_en" { (lang.pick("Tekst på engelsk", "Text in English")) } br;
+                p { label for="text_en" { (lang.t(text::TEXT_IN_ENGLISH)) } br;
                     textarea id="text_en" name="text_en" rows="4" cols="80" required { (current.map_or("", |c| c.text_en.as_str())) } }
-                button type="submit" { (lang.pick("Gem som ny version", "Save as a new version")) }
+                button type="submit" { (lang.t(text::SAVE_AS_A_NEW)) }
             }
         }
     };
@@ -134,7 +130,7 @@ pub(super) async fn post_catalog(
         Err(e) => return ApiError::from(e).into_response(),
     };
     let lang = s.lang;
-    let line = lang.pick("linje", "line");
+    let line = lang.t(text::LINE);
     let parsed = frivillig_common::catalog_file::parse_catalog_toml(&f.toml).map_err(|problems| {
         problems
             .iter()
@@ -202,4 +198,43 @@ pub(super) async fn post_consent(
         return error_page(&s, e);
     }
     Redirect::to("/admin/katalog?gemt=1").into_response()
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const CATALOG: Text = ("Katalog", "Catalog");
+    pub(super) const THE_CATALOG_IS_SAVED: Text = (
+        "Kataloget er gemt. Kioskerne får det ved deres næste synkronisering.",
+        "The catalog is saved. The kiosks get it at their next sync.",
+    );
+    pub(super) const SITES: Text = ("steder", "sites");
+    pub(super) const JOBS: Text = ("job", "jobs");
+    pub(super) const SHIFTS: Text = ("vagter", "shifts");
+    pub(super) const AMBASSADORS: Text = ("ambassadører", "ambassadors");
+    pub(super) const HANDBOOK_PAGES: Text = ("håndbogssider", "handbook pages");
+    pub(super) const EDIT_THE_CATALOG: Text = ("Rediger kataloget", "Edit the catalog");
+    pub(super) const SITES_JOBS_WITH_SHIFTS: Text = (
+        "Steder, job med vagter, pladser og krav, ambassadører og håndbogssider (markdown). Tider skrives som 2026-12-05T10:00:00+01:00. Samtykketekster ændres ikke her: lav en ny version nedenfor.",
+        "Sites, jobs with shifts, spots and requirements, ambassadors and handbook pages (markdown). Times are written as 2026-12-05T10:00:00+01:00. Consent texts are not changed here: make a new version below.",
+    );
+    pub(super) const THE_CATALOG_WAS_NOT: Text = (
+        "Kataloget er ikke gemt. Ret dette og gem igen:",
+        "The catalog was not saved. Correct this and save again:",
+    );
+    pub(super) const SAVE_THE_CATALOG: Text = ("Gem kataloget", "Save the catalog");
+    pub(super) const NEW_VERSION_OF_THE: Text = (
+        "Ny version af samtykketeksten",
+        "New version of the consent text",
+    );
+    pub(super) const A_TEXT_SOMEONE_HAS: Text = (
+        "En tekst, som nogen har sagt ja til, ændres aldrig. En ny version gælder for nye tilmeldinger; hver tilmelding husker den version, personen accepterede.",
+        "A text someone has agreed to is never changed. A new version applies to new signups; each signup records the version the person accepted.",
+    );
+    pub(super) const CURRENT_VERSION: Text = ("Gældende version: ", "Current version: ");
+    pub(super) const TEXT_IN_DANISH: Text = ("Tekst på dansk", "Text in Danish");
+    pub(super) const TEXT_IN_ENGLISH: Text = ("Tekst på engelsk", "Text in English");
+    pub(super) const SAVE_AS_A_NEW: Text = ("Gem som ny version", "Save as a new version");
+    pub(super) const LINE: Text = ("linje", "line");
 }

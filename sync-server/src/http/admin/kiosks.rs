@@ -27,25 +27,23 @@ pub(super) async fn kiosks_page(State(state): State<AppState>, Admin(s): Admin) 
         Err(e) => return e.into_response(),
     };
     let csrf = s.session.csrf.clone();
-    let title = lang.pick("Kiosker", "Kiosks");
+    let title = lang.t(text::KIOSKS);
     let body = html! {
-        p { (lang.pick(
-            "En ny kiosk tilmeldes med frivillig-provision enrol-code. Spærring virker med det samme: kiosken afvises, og dens forbindelser lukkes.",
-            "A new kiosk is enrolled with frivillig-provision enrol-code. Revoking works at once: the kiosk is refused and its connections are closed.")) }
+        p { (lang.t(text::A_NEW_KIOSK_IS)) }
         table {
             (thead(lang, &[("Kiosk", "Kiosk"), ("Sted", "Site"), ("Sidste kontakt", "Last contact"), ("Tilmeldinger i kø", "Signups queued"), ("Version", "Version"), ("Tilstand", "State")]))
             tbody { @for k in &kiosks { tr {
                 td { (k.kiosk_id) }
                 td { (site_name(&catalog, &k.site_id)) }
-                td { (k.last_contact.as_deref().map_or_else(|| lang.pick("aldrig", "never").to_owned(), danish_time)) }
+                td { (k.last_contact.as_deref().map_or_else(|| lang.t(text::NEVER).to_owned(), danish_time)) }
                 td { (k.queued) }
                 td { (k.version.as_deref().unwrap_or("–")) }
                 td {
-                    @if k.revoked { (lang.pick("Spærret", "Revoked")) } @else {
+                    @if k.revoked { (lang.t(text::REVOKED)) } @else {
                         form.inline method="post" action=(format!("/admin/kiosker/{}/spaer", k.kiosk_id)) {
                             input type="hidden" name="csrf" value=(csrf);
-                            label { input type="checkbox" name="bekraeft" value="ja" required; " " (lang.pick("Bekræft", "Confirm")) }
-                            " " button type="submit" { (lang.pick("Spær", "Revoke")) }
+                            label { input type="checkbox" name="bekraeft" value="ja" required; " " (lang.t(text::CONFIRM)) }
+                            " " button type="submit" { (lang.t(text::REVOKE)) }
                         }
                     }
                 }
@@ -70,14 +68,31 @@ pub(super) async fn post_revoke(
             message(
                 lang,
                 StatusCode::NOT_FOUND,
-                lang.pick("Kiosken findes ikke", "Kiosk not found"),
-                lang.pick(
-                    "Der er ingen kiosk med det navn.",
-                    "There is no kiosk by that name.",
-                ),
+                lang.t(text::KIOSK_NOT_FOUND),
+                lang.t(text::THERE_IS_NO_KIOSK),
                 Some(&s),
             )
         }
         Err(e) => error_page(&s, e),
     }
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const KIOSKS: Text = ("Kiosker", "Kiosks");
+    pub(super) const A_NEW_KIOSK_IS: Text = (
+        "En ny kiosk tilmeldes med frivillig-provision enrol-code. Spærring virker med det samme: kiosken afvises, og dens forbindelser lukkes.",
+        "A new kiosk is enrolled with frivillig-provision enrol-code. Revoking works at once: the kiosk is refused and its connections are closed.",
+    );
+    pub(super) const NEVER: Text = ("aldrig", "never");
+    pub(super) const REVOKED: Text = ("Spærret", "Revoked");
+    pub(super) const CONFIRM: Text = ("Bekræft", "Confirm");
+    pub(super) const REVOKE: Text = ("Spær", "Revoke");
+    pub(super) const KIOSK_NOT_FOUND: Text = ("Kiosken findes ikke", "Kiosk not found");
+    pub(super) const THERE_IS_NO_KIOSK: Text = (
+        "Der er ingen kiosk med det navn.",
+        "There is no kiosk by that name.",
+    );
 }

@@ -75,28 +75,28 @@ pub(super) async fn signups_page(
         .iter()
         .filter(|o| s.may_see(&o.site_id))
         .collect();
-    let title = lang.pick("Tilmeldinger", "Signups");
+    let title = lang.t(text::SIGNUPS);
     let body = html! {
         form.filters method="get" action="/admin/tilmeldinger" role="search" {
-            label { (lang.pick("Søg (navn, e-mail, telefon)", "Search (name, e-mail, phone)"))
+            label { (lang.t(text::SEARCH_NAME_E_MAIL))
                 input type="search" name="q" value=(q.q); }
-            label { (lang.pick("Status", "Status"))
+            label { (lang.t(text::STATUS))
                 select name="status" {
-                    option value="" { (lang.pick("Alle", "All")) }
+                    option value="" { (lang.t(text::ALL)) }
                     @for st in Status::ALL {
                         option value=(st.as_str()) selected[q.status == st.as_str()] { (status_name(lang, st.as_str())) }
                     }
                 } }
-            label { (lang.pick("Job", "Job"))
+            label { (lang.t(text::JOB))
                 select name="opportunity" {
-                    option value="" { (lang.pick("Alle", "All")) }
+                    option value="" { (lang.t(text::ALL)) }
                     @for o in &opportunities {
                         option value=(o.id) selected[q.opportunity == o.id] { (job_title(lang, o)) }
                     }
                 } }
-            label { (lang.pick("Vagt", "Shift"))
+            label { (lang.t(text::SHIFT))
                 select name="shift" {
-                    option value="" { (lang.pick("Alle", "All")) }
+                    option value="" { (lang.t(text::ALL)) }
                     @for o in opportunities.iter().filter(|o| !o.shifts.is_empty()) {
                         optgroup label=(job_title(lang, o)) {
                             @for sh in &o.shifts {
@@ -105,35 +105,35 @@ pub(super) async fn signups_page(
                         }
                     }
                 } }
-            label { (lang.pick("Sted", "Site"))
+            label { (lang.t(text::SITE))
                 select name="site" {
-                    option value="" { (lang.pick("Alle", "All")) }
+                    option value="" { (lang.t(text::ALL)) }
                     @for x in &sites {
                         option value=(x.id) selected[q.site == x.id] { (x.name) }
                     }
                 } }
-            label { (lang.pick("Kilde", "Source"))
+            label { (lang.t(text::SOURCE))
                 select name="source" {
-                    option value="" { (lang.pick("Alle", "All")) }
-                    option value="kiosk" selected[q.source == "kiosk"] { (lang.pick("Kiosker", "Kiosks")) }
-                    option value="web" selected[q.source == "web"] { (lang.pick("Portalen", "Portal")) }
+                    option value="" { (lang.t(text::ALL)) }
+                    option value="kiosk" selected[q.source == "kiosk"] { (lang.t(text::KIOSKS)) }
+                    option value="web" selected[q.source == "web"] { (lang.t(text::PORTAL)) }
                 } }
-            label { (lang.pick("Fra dato", "From date")) input type="date" name="from" value=(q.from); }
-            label { (lang.pick("Til dato", "To date")) input type="date" name="to" value=(q.to); }
-            label { (lang.pick("Sortér", "Sort"))
+            label { (lang.t(text::FROM_DATE)) input type="date" name="from" value=(q.from); }
+            label { (lang.t(text::TO_DATE)) input type="date" name="to" value=(q.to); }
+            label { (lang.t(text::SORT))
                 select name="sort" {
-                    option value="newest" selected[q.sort == SortBy::Newest] { (lang.pick("Nyeste først", "Newest first")) }
-                    option value="oldest" selected[q.sort == SortBy::Oldest] { (lang.pick("Ældste først", "Oldest first")) }
-                    option value="name" selected[q.sort == SortBy::Name] { (lang.pick("Navn", "Name")) }
-                    option value="status" selected[q.sort == SortBy::Status] { (lang.pick("Status", "Status")) }
+                    option value="newest" selected[q.sort == SortBy::Newest] { (lang.t(text::NEWEST_FIRST)) }
+                    option value="oldest" selected[q.sort == SortBy::Oldest] { (lang.t(text::OLDEST_FIRST)) }
+                    option value="name" selected[q.sort == SortBy::Name] { (lang.t(text::NAME)) }
+                    option value="status" selected[q.sort == SortBy::Status] { (lang.t(text::STATUS)) }
                 } }
-            button type="submit" { (lang.pick("Vis", "Show")) }
+            button type="submit" { (lang.t(text::SHOW)) }
             a.button.secondary href=(format!("/admin/tilmeldinger/eksport.csv?{}", query_string(&q, None))) {
-                (lang.pick("Hent som CSV (Excel)", "Download as CSV (Excel)")) }
+                (lang.t(text::DOWNLOAD_AS_CSV_EXCEL)) }
         }
-        p role="status" { (page.total) " " (if page.total == 1 { lang.pick("tilmelding", "signup") } else { lang.pick("tilmeldinger", "signups") }) }
+        p role="status" { (page.total) " " (if page.total == 1 { lang.t(text::SIGNUP) } else { lang.t(text::SIGNUPS_2) }) }
         @if page.rows.is_empty() {
-            p { (lang.pick("Ingen tilmeldinger passer til søgningen.", "No signups match the search.")) }
+            p { (lang.t(text::NO_SIGNUPS_MATCH_THE)) }
         } @else {
             table {
                 caption.visually-hidden { (title) }
@@ -142,7 +142,7 @@ pub(super) async fn signups_page(
                     @for r in &page.rows {
                         tr {
                             td { a href=(format!("/admin/tilmeldinger/{}", r.id)) {
-                                @if r.name.is_empty() { (lang.pick("(ikke åbnet)", "(not opened)")) } @else { (r.name) } } }
+                                @if r.name.is_empty() { (lang.t(text::NOT_OPENED)) } @else { (r.name) } } }
                             td { (opportunity_title(lang, &catalog, &r.opportunity_id)) }
                             td { (shift_text(lang, &catalog, r.shift_id.as_deref())) }
                             td { (site_name(&catalog, &r.site_id)) }
@@ -154,13 +154,13 @@ pub(super) async fn signups_page(
                 }
             }
         }
-        nav.pages aria-label=(lang.pick("Sider", "Pages")) {
+        nav.pages aria-label=(lang.t(text::PAGES)) {
             @if page.page > 1 {
-                a href=(format!("/admin/tilmeldinger?{}", query_string(&q, Some(page.page - 1)))) rel="prev" { (lang.pick("← Forrige", "← Previous")) }
+                a href=(format!("/admin/tilmeldinger?{}", query_string(&q, Some(page.page - 1)))) rel="prev" { (lang.t(text::PREVIOUS)) }
             }
-            span { (lang.pick("Side", "Page")) " " (page.page) " / " (page.pages) }
+            span { (lang.t(text::PAGE)) " " (page.page) " / " (page.pages) }
             @if page.page < page.pages {
-                a href=(format!("/admin/tilmeldinger?{}", query_string(&q, Some(page.page + 1)))) rel="next" { (lang.pick("Næste →", "Next →")) }
+                a href=(format!("/admin/tilmeldinger?{}", query_string(&q, Some(page.page + 1)))) rel="next" { (lang.t(text::NEXT)) }
             }
         }
     };
@@ -185,18 +185,18 @@ pub(super) async fn export_csv(
         .cloned()
         .collect();
     let head = [
-        lang.pick("Navn", "Name"),
-        lang.pick("Telefon", "Phone"),
-        lang.pick("E-mail", "E-mail"),
-        lang.pick("Job", "Job"),
-        lang.pick("Vagt", "Shift"),
-        lang.pick("Sted", "Site"),
-        lang.pick("Kilde", "Source"),
-        lang.pick("Tilmeldt", "Signed up"),
-        lang.pick("Modtaget", "Received"),
-        lang.pick("Status", "Status"),
-        lang.pick("Tildelt", "Assigned to"),
-        lang.pick("Id", "Id"),
+        lang.t(text::NAME),
+        lang.t(text::PHONE),
+        lang.t(text::E_MAIL),
+        lang.t(text::JOB),
+        lang.t(text::SHIFT),
+        lang.t(text::SITE),
+        lang.t(text::SOURCE),
+        lang.t(text::SIGNED_UP),
+        lang.t(text::RECEIVED),
+        lang.t(text::STATUS),
+        lang.t(text::ASSIGNED_TO),
+        lang.t(text::ID),
     ];
     let out = export::csv(
         &head,
@@ -237,4 +237,49 @@ pub(super) async fn export_csv(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const SIGNUPS: Text = ("Tilmeldinger", "Signups");
+    pub(super) const SEARCH_NAME_E_MAIL: Text = (
+        "Søg (navn, e-mail, telefon)",
+        "Search (name, e-mail, phone)",
+    );
+    pub(super) const STATUS: Text = ("Status", "Status");
+    pub(super) const ALL: Text = ("Alle", "All");
+    pub(super) const JOB: Text = ("Job", "Job");
+    pub(super) const SHIFT: Text = ("Vagt", "Shift");
+    pub(super) const SITE: Text = ("Sted", "Site");
+    pub(super) const SOURCE: Text = ("Kilde", "Source");
+    pub(super) const KIOSKS: Text = ("Kiosker", "Kiosks");
+    pub(super) const PORTAL: Text = ("Portalen", "Portal");
+    pub(super) const FROM_DATE: Text = ("Fra dato", "From date");
+    pub(super) const TO_DATE: Text = ("Til dato", "To date");
+    pub(super) const SORT: Text = ("Sortér", "Sort");
+    pub(super) const NEWEST_FIRST: Text = ("Nyeste først", "Newest first");
+    pub(super) const OLDEST_FIRST: Text = ("Ældste først", "Oldest first");
+    pub(super) const NAME: Text = ("Navn", "Name");
+    pub(super) const SHOW: Text = ("Vis", "Show");
+    pub(super) const DOWNLOAD_AS_CSV_EXCEL: Text =
+        ("Hent som CSV (Excel)", "Download as CSV (Excel)");
+    pub(super) const SIGNUP: Text = ("tilmelding", "signup");
+    pub(super) const SIGNUPS_2: Text = ("tilmeldinger", "signups");
+    pub(super) const NO_SIGNUPS_MATCH_THE: Text = (
+        "Ingen tilmeldinger passer til søgningen.",
+        "No signups match the search.",
+    );
+    pub(super) const NOT_OPENED: Text = ("(ikke åbnet)", "(not opened)");
+    pub(super) const PAGES: Text = ("Sider", "Pages");
+    pub(super) const PREVIOUS: Text = ("← Forrige", "← Previous");
+    pub(super) const PAGE: Text = ("Side", "Page");
+    pub(super) const NEXT: Text = ("Næste →", "Next →");
+    pub(super) const PHONE: Text = ("Telefon", "Phone");
+    pub(super) const E_MAIL: Text = ("E-mail", "E-mail");
+    pub(super) const SIGNED_UP: Text = ("Tilmeldt", "Signed up");
+    pub(super) const RECEIVED: Text = ("Modtaget", "Received");
+    pub(super) const ASSIGNED_TO: Text = ("Tildelt", "Assigned to");
+    pub(super) const ID: Text = ("Id", "Id");
 }

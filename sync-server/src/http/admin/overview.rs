@@ -28,7 +28,7 @@ pub(super) fn bar_chart(lang: Lang, id: &str, title: &str, rows: &[(String, usiz
         section.chart aria-labelledby=(id) {
             h2 id=(id) { (title) }
             @if rows.is_empty() {
-                p { (lang.pick("Ingen tilmeldinger endnu.", "No signups yet.")) }
+                p { (lang.t(text::NO_SIGNUPS_YET)) }
             } @else {
                 div.cols {
                     svg xmlns="http://www.w3.org/2000/svg" width="520" height=(height) role="img" aria-labelledby=(id) {
@@ -40,7 +40,7 @@ pub(super) fn bar_chart(lang: Lang, id: &str, title: &str, rows: &[(String, usiz
                         }
                     }
                     table {
-                        thead { tr { th scope="col" { (title) } th scope="col" { (lang.pick("Antal", "Count")) } } }
+                        thead { tr { th scope="col" { (title) } th scope="col" { (lang.t(text::COUNT)) } } }
                         tbody { @for (label, n) in rows { tr { td { (label) } td { (n) } } } }
                     }
                 }
@@ -90,14 +90,30 @@ pub(super) async fn overview_page(State(state): State<AppState>, s: Staff) -> Re
         })
         .collect();
     let total = counts.total;
-    let title = lang.pick("Oversigt", "Overview");
+    let title = lang.t(text::OVERVIEW);
     let body = html! {
-        p { (total) " " (if total == 1 { lang.pick("tilmelding i alt", "signup in all") } else { lang.pick("tilmeldinger i alt", "signups in all") }) }
-        (bar_chart(lang, "per-day", lang.pick("Pr. dag (kioskens dato)", "Per day (kiosk date)"), &per_day))
-        (bar_chart(lang, "per-site", lang.pick("Pr. sted", "Per site"), &per_site))
-        (bar_chart(lang, "per-job", lang.pick("Pr. job", "Per job"), &per_job))
-        (bar_chart(lang, "per-source", lang.pick("Pr. kilde", "Per source"), &per_source))
-        (bar_chart(lang, "per-status", lang.pick("Pr. status", "Per status"), &per_status))
+        p { (total) " " (if total == 1 { lang.t(text::SIGNUP_IN_ALL) } else { lang.t(text::SIGNUPS_IN_ALL) }) }
+        (bar_chart(lang, "per-day", lang.t(text::PER_DAY_KIOSK_DATE), &per_day))
+        (bar_chart(lang, "per-site", lang.t(text::PER_SITE), &per_site))
+        (bar_chart(lang, "per-job", lang.t(text::PER_JOB), &per_job))
+        (bar_chart(lang, "per-source", lang.t(text::PER_SOURCE), &per_source))
+        (bar_chart(lang, "per-status", lang.t(text::PER_STATUS), &per_status))
     };
     secure(layout(lang, Some(&s), title, body))
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const NO_SIGNUPS_YET: Text = ("Ingen tilmeldinger endnu.", "No signups yet.");
+    pub(super) const COUNT: Text = ("Antal", "Count");
+    pub(super) const OVERVIEW: Text = ("Oversigt", "Overview");
+    pub(super) const SIGNUP_IN_ALL: Text = ("tilmelding i alt", "signup in all");
+    pub(super) const SIGNUPS_IN_ALL: Text = ("tilmeldinger i alt", "signups in all");
+    pub(super) const PER_DAY_KIOSK_DATE: Text = ("Pr. dag (kioskens dato)", "Per day (kiosk date)");
+    pub(super) const PER_SITE: Text = ("Pr. sted", "Per site");
+    pub(super) const PER_JOB: Text = ("Pr. job", "Per job");
+    pub(super) const PER_SOURCE: Text = ("Pr. kilde", "Per source");
+    pub(super) const PER_STATUS: Text = ("Pr. status", "Per status");
 }

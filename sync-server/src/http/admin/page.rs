@@ -23,13 +23,13 @@ use super::staff::Staff;
 
 pub(super) fn status_name(lang: Lang, status: &str) -> &'static str {
     match Status::parse(status) {
-        Some(Status::New) => lang.pick("Ny", "New"),
-        Some(Status::Contacted) => lang.pick("Kontaktet", "Contacted"),
-        Some(Status::Active) => lang.pick("Aktiv", "Active"),
-        Some(Status::Declined) => lang.pick("Afvist", "Declined"),
-        Some(Status::Withdrawn) => lang.pick("Trukket tilbage", "Withdrawn"),
-        Some(Status::Waitlisted) => lang.pick("Venteliste", "Waiting list"),
-        None => lang.pick("Ukendt", "Unknown"),
+        Some(Status::New) => lang.t(text::NEW),
+        Some(Status::Contacted) => lang.t(text::CONTACTED),
+        Some(Status::Active) => lang.t(text::ACTIVE),
+        Some(Status::Declined) => lang.t(text::DECLINED),
+        Some(Status::Withdrawn) => lang.t(text::WITHDRAWN),
+        Some(Status::Waitlisted) => lang.t(text::WAITING_LIST),
+        None => lang.t(text::UNKNOWN),
     }
 }
 
@@ -49,22 +49,22 @@ pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Marku
             (head(&format!("{title} – Frivillig administration"), super::CSS_PATH))
             body {
                 header {
-                    p.brand { "Frivillig · " (lang.pick("Administration", "Administration")) }
+                    p.brand { "Frivillig · " (lang.t(text::ADMINISTRATION)) }
                     @if let Some(s) = staff {
-                        nav aria-label=(lang.pick("Hovedmenu", "Main menu")) {
-                            a href="/admin/tilmeldinger" { (lang.pick("Tilmeldinger", "Signups")) }
-                            " · " a href="/admin/oversigt" { (lang.pick("Oversigt", "Overview")) }
-                            " · " a href="/admin/koer" { (lang.pick("Til gennemsyn", "To review")) }
+                        nav aria-label=(lang.t(text::MAIN_MENU)) {
+                            a href="/admin/tilmeldinger" { (lang.t(text::SIGNUPS)) }
+                            " · " a href="/admin/oversigt" { (lang.t(text::OVERVIEW)) }
+                            " · " a href="/admin/koer" { (lang.t(text::TO_REVIEW)) }
                             @if s.is_admin() {
-                                " · " a href="/admin/kiosker" { (lang.pick("Kiosker", "Kiosks")) }
-                                " · " a href="/admin/katalog" { (lang.pick("Katalog", "Catalog")) }
-                                " · " a href="/admin/log" { (lang.pick("Ændringslog", "Audit log")) }
+                                " · " a href="/admin/kiosker" { (lang.t(text::KIOSKS)) }
+                                " · " a href="/admin/katalog" { (lang.t(text::CATALOG)) }
+                                " · " a href="/admin/log" { (lang.t(text::AUDIT_LOG)) }
                             }
                         }
                         form.logout method="post" action="/admin/logout" {
                             span { (s.account.display_name) " (" (s.username) ")" }
                             input type="hidden" name="csrf" value=(s.session.csrf);
-                            button.secondary type="submit" { (lang.pick("Log ud", "Log out")) }
+                            button.secondary type="submit" { (lang.t(text::LOG_OUT)) }
                         }
                     }
                 }
@@ -86,7 +86,7 @@ pub(super) fn message(
     } else {
         "/admin/login"
     };
-    let body = html! { p { (text) } p { a href=(back) { (lang.pick("Tilbage", "Back")) } } };
+    let body = html! { p { (text) } p { a href=(back) { (lang.t(text::BACK)) } } };
     let mut r = secure(layout(lang, staff, title, body));
     *r.status_mut() = status;
     r
@@ -113,9 +113,9 @@ pub(super) fn secure_flag(state: &AppState) -> &'static str {
 
 pub(super) fn source_text(lang: Lang, source: &str) -> String {
     if source == "web" {
-        lang.pick("Portalen", "Portal").to_owned()
+        lang.t(text::PORTAL).to_owned()
     } else {
-        format!("{} {source}", lang.pick("Kiosk", "Kiosk"))
+        format!("{} {source}", lang.t(text::KIOSK))
     }
 }
 
@@ -146,11 +146,39 @@ pub(super) fn error_page(s: &Staff, e: impl Into<ApiError>) -> Response {
     message(
         lang,
         StatusCode::CONFLICT,
-        lang.pick("Ændringen blev ikke gemt", "The change was not saved"),
-        lang.pick(
-            "Serveren kunne ikke skrive ændringen. Åbn tilmeldingen igen, og prøv en gang til.",
-            "The server could not write the change. Open the signup again and try once more.",
-        ),
+        lang.t(text::THE_CHANGE_WAS_NOT),
+        lang.t(text::THE_SERVER_COULD_NOT),
         Some(s),
     )
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const NEW: Text = ("Ny", "New");
+    pub(super) const CONTACTED: Text = ("Kontaktet", "Contacted");
+    pub(super) const ACTIVE: Text = ("Aktiv", "Active");
+    pub(super) const DECLINED: Text = ("Afvist", "Declined");
+    pub(super) const WITHDRAWN: Text = ("Trukket tilbage", "Withdrawn");
+    pub(super) const WAITING_LIST: Text = ("Venteliste", "Waiting list");
+    pub(super) const UNKNOWN: Text = ("Ukendt", "Unknown");
+    pub(super) const ADMINISTRATION: Text = ("Administration", "Administration");
+    pub(super) const MAIN_MENU: Text = ("Hovedmenu", "Main menu");
+    pub(super) const SIGNUPS: Text = ("Tilmeldinger", "Signups");
+    pub(super) const OVERVIEW: Text = ("Oversigt", "Overview");
+    pub(super) const TO_REVIEW: Text = ("Til gennemsyn", "To review");
+    pub(super) const KIOSKS: Text = ("Kiosker", "Kiosks");
+    pub(super) const CATALOG: Text = ("Katalog", "Catalog");
+    pub(super) const AUDIT_LOG: Text = ("Ændringslog", "Audit log");
+    pub(super) const LOG_OUT: Text = ("Log ud", "Log out");
+    pub(super) const BACK: Text = ("Tilbage", "Back");
+    pub(super) const PORTAL: Text = ("Portalen", "Portal");
+    pub(super) const KIOSK: Text = ("Kiosk", "Kiosk");
+    pub(super) const THE_CHANGE_WAS_NOT: Text =
+        ("Ændringen blev ikke gemt", "The change was not saved");
+    pub(super) const THE_SERVER_COULD_NOT: Text = (
+        "Serveren kunne ikke skrive ændringen. Åbn tilmeldingen igen, og prøv en gang til.",
+        "The server could not write the change. Open the signup again and try once more.",
+    );
 }

@@ -85,51 +85,49 @@ pub(super) async fn queues_page(
             }
         }
     };
-    let title = lang.pick("Til gennemsyn", "To review");
+    let title = lang.t(text::TO_REVIEW);
     let body = html! {
-        @if saved.gemt.is_some() { p.ok role="status" { (lang.pick("Ændringen er gemt.", "The change is saved.")) } }
+        @if saved.gemt.is_some() { p.ok role="status" { (lang.t(text::THE_CHANGE_IS_SAVED)) } }
         section aria-labelledby="dupes" {
-            h2 id="dupes" { (lang.pick("Mulige dubletter", "Possible duplicates")) }
-            p.hint { (lang.pick(
-                "Samme e-mail eller telefonnummer og et navn, der ligner. Kæd dem sammen, hvis det er samme person, eller afvis forslaget; begge dele kan fortrydes.",
-                "The same e-mail or phone number and a similar name. Link them if it is the same person, or dismiss the suggestion; either can be undone.")) }
+            h2 id="dupes" { (lang.t(text::POSSIBLE_DUPLICATES)) }
+            p.hint { (lang.t(text::THE_SAME_E_MAIL)) }
             @if open.is_empty() {
-                p { (lang.pick("Ingen forslag lige nu.", "No suggestions right now.")) }
+                p { (lang.t(text::NO_SUGGESTIONS_RIGHT_NOW)) }
             } @else {
                 table {
                     (thead(lang, &[("Tilmelding", "Signup"), ("Mulig dublet", "Possible duplicate"), ("Afgørelse", "Decision")]))
                     tbody { @for (a, b) in &open { tr {
                         td { (person(a)) } td { (person(b)) }
                         td {
-                            (pair_form(a, b, "linked", lang.pick("Samme person", "Same person"), ""))
-                            " " (pair_form(a, b, "dismissed", lang.pick("Ikke samme", "Not the same"), "secondary"))
+                            (pair_form(a, b, "linked", lang.t(text::SAME_PERSON), ""))
+                            " " (pair_form(a, b, "dismissed", lang.t(text::NOT_THE_SAME), "secondary"))
                         }
                     } } }
                 }
             }
             @if !decided.is_empty() {
-                h3 { (lang.pick("Afgjort", "Decided")) }
+                h3 { (lang.t(text::DECIDED)) }
                 table {
                     (thead(lang, &[("Tilmelding", "Signup"), ("Mulig dublet", "Possible duplicate"), ("Afgørelse", "Decision")]))
                     tbody { @for ((a, b), d) in &decided { tr {
                         td { (person(a)) } td { (person(b)) }
                         td {
-                            (if d.decision == "linked" { lang.pick("Samme person", "Same person") } else { lang.pick("Ikke samme", "Not the same") })
+                            (if d.decision == "linked" { lang.t(text::SAME_PERSON) } else { lang.t(text::NOT_THE_SAME) })
                             " (" (d.by) ", " (danish_time(&d.at)) ") "
-                            (pair_form(a, b, "undo", lang.pick("Fortryd", "Undo"), "secondary"))
+                            (pair_form(a, b, "undo", lang.t(text::UNDO), "secondary"))
                         }
                     } } }
                 }
             }
         }
         section aria-labelledby="overbooked" {
-            h2 id="overbooked" { (lang.pick("Overbookede vagter", "Overbooked shifts")) }
+            h2 id="overbooked" { (lang.t(text::OVERBOOKED_SHIFTS)) }
             @if overbooked.is_empty() {
-                p { (lang.pick("Ingen vagter har flere tilmeldinger end pladser.", "No shift has more signups than spots.")) }
+                p { (lang.t(text::NO_SHIFT_HAS_MORE)) }
             }
             @for o in &overbooked {
                 h3 { (opportunity_title(lang, &catalog, &o.opportunity_id)) ", " (shift_label(lang, &o.starts, &o.ends)) }
-                p { (o.holders.len()) " " (lang.pick("tilmeldt til", "signed up for")) " " (o.capacity) " " (lang.pick("pladser. De seneste foreslås til ventelisten.", "spots. The latest are suggested for the waiting list.")) }
+                p { (o.holders.len()) " " (lang.t(text::SIGNED_UP_FOR)) " " (o.capacity) " " (lang.t(text::SPOTS_THE_LATEST_ARE)) }
                 table {
                     (thead(lang, &[("Navn", "Name"), ("Kilde", "Source"), ("Tilmeldt", "Signed up"), ("Forslag", "Suggestion")]))
                     tbody { @for r in o.suggested() { tr {
@@ -141,7 +139,7 @@ pub(super) async fn queues_page(
                                 input type="hidden" name="csrf" value=(csrf);
                                 input type="hidden" name="status" value="waitlisted";
                                 input type="hidden" name="tilbage" value="/admin/koer";
-                                button type="submit" { (lang.pick("Sæt på venteliste", "Move to waiting list")) }
+                                button type="submit" { (lang.t(text::MOVE_TO_WAITING_LIST)) }
                             }
                         }
                     } } }
@@ -203,4 +201,34 @@ pub(super) async fn post_pair(
         return error_page(&s, e);
     }
     Redirect::to("/admin/koer?gemt=1").into_response()
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const TO_REVIEW: Text = ("Til gennemsyn", "To review");
+    pub(super) const THE_CHANGE_IS_SAVED: Text = ("Ændringen er gemt.", "The change is saved.");
+    pub(super) const POSSIBLE_DUPLICATES: Text = ("Mulige dubletter", "Possible duplicates");
+    pub(super) const THE_SAME_E_MAIL: Text = (
+        "Samme e-mail eller telefonnummer og et navn, der ligner. Kæd dem sammen, hvis det er samme person, eller afvis forslaget; begge dele kan fortrydes.",
+        "The same e-mail or phone number and a similar name. Link them if it is the same person, or dismiss the suggestion; either can be undone.",
+    );
+    pub(super) const NO_SUGGESTIONS_RIGHT_NOW: Text =
+        ("Ingen forslag lige nu.", "No suggestions right now.");
+    pub(super) const SAME_PERSON: Text = ("Samme person", "Same person");
+    pub(super) const NOT_THE_SAME: Text = ("Ikke samme", "Not the same");
+    pub(super) const DECIDED: Text = ("Afgjort", "Decided");
+    pub(super) const UNDO: Text = ("Fortryd", "Undo");
+    pub(super) const OVERBOOKED_SHIFTS: Text = ("Overbookede vagter", "Overbooked shifts");
+    pub(super) const NO_SHIFT_HAS_MORE: Text = (
+        "Ingen vagter har flere tilmeldinger end pladser.",
+        "No shift has more signups than spots.",
+    );
+    pub(super) const SIGNED_UP_FOR: Text = ("tilmeldt til", "signed up for");
+    pub(super) const SPOTS_THE_LATEST_ARE: Text = (
+        "pladser. De seneste foreslås til ventelisten.",
+        "spots. The latest are suggested for the waiting list.",
+    );
+    pub(super) const MOVE_TO_WAITING_LIST: Text = ("Sæt på venteliste", "Move to waiting list");
 }

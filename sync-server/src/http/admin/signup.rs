@@ -38,11 +38,8 @@ pub(super) async fn visible_signup(
         message(
             lang,
             StatusCode::NOT_FOUND,
-            lang.pick("Tilmeldingen findes ikke", "Signup not found"),
-            lang.pick(
-                "Vi kan ikke finde den tilmelding, eller den hører til et sted, du ikke har adgang til.",
-                "We cannot find that signup, or it belongs to a site you do not have access to.",
-            ),
+            lang.t(text::SIGNUP_NOT_FOUND),
+            lang.t(text::WE_CANNOT_FIND_THAT),
             Some(s),
         )
     };
@@ -114,7 +111,7 @@ pub(super) async fn signup_page(
             by: c.by.clone(),
             what: format!(
                 "{}: {}",
-                lang.pick("Status", "Status"),
+                lang.t(text::STATUS),
                 status_name(lang, c.status.as_str())
             ),
         });
@@ -123,14 +120,14 @@ pub(super) async fn signup_page(
         events.push(Event {
             at: n.at.clone(),
             by: n.by.clone(),
-            what: format!("{}: {}", lang.pick("Note", "Note"), n.text),
+            what: format!("{}: {}", lang.t(text::NOTE), n.text),
         });
     }
     for c in &r.check_ins {
         events.push(Event {
             at: c.at.clone(),
             by: c.by.clone(),
-            what: lang.pick("Mødt op", "Checked in").to_owned(),
+            what: lang.t(text::CHECKED_IN).to_owned(),
         });
     }
     events.sort_by(|a, b| a.at.cmp(&b.at));
@@ -139,42 +136,42 @@ pub(super) async fn signup_page(
         Source::Web => source_text(lang, "web"),
     };
     let person = row.person.as_ref();
-    let title = person.map_or(lang.pick("Tilmelding", "Signup"), |p| p.name.as_str());
+    let title = person.map_or(lang.t(text::SIGNUP), |p| p.name.as_str());
     let csrf = s.session.csrf.clone();
     let base = format!("/admin/tilmeldinger/{}", r.id);
     let body = html! {
-        @if saved.gemt.is_some() { p.ok role="status" { (lang.pick("Ændringen er gemt.", "The change is saved.")) } }
+        @if saved.gemt.is_some() { p.ok role="status" { (lang.t(text::THE_CHANGE_IS_SAVED)) } }
         div.cols {
             section aria-labelledby="person" {
-                h2 id="person" { (lang.pick("Personen", "The person")) }
+                h2 id="person" { (lang.t(text::THE_PERSON)) }
                 @if let Some(p) = person {
                     dl {
-                        dt { (lang.pick("Navn", "Name")) } dd { (p.name) }
-                        dt { (lang.pick("Telefon", "Phone")) } dd { (p.phone.as_deref().unwrap_or("–")) }
-                        dt { (lang.pick("E-mail", "E-mail")) } dd { (p.email.as_deref().unwrap_or("–")) }
-                        dt { (lang.pick("Alderskrav bekræftet", "Age requirement confirmed")) }
-                        dd { (if p.age_confirmed { lang.pick("Ja", "Yes") } else { lang.pick("Nej", "No") }) }
-                        dt { (lang.pick("Besked fra personen", "Message from the person")) } dd { (p.note.as_deref().unwrap_or("–")) }
+                        dt { (lang.t(text::NAME)) } dd { (p.name) }
+                        dt { (lang.t(text::PHONE)) } dd { (p.phone.as_deref().unwrap_or("–")) }
+                        dt { (lang.t(text::E_MAIL)) } dd { (p.email.as_deref().unwrap_or("–")) }
+                        dt { (lang.t(text::AGE_REQUIREMENT_CONFIRMED)) }
+                        dd { (if p.age_confirmed { lang.t(text::YES) } else { lang.t(text::NO) }) }
+                        dt { (lang.t(text::MESSAGE_FROM_THE_PERSON)) } dd { (p.note.as_deref().unwrap_or("–")) }
                     }
                 } @else {
-                    p.error { (lang.pick("Personoplysningerne kunne ikke åbnes med serverens nøgle.", "The personal data could not be opened with the server's key.")) }
+                    p.error { (lang.t(text::THE_PERSONAL_DATA_COULD)) }
                 }
             }
             section aria-labelledby="job" {
-                h2 id="job" { (lang.pick("Job og oprindelse", "Job and provenance")) }
+                h2 id="job" { (lang.t(text::JOB_AND_PROVENANCE)) }
                 dl {
-                    dt { (lang.pick("Job", "Job")) } dd { (opportunity_title(lang, &catalog, &r.opportunity_id)) }
-                    dt { (lang.pick("Vagt", "Shift")) } dd { (shift_text(lang, &catalog, r.shift_id.as_deref())) }
-                    dt { (lang.pick("Sted", "Site")) } dd { (site_name(&catalog, &r.site_id)) }
-                    dt { (lang.pick("Kilde", "Source")) } dd { (source) }
-                    dt { (lang.pick("Tilmeldt (kioskens tid)", "Signed up (kiosk time)")) } dd { (danish_time(&r.created_at)) }
-                    dt { (lang.pick("Modtaget af serveren", "Received by the server")) } dd { (danish_time(&row.received_at)) }
-                    dt { (lang.pick("Samtykke", "Consent")) } dd { (lang.pick("version ", "version ")) (r.consent_version) ", " (danish_time(&r.consent_at)) }
-                    dt { (lang.pick("Journal", "Journal")) } dd { code { (row.journal_doc_id) } }
-                    dt { (lang.pick("Status", "Status")) } dd { strong { (status_name(lang, r.status.as_str())) } }
-                    dt { (lang.pick("Tildelt", "Assigned to")) } dd { (r.assignee.as_deref().unwrap_or("–")) }
+                    dt { (lang.t(text::JOB)) } dd { (opportunity_title(lang, &catalog, &r.opportunity_id)) }
+                    dt { (lang.t(text::SHIFT)) } dd { (shift_text(lang, &catalog, r.shift_id.as_deref())) }
+                    dt { (lang.t(text::SITE)) } dd { (site_name(&catalog, &r.site_id)) }
+                    dt { (lang.t(text::SOURCE)) } dd { (source) }
+                    dt { (lang.t(text::SIGNED_UP_KIOSK_TIME)) } dd { (danish_time(&r.created_at)) }
+                    dt { (lang.t(text::RECEIVED_BY_THE_SERVER)) } dd { (danish_time(&row.received_at)) }
+                    dt { (lang.t(text::CONSENT)) } dd { (lang.t(text::VERSION)) (r.consent_version) ", " (danish_time(&r.consent_at)) }
+                    dt { (lang.t(text::JOURNAL)) } dd { code { (row.journal_doc_id) } }
+                    dt { (lang.t(text::STATUS)) } dd { strong { (status_name(lang, r.status.as_str())) } }
+                    dt { (lang.t(text::ASSIGNED_TO)) } dd { (r.assignee.as_deref().unwrap_or("–")) }
                     @if !linked.is_empty() {
-                        dt { (lang.pick("Samme person som", "Same person as")) }
+                        dt { (lang.t(text::SAME_PERSON_AS)) }
                         dd { @for id in &linked { a href=(format!("/admin/tilmeldinger/{id}")) { (id) } " " } }
                     }
                 }
@@ -182,51 +179,49 @@ pub(super) async fn signup_page(
         }
         div.cols {
             form method="post" action=(format!("{base}/status")) {
-                h2 { label for="status" { (lang.pick("Skift status", "Change status")) } }
+                h2 { label for="status" { (lang.t(text::CHANGE_STATUS)) } }
                 input type="hidden" name="csrf" value=(csrf);
                 select id="status" name="status" {
                     @for st in Status::ALL {
                         option value=(st.as_str()) selected[r.status == st.as_str()] { (status_name(lang, st.as_str())) }
                     }
                 }
-                " " button type="submit" { (lang.pick("Gem status", "Save status")) }
+                " " button type="submit" { (lang.t(text::SAVE_STATUS)) }
             }
             form method="post" action=(format!("{base}/tildel")) {
-                h2 { label for="assignee" { (lang.pick("Tildel til", "Assign to")) } }
+                h2 { label for="assignee" { (lang.t(text::ASSIGN_TO)) } }
                 input type="hidden" name="csrf" value=(csrf);
                 select id="assignee" name="assignee" {
-                    option value="" { (lang.pick("Ingen", "Nobody")) }
+                    option value="" { (lang.t(text::NOBODY)) }
                     @for (name, a) in &accounts {
                         @if !a.disabled {
                             option value=(name) selected[r.assignee.as_deref() == Some(name.as_str())] { (a.display_name) " (" (name) ")" }
                         }
                     }
                 }
-                " " button type="submit" { (lang.pick("Gem", "Save")) }
+                " " button type="submit" { (lang.t(text::SAVE)) }
             }
             form method="post" action=(format!("{base}/note")) {
-                h2 { label for="note" { (lang.pick("Tilføj note", "Add a note")) } }
+                h2 { label for="note" { (lang.t(text::ADD_A_NOTE)) } }
                 input type="hidden" name="csrf" value=(csrf);
                 textarea id="note" name="text" rows="3" cols="40" maxlength=(MAX_NOTE_CHARS) required {}
-                br; button type="submit" { (lang.pick("Gem note", "Save note")) }
+                br; button type="submit" { (lang.t(text::SAVE_NOTE)) }
             }
         }
         @if s.is_admin() {
             form method="post" action=(format!("{base}/slet")) {
-                h2 { (lang.pick("Slet personoplysninger", "Erase personal data")) }
-                p { (lang.pick(
-                    "Personen fjernes fra serverens oplysninger med det samme, og journalen, der holdt tilmeldingen, skrives om uden den, så snart ingen kiosk kan have den. Det kan ikke fortrydes.",
-                    "The person is removed from the server's data at once, and the journal that held the signup is rewritten without it as soon as no kiosk can still hold it. This cannot be undone.")) }
+                h2 { (lang.t(text::ERASE_PERSONAL_DATA)) }
+                p { (lang.t(text::THE_PERSON_IS_REMOVED)) }
                 input type="hidden" name="csrf" value=(csrf);
                 p { label { input type="checkbox" name="bekraeft" value="ja" required; " "
-                    (lang.pick("Jeg bekræfter, at oplysningerne skal slettes", "I confirm that the data is to be erased")) } }
-                button type="submit" { (lang.pick("Slet", "Erase")) }
+                    (lang.t(text::I_CONFIRM_THAT_THE)) } }
+                button type="submit" { (lang.t(text::ERASE)) }
             }
         }
         section aria-labelledby="history" {
-            h2 id="history" { (lang.pick("Historik", "History")) }
+            h2 id="history" { (lang.t(text::HISTORY)) }
             @if events.is_empty() {
-                p { (lang.pick("Ingen ændringer endnu.", "No changes yet.")) }
+                p { (lang.t(text::NO_CHANGES_YET)) }
             } @else {
                 table {
                     (thead(lang, &[("Tid", "Time"), ("Hvem", "Who"), ("Hvad", "What")]))
@@ -399,4 +394,67 @@ pub(super) async fn post_erase(
         return error_page(&s, e);
     }
     Redirect::to("/admin/tilmeldinger").into_response()
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const SIGNUP_NOT_FOUND: Text = ("Tilmeldingen findes ikke", "Signup not found");
+    pub(super) const WE_CANNOT_FIND_THAT: Text = (
+        "Vi kan ikke finde den tilmelding, eller den hører til et sted, du ikke har adgang til.",
+        "We cannot find that signup, or it belongs to a site you do not have access to.",
+    );
+    pub(super) const STATUS: Text = ("Status", "Status");
+    pub(super) const NOTE: Text = ("Note", "Note");
+    pub(super) const CHECKED_IN: Text = ("Mødt op", "Checked in");
+    pub(super) const SIGNUP: Text = ("Tilmelding", "Signup");
+    pub(super) const THE_CHANGE_IS_SAVED: Text = ("Ændringen er gemt.", "The change is saved.");
+    pub(super) const THE_PERSON: Text = ("Personen", "The person");
+    pub(super) const NAME: Text = ("Navn", "Name");
+    pub(super) const PHONE: Text = ("Telefon", "Phone");
+    pub(super) const E_MAIL: Text = ("E-mail", "E-mail");
+    pub(super) const AGE_REQUIREMENT_CONFIRMED: Text =
+        ("Alderskrav bekræftet", "Age requirement confirmed");
+    pub(super) const YES: Text = ("Ja", "Yes");
+    pub(super) const NO: Text = ("Nej", "No");
+    pub(super) const MESSAGE_FROM_THE_PERSON: Text =
+        ("Besked fra personen", "Message from the person");
+    pub(super) const THE_PERSONAL_DATA_COULD: Text = (
+        "Personoplysningerne kunne ikke åbnes med serverens nøgle.",
+        "The personal data could not be opened with the server's key.",
+    );
+    pub(super) const JOB_AND_PROVENANCE: Text = ("Job og oprindelse", "Job and provenance");
+    pub(super) const JOB: Text = ("Job", "Job");
+    pub(super) const SHIFT: Text = ("Vagt", "Shift");
+    pub(super) const SITE: Text = ("Sted", "Site");
+    pub(super) const SOURCE: Text = ("Kilde", "Source");
+    pub(super) const SIGNED_UP_KIOSK_TIME: Text =
+        ("Tilmeldt (kioskens tid)", "Signed up (kiosk time)");
+    pub(super) const RECEIVED_BY_THE_SERVER: Text =
+        ("Modtaget af serveren", "Received by the server");
+    pub(super) const CONSENT: Text = ("Samtykke", "Consent");
+    pub(super) const VERSION: Text = ("version ", "version ");
+    pub(super) const JOURNAL: Text = ("Journal", "Journal");
+    pub(super) const ASSIGNED_TO: Text = ("Tildelt", "Assigned to");
+    pub(super) const SAME_PERSON_AS: Text = ("Samme person som", "Same person as");
+    pub(super) const CHANGE_STATUS: Text = ("Skift status", "Change status");
+    pub(super) const SAVE_STATUS: Text = ("Gem status", "Save status");
+    pub(super) const ASSIGN_TO: Text = ("Tildel til", "Assign to");
+    pub(super) const NOBODY: Text = ("Ingen", "Nobody");
+    pub(super) const SAVE: Text = ("Gem", "Save");
+    pub(super) const ADD_A_NOTE: Text = ("Tilføj note", "Add a note");
+    pub(super) const SAVE_NOTE: Text = ("Gem note", "Save note");
+    pub(super) const ERASE_PERSONAL_DATA: Text = ("Slet personoplysninger", "Erase personal data");
+    pub(super) const THE_PERSON_IS_REMOVED: Text = (
+        "Personen fjernes fra serverens oplysninger med det samme, og journalen, der holdt tilmeldingen, skrives om uden den, så snart ingen kiosk kan have den. Det kan ikke fortrydes.",
+        "The person is removed from the server's data at once, and the journal that held the signup is rewritten without it as soon as no kiosk can still hold it. This cannot be undone.",
+    );
+    pub(super) const I_CONFIRM_THAT_THE: Text = (
+        "Jeg bekræfter, at oplysningerne skal slettes",
+        "I confirm that the data is to be erased",
+    );
+    pub(super) const ERASE: Text = ("Slet", "Erase");
+    pub(super) const HISTORY: Text = ("Historik", "History");
+    pub(super) const NO_CHANGES_YET: Text = ("Ingen ændringer endnu.", "No changes yet.");
 }

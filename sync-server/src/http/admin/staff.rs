@@ -69,11 +69,8 @@ async fn staff(state: &AppState, headers: &HeaderMap, is_form: bool) -> Result<S
             message(
                 lang,
                 StatusCode::UNAUTHORIZED,
-                lang.pick("Du er ikke logget ind", "You are not logged in"),
-                lang.pick(
-                    "Din session er udløbet eller afsluttet. Log ind igen; det, du sendte, er ikke gemt.",
-                    "Your session has expired or ended. Log in again; what you sent was not saved.",
-                ),
+                lang.t(text::YOU_ARE_NOT_LOGGED),
+                lang.t(text::YOUR_SESSION_HAS_EXPIRED),
                 None,
             )
         } else {
@@ -180,11 +177,8 @@ fn wrong_csrf(staff: &Staff) -> Response {
     message(
         lang,
         StatusCode::FORBIDDEN,
-        lang.pick("Siden er for gammel", "The page is out of date"),
-        lang.pick(
-            "Formularen kom ikke fra denne session. Åbn siden igen; intet er ændret.",
-            "The form did not come from this session. Open the page again; nothing was changed.",
-        ),
+        lang.t(text::THE_PAGE_IS_OUT),
+        lang.t(text::THE_FORM_DID_NOT),
         Some(staff),
     )
 }
@@ -196,11 +190,8 @@ pub(super) fn unreadable(staff: &Staff, status: StatusCode) -> Response {
     message(
         lang,
         status,
-        lang.pick("Formularen kunne ikke læses", "The form could not be read"),
-        lang.pick(
-            "Åbn siden igen, og prøv en gang til; intet er ændret.",
-            "Open the page again and try once more; nothing was changed.",
-        ),
+        lang.t(text::THE_FORM_COULD_NOT),
+        lang.t(text::OPEN_THE_PAGE_AGAIN),
         Some(staff),
     )
 }
@@ -214,11 +205,35 @@ fn not_admin(s: &Staff) -> Option<Response> {
     Some(message(
         lang,
         StatusCode::FORBIDDEN,
-        lang.pick("Kun for administratorer", "Administrators only"),
-        lang.pick(
-            "Den side kan kun ses og bruges af administratorer.",
-            "Only administrators can see and use that page.",
-        ),
+        lang.t(text::ADMINISTRATORS_ONLY),
+        lang.t(text::ONLY_ADMINISTRATORS_CAN_SEE),
         Some(s),
     ))
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const YOU_ARE_NOT_LOGGED: Text = ("Du er ikke logget ind", "You are not logged in");
+    pub(super) const YOUR_SESSION_HAS_EXPIRED: Text = (
+        "Din session er udløbet eller afsluttet. Log ind igen; det, du sendte, er ikke gemt.",
+        "Your session has expired or ended. Log in again; what you sent was not saved.",
+    );
+    pub(super) const THE_PAGE_IS_OUT: Text = ("Siden er for gammel", "The page is out of date");
+    pub(super) const THE_FORM_DID_NOT: Text = (
+        "Formularen kom ikke fra denne session. Åbn siden igen; intet er ændret.",
+        "The form did not come from this session. Open the page again; nothing was changed.",
+    );
+    pub(super) const THE_FORM_COULD_NOT: Text =
+        ("Formularen kunne ikke læses", "The form could not be read");
+    pub(super) const OPEN_THE_PAGE_AGAIN: Text = (
+        "Åbn siden igen, og prøv en gang til; intet er ændret.",
+        "Open the page again and try once more; nothing was changed.",
+    );
+    pub(super) const ADMINISTRATORS_ONLY: Text = ("Kun for administratorer", "Administrators only");
+    pub(super) const ONLY_ADMINISTRATORS_CAN_SEE: Text = (
+        "Den side kan kun ses og bruges af administratorer.",
+        "Only administrators can see and use that page.",
+    );
 }

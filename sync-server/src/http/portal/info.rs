@@ -20,9 +20,7 @@ pub(super) async fn ambassadors_page(
     let lang = q.lang();
     let catalog = need_catalog(&state).await?;
     let body = html! {
-        p { (lang.pick(
-            "Hver institution har en frivillighedsambassadør: den, du kan spørge om alt, der har med frivilligt arbejde at gøre.",
-            "Each institution has a volunteering ambassador: the person to ask about anything to do with volunteering.")) }
+        p { (lang.t(text::EACH_INSTITUTION_HAS_A)) }
         @for site in &catalog.sites {
             @let people: Vec<_> = catalog.ambassadors.iter().filter(|a| a.site_id == site.id).collect();
             @if !people.is_empty() {
@@ -33,7 +31,7 @@ pub(super) async fn ambassadors_page(
     };
     Ok(public_page(
         lang,
-        lang.pick("Frivillighedsambassadører", "Volunteering ambassadors"),
+        lang.t(text::VOLUNTEERING_AMBASSADORS),
         "/ambassadoerer",
         body,
     ))
@@ -53,7 +51,7 @@ pub(super) async fn handbook_page(
     };
     Ok(public_page(
         lang,
-        lang.pick("Håndbog for frivillige", "Handbook for volunteers"),
+        lang.t(text::HANDBOOK_FOR_VOLUNTEERS),
         "/haandbog",
         body,
     ))
@@ -69,23 +67,20 @@ pub(super) async fn handbook_page_one(
     let here = format!(
         "/haandbog/{}{}",
         url::form_urlencoded::byte_serialize(page_id.as_bytes()).collect::<String>(),
-        lang.pick("?lang=en", "")
+        lang.t(text::TEXT)
     );
     let Some(p) = catalog.handbook.iter().find(|p| p.id == page_id) else {
         return Ok(message_page(
             lang,
             axum::http::StatusCode::NOT_FOUND,
-            lang.pick("Siden findes ikke", "Page not found"),
-            lang.pick(
-                "Den side er ikke i håndbogen.",
-                "That page is not in the handbook.",
-            ),
+            lang.t(text::PAGE_NOT_FOUND),
+            lang.t(text::THAT_PAGE_IS_NOT),
             &format!("/haandbog{}", lang.query()),
         ));
     };
     let body = html! {
         div lang="da" { (markdown_html(&p.body_md)) }
-        p { a href=(format!("/haandbog{}", lang.query())) { (lang.pick("Hele håndbogen", "The whole handbook")) } }
+        p { a href=(format!("/haandbog{}", lang.query())) { (lang.t(text::THE_WHOLE_HANDBOOK)) } }
     };
     Ok(secure(page(lang, &p.title, &here, body)))
 }
@@ -94,26 +89,57 @@ pub(super) async fn handbook_page_one(
 pub(super) async fn accessibility_page(Query(q): Query<LangQuery>) -> Response {
     let lang = q.lang();
     let body = html! {
-        p { (lang.pick(
-            "Glostrup Kommune ønsker, at alle kan bruge frivillig-portalen. Siderne er lavet efter WCAG 2.1 niveau AA: \
-             de virker uden JavaScript, med tastatur og skærmlæser, med stor tekst og på en telefon; felter har \
-             etiketter, fejl står ved det felt, de gælder, og kontrasten er mindst 7:1.",
-            "Glostrup Kommune wants everyone to be able to use the volunteer portal. The pages follow WCAG 2.1 level AA: \
-             they work without JavaScript, with a keyboard and a screen reader, with large text and on a phone; fields \
-             have labels, errors are shown by the field they concern, and contrast is at least 7:1.")) }
-        h2 { (lang.pick("Kendte mangler", "Known gaps")) }
-        p { (lang.pick(
-            "Beskrivelserne af jobbene og håndbogen findes kun på dansk.",
-            "The job descriptions and the handbook exist in Danish only.")) }
-        h2 { (lang.pick("Fandt du en fejl?", "Found a problem?")) }
-        p { (lang.pick(
-            "Skriv til kommunen, så retter vi den. Du kan også klage til Digitaliseringsstyrelsen.",
-            "Write to the municipality and we will fix it. You can also complain to the Danish Agency for Digital Government.")) }
+        p { (lang.t(text::GLOSTRUP_KOMMUNE_WANTS_EVERYONE)) }
+        h2 { (lang.t(text::KNOWN_GAPS)) }
+        p { (lang.t(text::THE_JOB_DESCRIPTIONS_AND)) }
+        h2 { (lang.t(text::FOUND_A_PROBLEM)) }
+        p { (lang.t(text::WRITE_TO_THE_MUNICIPALITY)) }
     };
     public_page(
         lang,
-        lang.pick("Tilgængelighedserklæring", "Accessibility statement"),
+        lang.t(text::ACCESSIBILITY_STATEMENT),
         "/tilgaengelighed",
         body,
     )
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const EACH_INSTITUTION_HAS_A: Text = (
+        "Hver institution har en frivillighedsambassadør: den, du kan spørge om alt, der har med frivilligt arbejde at gøre.",
+        "Each institution has a volunteering ambassador: the person to ask about anything to do with volunteering.",
+    );
+    pub(super) const VOLUNTEERING_AMBASSADORS: Text =
+        ("Frivillighedsambassadører", "Volunteering ambassadors");
+    pub(super) const HANDBOOK_FOR_VOLUNTEERS: Text =
+        ("Håndbog for frivillige", "Handbook for volunteers");
+    pub(super) const TEXT: Text = ("?lang=en", "");
+    pub(super) const PAGE_NOT_FOUND: Text = ("Siden findes ikke", "Page not found");
+    pub(super) const THAT_PAGE_IS_NOT: Text = (
+        "Den side er ikke i håndbogen.",
+        "That page is not in the handbook.",
+    );
+    pub(super) const THE_WHOLE_HANDBOOK: Text = ("Hele håndbogen", "The whole handbook");
+    pub(super) const GLOSTRUP_KOMMUNE_WANTS_EVERYONE: Text = (
+        "Glostrup Kommune ønsker, at alle kan bruge frivillig-portalen. Siderne er lavet efter WCAG 2.1 niveau AA: \
+             de virker uden JavaScript, med tastatur og skærmlæser, med stor tekst og på en telefon; felter har \
+             etiketter, fejl står ved det felt, de gælder, og kontrasten er mindst 7:1.",
+        "Glostrup Kommune wants everyone to be able to use the volunteer portal. The pages follow WCAG 2.1 level AA: \
+             they work without JavaScript, with a keyboard and a screen reader, with large text and on a phone; fields \
+             have labels, errors are shown by the field they concern, and contrast is at least 7:1.",
+    );
+    pub(super) const KNOWN_GAPS: Text = ("Kendte mangler", "Known gaps");
+    pub(super) const THE_JOB_DESCRIPTIONS_AND: Text = (
+        "Beskrivelserne af jobbene og håndbogen findes kun på dansk.",
+        "The job descriptions and the handbook exist in Danish only.",
+    );
+    pub(super) const FOUND_A_PROBLEM: Text = ("Fandt du en fejl?", "Found a problem?");
+    pub(super) const WRITE_TO_THE_MUNICIPALITY: Text = (
+        "Skriv til kommunen, så retter vi den. Du kan også klage til Digitaliseringsstyrelsen.",
+        "Write to the municipality and we will fix it. You can also complain to the Danish Agency for Digital Government.",
+    );
+    pub(super) const ACCESSIBILITY_STATEMENT: Text =
+        ("Tilgængelighedserklæring", "Accessibility statement");
 }

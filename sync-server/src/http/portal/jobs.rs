@@ -25,7 +25,7 @@ pub(super) async fn jobs_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
-    let switch_to = format!("/frivilligjob{}", lang.pick("?lang=en", ""));
+    let switch_to = format!("/frivilligjob{}", lang.t(text::TEXT));
     let (catalog, taken) = catalog_and_taken(&state).await?;
     let mut themes: Vec<&str> = Vec::new();
     for o in &catalog.opportunities {
@@ -52,13 +52,10 @@ pub(super) async fn jobs_page(
         }
     };
     let body = html! {
-        p { (lang.pick(
-            "Frivilligt arbejde er ulønnet, du vælger det selv, og det er for andre end din familie. \
-             Find et job, der passer dig.",
-            "Volunteering is unpaid, chosen freely, and for others than your family. Find a job that suits you.")) }
-        nav aria-label=(lang.pick("Temaer", "Themes")) {
+        p { (lang.t(text::VOLUNTEERING_IS_UNPAID_CHOSEN)) }
+        nav aria-label=(lang.t(text::THEMES)) {
             ul.themes {
-                li { a href=(link(None)) aria-current=[chosen.is_none().then_some("page")] { (lang.pick("Alle", "All")) } }
+                li { a href=(link(None)) aria-current=[chosen.is_none().then_some("page")] { (lang.t(text::ALL)) } }
                 @for t in &themes {
                     li { a href=(link(Some(t))) aria-current=[(chosen == Some(*t)).then_some("page")] { (t) } }
                 }
@@ -76,7 +73,7 @@ pub(super) async fn jobs_page(
                             a href=(format!("/frivilligjob/{}{}", o.id, lang.query())) { (job_title(lang, o)) }
                             " · " (o.theme)
                             @if !o.shifts.is_empty() {
-                                " · " (left) " " (lang.pick("ledige pladser", "spots left"))
+                                " · " (left) " " (lang.t(text::SPOTS_LEFT))
                             }
                         }
                     }
@@ -86,7 +83,7 @@ pub(super) async fn jobs_page(
     };
     Ok(secure(page(
         lang,
-        lang.pick("Frivilligjob i Glostrup", "Volunteer jobs in Glostrup"),
+        lang.t(text::VOLUNTEER_JOBS_IN_GLOSTRUP),
         &switch_to,
         body,
     )))
@@ -133,7 +130,7 @@ pub(super) async fn render_job(
     let switch_to = format!(
         "/frivilligjob/{}{}",
         url::form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>(),
-        lang.pick("?lang=en", "")
+        lang.t(text::TEXT)
     );
     let (catalog, taken) = catalog_and_taken(state).await?;
     let Some(o) = catalog.opportunity(opportunity_id) else {
@@ -149,35 +146,35 @@ pub(super) async fn render_job(
         @if lang == Lang::En { p { em { "The description is in Danish." } } }
         div lang="da" { (markdown_html(&o.description_md)) }
         @if o.requirements.child_record_check || o.requirements.min_age.is_some() {
-            h2 { (lang.pick("Det skal du vide", "Good to know")) }
+            h2 { (lang.t(text::GOOD_TO_KNOW)) }
             ul {
                 @if let Some(age) = o.requirements.min_age {
                     li { (match lang { Lang::Da => format!("Du skal være mindst {age} år."), Lang::En => format!("You must be at least {age} years old.") }) }
                 }
                 @if o.requirements.child_record_check {
-                    li { (lang.pick("Jobbet kræver en børneattest; kommunen indhenter den med dit samtykke.", "The job needs a child-protection record check; the municipality obtains it with your consent.")) }
+                    li { (lang.t(text::THE_JOB_NEEDS_A)) }
                 }
             }
         }
-        h2 { (lang.pick("Hvornår", "When")) }
+        h2 { (lang.t(text::WHEN)) }
         @if o.shifts.is_empty() {
-            p { (lang.pick("Løbende, når det passer dig.", "Ongoing, when it suits you.")) }
+            p { (lang.t(text::ONGOING_WHEN_IT_SUITS)) }
         } @else {
             ul {
                 @for s in &o.shifts {
                     @let left = i64::from(s.capacity) - i64::from(taken.get(&s.id).copied().unwrap_or(0));
                     li { (shift_label(lang, &s.starts, &s.ends)) ": "
-                        @if left > 0 { (left) " " (lang.pick("ledige pladser", "spots left")) }
-                        @else { (lang.pick("fuldt, venteliste", "full, waiting list")) }
+                        @if left > 0 { (left) " " (lang.t(text::SPOTS_LEFT)) }
+                        @else { (lang.t(text::FULL_WAITING_LIST)) }
                     }
                 }
             }
         }
         @if let Some(a) = ambassador {
-            p { (lang.pick("Spørgsmål? Skriv til ", "Questions? Contact ")) (a.name) " (" (a.contact) ")." }
+            p { (lang.t(text::QUESTIONS_CONTACT)) (a.name) " (" (a.contact) ")." }
         }
         (signup_form(lang, o, catalog.current_consent(), values, problems, csrf))
-        p { a href=(format!("/frivilligjob{}", lang.query())) { (lang.pick("Alle frivilligjob", "All volunteer jobs")) } }
+        p { a href=(format!("/frivilligjob{}", lang.query())) { (lang.t(text::ALL_VOLUNTEER_JOBS)) } }
     };
     let mut r = secure(page(lang, job_title(lang, o), &switch_to, body));
     if !problems.is_empty() {
@@ -265,16 +262,16 @@ pub(super) fn signup_form(
         Lang::En => c.text_en.as_str(),
     });
     html! {
-        h2 id="tilmeld" { (lang.pick("Tilmeld dig her", "Sign up here")) }
+        h2 id="tilmeld" { (lang.t(text::SIGN_UP_HERE)) }
         @if !problems.is_empty() {
-            div.error role="alert" { (lang.pick("Ret det markerede, og send igen.", "Please correct what is marked and send again.")) }
+            div.error role="alert" { (lang.t(text::PLEASE_CORRECT_WHAT_IS)) }
         }
         form method="post" action=(format!("/frivilligjob/{}/tilmeld", o.id)) novalidate {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="lang" value=(if lang == Lang::En { "en" } else { "" });
             @if !o.shifts.is_empty() {
                 fieldset {
-                    legend { (lang.pick("Vælg en vagt", "Choose a shift")) }
+                    legend { (lang.t(text::CHOOSE_A_SHIFT)) }
                     @for (i, s) in o.shifts.iter().enumerate() {
                         p { label {
                             input type="radio" name="shift" value=(s.id)
@@ -284,11 +281,11 @@ pub(super) fn signup_form(
                     }
                 }
             }
-            (text_field(FormField::Name, lang.pick("Navn", "Name"), "text", &v.name, "name"))
-            (text_field(FormField::Phone, lang.pick("Telefon", "Phone"), "tel", &v.phone, "tel"))
-            (text_field(FormField::Email, lang.pick("E-mail", "E-mail"), "email", &v.email, "email"))
-            (text_field(FormField::Note, lang.pick("Besked til koordinatoren (frivilligt)", "Note to the coordinator (optional)"), "text", &v.note, "off"))
-            p.hint { (lang.pick("Vi beder aldrig om dit CPR-nummer.", "We never ask for your CPR number.")) }
+            (text_field(FormField::Name, lang.t(text::NAME), "text", &v.name, "name"))
+            (text_field(FormField::Phone, lang.t(text::PHONE), "tel", &v.phone, "tel"))
+            (text_field(FormField::Email, lang.t(text::E_MAIL), "email", &v.email, "email"))
+            (text_field(FormField::Note, lang.t(text::NOTE_TO_THE_COORDINATOR), "text", &v.note, "off"))
+            p.hint { (lang.t(text::WE_NEVER_ASK_FOR)) }
             @if let Some(age) = o.requirements.min_age {
                 @let errs = errors(FormField::Age);
                 p {
@@ -300,14 +297,13 @@ pub(super) fn signup_form(
             @let errs = errors(FormField::Consent);
             p {
                 label { input id="consent" type="checkbox" name="consent" value="ja" checked[v.consent.is_some()];
-                    " " (lang.pick("Jeg giver samtykke til, at Glostrup Kommune gemmer mine oplysninger for at kontakte mig om frivilligt arbejde.",
-                                   "I consent to Glostrup Kommune keeping my details to contact me about volunteering.")) }
+                    " " (lang.t(text::I_CONSENT_TO_GLOSTRUP)) }
                 @if !errs.is_empty() { br; span.error { (errs.join(" ")) } }
             }
             @if let Some(t) = consent_text {
-                details { summary { (lang.pick("Læs hele samtykketeksten", "Read the full consent text")) } p { (t) } }
+                details { summary { (lang.t(text::READ_THE_FULL_CONSENT)) } p { (t) } }
             }
-            p { button type="submit" { (lang.pick("Send tilmelding", "Send signup")) } }
+            p { button type="submit" { (lang.t(text::SEND_SIGNUP)) } }
         }
     }
 }
@@ -344,11 +340,8 @@ pub(super) async fn job_signup(
         return Ok(message_page(
             lang,
             StatusCode::TOO_MANY_REQUESTS,
-            lang.pick("For mange tilmeldinger", "Too many signups"),
-            lang.pick(
-                "Der er sendt mange tilmeldinger herfra på kort tid. Vent et minut, og prøv igen.",
-                "Many signups were sent from here in a short time. Wait a minute and try again.",
-            ),
+            lang.t(text::TOO_MANY_SIGNUPS),
+            lang.t(text::MANY_SIGNUPS_WERE_SENT),
             &back,
         ));
     }
@@ -357,9 +350,13 @@ pub(super) async fn job_signup(
         .as_deref()
         .is_none_or(|c| !same(c.as_bytes(), v.csrf.as_bytes()))
     {
-        return Ok(message_page(lang, StatusCode::FORBIDDEN, lang.pick("Siden er for gammel", "The page is out of date"),
-            lang.pick("Formularen kom ikke fra vores side, eller siden er for gammel. Åbn jobbet igen, og send tilmeldingen derfra.",
-                      "The form did not come from our page, or the page is too old. Open the job again and send the signup from there."), &back));
+        return Ok(message_page(
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t(text::THE_PAGE_IS_OUT),
+            lang.t(text::THE_FORM_DID_NOT),
+            &back,
+        ));
     }
     let form = SignupForm {
         name: v.name.clone(),
@@ -384,11 +381,8 @@ pub(super) async fn job_signup(
         Err(WebSignupError::UnknownJob) => Ok(message_page(
             lang,
             StatusCode::CONFLICT,
-            lang.pick("Jobbet er ændret", "The job has changed"),
-            lang.pick(
-                "Jobbet eller vagten findes ikke længere. Åbn jobbet igen, og vælg en vagt.",
-                "The job or shift no longer exists. Open the job again and choose a shift.",
-            ),
+            lang.t(text::THE_JOB_HAS_CHANGED),
+            lang.t(text::THE_JOB_OR_SHIFT),
             &back,
         )),
         Err(WebSignupError::Server(e)) => Err(e.into()),
@@ -397,3 +391,72 @@ pub(super) async fn job_signup(
 
 /// Web signups one address may send in a minute.
 pub(super) const WEB_SIGNUPS_PER_MINUTE: u32 = 10;
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const TEXT: Text = ("?lang=en", "");
+    pub(super) const VOLUNTEERING_IS_UNPAID_CHOSEN: Text = (
+        "Frivilligt arbejde er ulønnet, du vælger det selv, og det er for andre end din familie. \
+             Find et job, der passer dig.",
+        "Volunteering is unpaid, chosen freely, and for others than your family. Find a job that suits you.",
+    );
+    pub(super) const THEMES: Text = ("Temaer", "Themes");
+    pub(super) const ALL: Text = ("Alle", "All");
+    pub(super) const SPOTS_LEFT: Text = ("ledige pladser", "spots left");
+    pub(super) const VOLUNTEER_JOBS_IN_GLOSTRUP: Text =
+        ("Frivilligjob i Glostrup", "Volunteer jobs in Glostrup");
+    pub(super) const GOOD_TO_KNOW: Text = ("Det skal du vide", "Good to know");
+    pub(super) const THE_JOB_NEEDS_A: Text = (
+        "Jobbet kræver en børneattest; kommunen indhenter den med dit samtykke.",
+        "The job needs a child-protection record check; the municipality obtains it with your consent.",
+    );
+    pub(super) const WHEN: Text = ("Hvornår", "When");
+    pub(super) const ONGOING_WHEN_IT_SUITS: Text = (
+        "Løbende, når det passer dig.",
+        "Ongoing, when it suits you.",
+    );
+    pub(super) const FULL_WAITING_LIST: Text = ("fuldt, venteliste", "full, waiting list");
+    pub(super) const QUESTIONS_CONTACT: Text = ("Spørgsmål? Skriv til ", "Questions? Contact ");
+    pub(super) const ALL_VOLUNTEER_JOBS: Text = ("Alle frivilligjob", "All volunteer jobs");
+    pub(super) const SIGN_UP_HERE: Text = ("Tilmeld dig her", "Sign up here");
+    pub(super) const PLEASE_CORRECT_WHAT_IS: Text = (
+        "Ret det markerede, og send igen.",
+        "Please correct what is marked and send again.",
+    );
+    pub(super) const CHOOSE_A_SHIFT: Text = ("Vælg en vagt", "Choose a shift");
+    pub(super) const NAME: Text = ("Navn", "Name");
+    pub(super) const PHONE: Text = ("Telefon", "Phone");
+    pub(super) const E_MAIL: Text = ("E-mail", "E-mail");
+    pub(super) const NOTE_TO_THE_COORDINATOR: Text = (
+        "Besked til koordinatoren (frivilligt)",
+        "Note to the coordinator (optional)",
+    );
+    pub(super) const WE_NEVER_ASK_FOR: Text = (
+        "Vi beder aldrig om dit CPR-nummer.",
+        "We never ask for your CPR number.",
+    );
+    pub(super) const I_CONSENT_TO_GLOSTRUP: Text = (
+        "Jeg giver samtykke til, at Glostrup Kommune gemmer mine oplysninger for at kontakte mig om frivilligt arbejde.",
+        "I consent to Glostrup Kommune keeping my details to contact me about volunteering.",
+    );
+    pub(super) const READ_THE_FULL_CONSENT: Text =
+        ("Læs hele samtykketeksten", "Read the full consent text");
+    pub(super) const SEND_SIGNUP: Text = ("Send tilmelding", "Send signup");
+    pub(super) const TOO_MANY_SIGNUPS: Text = ("For mange tilmeldinger", "Too many signups");
+    pub(super) const MANY_SIGNUPS_WERE_SENT: Text = (
+        "Der er sendt mange tilmeldinger herfra på kort tid. Vent et minut, og prøv igen.",
+        "Many signups were sent from here in a short time. Wait a minute and try again.",
+    );
+    pub(super) const THE_PAGE_IS_OUT: Text = ("Siden er for gammel", "The page is out of date");
+    pub(super) const THE_FORM_DID_NOT: Text = (
+        "Formularen kom ikke fra vores side, eller siden er for gammel. Åbn jobbet igen, og send tilmeldingen derfra.",
+        "The form did not come from our page, or the page is too old. Open the job again and send the signup from there.",
+    );
+    pub(super) const THE_JOB_HAS_CHANGED: Text = ("Jobbet er ændret", "The job has changed");
+    pub(super) const THE_JOB_OR_SHIFT: Text = (
+        "Jobbet eller vagten findes ikke længere. Åbn jobbet igen, og vælg en vagt.",
+        "The job or shift no longer exists. Open the job again and choose a shift.",
+    );
+}

@@ -33,22 +33,13 @@ impl LangQuery {
 
 pub(super) fn status_text(lang: Lang, status: &str) -> &'static str {
     match Status::parse(status) {
-        Some(Status::New) => lang.pick(
-            "Modtaget: en koordinator kontakter dig",
-            "Received: a coordinator will contact you",
-        ),
-        Some(Status::Contacted) => lang.pick("Vi har kontaktet dig", "We have contacted you"),
-        Some(Status::Active) => lang.pick("Du er aktiv frivillig", "You are an active volunteer"),
-        Some(Status::Declined) => lang.pick(
-            "Tilmeldingen er ikke gået igennem",
-            "The signup did not go through",
-        ),
-        Some(Status::Withdrawn) => lang.pick(
-            "Du har trukket tilmeldingen tilbage",
-            "You have withdrawn the signup",
-        ),
-        Some(Status::Waitlisted) => lang.pick("Du er på venteliste", "You are on the waiting list"),
-        None => lang.pick("Ukendt", "Unknown"),
+        Some(Status::New) => lang.t(text::RECEIVED_A_COORDINATOR_WILL),
+        Some(Status::Contacted) => lang.t(text::WE_HAVE_CONTACTED_YOU),
+        Some(Status::Active) => lang.t(text::YOU_ARE_AN_ACTIVE),
+        Some(Status::Declined) => lang.t(text::THE_SIGNUP_DID_NOT),
+        Some(Status::Withdrawn) => lang.t(text::YOU_HAVE_WITHDRAWN_THE),
+        Some(Status::Waitlisted) => lang.t(text::YOU_ARE_ON_THE),
+        None => lang.t(text::UNKNOWN),
     }
 }
 
@@ -60,16 +51,16 @@ pub(super) fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Ma
             body {
                 header {
                     p.brand { "Glostrup Kommune · Frivillig" }
-                    nav aria-label=(lang.pick("Hovedmenu", "Main menu")) {
-                        a href=(format!("/frivilligjob{}", lang.query())) { (lang.pick("Frivilligjob", "Volunteer jobs")) }
-                        " · " a href=(format!("/ambassadoerer{}", lang.query())) { (lang.pick("Ambassadører", "Ambassadors")) }
-                        " · " a href=(format!("/haandbog{}", lang.query())) { (lang.pick("Håndbog", "Handbook")) }
+                    nav aria-label=(lang.t(text::MAIN_MENU)) {
+                        a href=(format!("/frivilligjob{}", lang.query())) { (lang.t(text::VOLUNTEER_JOBS)) }
+                        " · " a href=(format!("/ambassadoerer{}", lang.query())) { (lang.t(text::AMBASSADORS)) }
+                        " · " a href=(format!("/haandbog{}", lang.query())) { (lang.t(text::HANDBOOK)) }
                     }
                 }
                 main { h1 { (title) } (body) }
                 footer {
-                    a href=(switch_to) lang=(lang.pick("en", "da")) { (lang.pick("English", "Dansk")) }
-                    " · " a href=(format!("/tilgaengelighed{}", lang.query())) { (lang.pick("Tilgængelighed", "Accessibility")) }
+                    a href=(switch_to) lang=(lang.t(text::DA)) { (lang.t(text::DANSK)) }
+                    " · " a href=(format!("/tilgaengelighed{}", lang.query())) { (lang.t(text::ACCESSIBILITY)) }
                 }
             }
         }
@@ -85,22 +76,17 @@ pub(super) const CSS_PATH: &str = concat!("/stil.css?v=", env!("CARGO_PKG_VERSIO
 
 pub(super) fn not_found(lang: Lang, switch_to: &str) -> Response {
     let body = html! {
-        p { (lang.pick("Vi kan ikke finde det job. Det kan være slut eller flyttet.", "We cannot find that job. It may have ended or moved.")) }
-        p { a href=(format!("/frivilligjob{}", lang.query())) { (lang.pick("Se alle frivilligjob", "See all volunteer jobs")) } }
+        p { (lang.t(text::WE_CANNOT_FIND_THAT)) }
+        p { a href=(format!("/frivilligjob{}", lang.query())) { (lang.t(text::SEE_ALL_VOLUNTEER_JOBS)) } }
     };
-    let mut r = secure(page(
-        lang,
-        lang.pick("Jobbet findes ikke", "Job not found"),
-        switch_to,
-        body,
-    ));
+    let mut r = secure(page(lang, lang.t(text::JOB_NOT_FOUND), switch_to, body));
     *r.status_mut() = axum::http::StatusCode::NOT_FOUND;
     r
 }
 
 /// A page at a fixed `path`, whose language link is the same path in the other language.
 pub(super) fn public_page(lang: Lang, title: &str, path: &str, body: Markup) -> Response {
-    let switch_to = format!("{path}{}", lang.pick("?lang=en", ""));
+    let switch_to = format!("{path}{}", lang.t(text::TEXT));
     secure(page(lang, title, &switch_to, body))
 }
 
@@ -124,8 +110,48 @@ pub(super) fn message_page(
     text: &str,
     back: &str,
 ) -> Response {
-    let body = html! { p { (text) } p { a href=(back) { (lang.pick("Tilbage", "Back")) } } };
+    let body = html! { p { (text) } p { a href=(back) { (lang.t(text::BACK)) } } };
     let mut r = secure(page(lang, title, back, body));
     *r.status_mut() = status;
     r
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const RECEIVED_A_COORDINATOR_WILL: Text = (
+        "Modtaget: en koordinator kontakter dig",
+        "Received: a coordinator will contact you",
+    );
+    pub(super) const WE_HAVE_CONTACTED_YOU: Text =
+        ("Vi har kontaktet dig", "We have contacted you");
+    pub(super) const YOU_ARE_AN_ACTIVE: Text =
+        ("Du er aktiv frivillig", "You are an active volunteer");
+    pub(super) const THE_SIGNUP_DID_NOT: Text = (
+        "Tilmeldingen er ikke gået igennem",
+        "The signup did not go through",
+    );
+    pub(super) const YOU_HAVE_WITHDRAWN_THE: Text = (
+        "Du har trukket tilmeldingen tilbage",
+        "You have withdrawn the signup",
+    );
+    pub(super) const YOU_ARE_ON_THE: Text = ("Du er på venteliste", "You are on the waiting list");
+    pub(super) const UNKNOWN: Text = ("Ukendt", "Unknown");
+    pub(super) const MAIN_MENU: Text = ("Hovedmenu", "Main menu");
+    pub(super) const VOLUNTEER_JOBS: Text = ("Frivilligjob", "Volunteer jobs");
+    pub(super) const AMBASSADORS: Text = ("Ambassadører", "Ambassadors");
+    pub(super) const HANDBOOK: Text = ("Håndbog", "Handbook");
+    pub(super) const DA: Text = ("en", "da");
+    pub(super) const DANSK: Text = ("English", "Dansk");
+    pub(super) const ACCESSIBILITY: Text = ("Tilgængelighed", "Accessibility");
+    pub(super) const WE_CANNOT_FIND_THAT: Text = (
+        "Vi kan ikke finde det job. Det kan være slut eller flyttet.",
+        "We cannot find that job. It may have ended or moved.",
+    );
+    pub(super) const SEE_ALL_VOLUNTEER_JOBS: Text =
+        ("Se alle frivilligjob", "See all volunteer jobs");
+    pub(super) const JOB_NOT_FOUND: Text = ("Jobbet findes ikke", "Job not found");
+    pub(super) const TEXT: Text = ("?lang=en", "");
+    pub(super) const BACK: Text = ("Tilbage", "Back");
 }

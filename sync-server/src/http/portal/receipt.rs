@@ -49,20 +49,14 @@ pub(super) async fn receipt_page(
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
     let here = format!("/kvittering/{signup_id}/{token}");
-    let switch_to = format!("{here}{}", lang.pick("?lang=en", ""));
+    let switch_to = format!("{here}{}", lang.t(text::TEXT));
     let Some(row) = lookup(&state, &signup_id, &token).await? else {
         let body = html! {
-            p.note { (lang.pick(
-                "Din tilmelding er gemt på kiosken og er på vej til kommunen. Kiosken sender den, \
-                 så snart den har forbindelse; det tager som regel kun et øjeblik, men på en festival \
-                 kan det vare nogle timer. Kig ind igen senere via samme QR-kode.",
-                "Your signup is saved on the kiosk and on its way to the municipality. The kiosk \
-                 sends it as soon as it has a connection; usually that takes a moment, at a festival \
-                 it can take a few hours. Look again later with the same QR code.")) }
+            p.note { (lang.t(text::YOUR_SIGNUP_IS_SAVED)) }
         };
         return Ok(secure(page(
             lang,
-            lang.pick("Din tilmelding er på vej", "Your signup is on its way"),
+            lang.t(text::YOUR_SIGNUP_IS_ON),
             &switch_to,
             body,
         )));
@@ -86,32 +80,30 @@ pub(super) async fn receipt_page(
     let open = !matches!(Some(r.status), Some(Status::Withdrawn | Status::Declined));
     let body = html! {
         @if q.done.as_deref() == Some("withdrawn") {
-            p.note role="status" { (lang.pick("Tilmeldingen er trukket tilbage. Tak for din interesse.", "The signup is withdrawn. Thank you for your interest.")) }
+            p.note role="status" { (lang.t(text::THE_SIGNUP_IS_WITHDRAWN)) }
         }
         dl {
-            dt { (lang.pick("Job", "Job")) } dd { (title) }
-            dt { (lang.pick("Sted", "Place")) } dd { (site) }
+            dt { (lang.t(text::JOB)) } dd { (title) }
+            dt { (lang.t(text::PLACE)) } dd { (site) }
             @if let Some(s) = shift {
-                dt { (lang.pick("Vagt", "Shift")) } dd { (s.starts.get(..16).unwrap_or(&s.starts).replace('T', " ")) " – " (s.ends.get(11..16).unwrap_or(&s.ends)) }
+                dt { (lang.t(text::SHIFT)) } dd { (s.starts.get(..16).unwrap_or(&s.starts).replace('T', " ")) " – " (s.ends.get(11..16).unwrap_or(&s.ends)) }
             }
-            dt { (lang.pick("Status", "Status")) } dd { (status_text(lang, r.status.as_str())) }
-            dt { (lang.pick("Tilmeldt", "Signed up")) } dd { (r.created_at.get(..16).unwrap_or(&r.created_at).replace('T', " ")) }
+            dt { (lang.t(text::STATUS)) } dd { (status_text(lang, r.status.as_str())) }
+            dt { (lang.t(text::SIGNED_UP)) } dd { (r.created_at.get(..16).unwrap_or(&r.created_at).replace('T', " ")) }
         }
         @if open {
-            h2 { (lang.pick("Fortryder du?", "Changed your mind?")) }
+            h2 { (lang.t(text::CHANGED_YOUR_MIND)) }
             form method="post" action=(format!("{here}/tilbagetraek{}", lang.query())) {
-                button type="submit" { (lang.pick("Træk min tilmelding tilbage", "Withdraw my signup")) }
+                button type="submit" { (lang.t(text::WITHDRAW_MY_SIGNUP)) }
             }
         }
-        h2 { (lang.pick("Dine oplysninger", "Your data")) }
-        p { (lang.pick(
-            "Hent alt, hvad kommunen har gemt om denne tilmelding, som en fil.",
-            "Download everything the municipality holds about this signup, as a file.")) }
-        p { a.button.secondary href=(format!("{here}/data")) download { (lang.pick("Hent mine oplysninger", "Download my data")) } }
+        h2 { (lang.t(text::YOUR_DATA)) }
+        p { (lang.t(text::DOWNLOAD_EVERYTHING_THE_MUNICIPALITY)) }
+        p { a.button.secondary href=(format!("{here}/data")) download { (lang.t(text::DOWNLOAD_MY_DATA)) } }
     };
     Ok(secure(page(
         lang,
-        lang.pick("Din tilmelding", "Your signup"),
+        lang.t(text::YOUR_SIGNUP),
         &switch_to,
         body,
     )))
@@ -206,4 +198,40 @@ pub(super) async fn download(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+/// The texts of these pages, Danish and English side by side.
+mod text {
+    use frivillig_common::text::Text;
+
+    pub(super) const TEXT: Text = ("?lang=en", "");
+    pub(super) const YOUR_SIGNUP_IS_SAVED: Text = (
+        "Din tilmelding er gemt på kiosken og er på vej til kommunen. Kiosken sender den, \
+                 så snart den har forbindelse; det tager som regel kun et øjeblik, men på en festival \
+                 kan det vare nogle timer. Kig ind igen senere via samme QR-kode.",
+        "Your signup is saved on the kiosk and on its way to the municipality. The kiosk \
+                 sends it as soon as it has a connection; usually that takes a moment, at a festival \
+                 it can take a few hours. Look again later with the same QR code.",
+    );
+    pub(super) const YOUR_SIGNUP_IS_ON: Text =
+        ("Din tilmelding er på vej", "Your signup is on its way");
+    pub(super) const THE_SIGNUP_IS_WITHDRAWN: Text = (
+        "Tilmeldingen er trukket tilbage. Tak for din interesse.",
+        "The signup is withdrawn. Thank you for your interest.",
+    );
+    pub(super) const JOB: Text = ("Job", "Job");
+    pub(super) const PLACE: Text = ("Sted", "Place");
+    pub(super) const SHIFT: Text = ("Vagt", "Shift");
+    pub(super) const STATUS: Text = ("Status", "Status");
+    pub(super) const SIGNED_UP: Text = ("Tilmeldt", "Signed up");
+    pub(super) const CHANGED_YOUR_MIND: Text = ("Fortryder du?", "Changed your mind?");
+    pub(super) const WITHDRAW_MY_SIGNUP: Text =
+        ("Træk min tilmelding tilbage", "Withdraw my signup");
+    pub(super) const YOUR_DATA: Text = ("Dine oplysninger", "Your data");
+    pub(super) const DOWNLOAD_EVERYTHING_THE_MUNICIPALITY: Text = (
+        "Hent alt, hvad kommunen har gemt om denne tilmelding, som en fil.",
+        "Download everything the municipality holds about this signup, as a file.",
+    );
+    pub(super) const DOWNLOAD_MY_DATA: Text = ("Hent mine oplysninger", "Download my data");
+    pub(super) const YOUR_SIGNUP: Text = ("Din tilmelding", "Your signup");
 }
