@@ -4,7 +4,7 @@
 //! it. Such a row would no longer decode, and one undecodable row would stop the listing at
 //! start, retention and the count of spots taken. Opening gives those rows the status
 //! `new` (a coordinator then sees them and decides) and drops history entries with a status
-//! that is not ours; every change is logged. It runs once per data folder.
+//! that is not ours; every change is logged.
 
 use redb::{ReadableTable, WriteTransaction};
 use serde_json::Value;
@@ -12,24 +12,15 @@ use serde_json::Value;
 use frivillig_common::domain::Status;
 
 use super::StoreError;
-use super::schema::{META, SIGNUPS};
+use super::schema::SIGNUPS;
 
 fn known(v: Option<&Value>) -> bool {
     v.and_then(Value::as_str).and_then(Status::parse).is_some()
 }
 
-/// The setting that says the repair ran: later servers store only statuses they know, so it
-/// runs once per data folder.
-const STATUSES_TYPED: &str = "upgrade.statuses_typed";
-
 /// Give rows with a status that is not ours the status `new`, and drop history entries with
 /// one. Rows are read as plain JSON, so nothing here needs them to decode first.
 pub(super) fn repair_statuses(tx: &WriteTransaction) -> Result<(), StoreError> {
-    let mut meta = tx.open_table(META)?;
-    if meta.get(STATUSES_TYPED)?.is_some() {
-        return Ok(());
-    }
-    meta.insert(STATUSES_TYPED, "1")?;
     let mut table = tx.open_table(SIGNUPS.def())?;
     let mut repaired: Vec<(String, Vec<u8>)> = Vec::new();
     for item in table.iter()? {
