@@ -32,8 +32,6 @@ use tokio_util::task::TaskTracker;
 
 pub use config::ServerConfig;
 pub use serve::run;
-pub use service::{accounts, erasure};
-pub use store::listing;
 
 use service::ingest::{self, Ingest};
 use sync::SyncHub;
@@ -55,7 +53,7 @@ pub enum StartError {
     Catalog(String),
     /// The first admin account could not be created.
     #[error("cannot create the first admin account: {0}")]
-    Account(#[from] accounts::AccountError),
+    Account(#[from] service::accounts::AccountError),
 }
 
 /// Everything a request handler needs, by subsystem.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frivillig_kiosk::{SyncWorker, SystemClock};
-use frivillig_sync_server::accounts::Role;
+use frivillig_sync_server::service::accounts::Role;
 use frivillig_tests::{
     Browser, TestServer, kiosk_config, open_kiosk, synced_kiosk, visitor_form, wait_status,
 };
@@ -428,7 +428,7 @@ async fn review_queues_overview_and_kiosks_page() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no csrf"))?;
     let (a, pb) = {
         let rows = server.state.store.listing();
-        let q = frivillig_sync_server::listing::ListQuery::default();
+        let q = frivillig_sync_server::store::listing::ListQuery::default();
         let ids: Vec<String> = rows
             .matching(&q, None)
             .iter()

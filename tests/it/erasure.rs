@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{FixedOffset, Utc};
 use frivillig_common::receipt::receipt_hash;
 use frivillig_kiosk::{ManualClock, SyncWorker};
-use frivillig_sync_server::erasure::{Retention, retention_sweep};
+use frivillig_sync_server::service::erasure::{Retention, retention_sweep};
 use frivillig_tests::{Browser, TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

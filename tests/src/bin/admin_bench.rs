@@ -141,7 +141,7 @@ fn main() -> anyhow::Result<()> {
             ));
         }
         // The list's own work, without HTTP: the store's in-memory list.
-        let q: frivillig_sync_server::listing::ListQuery =
+        let q: frivillig_sync_server::store::listing::ListQuery =
             serde_json::from_value(serde_json::json!({"q": "jensen"}))?;
         let mut own = Vec::new();
         for _ in 0..REQUESTS {
