@@ -11,6 +11,8 @@ pub(crate) use frivillig_common::text::Lang;
 pub(crate) trait PageLang: Sized {
     /// The query string that keeps this language on a link (`?lang=en`, or nothing).
     fn query(self) -> &'static str;
+    /// The query string of a link to the same page in the other language.
+    fn other_query(self) -> &'static str;
     /// English if the browser prefers it (its first `Accept-Language` is English), else
     /// Danish: for the admin app, whose users rarely switch.
     fn from_headers(headers: &HeaderMap) -> Self;
@@ -19,6 +21,10 @@ pub(crate) trait PageLang: Sized {
 impl PageLang for Lang {
     fn query(self) -> &'static str {
         self.pick("", "?lang=en")
+    }
+
+    fn other_query(self) -> &'static str {
+        self.pick("?lang=en", "")
     }
 
     fn from_headers(headers: &HeaderMap) -> Lang {

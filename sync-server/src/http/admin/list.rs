@@ -131,7 +131,7 @@ pub(super) async fn signups_page(
             a.button.secondary href=(format!("/admin/tilmeldinger/eksport.csv?{}", query_string(&q, None))) {
                 (lang.t(text::DOWNLOAD_AS_CSV_EXCEL)) }
         }
-        p role="status" { (page.total) " " (if page.total == 1 { lang.t(text::SIGNUP) } else { lang.t(text::SIGNUPS_2) }) }
+        p role="status" { (page.total) " " (if page.total == 1 { lang.t(text::SIGNUP) } else { lang.t(text::SIGNUPS_COUNTED) }) }
         @if page.rows.is_empty() {
             p { (lang.t(text::NO_SIGNUPS_MATCH_THE)) }
         } @else {
@@ -266,7 +266,7 @@ mod text {
     pub(super) const DOWNLOAD_AS_CSV_EXCEL: Text =
         ("Hent som CSV (Excel)", "Download as CSV (Excel)");
     pub(super) const SIGNUP: Text = ("tilmelding", "signup");
-    pub(super) const SIGNUPS_2: Text = ("tilmeldinger", "signups");
+    pub(super) const SIGNUPS_COUNTED: Text = ("tilmeldinger", "signups");
     pub(super) const NO_SIGNUPS_MATCH_THE: Text = (
         "Ingen tilmeldinger passer til søgningen.",
         "No signups match the search.",

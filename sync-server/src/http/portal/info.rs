@@ -67,7 +67,7 @@ pub(super) async fn handbook_page_one(
     let here = format!(
         "/haandbog/{}{}",
         url::form_urlencoded::byte_serialize(page_id.as_bytes()).collect::<String>(),
-        lang.t(text::TEXT)
+        lang.other_query()
     );
     let Some(p) = catalog.handbook.iter().find(|p| p.id == page_id) else {
         return Ok(message_page(
@@ -115,7 +115,6 @@ mod text {
         ("Frivillighedsambassadører", "Volunteering ambassadors");
     pub(super) const HANDBOOK_FOR_VOLUNTEERS: Text =
         ("Håndbog for frivillige", "Handbook for volunteers");
-    pub(super) const TEXT: Text = ("?lang=en", "");
     pub(super) const PAGE_NOT_FOUND: Text = ("Siden findes ikke", "Page not found");
     pub(super) const THAT_PAGE_IS_NOT: Text = (
         "Den side er ikke i håndbogen.",

@@ -25,7 +25,7 @@ pub(super) async fn jobs_page(
     Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
-    let switch_to = format!("/frivilligjob{}", lang.t(text::TEXT));
+    let switch_to = format!("/frivilligjob{}", lang.other_query());
     let (catalog, taken) = catalog_and_taken(&state).await?;
     let mut themes: Vec<&str> = Vec::new();
     for o in &catalog.opportunities {
@@ -130,7 +130,7 @@ pub(super) async fn render_job(
     let switch_to = format!(
         "/frivilligjob/{}{}",
         url::form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>(),
-        lang.t(text::TEXT)
+        lang.other_query()
     );
     let (catalog, taken) = catalog_and_taken(state).await?;
     let Some(o) = catalog.opportunity(opportunity_id) else {
@@ -396,7 +396,6 @@ pub(super) const WEB_SIGNUPS_PER_MINUTE: u32 = 10;
 mod text {
     use frivillig_common::text::Text;
 
-    pub(super) const TEXT: Text = ("?lang=en", "");
     pub(super) const VOLUNTEERING_IS_UNPAID_CHOSEN: Text = (
         "Frivilligt arbejde er ulønnet, du vælger det selv, og det er for andre end din familie. \
              Find et job, der passer dig.",

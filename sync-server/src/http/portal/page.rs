@@ -86,7 +86,7 @@ pub(super) fn not_found(lang: Lang, switch_to: &str) -> Response {
 
 /// A page at a fixed `path`, whose language link is the same path in the other language.
 pub(super) fn public_page(lang: Lang, title: &str, path: &str, body: Markup) -> Response {
-    let switch_to = format!("{path}{}", lang.t(text::TEXT));
+    let switch_to = format!("{path}{}", lang.other_query());
     secure(page(lang, title, &switch_to, body))
 }
 
@@ -152,6 +152,5 @@ mod text {
     pub(super) const SEE_ALL_VOLUNTEER_JOBS: Text =
         ("Se alle frivilligjob", "See all volunteer jobs");
     pub(super) const JOB_NOT_FOUND: Text = ("Jobbet findes ikke", "Job not found");
-    pub(super) const TEXT: Text = ("?lang=en", "");
     pub(super) const BACK: Text = ("Tilbage", "Back");
 }

@@ -49,7 +49,7 @@ pub(super) async fn receipt_page(
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
     let here = format!("/kvittering/{signup_id}/{token}");
-    let switch_to = format!("{here}{}", lang.t(text::TEXT));
+    let switch_to = format!("{here}{}", lang.other_query());
     let Some(row) = lookup(&state, &signup_id, &token).await? else {
         let body = html! {
             p.note { (lang.t(text::YOUR_SIGNUP_IS_SAVED)) }
@@ -204,7 +204,6 @@ pub(super) async fn download(
 mod text {
     use frivillig_common::text::Text;
 
-    pub(super) const TEXT: Text = ("?lang=en", "");
     pub(super) const YOUR_SIGNUP_IS_SAVED: Text = (
         "Din tilmelding er gemt på kiosken og er på vej til kommunen. Kiosken sender den, \
                  så snart den har forbindelse; det tager som regel kun et øjeblik, men på en festival \
