@@ -14,7 +14,7 @@ use frivillig_common::kiosk_config::KioskConfig;
 
 /// Set up and run a Frivillig installation.
 #[derive(Parser)]
-#[command(version, about, long_about = None)]
+#[command(name = "frivillig-provision", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

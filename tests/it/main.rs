@@ -20,6 +20,7 @@ mod offline;
 mod portal;
 mod powercut;
 mod privacy;
+mod provision;
 mod receipt;
 mod security;
 mod shutdown;

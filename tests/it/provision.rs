@@ -1,5 +1,9 @@
 //! The operator's path end to end, through the real binary: `init` a data folder, start the
 //! server on it, `enrol` a kiosk, let it sync, `revoke` it, and see it refused.
+//!
+//! The binary is `provision-proc`: `frivillig-provision`'s own source built as a binary of
+//! this crate (cargo tells a test where a binary is only within one package, and these tests
+//! need a real kiosk, which the operator's tool must not link).
 
 use std::process::Command;
 use std::sync::Arc;
@@ -9,7 +13,7 @@ use frivillig_kiosk::{KioskConfig, KioskCore, SyncWorker, SystemClock};
 use frivillig_tests::{TestServer, visitor_form, wait_status};
 
 fn provision(args: &[&str]) -> anyhow::Result<(bool, String, String)> {
-    let out = Command::new(env!("CARGO_BIN_EXE_frivillig-provision"))
+    let out = Command::new(env!("CARGO_BIN_EXE_provision-proc"))
         .args(args)
         .output()?;
     Ok((
