@@ -8,7 +8,7 @@
 //! of document; [`markdown`] reads the small markdown of job descriptions for the kiosk and
 //! the portal alike; [`seal`] and [`receipt`] are the cryptographic pieces; [`storage`] is the samod
 //! adapter; [`api`] the wire types; [`sync`] the small interface over samod that kiosk and
-//! server share; [`text`] the language and the texts kiosk and portal both show.
+//! server share; [`ids`] identifiers as types; [`text`] the language and the texts kiosk and portal both show.
 //!
 //! Invariant: this crate depends on neither egui nor axum.
 
@@ -17,6 +17,7 @@ pub mod api;
 pub mod catalog;
 pub mod catalog_file;
 pub mod domain;
+pub mod ids;
 pub mod journal;
 pub mod kiosk_config;
 pub mod markdown;

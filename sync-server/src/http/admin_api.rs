@@ -11,6 +11,7 @@ use frivillig_common::api::{
     SignupPage, SignupView,
 };
 use frivillig_common::domain::{Catalog, Status};
+use frivillig_common::ids::{KioskId, SignupId};
 use frivillig_common::sync::{new_secret, secret_hash};
 
 use crate::AppState;
@@ -65,7 +66,13 @@ async fn enrol_kiosk(
 ) -> Result<Json<EnrolResponse>, ApiError> {
     admin(&state, &headers)?;
     Ok(Json(
-        kiosks::enrol(&state, req.kiosk_id, &req.site_id, req.bench).await?,
+        kiosks::enrol(
+            &state,
+            kiosks::kiosk_id(&req.kiosk_id)?,
+            &req.site_id,
+            req.bench,
+        )
+        .await?,
     ))
 }
 
@@ -76,7 +83,13 @@ async fn new_enrol_code(
 ) -> Result<Json<EnrolCode>, ApiError> {
     admin(&state, &headers)?;
     Ok(Json(
-        kiosks::new_code(&state, req.kiosk_id, req.site_id, req.valid_seconds).await?,
+        kiosks::new_code(
+            &state,
+            kiosks::kiosk_id(&req.kiosk_id)?,
+            req.site_id,
+            req.valid_seconds,
+        )
+        .await?,
     ))
 }
 
@@ -110,7 +123,9 @@ async fn revoke_kiosk(
     Path(kiosk_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     admin(&state, &headers)?;
-    kiosks::revoke(&state, &kiosk_id, "api").await?;
+    // A malformed id names no kiosk.
+    let id = KioskId::parse(&kiosk_id).ok_or(ApiError::NotFound)?;
+    kiosks::revoke(&state, &id, "api").await?;
     Ok(Json(serde_json::json!({"revoked": kiosk_id})))
 }
 
@@ -277,7 +292,9 @@ async fn set_signup_status(
     admin(&state, &headers)?;
     let status = Status::parse(&req.status)
         .ok_or_else(|| ApiError::BadRequest(format!("unknown status {}", req.status)))?;
-    let row = change_status(&state, &signup_id, status, "admin").await?;
+    // A malformed id names no signup.
+    let id = SignupId::parse(&signup_id).ok_or(ApiError::NotFound)?;
+    let row = change_status(&state, &id, status, "admin").await?;
     Ok(Json(row.into()))
 }
 

@@ -16,6 +16,7 @@ use crate::service::ingest::{ingest_journal, wait_for_heads, watch_journal};
 use crate::service::kiosks::{self, Report};
 use crate::service::now;
 use crate::store::DeviceRow;
+use frivillig_common::ids::KioskId;
 
 /// The device API's routes.
 pub fn routes() -> Router<AppState> {
@@ -31,7 +32,7 @@ pub fn authenticate_device_row(
     state: &AppState,
     headers: &HeaderMap,
     query_token: Option<&str>,
-) -> Result<(String, DeviceRow), ApiError> {
+) -> Result<(KioskId, DeviceRow), ApiError> {
     let token = bearer(headers)
         .or(query_token)
         .ok_or(ApiError::Unauthorized)?;
@@ -39,14 +40,13 @@ pub fn authenticate_device_row(
 }
 
 /// The kiosk making a device API request, within its rate per minute.
-async fn device(state: &AppState, headers: HeaderMap) -> Result<String, ApiError> {
+async fn device(state: &AppState, headers: HeaderMap) -> Result<KioskId, ApiError> {
     let st = state.clone();
     let (kiosk_id, _) = blocking(move || authenticate_device_row(&st, &headers, None)).await?;
-    if !state
-        .limits
-        .device_requests
-        .allow(kiosk_id.clone(), state.config.device_requests_per_minute)
-    {
+    if !state.limits.device_requests.allow(
+        kiosk_id.to_string(),
+        state.config.device_requests_per_minute,
+    ) {
         return Err(ApiError::TooMany);
     }
     Ok(kiosk_id)
@@ -107,8 +107,8 @@ async fn register_journal(
     let owner = blocking(move || {
         Ok(st
             .store
-            .claim_journal(&id.to_string(), &kiosk_id, &req.day)?
-            .eq(&kiosk_id))
+            .claim_journal(&id.to_string(), kiosk_id.as_str(), &req.day)?
+            .eq(kiosk_id.as_str()))
     })
     .await?;
     if owner {
@@ -135,7 +135,7 @@ async fn ack_journal(
     blocking(move || {
         // Answer "not found" for a journal of another kiosk: its existence is not theirs to learn.
         match st.store.journal(&key)? {
-            Some(row) if row.owner == kiosk_id => {}
+            Some(row) if row.owner == kiosk_id.as_str() => {}
             _ => return Err(ApiError::NotFound),
         }
         let report = Report {

@@ -63,6 +63,7 @@ pub async fn sync_upgrade(
     if bench && !state.config.bench_devices {
         return Err(ApiError::BenchOff);
     }
+    let kiosk_id = kiosk_id.to_string();
     let slot = SocketSlot::take(&state, &kiosk_id, bench)?;
     let max = state.config.max_ws_message_bytes;
     let cancel = {

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use redb::ReadableTable;
 
+use frivillig_common::ids::SignupId;
 use frivillig_common::journal::{add_signup, new_journal_doc, read_header, read_signups};
 use frivillig_common::sync::format_heads;
 use samod::DocumentId;
@@ -174,16 +175,16 @@ impl Store {
 
 /// Erase a signup (step 1 at once, step 2 if its journal may be rewritten now) and note it
 /// in the audit log. `NotFound` if there is no such signup.
-pub async fn erase(state: &AppState, signup_id: &str, by: &str) -> Result<(), ServiceError> {
+pub async fn erase(state: &AppState, signup_id: &SignupId, by: &str) -> Result<(), ServiceError> {
     let st = state.clone();
-    let (id, by) = (signup_id.to_owned(), by.to_owned());
+    let (id, by) = (signup_id.to_string(), by.to_owned());
     blocking(move || {
         st.store.erase_signup(&id)?.ok_or(ServiceError::NotFound)?;
         st.store.audit(&by, "erase", &id, "")?;
         Ok(())
     })
     .await?;
-    tracing::info!(signup = signup_id, "signup erased");
+    tracing::info!(signup = %signup_id, "signup erased");
     if let Err(e) = crate::service::catalog::refresh_taken(state).await {
         tracing::warn!(error = %e, "could not update the spots taken after an erasure");
     }

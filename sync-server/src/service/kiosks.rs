@@ -4,33 +4,32 @@
 use chrono::{SecondsFormat, Utc};
 
 use frivillig_common::api::{EnrolCode, EnrolResponse, RedeemResponse};
+use frivillig_common::ids::KioskId;
 use frivillig_common::sync::{
     new_enrol_code, new_secret, normalize_enrol_code, parse_device_token, secret_hash,
-    valid_kiosk_id,
 };
 
 use crate::AppState;
 use crate::service::{ServiceError, blocking, now};
 use crate::store::{CodeRefusal, DeviceRow, EnrolCodeRow};
 
-/// A kiosk id the server accepts, or why not.
-pub fn check_kiosk_id(id: &str) -> Result<(), ServiceError> {
-    if valid_kiosk_id(id) {
-        Ok(())
-    } else {
-        Err(ServiceError::Invalid(
+/// `id` as a kiosk id, or why the server does not accept it.
+pub fn kiosk_id(id: &str) -> Result<KioskId, ServiceError> {
+    KioskId::parse(id).ok_or_else(|| {
+        ServiceError::Invalid(
             "kiosk-id: 1-40 små bogstaver, tal og bindestreger / kiosk id: 1-40 lower-case letters, digits and dashes".into(),
-        ))
-    }
+        )
+    })
 }
 
 /// The enrolled, unrevoked device a device token (`<kiosk id>.<secret>`) belongs to, with
 /// its row. Blocking: reads redb.
-pub fn authenticate(state: &AppState, token: &str) -> Result<(String, DeviceRow), ServiceError> {
+pub fn authenticate(state: &AppState, token: &str) -> Result<(KioskId, DeviceRow), ServiceError> {
     let (kiosk_id, secret) = parse_device_token(token).ok_or(ServiceError::Unauthorized)?;
+    let kiosk_id = KioskId::parse(kiosk_id).ok_or(ServiceError::Unauthorized)?;
     let device = state
         .store
-        .device(kiosk_id)?
+        .device(kiosk_id.as_str())?
         .ok_or(ServiceError::Unauthorized)?;
     if device.secret_hash != secret_hash(secret) {
         return Err(ServiceError::Unauthorized);
@@ -38,7 +37,7 @@ pub fn authenticate(state: &AppState, token: &str) -> Result<(String, DeviceRow)
     if device.revoked {
         return Err(ServiceError::Revoked);
     }
-    Ok((kiosk_id.to_owned(), device))
+    Ok((kiosk_id, device))
 }
 
 /// What an enrolled kiosk needs to know of this server, with its new secret.
@@ -55,11 +54,10 @@ fn enrolment(state: &AppState, kiosk_id: String, device_secret: String) -> Enrol
 /// Enrol a kiosk (or, with `bench`, a benchmark device while the server allows them).
 pub async fn enrol(
     state: &AppState,
-    kiosk_id: String,
+    kiosk_id: KioskId,
     site_id: &str,
     bench: bool,
 ) -> Result<EnrolResponse, ServiceError> {
-    check_kiosk_id(&kiosk_id)?;
     if bench && !state.config.bench_devices {
         return Err(ServiceError::Invalid(
             "benchmark-enheder er slået fra (bench_devices) / benchmark devices are off (bench_devices)".into(),
@@ -70,30 +68,29 @@ pub async fn enrol(
     row.bench = bench;
     let st = state.clone();
     let id = kiosk_id.clone();
-    let added = blocking(move || Ok(st.store.add_device(&id, &row)?)).await?;
+    let added = blocking(move || Ok(st.store.add_device(id.as_str(), &row)?)).await?;
     if !added {
         return Err(ServiceError::Conflict(format!(
             "kiosk {kiosk_id} is enrolled already"
         )));
     }
-    Ok(enrolment(state, kiosk_id, secret))
+    Ok(enrolment(state, kiosk_id.into(), secret))
 }
 
 /// A one-time code that enrols `kiosk_id` at `site_id`, valid for `valid_seconds` (15
 /// minutes unless given, a day at most).
 pub async fn new_code(
     state: &AppState,
-    kiosk_id: String,
+    kiosk_id: KioskId,
     site_id: String,
     valid_seconds: Option<u64>,
 ) -> Result<EnrolCode, ServiceError> {
-    check_kiosk_id(&kiosk_id)?;
     let valid = valid_seconds.unwrap_or(15 * 60).min(24 * 3600);
     let code = new_enrol_code();
     let expires_at = (Utc::now() + chrono::Duration::seconds(valid as i64))
         .to_rfc3339_opts(SecondsFormat::Millis, true);
     let row = EnrolCodeRow {
-        kiosk_id,
+        kiosk_id: kiosk_id.into(),
         site_id,
         expires_at: expires_at.clone(),
         used: false,
@@ -146,8 +143,12 @@ pub struct Report {
 
 /// Note that `kiosk_id` was in touch, with what it reported. A version that is not a short
 /// word is not stored. Blocking: writes redb.
-pub fn note_contact(state: &AppState, kiosk_id: &str, report: Report) -> Result<(), ServiceError> {
-    state.store.update_device(kiosk_id, |d| {
+pub fn note_contact(
+    state: &AppState,
+    kiosk_id: &KioskId,
+    report: Report,
+) -> Result<(), ServiceError> {
+    state.store.update_device(kiosk_id.as_str(), |d| {
         d.last_contact = Some(now());
         if let Some(q) = report.queued {
             d.queued = q;
@@ -164,8 +165,8 @@ pub fn note_contact(state: &AppState, kiosk_id: &str, report: Report) -> Result<
 }
 
 /// Revoke a kiosk: refused from now on, its open connections closed at once. Audited.
-pub async fn revoke(state: &AppState, kiosk_id: &str, by: &str) -> Result<(), ServiceError> {
-    let kiosk_id = kiosk_id.to_owned();
+pub async fn revoke(state: &AppState, kiosk_id: &KioskId, by: &str) -> Result<(), ServiceError> {
+    let kiosk_id = kiosk_id.to_string();
     let st = state.clone();
     let id = kiosk_id.clone();
     let known = blocking(move || Ok(st.store.update_device(&id, |d| d.revoked = true)?)).await?;

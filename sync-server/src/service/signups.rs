@@ -3,6 +3,7 @@
 //! sync), then ingested, so the store shows them at once.
 
 use frivillig_common::domain::Status;
+use frivillig_common::ids::SignupId;
 use frivillig_common::journal::{JournalError, set_status};
 use samod::DocumentId;
 
@@ -14,7 +15,7 @@ use crate::store::SignupRow;
 /// Set a signup's status, as `by`; returns the signup as stored afterwards.
 pub async fn change_status(
     state: &AppState,
-    signup_id: &str,
+    signup_id: &SignupId,
     status: Status,
     by: &str,
 ) -> Result<SignupRow, ServiceError> {
@@ -29,11 +30,11 @@ pub async fn change_status(
 /// return the signup as stored.
 pub async fn edit_signup(
     state: &AppState,
-    signup_id: &str,
+    signup_id: &SignupId,
     edit: impl FnOnce(&mut automerge::Automerge, &str) -> Result<(), JournalError> + Send + 'static,
 ) -> Result<SignupRow, ServiceError> {
     let st = state.clone();
-    let id = signup_id.to_owned();
+    let id = signup_id.to_string();
     let row = blocking(move || Ok(st.store.signup(&id)?))
         .await?
         .ok_or(ServiceError::NotFound)?;
@@ -49,7 +50,7 @@ pub async fn edit_signup(
         .map_err(|_| ServiceError::internal("repository stopped"))?
         .ok_or_else(|| ServiceError::internal("journal of an ingested signup is missing"))?;
     let h = handle.clone();
-    let sid = signup_id.to_owned();
+    let sid = signup_id.to_string();
     blocking(move || {
         h.with_document(|doc| edit(doc, &sid))
             .map_err(|e| ServiceError::Conflict(e.to_string()))
@@ -57,7 +58,7 @@ pub async fn edit_signup(
     .await?;
     ingest_journal(state, &doc_id, handle).await?;
     let st = state.clone();
-    let id = signup_id.to_owned();
+    let id = signup_id.to_string();
     blocking(move || Ok(st.store.signup(&id)?))
         .await?
         .ok_or(ServiceError::NotFound)

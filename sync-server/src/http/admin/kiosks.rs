@@ -61,7 +61,12 @@ pub(super) async fn post_revoke(
     if f.bekraeft != "ja" {
         return unreadable(&s, StatusCode::BAD_REQUEST);
     }
-    match crate::service::kiosks::revoke(&state, &kiosk_id, &s.username).await {
+    // A malformed id names no kiosk.
+    let revoked = match frivillig_common::ids::KioskId::parse(&kiosk_id) {
+        Some(id) => crate::service::kiosks::revoke(&state, &id, &s.username).await,
+        None => Err(ServiceError::NotFound),
+    };
+    match revoked {
         Ok(()) => Redirect::to("/admin/kiosker").into_response(),
         Err(ServiceError::NotFound) => {
             let lang = s.lang;

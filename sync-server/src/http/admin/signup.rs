@@ -10,6 +10,8 @@ use serde::Deserialize;
 use frivillig_common::domain::{Note, Source, Status};
 use frivillig_common::journal::{add_note, set_assignee};
 
+use frivillig_common::ids::SignupId;
+
 use crate::AppState;
 use crate::http::blocking;
 use crate::http::error::ApiError;
@@ -32,7 +34,7 @@ pub(super) async fn visible_signup(
     state: &AppState,
     s: &Staff,
     signup_id: &str,
-) -> Result<SignupRow, Response> {
+) -> Result<(SignupId, SignupRow), Response> {
     let lang = s.lang;
     let not_found = || {
         message(
@@ -43,18 +45,13 @@ pub(super) async fn visible_signup(
             Some(s),
         )
     };
-    let plausible = !signup_id.is_empty()
-        && signup_id.len() <= 64
-        && signup_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !plausible {
+    let Some(id) = SignupId::parse(signup_id) else {
         return Err(not_found());
-    }
+    };
     let st = state.clone();
-    let id = signup_id.to_owned();
-    match blocking(move || Ok(st.store.signup(&id)?)).await {
-        Ok(Some(row)) if s.may_see(&row.record.site_id) => Ok(row),
+    let key = id.to_string();
+    match blocking(move || Ok(st.store.signup(&key)?)).await {
+        Ok(Some(row)) if s.may_see(&row.record.site_id) => Ok((id, row)),
         Ok(_) => Err(not_found()),
         Err(e) => Err(e.into_response()),
     }
@@ -75,7 +72,7 @@ pub(super) async fn signup_page(
 ) -> Response {
     let lang = s.lang;
     let row = match visible_signup(&state, &s, &signup_id).await {
-        Ok(r) => r,
+        Ok((_, r)) => r,
         Err(r) => return r,
     };
     let catalog = match need_catalog(&state).await {
@@ -265,9 +262,11 @@ pub(super) async fn apply_change(
     signup_id: &str,
     read: fn(&ChangeForm, &[String]) -> Option<Change>,
 ) -> Response {
-    if let Err(r) = visible_signup(state, &s, signup_id).await {
-        return r;
-    }
+    let signup_id = match visible_signup(state, &s, signup_id).await {
+        Ok((id, _)) => id,
+        Err(r) => return r,
+    };
+    let signup_id = &signup_id;
     let st = state.clone();
     let usernames: Vec<String> = match blocking(move || Ok(st.store.accounts()?)).await {
         Ok(a) => a
@@ -316,7 +315,7 @@ pub(super) async fn apply_change(
         return error_page(&s, e);
     }
     let st = state.clone();
-    let target = signup_id.to_owned();
+    let target = signup_id.to_string();
     if let Err(e) = blocking(move || Ok(st.store.audit(&by, action, &target, &detail)?)).await {
         return e.into_response();
     }
@@ -384,9 +383,10 @@ pub(super) async fn post_erase(
     Path(signup_id): Path<String>,
     AdminForm(s, f): AdminForm<EraseForm>,
 ) -> Response {
-    if let Err(r) = visible_signup(&state, &s, &signup_id).await {
-        return r;
-    }
+    let signup_id = match visible_signup(&state, &s, &signup_id).await {
+        Ok((id, _)) => id,
+        Err(r) => return r,
+    };
     if f.bekraeft != "ja" {
         return unreadable(&s, StatusCode::BAD_REQUEST);
     }

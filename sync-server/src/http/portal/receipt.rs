@@ -9,6 +9,8 @@ use frivillig_common::receipt::receipt_hash;
 use maud::html;
 use serde::Serialize;
 
+use frivillig_common::ids::SignupId;
+
 use crate::AppState;
 use crate::http::blocking;
 use crate::http::error::ApiError;
@@ -119,14 +121,10 @@ pub(super) async fn withdraw(
         // Nothing to withdraw yet: back to the page, which says the signup is on its way.
         return Ok(Redirect::to(&format!("{here}{}", q.lang().query())).into_response());
     };
+    // The record's id, which the token was checked against.
+    let id = SignupId::parse(&row.record.id).ok_or(ApiError::NotFound)?;
     if row.record.status != Status::Withdrawn {
-        change_status(
-            &state,
-            &signup_id,
-            Status::Withdrawn,
-            "borger via kvittering",
-        )
-        .await?;
+        change_status(&state, &id, Status::Withdrawn, "borger via kvittering").await?;
         tracing::info!(signup = %signup_id, "withdrawn by the volunteer from the receipt page");
     }
     let sep = if q.lang() == Lang::En {
