@@ -278,3 +278,31 @@ async fn unknown_and_revoked_devices_are_refused_and_open_connections_closed() -
     server.stop().await;
     Ok(())
 }
+
+/// A kiosk cannot be enrolled under the name the portal's journals are owned by (it would be
+/// handed every web signup), nor under an id that is not one, by the admin API or a code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_kiosk_is_enrolled_as_the_web_or_under_a_malformed_id() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    for id in ["web", "Bibliotek 1", ""] {
+        let (code, body) = server
+            .admin_post(
+                "/api/admin/kiosks",
+                &serde_json::json!({"kiosk_id": id, "site_id": "bibliotek"}),
+            )
+            .await?;
+        anyhow::ensure!(code == 400, "enrolling {id:?}: {code} {body}");
+        let (code, _) = server
+            .admin_post(
+                "/api/admin/enrol-codes",
+                &serde_json::json!({"kiosk_id": id, "site_id": "bibliotek"}),
+            )
+            .await?;
+        anyhow::ensure!(code == 400, "a code for {id:?}: {code}");
+    }
+    anyhow::ensure!(server.state.store.device("web")?.is_none());
+    server.enrol("web-1", "bibliotek").await?;
+    server.stop().await;
+    Ok(())
+}

@@ -13,8 +13,17 @@ use crate::AppState;
 use crate::service::{ServiceError, blocking, now};
 use crate::store::{CodeRefusal, DeviceRow, EnrolCodeRow};
 
-/// `id` as a kiosk id, or why the server does not accept it.
+/// Owner names of journals that are not kiosks: the portal's journals are owned by `web`,
+/// so a kiosk by that name would be handed them.
+const RESERVED: [&str; 1] = ["web"];
+
+/// `id` as the id of a new kiosk, or why the server does not accept it.
 pub fn kiosk_id(id: &str) -> Result<KioskId, ServiceError> {
+    if RESERVED.contains(&id) {
+        return Err(ServiceError::Invalid(format!(
+            "kiosk-id {id:?} er forbeholdt serveren / the kiosk id {id:?} is reserved for the server"
+        )));
+    }
     KioskId::parse(id).ok_or_else(|| {
         ServiceError::Invalid(
             "kiosk-id: 1-40 små bogstaver, tal og bindestreger / kiosk id: 1-40 lower-case letters, digits and dashes".into(),
