@@ -599,7 +599,7 @@ fn start_harness() -> anyhow::Result<Harness> {
         .to_string();
     state
         .store
-        .claim_journal(&journal_id, "fuzz", "2026-11-27")?;
+        .claim_journal(&journal_id, &fuzz_owner()?, "2026-11-27")?;
     let app = frivillig_sync_server::router(state.clone());
     let signing_key = state.keys.signing.public_hex();
     let mut h = Harness {
@@ -652,4 +652,11 @@ fn request_on(h: &Harness, uri: &str, cookie: &str, body: Vec<u8>) {
     req.extensions_mut()
         .insert(axum::extract::ConnectInfo(peer));
     let _ = h.rt.block_on(h.app.clone().oneshot(req));
+}
+
+/// The kiosk the fuzzed journal belongs to.
+fn fuzz_owner() -> anyhow::Result<frivillig_sync_server::store::JournalOwner> {
+    let kiosk = frivillig_common::ids::KioskId::parse("fuzz")
+        .ok_or_else(|| anyhow::anyhow!("fuzz is a kiosk id"))?;
+    Ok(frivillig_sync_server::store::JournalOwner::Kiosk(kiosk))
 }

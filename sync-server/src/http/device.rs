@@ -15,7 +15,7 @@ use crate::http::{bearer, blocking, parse_doc_id};
 use crate::service::ingest::{ingest_journal, wait_for_heads, watch_journal};
 use crate::service::kiosks::{self, Report};
 use crate::service::now;
-use crate::store::DeviceRow;
+use crate::store::{DeviceRow, JournalOwner};
 use frivillig_common::ids::KioskId;
 
 /// The device API's routes.
@@ -105,10 +105,8 @@ async fn register_journal(
     let st = state.clone();
     let id = doc_id.clone();
     let owner = blocking(move || {
-        Ok(st
-            .store
-            .claim_journal(&id.to_string(), kiosk_id.as_str(), &req.day)?
-            .eq(kiosk_id.as_str()))
+        let mine = JournalOwner::Kiosk(kiosk_id);
+        Ok(st.store.claim_journal(&id.to_string(), &mine, &req.day)? == Some(mine))
     })
     .await?;
     if owner {
@@ -135,7 +133,7 @@ async fn ack_journal(
     blocking(move || {
         // Answer "not found" for a journal of another kiosk: its existence is not theirs to learn.
         match st.store.journal(&key)? {
-            Some(row) if row.owner == kiosk_id.as_str() => {}
+            Some(row) if row.owner.is_kiosk(kiosk_id.as_str()) => {}
             _ => return Err(ApiError::NotFound),
         }
         let report = Report {

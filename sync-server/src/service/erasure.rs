@@ -28,8 +28,8 @@ use samod::DocumentId;
 use crate::AppState;
 use crate::service::ServiceError;
 use crate::service::blocking;
-use crate::store::JournalRow;
 use crate::store::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, META, RETIRED, SIGNUPS};
+use crate::store::{JournalOwner, JournalRow};
 use crate::store::{Store, StoreError};
 
 /// How long signups are kept (server settings).
@@ -194,16 +194,17 @@ pub async fn erase(state: &AppState, signup_id: &SignupId, by: &str) -> Result<(
 
 /// Whether no kiosk can still hold (and so bring back) the journal.
 fn may_rewrite(store: &Store, row: &JournalRow, today: NaiveDate) -> Result<bool, StoreError> {
-    if row.owner == "web" {
+    let JournalOwner::Kiosk(kiosk_id) = &row.owner else {
+        // The server's own journal: no kiosk holds a copy.
         return Ok(true);
-    }
+    };
     let Ok(day) = NaiveDate::parse_from_str(&row.day, "%Y-%m-%d") else {
         return Ok(false);
     };
     if (today - day).num_days() < 2 {
         return Ok(false);
     }
-    let Some(device) = store.device(&row.owner)? else {
+    let Some(device) = store.device(kiosk_id.as_str())? else {
         return Ok(true);
     };
     if device.revoked {

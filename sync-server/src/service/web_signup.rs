@@ -18,6 +18,7 @@ use crate::service::ServiceError;
 use crate::service::blocking;
 use crate::service::catalog::catalog_handle;
 use crate::service::ingest::{ingest_journal, watch_journal};
+use crate::store::JournalOwner;
 
 /// Why a web signup was not taken.
 #[derive(Debug)]
@@ -139,7 +140,7 @@ async fn todays_journal(
     let st = state.clone();
     let (sid, d) = (id.to_string(), day.to_owned());
     blocking(move || {
-        st.store.claim_journal(&sid, "web", &d)?;
+        st.store.claim_journal(&sid, &JournalOwner::Web, &d)?;
         st.store.set_meta(&key, &sid)?;
         Ok(())
     })

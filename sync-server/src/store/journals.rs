@@ -3,7 +3,7 @@
 use redb::ReadableTable;
 
 use super::schema::{JOURNAL_CHUNKS, JOURNALS, RETIRED};
-use super::{JournalRow, Store, StoreError};
+use super::{JournalOwner, JournalRow, Store, StoreError};
 
 impl Store {
     /// A journal's row.
@@ -19,17 +19,17 @@ impl Store {
     }
 
     /// Record that `owner` created journal `doc_id`. Returns the owner on record (which is
-    /// `owner` unless someone else claimed it first, and empty for a retired journal).
+    /// `owner` unless someone else claimed it first), or `None` for a retired journal.
     pub fn claim_journal(
         &self,
         doc_id: &str,
-        owner: &str,
+        owner: &JournalOwner,
         day: &str,
-    ) -> Result<String, StoreError> {
+    ) -> Result<Option<JournalOwner>, StoreError> {
         let tx = self.write()?;
         // A journal retired by an erasure rewrite can never be registered again.
         if tx.open_table(RETIRED)?.get(doc_id)?.is_some() {
-            return Ok(String::new());
+            return Ok(None);
         }
         let existing = {
             let mut t = JOURNALS.open(&tx)?;
@@ -37,17 +37,20 @@ impl Store {
                 Some(row) => row.owner,
                 None => {
                     let row = JournalRow {
-                        owner: owner.to_owned(),
+                        owner: owner.clone(),
                         day: day.to_owned(),
-                        ..Default::default()
+                        saved_heads: Vec::new(),
+                        chunks: 0,
+                        signups: 0,
+                        needs_rewrite: false,
                     };
                     t.insert(doc_id, &row)?;
-                    owner.to_owned()
+                    owner.clone()
                 }
             }
         };
         tx.commit()?;
-        Ok(existing)
+        Ok(Some(existing))
     }
 
     /// The durable copy of a journal: its chunks concatenated (loadable by Automerge).

@@ -42,6 +42,9 @@ pub enum StoreError {
     /// A stored row does not decode.
     #[error("a stored row is damaged: {0}")]
     Row(#[from] serde_json::Error),
+    /// An ingest named a journal nobody registered.
+    #[error("no journal {0} is registered")]
+    UnknownJournal(String),
     /// The database is closed or being opened again after an I/O error.
     #[error("{0}")]
     Storage(#[from] frivillig_common::storage::StorageError),

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use frivillig_common::api::SignupView;
 use frivillig_common::domain::{PersonalData, SignupRecord};
+use frivillig_common::ids::KioskId;
 
 /// An enrolled kiosk.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -70,11 +71,68 @@ pub enum CodeRefusal {
     KioskTaken,
 }
 
+/// Who owns a journal: one kiosk, or the server itself for the portal's signups. Stored
+/// as the kiosk's id or `web` (no kiosk may be called that).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum JournalOwner {
+    /// The portal: the server writes it.
+    Web,
+    /// The kiosk that registered it.
+    Kiosk(KioskId),
+}
+
+impl JournalOwner {
+    /// The owner stored as `s`.
+    pub fn parse(s: &str) -> Option<JournalOwner> {
+        match s {
+            "web" => Some(JournalOwner::Web),
+            _ => KioskId::parse(s).map(JournalOwner::Kiosk),
+        }
+    }
+
+    /// Whether this is the kiosk `kiosk_id`.
+    pub fn is_kiosk(&self, kiosk_id: &str) -> bool {
+        matches!(self, JournalOwner::Kiosk(k) if k.as_str() == kiosk_id)
+    }
+
+    /// The owner as the journal document's header names it (`web` or `kiosk:<id>`).
+    pub fn header_owner(&self) -> String {
+        match self {
+            JournalOwner::Web => "web".to_owned(),
+            JournalOwner::Kiosk(k) => format!("kiosk:{k}"),
+        }
+    }
+}
+
+impl std::fmt::Display for JournalOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JournalOwner::Web => f.write_str("web"),
+            JournalOwner::Kiosk(k) => f.write_str(k.as_str()),
+        }
+    }
+}
+
+impl TryFrom<String> for JournalOwner {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        JournalOwner::parse(&s).ok_or_else(|| format!("not a journal owner: {s:?}"))
+    }
+}
+
+impl From<JournalOwner> for String {
+    fn from(owner: JournalOwner) -> String {
+        owner.to_string()
+    }
+}
+
 /// Who owns a journal and how far the server's durable copy reaches.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JournalRow {
-    /// Kiosk id of the owner, or `web`.
-    pub owner: String,
+    /// Its owner.
+    pub owner: JournalOwner,
     /// Day it covers.
     pub day: String,
     /// Heads (hex) of the durable copy.
@@ -227,4 +285,31 @@ pub struct PairDecision {
     pub by: String,
     /// RFC 3339.
     pub at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_owner_is_stored_as_before_and_only_ours_read_back() {
+        for (stored, owner) in [
+            ("\"web\"", JournalOwner::Web),
+            (
+                "\"bibliotek-1\"",
+                JournalOwner::parse("bibliotek-1").expect("a kiosk"),
+            ),
+        ] {
+            assert_eq!(serde_json::to_string(&owner).expect("json"), stored);
+            let back: JournalOwner = serde_json::from_str(stored).expect("reads");
+            assert_eq!(back, owner);
+        }
+        assert_eq!(JournalOwner::Web.header_owner(), "web");
+        let kiosk = JournalOwner::parse("k1").expect("a kiosk");
+        assert_eq!(kiosk.header_owner(), "kiosk:k1");
+        assert!(
+            kiosk.is_kiosk("k1") && !kiosk.is_kiosk("web") && !JournalOwner::Web.is_kiosk("web")
+        );
+        assert!(serde_json::from_str::<JournalOwner>("\"Not One\"").is_err());
+    }
 }

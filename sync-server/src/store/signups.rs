@@ -40,7 +40,9 @@ impl Store {
             let mut signups = SIGNUPS.open(&tx)?;
             let mut index = tx.open_table(INDEX)?;
             let erased = tx.open_table(ERASED)?;
-            let mut row = journals.get(batch.doc_id.as_str())?.unwrap_or_default();
+            let Some(mut row) = journals.get(batch.doc_id.as_str())? else {
+                return Err(StoreError::UnknownJournal(batch.doc_id));
+            };
             if !batch.chunk.is_empty() {
                 chunks.insert((batch.doc_id.as_str(), row.chunks), batch.chunk.as_slice())?;
                 row.chunks += 1;
@@ -240,6 +242,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let storage = RedbStorage::open(&dir.path().join("s.redb")).expect("db");
         let store = Store::new(storage).expect("store");
+        for j in ["j1", "j2"] {
+            let owner = crate::store::JournalOwner::parse("k1").expect("owner");
+            store.claim_journal(j, &owner, "2026-11-27").expect("claim");
+        }
         let batch = |doc: &str, recs: Vec<SignupRecord>| IngestBatch {
             doc_id: doc.into(),
             heads: vec![],

@@ -51,7 +51,7 @@ impl ServerPolicy {
             return ShareConfig::read_only().with_announce(true);
         }
         match self.store.journal(&doc_id.to_string()) {
-            Ok(Some(row)) if row.owner == kiosk_id => {
+            Ok(Some(row)) if row.owner.is_kiosk(kiosk_id) => {
                 ShareConfig::read_write().with_announce(false)
             }
             Ok(_) => ShareConfig::none(),

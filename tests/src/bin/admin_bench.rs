@@ -112,8 +112,13 @@ fn main() -> anyhow::Result<()> {
         let store = server.state.store.clone();
         tokio::task::spawn_blocking(move || {
             for (j, chunk) in (0..signups).collect::<Vec<_>>().chunks(2000).enumerate() {
+                let doc_id = format!("bench-journal-{j}");
+                let owner = frivillig_common::ids::KioskId::parse("bench-kiosk")
+                    .map(frivillig_sync_server::store::JournalOwner::Kiosk)
+                    .ok_or_else(|| anyhow::anyhow!("a kiosk id"))?;
+                store.claim_journal(&doc_id, &owner, "2026-11-01")?;
                 store.ingest(IngestBatch {
-                    doc_id: format!("bench-journal-{j}"),
+                    doc_id,
                     heads: Vec::new(),
                     chunk: Vec::new(),
                     records: chunk.iter().map(|i| signup(*i)).collect(),

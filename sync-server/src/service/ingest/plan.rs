@@ -15,7 +15,7 @@ use frivillig_common::seal::RunKeys;
 use frivillig_common::sync::format_heads;
 
 use crate::service::ServiceError;
-use crate::store::{IngestBatch, JournalRow, StoreError};
+use crate::store::{IngestBatch, JournalOwner, JournalRow, StoreError};
 
 /// What the document held when it was read for an ingest.
 pub struct JournalSnapshot {
@@ -85,12 +85,7 @@ pub fn plan_ingest(
     let header = snapshot
         .header
         .map_err(|e| ServiceError::Conflict(format!("not a journal: {e}")))?;
-    let expected_owner = if row.owner == "web" {
-        "web".to_owned()
-    } else {
-        format!("kiosk:{}", row.owner)
-    };
-    if header.owner != expected_owner {
+    if header.owner != row.owner.header_owner() {
         return Err(ServiceError::Conflict(
             "the journal names another owner".into(),
         ));
@@ -122,10 +117,10 @@ pub fn plan_ingest(
     })
 }
 
-fn source_matches(record: &SignupRecord, owner: &str) -> bool {
+fn source_matches(record: &SignupRecord, owner: &JournalOwner) -> bool {
     match &record.source {
-        Source::Kiosk(id) => id == owner,
-        Source::Web => owner == "web",
+        Source::Kiosk(id) => owner.is_kiosk(id),
+        Source::Web => *owner == JournalOwner::Web,
     }
 }
 
@@ -176,9 +171,12 @@ mod tests {
 
     fn row(owner: &str) -> JournalRow {
         JournalRow {
-            owner: owner.into(),
+            owner: JournalOwner::parse(owner).expect("an owner"),
             day: "2026-12-02".into(),
-            ..Default::default()
+            saved_heads: Vec::new(),
+            chunks: 0,
+            signups: 0,
+            needs_rewrite: false,
         }
     }
 
