@@ -1,0 +1,152 @@
+//! The staff PIN pad and staff mode.
+
+use egui::{Button, RichText, Ui, vec2};
+
+use crate::state::{Event, KioskState, Lang};
+use crate::ui::View;
+use crate::ui::look::{ERROR, GREEN};
+
+use super::*;
+
+pub(super) fn pin_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState, ev: &mut Events) {
+    let lang = state.lang;
+    ui.horizontal(|ui| back_button(ui, lang, ev));
+    ui.vertical_centered(|ui| {
+        heading(ui, lang.pick("Personale", "Staff"));
+        ui.label(lang.pick("Skriv PIN-koden", "Enter the PIN"));
+        let dots: String = state.pin_entry.chars().map(|_| '•').collect();
+        ui.label(
+            RichText::new(if dots.is_empty() {
+                " ".to_owned()
+            } else {
+                dots
+            })
+            .size(48.0),
+        );
+        if state.pin_locked(view.now) {
+            ui.label(
+                RichText::new(lang.pick(
+                    "For mange forkerte forsøg. Prøv igen om fem minutter.",
+                    "Too many wrong attempts. Try again in five minutes.",
+                ))
+                .color(ERROR),
+            );
+        } else if state.pin_wrong {
+            ui.label(RichText::new(lang.pick("Forkert PIN-kode.", "Wrong PIN.")).color(ERROR));
+        }
+        for row in ["123", "456", "789", "C0"] {
+            ui.horizontal(|ui| {
+                ui.add_space(((ui.available_width() - 3.0 * 136.0) / 2.0).max(0.0));
+                for d in row.chars() {
+                    let text = if d == 'C' {
+                        lang.pick("Ryd", "Clear").to_owned()
+                    } else {
+                        d.to_string()
+                    };
+                    if ui
+                        .add(
+                            Button::new(RichText::new(text).size(36.0)).min_size(vec2(120.0, 96.0)),
+                        )
+                        .clicked()
+                    {
+                        ev.push(if d == 'C' {
+                            Event::PinClear
+                        } else {
+                            Event::PinDigit(d)
+                        });
+                    }
+                }
+            });
+        }
+    });
+}
+
+pub(super) fn staff_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events) {
+    let s = view.status;
+    ui.horizontal(|ui| back_button(ui, lang, ev));
+    heading(ui, lang.pick("Personale", "Staff"));
+    let online = if s.revoked {
+        RichText::new(lang.pick(
+            "Spærret af serveren: kontakt IT",
+            "Revoked by the server: call IT",
+        ))
+        .color(ERROR)
+    } else if s.online {
+        RichText::new(lang.pick("Online", "Online")).color(GREEN)
+    } else {
+        RichText::new(lang.pick(
+            "Offline: tilmeldinger gemmes her",
+            "Offline: signups are kept here",
+        ))
+        .color(ERROR)
+    };
+    let never = lang.pick("aldrig", "never").to_owned();
+    egui::Grid::new("staff")
+        .num_columns(2)
+        .spacing(vec2(32.0, 12.0))
+        .show(ui, |ui| {
+            ui.label(lang.pick("Forbindelse", "Connection"));
+            ui.label(online.strong());
+            ui.end_row();
+            let rows: [(&str, String); 7] = [
+                (
+                    lang.pick("Sidste kontakt", "Last contact"),
+                    s.last_contact.clone().unwrap_or(never),
+                ),
+                (
+                    lang.pick("Tilmeldinger i kø", "Signups queued"),
+                    s.queued_signups.to_string(),
+                ),
+                (
+                    lang.pick(
+                        "Journaler her / ikke kvitteret",
+                        "Journals here / not acknowledged",
+                    ),
+                    format!("{} / {}", s.journals_held, s.unacked_journals),
+                ),
+                (
+                    lang.pick("Enheds-id", "Device id"),
+                    view.kiosk_id.to_owned(),
+                ),
+                (
+                    lang.pick("Sted", "Site"),
+                    view.site_name(view.site_id).to_owned(),
+                ),
+                (lang.pick("Server", "Server"), view.server_url.to_owned()),
+                (
+                    lang.pick("Version", "Version"),
+                    env!("CARGO_PKG_VERSION").to_owned(),
+                ),
+            ];
+            for (k, v) in rows {
+                ui.label(k);
+                ui.label(RichText::new(v).strong());
+                ui.end_row();
+            }
+            let problems = [
+                (lang.pick("Sidste fejl", "Last error"), &s.last_error),
+                (lang.pick("Katalog", "Catalog"), &s.catalog_refused),
+            ];
+            for (k, problem) in problems {
+                if let Some(e) = problem {
+                    ui.label(k);
+                    ui.label(RichText::new(e).color(ERROR));
+                    ui.end_row();
+                }
+            }
+        });
+    ui.add_space(16.0);
+    ui.horizontal_wrapped(|ui| {
+        if primary(ui, lang.pick("Synkronisér nu", "Sync now"), 360.0).clicked() {
+            ev.push(Event::SyncNow);
+        }
+        if view.kiosk_mode
+            && primary(ui, lang.pick("Forlad kioskmode", "Leave kiosk mode"), 360.0).clicked()
+        {
+            ev.push(Event::LeaveKioskMode);
+        }
+        if secondary(ui, lang.pick("Luk personalemenu", "Close staff menu")).clicked() {
+            ev.push(Event::Home);
+        }
+    });
+}
