@@ -45,6 +45,19 @@ pub struct AckResponse {
     pub acked_heads: Vec<String>,
     /// How many signups the server holds from this journal.
     pub signups: u64,
+    /// Records of this journal the server refused, and why (absent from older servers).
+    #[serde(default)]
+    pub refused: Vec<RefusedSignup>,
+}
+
+/// A record the server refused to take from a kiosk's journal. The kiosk may still delete
+/// the journal once acknowledged: the server keeps the refused record for an admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedSignup {
+    /// The record's id.
+    pub signup_id: String,
+    /// Why.
+    pub reason: crate::refusal::Refusal,
 }
 
 /// Request to enrol a kiosk.

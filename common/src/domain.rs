@@ -69,6 +69,17 @@ pub struct Opportunity {
     pub ambassador_id: Option<String>,
 }
 
+impl Opportunity {
+    /// Whether a signup for `shift_id` fits this job: one of its shifts, or none for a job
+    /// without shifts.
+    pub fn takes_shift(&self, shift_id: Option<&str>) -> bool {
+        match shift_id {
+            Some(s) => self.shifts.iter().any(|x| x.id == s),
+            None => self.shifts.is_empty(),
+        }
+    }
+}
+
 /// What a volunteer must meet before starting.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Requirements {

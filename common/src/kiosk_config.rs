@@ -27,13 +27,33 @@ pub struct KioskConfig {
     pub public_url: String,
     /// Folder for the kiosk's database.
     pub data_dir: PathBuf,
-    /// PIN for staff mode.
-    #[serde(default = "default_pin")]
+    /// PIN for staff mode: this kiosk's own, chosen or generated at enrolment (there is no
+    /// shared default). A file without one gets a new one the first time it is loaded.
+    #[serde(default)]
     pub staff_pin: String,
 }
 
-fn default_pin() -> String {
-    "2600".into()
+/// The PIN older versions gave every kiosk, published in their README: refused.
+const OLD_DEFAULT_PIN: &str = "2600";
+
+/// A new random staff PIN of six digits.
+pub fn generate_pin() -> String {
+    use rand::Rng as _;
+    let n: u32 = rand::rngs::OsRng.gen_range(0..1_000_000);
+    format!("{n:06}")
+}
+
+/// Why `pin` cannot be a staff PIN, if it cannot.
+pub fn pin_problem(pin: &str) -> Option<String> {
+    if !(4..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Some("staff_pin: use 4 to 12 digits".into());
+    }
+    if pin == OLD_DEFAULT_PIN {
+        return Some(format!(
+            "staff_pin: {OLD_DEFAULT_PIN} was everyone's default and is published; choose another"
+        ));
+    }
+    None
 }
 
 /// A problem with the configuration file.
@@ -58,7 +78,7 @@ pub enum ConfigError {
 }
 
 impl KioskConfig {
-    /// The configuration an enrolment answer gives, with the default staff PIN.
+    /// The configuration an enrolment answer gives, with a new random staff PIN.
     pub fn from_enrolment(
         server_url: &str,
         enrolment: crate::api::EnrolResponse,
@@ -74,20 +94,31 @@ impl KioskConfig {
             site_id: site_id.to_owned(),
             public_url: enrolment.public_url,
             data_dir,
-            staff_pin: default_pin(),
+            staff_pin: generate_pin(),
         }
     }
 
-    /// Read and check a configuration file.
+    /// Read and check a configuration file. A file an older version wrote without a staff
+    /// PIN gets a new random one, saved into the file (IT reads it there); one with the old
+    /// shared default is refused with the reason.
     pub fn load(path: &Path) -> Result<KioskConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: path.to_owned(),
             source,
         })?;
-        Self::from_toml(&text).map_err(|message| ConfigError::Invalid {
+        let invalid = |message| ConfigError::Invalid {
             path: path.to_owned(),
             message,
-        })
+        };
+        let mut config: KioskConfig = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        if config.staff_pin.is_empty() {
+            config.staff_pin = generate_pin();
+            config.check().map_err(invalid)?;
+            config.save(path)?;
+            return Ok(config);
+        }
+        config.check().map_err(invalid)?;
+        Ok(config)
     }
 
     /// Parse and check a configuration file's text; the message names the line or field.
@@ -112,6 +143,9 @@ impl KioskConfig {
         url::Url::parse(&self.server_url).map_err(|e| format!("server_url: {e}"))?;
         if self.device_secret.is_empty() {
             return Err("device_secret is empty".into());
+        }
+        if let Some(problem) = pin_problem(&self.staff_pin) {
+            return Err(problem);
         }
         Ok(())
     }
@@ -158,11 +192,8 @@ impl KioskConfig {
 mod tests {
     use super::*;
 
-    #[test]
-    fn save_load_and_errors_name_the_problem() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("kiosk.toml");
-        let config = KioskConfig {
+    fn sample(dir: &Path, staff_pin: &str) -> KioskConfig {
+        KioskConfig {
             server_url: "http://127.0.0.1:8700".into(),
             kiosk_id: "bibliotek-1".into(),
             device_secret: "s".into(),
@@ -170,9 +201,16 @@ mod tests {
             server_signing_key: crate::sign::SigningKeyPair::generate().public_hex(),
             site_id: "bibliotek".into(),
             public_url: "http://127.0.0.1:8700".into(),
-            data_dir: dir.path().join("data"),
-            staff_pin: "1234".into(),
-        };
+            data_dir: dir.join("data"),
+            staff_pin: staff_pin.into(),
+        }
+    }
+
+    #[test]
+    fn save_load_and_errors_name_the_problem() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("kiosk.toml");
+        let config = sample(dir.path(), "1234");
         config.save(&path).expect("save");
         assert_eq!(KioskConfig::load(&path).expect("load"), config);
         assert_eq!(
@@ -189,5 +227,37 @@ mod tests {
             let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
             assert_eq!(mode & 0o077, 0);
         }
+    }
+
+    #[test]
+    fn no_kiosk_has_the_old_shared_pin_and_an_old_file_gets_its_own() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("kiosk.toml");
+        let mut config = sample(dir.path(), "2600");
+        config.save(&path).expect("save");
+        let err = KioskConfig::load(&path)
+            .expect_err("the old default")
+            .to_string();
+        assert!(err.contains("2600") && err.contains("staff_pin"), "{err}");
+        for bad in ["12", "12ab", "1234567890123"] {
+            assert!(pin_problem(bad).is_some(), "{bad}");
+        }
+        // A file written before PINs were per kiosk: it gets one of its own, saved.
+        config.staff_pin = String::new();
+        config.save(&path).expect("save");
+        let loaded = KioskConfig::load(&path).expect("load");
+        assert!(
+            pin_problem(&loaded.staff_pin).is_none(),
+            "{}",
+            loaded.staff_pin
+        );
+        assert_eq!(
+            KioskConfig::load(&path).expect("again").staff_pin,
+            loaded.staff_pin
+        );
+        // Two enrolments do not share a PIN (a million to one they would by chance; a
+        // hundred tries make a shared default show).
+        let pins: std::collections::HashSet<String> = (0..100).map(|_| generate_pin()).collect();
+        assert!(pins.len() > 90, "{pins:?}");
     }
 }

@@ -22,6 +22,7 @@ pub mod journal;
 pub mod kiosk_config;
 pub mod markdown;
 pub mod receipt;
+pub mod refusal;
 pub mod seal;
 pub mod sign;
 pub mod storage;

@@ -101,7 +101,14 @@ pub struct SyncStatus {
     pub unacked_journals: u64,
     /// Completed sync rounds since start (each success or failure counts).
     pub rounds: u64,
+    /// Signups the server refused to take from this kiosk's journals since start, with the
+    /// reason (at most [`REFUSED_SHOWN`]). Staff see them: the visitor was told "signed
+    /// up", so someone must follow up with IT.
+    pub refused: Vec<frivillig_common::api::RefusedSignup>,
 }
+
+/// How many refused signups the status keeps.
+pub const REFUSED_SHOWN: usize = 50;
 
 /// A journal as the kiosk reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -472,11 +479,7 @@ impl KioskCore {
         let opportunity = catalog
             .opportunity(opportunity_id)
             .ok_or_else(|| SubmitError::UnknownOpportunity(opportunity_id.to_owned()))?;
-        let shift_ok = match shift_id {
-            Some(s) => opportunity.shifts.iter().any(|sh| sh.id == s),
-            None => opportunity.shifts.is_empty(),
-        };
-        if !shift_ok {
+        if !opportunity.takes_shift(shift_id) {
             return Err(SubmitError::UnknownShift(opportunity_id.to_owned()));
         }
         let person = validate_form(form, opportunity.requirements.min_age.is_some())

@@ -88,6 +88,10 @@ fn main() -> anyhow::Result<()> {
             config.site_id,
             cli.config.display()
         );
+        println!(
+            "Personale-PIN / staff PIN: {} (skriv den ned / write it down)",
+            config.staff_pin
+        );
         return Ok(());
     }
     let size = parse_size(&cli.size)?;

@@ -490,6 +490,16 @@ async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), Syn
                 "acknowledgement for other heads".into(),
             ));
         }
+        if !ack.refused.is_empty() {
+            tracing::warn!(journal = %id, refused = ack.refused.len(), "the server refused signups of this journal");
+            inner.status.send_modify(|s| {
+                for r in ack.refused {
+                    if s.refused.len() < crate::core::REFUSED_SHOWN && !s.refused.contains(&r) {
+                        s.refused.push(r);
+                    }
+                }
+            });
+        }
         let mut journals = inner.journals.lock().await;
         if let Some(j) = journals.get_mut(&id) {
             j.meta.acked_heads = heads;

@@ -10,7 +10,7 @@ mod poster;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use frivillig_common::api::{EnrolRequest, EnrolResponse, KioskSummary};
-use frivillig_common::kiosk_config::KioskConfig;
+use frivillig_common::kiosk_config::{KioskConfig, pin_problem};
 
 /// Set up and run a Frivillig installation.
 #[derive(Parser)]
@@ -87,9 +87,10 @@ enum Command {
         /// The data folder on the kiosk machine.
         #[arg(long, default_value = "data/kiosk")]
         kiosk_data_dir: PathBuf,
-        /// The staff-mode PIN to put in the configuration.
-        #[arg(long, default_value = "2600")]
-        staff_pin: String,
+        /// The staff-mode PIN to put in the configuration (4-12 digits); by default a new
+        /// random one, shown once here.
+        #[arg(long)]
+        staff_pin: Option<String>,
     },
     /// Make a one-time enrolment code for a kiosk, valid for a short time and once. Shown as
     /// text and as a QR code here, and saved as an SVG image to print. On the kiosk, run
@@ -313,6 +314,9 @@ async fn main() -> anyhow::Result<()> {
             if out.exists() {
                 bail!("{} exists already; not overwriting it", out.display());
             }
+            if let Some(problem) = staff_pin.as_deref().and_then(pin_problem) {
+                bail!("{problem}");
+            }
             let resp = access
                 .call(
                     http.post(access.url("/api/admin/kiosks"))
@@ -324,14 +328,19 @@ async fn main() -> anyhow::Result<()> {
                 )
                 .await?;
             let enrol: EnrolResponse = explain(resp).await?.json().await?;
-            let config = KioskConfig {
-                staff_pin,
-                ..KioskConfig::from_enrolment(&access.server, enrol, &site, kiosk_data_dir)
-            };
+            let mut config =
+                KioskConfig::from_enrolment(&access.server, enrol, &site, kiosk_data_dir);
+            if let Some(pin) = staff_pin {
+                config.staff_pin = pin;
+            }
             config.save(&out)?;
             println!(
                 "Kiosk {kiosk_id} er tilmeldt / is enrolled. Konfiguration / configuration: {}",
                 out.display()
+            );
+            println!(
+                "Personale-PIN / staff PIN: {} (skriv den ned; den står også i konfigurationen / write it down; it is also in the configuration)",
+                config.staff_pin
             );
             Ok(())
         }

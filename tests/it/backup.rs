@@ -1,6 +1,6 @@
 //! Backups miss no table: after a server has done every kind of work (kiosks, codes, web
 //! signups, accounts, sessions, the audit log, an erasure with its rewrite, a review
-//! decision), every table its database file holds is in the schema's list, every table
+//! decision, a refused kiosk record), every table its database file holds is in the schema's list, every table
 //! the list copies holds rows, and the backup holds each of them row for row.
 
 use frivillig_sync_server::store::schema::{ALL_TABLES, InBackup, table_named};
@@ -52,7 +52,16 @@ fn rows_per_table(path: &std::path::Path) -> anyhow::Result<Vec<(String, Option<
 async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
-    server.enrol("kiosk-backup", "bibliotek").await?;
+    let kiosk = server.enrol("kiosk-backup", "bibliotek").await?;
+    // A kiosk's signup the server refuses (its job was removed meanwhile): kept aside.
+    frivillig_tests::signup_for_a_removed_job(
+        &server,
+        &kiosk,
+        "bibliotek",
+        "hojtlaesning",
+        &dir.path().join("kiosk"),
+    )
+    .await?;
     let (code, _) = server
         .admin_post(
             "/api/admin/enrol-codes",

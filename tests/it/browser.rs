@@ -129,9 +129,13 @@ async fn a_coordinator_works_in_a_real_browser() -> anyhow::Result<()> {
     let csv = csv.ok_or_else(|| anyhow::anyhow!("no CSV was downloaded"))?;
     anyhow::ensure!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "no byte-order mark");
     let text = String::from_utf8(csv[3..].to_vec())?;
-    anyhow::ensure!(text.starts_with("Navn;Telefon;E-mail;"), "{text}");
-    anyhow::ensure!(text.contains(&format!("{};{};", form.name, form.phone)));
-    anyhow::ensure!(text.contains(";Kontaktet;") && text.contains("\r\n"));
+    // Every cell quoted, so no separator a spreadsheet guesses can split one.
+    anyhow::ensure!(
+        text.starts_with("\"Navn\";\"Telefon\";\"E-mail\";"),
+        "{text}"
+    );
+    anyhow::ensure!(text.contains(&format!("\"{}\";\"{}\";", form.name, form.phone)));
+    anyhow::ensure!(text.contains(";\"Kontaktet\";") && text.contains("\r\n"));
 
     // The catalog editor: a new title typed in the browser reaches the kiosk.
     chrome.goto(&format!("{url}/admin/katalog")).await?;

@@ -182,7 +182,7 @@ async fn an_erased_signup_leaves_no_trace_and_cannot_come_back() -> anyhow::Resu
     let again = http
         .post(format!("{}/api/device/journals", server.url()))
         .bearer_auth(&token)
-        .json(&serde_json::json!({"doc_id": old_journal, "day": "2026-11-24"}))
+        .json(&serde_json::json!({"doc_id": old_journal, "day": frivillig_tests::today()}))
         .send()
         .await?;
     anyhow::ensure!(
@@ -262,29 +262,41 @@ async fn retention_erases_what_has_been_kept_too_long() -> anyhow::Result<()> {
             == vec![withdrawn.signup_id.clone()]
     );
 
-    // Kept 30 days at most: the 40-day-old one goes now, the others stay.
+    // Kept 30 days at most, counted from the server's receipt: the signup the kiosk's clock
+    // dates 40 days back arrived today, so it stays (a kiosk's clock, or a stolen token,
+    // does not decide how long a person is kept).
+    let max_30 = Retention {
+        closed_days: 10,
+        max_days: 30,
+    };
+    let erased = retention_sweep(&server.state, max_30, Utc::now()).await?;
+    anyhow::ensure!(erased == 0, "erased {erased} by the kiosk's dates");
+    // 31 days after they arrived, all three go: two by age, the withdrawn one by both.
     let erased = retention_sweep(
         &server.state,
-        Retention {
-            closed_days: 10,
-            max_days: 30,
-        },
+        max_30,
+        Utc::now() + chrono::Duration::days(31),
     )
     .await?;
-    anyhow::ensure!(erased == 1, "erased {erased}");
-    anyhow::ensure!(store.signup(&old.signup_id)?.is_none());
-    anyhow::ensure!(store.is_erased(&old.signup_id)?);
-    anyhow::ensure!(store.signup(&withdrawn.signup_id)?.is_some());
-    anyhow::ensure!(store.signup(&fresh.signup_id)?.is_some());
-    // 0 means keep.
+    anyhow::ensure!(erased == 3, "erased {erased}");
+    for id in [&old.signup_id, &withdrawn.signup_id, &fresh.signup_id] {
+        anyhow::ensure!(store.signup(id)?.is_none() && store.is_erased(id)?);
+    }
+    // 0 means keep: the kiosk's next signup stays however late the sweep runs.
+    let late = core
+        .submit_signup("gaatur", Some("gaatur-lor"), &visitor_form("ret", 3))
+        .await?;
+    wait_status(&core, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
     let erased = retention_sweep(
         &server.state,
         Retention {
             closed_days: 0,
             max_days: 0,
         },
+        Utc::now() + chrono::Duration::days(3650),
     )
     .await?;
+    anyhow::ensure!(store.signup(&late.signup_id)?.is_some());
     anyhow::ensure!(erased == 0, "0 means keep: erased {erased}");
     worker.stop().await;
     core.shutdown().await;

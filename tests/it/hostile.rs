@@ -121,7 +121,7 @@ async fn hostile_peers_do_not_disturb_other_kiosks() -> anyhow::Result<()> {
     let reg = http
         .post(format!("{}/api/device/journals", server.url()))
         .bearer_auth(&bad_token)
-        .json(&serde_json::json!({"doc_id": handle.document_id().to_string(), "day": "2026-11-27"}))
+        .json(&serde_json::json!({"doc_id": handle.document_id().to_string(), "day": frivillig_tests::today()}))
         .send()
         .await?;
     anyhow::ensure!(reg.status() == 200, "register: {}", reg.status());

@@ -115,6 +115,13 @@ fn start_kiosk(
         // A kiosk day lasts 4 s: journals close, are acknowledged and deleted throughout.
         .env("FRIVILLIG_BURST_SPEED", "21600")
         .env("FRIVILLIG_BURST_EPOCH", epoch)
+        // A day every four seconds, starting 40 days ago: the loop stays in the past, where
+        // the server accepts a kiosk's times (it refuses journals of days to come).
+        .env(
+            "FRIVILLIG_BURST_FROM",
+            (chrono::DateTime::parse_from_rfc3339(epoch)? - chrono::Duration::days(40))
+                .to_rfc3339(),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

@@ -25,5 +25,6 @@ mod receipt;
 mod security;
 mod shutdown;
 mod tidy;
+mod trust;
 mod ui;
 mod unacked;

@@ -67,7 +67,17 @@ async fn a_receipt_link_shows_the_signup_lets_the_volunteer_withdraw_and_downloa
         english.contains("Reading aloud for adults") && english.contains(r#"lang="en""#)
     );
 
-    // The person's data, as a file.
+    // The person's data, as a file: everything held, a coordinator's note included.
+    let signup_id = frivillig_common::ids::SignupId::parse(&receipt.signup_id)
+        .ok_or_else(|| anyhow::anyhow!("a signup id"))?;
+    let note = "Ringede; starter i januar.";
+    frivillig_sync_server::service::signups::change_signup(
+        &server.state,
+        &signup_id,
+        frivillig_sync_server::service::signups::Change::Note(note.into()),
+        "admin",
+    )
+    .await?;
     let data: serde_json::Value = http
         .get(format!("{}/data", receipt.url))
         .send()
@@ -76,6 +86,10 @@ async fn a_receipt_link_shows_the_signup_lets_the_volunteer_withdraw_and_downloa
         .await?;
     anyhow::ensure!(data["person"]["name"] == form.name.as_str(), "{data}");
     anyhow::ensure!(data["person"]["email"] == form.email.as_str(), "{data}");
+    anyhow::ensure!(
+        data["notes"][0]["text"] == note,
+        "the note is not in the download: {data}"
+    );
 
     // A wrong token for the same signup, and odd links: nothing of the signup.
     let (id, _) = frivillig_common::receipt::parse_receipt_url(&receipt.url).expect("receipt url");

@@ -102,7 +102,9 @@ async fn a_kiosk_cannot_reach_another_kiosks_journal_or_change_the_catalog() -> 
     let claim = http
         .post(format!("{}/api/device/journals", server.url()))
         .bearer_auth(&token_b)
-        .json(&serde_json::json!({"doc_id": journal_a.to_string(), "day": "2026-11-27"}))
+        .json(
+            &serde_json::json!({"doc_id": journal_a.to_string(), "day": frivillig_tests::today()}),
+        )
         .send()
         .await?;
     anyhow::ensure!(

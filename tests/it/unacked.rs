@@ -33,9 +33,9 @@ async fn a_synced_journal_is_ingested_without_an_acknowledgement_request() -> an
         shift_id: Some("gaatur-lor".into()),
         site_id: "plejecenter".into(),
         source: Source::Kiosk("kiosk-u".into()),
-        created_at: "2026-11-27T10:00:00.000+01:00".into(),
+        created_at: frivillig_tests::now_rfc3339(),
         consent_version: 1,
-        consent_at: "2026-11-27T10:00:00.000+01:00".into(),
+        consent_at: frivillig_tests::now_rfc3339(),
         receipt_hash: frivillig_common::receipt::receipt_hash("t"),
         sealed: seal_personal_data(&key, &person)?,
         status: frivillig_common::domain::Status::New,
@@ -46,7 +46,7 @@ async fn a_synced_journal_is_ingested_without_an_acknowledgement_request() -> an
     };
     let mut doc = new_journal_doc(&JournalHeader {
         owner: "kiosk:kiosk-u".into(),
-        day: "2026-11-27".into(),
+        day: frivillig_tests::today(),
     })?;
     add_signup(&mut doc, &record)?;
 
@@ -58,7 +58,7 @@ async fn a_synced_journal_is_ingested_without_an_acknowledgement_request() -> an
     let reg = reqwest::Client::new()
         .post(format!("{}/api/device/journals", server.url()))
         .bearer_auth(device_token("kiosk-u", &enrol.device_secret))
-        .json(&serde_json::json!({"doc_id": handle.document_id().to_string(), "day": "2026-11-27"}))
+        .json(&serde_json::json!({"doc_id": handle.document_id().to_string(), "day": frivillig_tests::today()}))
         .send()
         .await?;
     anyhow::ensure!(reg.status() == 200, "register: {}", reg.status());

@@ -362,6 +362,49 @@ pub async fn deliver_all(config: KioskConfig, timeout: Duration) -> anyhow::Resu
     Ok(())
 }
 
+/// A real kiosk at `site` takes a signup for `job` while its sync is stopped; an admin then
+/// removes the job from the catalog, and the kiosk syncs: the server refuses the signup (a
+/// job that is not in the catalog) and tells the kiosk. Returns the kiosk's status once it
+/// knows, and the signup's id. The kiosk is shut down afterwards.
+pub async fn signup_for_a_removed_job(
+    server: &TestServer,
+    enrol: &EnrolResponse,
+    site: &str,
+    job: &str,
+    data_dir: &Path,
+) -> anyhow::Result<(SyncStatus, String)> {
+    let config = kiosk_config(&server.url(), enrol, site, data_dir);
+    let core = open_kiosk(config, Arc::new(frivillig_kiosk::SystemClock)).await?;
+    let worker = frivillig_kiosk::SyncWorker::start(&core);
+    wait_status(&core, Duration::from_secs(20), |s| s.online).await?;
+    worker.stop().await;
+    let receipt = core
+        .submit_signup(job, None, &visitor_form("fjernet", 0))
+        .await?;
+    let mut catalog = frivillig_common::catalog::demo_catalog();
+    catalog.opportunities.retain(|o| o.id != job);
+    let (code, body) = server
+        .admin_put("/api/admin/catalog", &serde_json::to_value(&catalog)?)
+        .await?;
+    anyhow::ensure!(code == 200, "catalog: {code} {body}");
+    let worker = frivillig_kiosk::SyncWorker::start(&core);
+    let status = wait_status(&core, Duration::from_secs(30), |s| !s.refused.is_empty()).await?;
+    worker.stop().await;
+    core.shutdown().await;
+    Ok((status, receipt.signup_id))
+}
+
+/// Today's date by the real clock (`YYYY-MM-DD`, UTC): the server refuses journal days and
+/// signup times far from its own clock, so tests that write them by hand use this.
+pub fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
+}
+
+/// Now by the real clock, as a kiosk writes a time (RFC 3339, milliseconds, UTC).
+pub fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// A kiosk configuration for an enrolment.
 pub fn kiosk_config(
     server_url: &str,

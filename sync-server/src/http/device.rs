@@ -6,12 +6,13 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use frivillig_common::api::{AckRequest, AckResponse, DeviceInfo, RegisterJournal};
+use frivillig_common::api::{AckRequest, AckResponse, DeviceInfo, RefusedSignup, RegisterJournal};
 use frivillig_common::sync::parse_heads;
 
 use crate::AppState;
 use crate::http::error::ApiError;
 use crate::http::{bearer, blocking, parse_doc_id};
+use crate::service::ingest::trust::plausible_day;
 use crate::service::ingest::{ingest_journal, wait_for_heads, watch_journal};
 use crate::service::kiosks::{self, Report};
 use crate::service::now;
@@ -99,8 +100,10 @@ async fn register_journal(
     if doc_id == state.sync.catalog_id {
         return Err(ApiError::Conflict("that document is not a journal".into()));
     }
-    if req.day.len() != 10 {
-        return Err(ApiError::BadRequest("day must be YYYY-MM-DD".into()));
+    if !plausible_day(&req.day, chrono::Utc::now()) {
+        return Err(ApiError::BadRequest(
+            "day must be YYYY-MM-DD, no later than tomorrow and not months ago".into(),
+        ));
     }
     let st = state.clone();
     let id = doc_id.clone();
@@ -145,8 +148,19 @@ async fn ack_journal(
     .await?;
     let handle = wait_for_heads(&state, &doc_id, &heads).await?;
     let (outcome, _) = ingest_journal(&state, &doc_id, handle).await?;
+    let st = state.clone();
+    let key = doc_id.to_string();
+    let refused = blocking(move || Ok(st.store.refused_in_journal(&key)?))
+        .await?
+        .into_iter()
+        .map(|r| RefusedSignup {
+            signup_id: r.record.id,
+            reason: r.reason,
+        })
+        .collect();
     Ok(Json(AckResponse {
         acked_heads: req.heads,
         signups: outcome.signups,
+        refused,
     }))
 }

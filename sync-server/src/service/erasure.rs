@@ -156,12 +156,14 @@ impl Store {
             let (k, row) = item?;
             let r = &row.record;
             let closed = r.status.is_closed();
+            // Counted from the server's own times, never from the kiosk's `created_at`: a
+            // kiosk's clock (or a stolen token) must not decide how long a person is kept.
             let last_change = r
                 .status_history
                 .last()
-                .map_or(r.created_at.as_str(), |c| c.at.as_str());
+                .map_or(row.received_at.as_str(), |c| c.at.as_str());
             let too_old = retention.max_days > 0
-                && days_since(&r.created_at) >= i64::from(retention.max_days);
+                && days_since(&row.received_at) >= i64::from(retention.max_days);
             let closed_long = retention.closed_days > 0
                 && closed
                 && days_since(last_change) >= i64::from(retention.closed_days);
@@ -180,6 +182,8 @@ pub async fn erase(state: &AppState, signup_id: &SignupId, by: &str) -> Result<(
     let (id, by) = (signup_id.to_string(), by.to_owned());
     blocking(move || {
         st.store.erase_signup(&id)?.ok_or(ServiceError::NotFound)?;
+        // A refused copy of the same record holds the same person's sealed data.
+        st.store.forget_refused(None, Some(&id))?;
         st.store.audit(&by, "erase", &id, "")?;
         Ok(())
     })
@@ -312,14 +316,15 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ServiceEr
     Ok(())
 }
 
-/// Erase every signup whose retention has run out, then rewrite what may be rewritten.
-/// Returns how many signups were erased.
+/// Erase every signup whose retention has run out at `now` (the server's clock; tests pass
+/// a later one), then rewrite what may be rewritten. Returns how many signups were erased.
 pub async fn retention_sweep(
     state: &AppState,
     retention: Retention,
+    now: DateTime<Utc>,
 ) -> Result<usize, ServiceError> {
     let st = state.clone();
-    let expired = blocking(move || Ok(st.store.expired_signups(retention, Utc::now())?)).await?;
+    let expired = blocking(move || Ok(st.store.expired_signups(retention, now)?)).await?;
     let mut by_journal: BTreeMap<String, usize> = BTreeMap::new();
     for id in &expired {
         let st = state.clone();
@@ -346,6 +351,15 @@ pub async fn retention_sweep(
             tracing::warn!(error = %e, "could not update the spots taken after retention");
         }
     }
+    if retention.max_days > 0 {
+        let cutoff = (now - chrono::Duration::days(i64::from(retention.max_days)))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let st = state.clone();
+        let gone = blocking(move || Ok(st.store.forget_refused(Some(&cutoff), None)?)).await?;
+        if gone > 0 {
+            tracing::info!(gone, "retention: refused records removed");
+        }
+    }
     rewrite_pending(state).await?;
     Ok(expired.len())
 }
@@ -362,7 +376,7 @@ pub fn start_retention(state: &AppState) {
     state.background.spawn(async move {
         let state = st;
         loop {
-            if let Err(e) = retention_sweep(&state, retention).await {
+            if let Err(e) = retention_sweep(&state, retention, Utc::now()).await {
                 tracing::warn!(error = %e, "retention sweep failed");
             }
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;

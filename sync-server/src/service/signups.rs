@@ -1,16 +1,29 @@
-//! Coordinators' and visitors' changes to a signup, written into its record in the journal
-//! document (so they merge with whatever a kiosk did meanwhile and reach it at its next
-//! sync), then ingested, so the store shows them at once.
+//! Coordinators' and visitors' changes to a signup. The store is the authority for them: a
+//! change is committed there first, in one transaction, and an ingest keeps it whatever a
+//! journal says (see `store::signups`). A status change is then also written into the
+//! journal document, so kiosks learn that a volunteer withdrew or was declined; notes and
+//! assignments stay on the server (personal data no kiosk needs).
 
-use frivillig_common::domain::Status;
+use frivillig_common::domain::{Note, SignupRecord, Status, StatusChange};
 use frivillig_common::ids::SignupId;
-use frivillig_common::journal::{JournalError, set_status};
+use frivillig_common::journal::set_status;
 use samod::DocumentId;
 
 use crate::AppState;
 use crate::service::ingest::ingest_journal;
 use crate::service::{ServiceError, blocking, now};
 use crate::store::SignupRow;
+
+/// A change to a signup, once checked by whoever asked for it.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A new status (and an entry in its history).
+    Status(Status),
+    /// A coordinator's note.
+    Note(String),
+    /// The coordinator it is assigned to; `None`: nobody.
+    Assign(Option<String>),
+}
 
 /// Set a signup's status, as `by`; returns the signup as stored afterwards.
 pub async fn change_status(
@@ -19,25 +32,69 @@ pub async fn change_status(
     status: Status,
     by: &str,
 ) -> Result<SignupRow, ServiceError> {
-    let (at, by) = (now(), by.to_owned());
-    edit_signup(state, signup_id, move |doc, sid| {
-        set_status(doc, sid, status, &at, &by)
-    })
-    .await
+    change_signup(state, signup_id, Change::Status(status), by).await
 }
 
-/// Change a signup's record in its journal document with `edit`, ingest the journal, and
-/// return the signup as stored.
-pub async fn edit_signup(
+/// Apply `change` as `by` and return the signup as stored. `NotFound` if there is none.
+pub async fn change_signup(
     state: &AppState,
     signup_id: &SignupId,
-    edit: impl FnOnce(&mut automerge::Automerge, &str) -> Result<(), JournalError> + Send + 'static,
+    change: Change,
+    by: &str,
 ) -> Result<SignupRow, ServiceError> {
+    let at = now();
     let st = state.clone();
-    let id = signup_id.to_string();
-    let row = blocking(move || Ok(st.store.signup(&id)?))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let (id, by_owned, c, when) = (
+        signup_id.to_string(),
+        by.to_owned(),
+        change.clone(),
+        at.clone(),
+    );
+    let row = blocking(move || {
+        st.store
+            .edit_signup(&id, |r| apply(r, &c, &when, &by_owned))?
+            .ok_or(ServiceError::NotFound)
+    })
+    .await?;
+    if let Change::Status(status) = change {
+        // The change holds without this: kiosks only learn of it later, at the next edit.
+        if let Err(e) = tell_kiosks(state, &row, status, at, by.to_owned()).await {
+            tracing::warn!(signup = %signup_id, error = %e, "a status change did not reach its journal");
+        }
+    }
+    Ok(row)
+}
+
+/// What `change` does to the stored record.
+fn apply(r: &mut SignupRecord, change: &Change, at: &str, by: &str) {
+    match change {
+        Change::Status(status) => {
+            r.status = *status;
+            r.status_history.push(StatusChange {
+                status: *status,
+                at: at.to_owned(),
+                by: by.to_owned(),
+            });
+        }
+        Change::Note(text) => r.notes.push(Note {
+            at: at.to_owned(),
+            by: by.to_owned(),
+            text: text.clone(),
+        }),
+        Change::Assign(who) => r.assignee = who.clone().filter(|w| !w.is_empty()),
+    }
+}
+
+/// Write the status change into the signup's journal, with the same time and author as in
+/// the store (ingest accepts a journal's history entries only when the store holds them),
+/// and ingest the journal so its durable copy holds the server's own change too.
+async fn tell_kiosks(
+    state: &AppState,
+    row: &SignupRow,
+    status: Status,
+    at: String,
+    by: String,
+) -> Result<(), ServiceError> {
     let doc_id: DocumentId = row
         .journal_doc_id
         .parse()
@@ -50,16 +107,12 @@ pub async fn edit_signup(
         .map_err(|_| ServiceError::internal("repository stopped"))?
         .ok_or_else(|| ServiceError::internal("journal of an ingested signup is missing"))?;
     let h = handle.clone();
-    let sid = signup_id.to_string();
+    let sid = row.record.id.clone();
     blocking(move || {
-        h.with_document(|doc| edit(doc, &sid))
+        h.with_document(|doc| set_status(doc, &sid, status, &at, &by))
             .map_err(|e| ServiceError::Conflict(e.to_string()))
     })
     .await?;
     ingest_journal(state, &doc_id, handle).await?;
-    let st = state.clone();
-    let id = signup_id.to_string();
-    blocking(move || Ok(st.store.signup(&id)?))
-        .await?
-        .ok_or(ServiceError::NotFound)
+    Ok(())
 }

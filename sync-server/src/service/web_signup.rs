@@ -62,11 +62,7 @@ pub async fn web_signup(
     let job = catalog
         .opportunity(opportunity_id)
         .ok_or(WebSignupError::UnknownJob)?;
-    let shift_ok = match shift_id {
-        Some(s) => job.shifts.iter().any(|x| x.id == s),
-        None => job.shifts.is_empty(),
-    };
-    if !shift_ok {
+    if !job.takes_shift(shift_id) {
         return Err(WebSignupError::UnknownJob);
     }
     let person =

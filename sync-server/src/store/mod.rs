@@ -8,13 +8,15 @@
 //! Layout: [`schema`] defines every table and lists them all (opening and backups walk that
 //! list); [`rows`] the types the tables hold, read and written through [`json`]'s typed
 //! tables; [`devices`], [`journals`] and [`signups`] the operations on each family of
-//! tables; [`listing`] the in-memory list of signups derived from `signups`; `upgrade` what
+//! tables; [`listing`] the in-memory list of signups derived from `signups`; [`refused`] the
+//! records ingest refused, kept aside for admins; `upgrade` what
 //! opening does to rows an older server wrote.
 
 pub mod devices;
 pub mod journals;
 pub mod json;
 pub mod listing;
+pub mod refused;
 pub mod rows;
 pub mod schema;
 pub mod signups;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use frivillig_common::api::SignupView;
 use frivillig_common::domain::{PersonalData, SignupRecord};
 use frivillig_common::ids::KioskId;
+use frivillig_common::refusal::Refusal;
 
 /// An enrolled kiosk.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -180,6 +181,25 @@ pub struct IngestBatch {
     pub chunk: Vec<u8>,
     /// Records read from the document, with their personal data if newly opened.
     pub records: Vec<(SignupRecord, Option<PersonalData>)>,
+    /// Records the trust checks refused, and why: kept aside, never listed.
+    pub refused: Vec<(SignupRecord, Refusal)>,
+}
+
+/// A record a kiosk wrote that the server refused, kept for an admin to see. It holds the
+/// record as written (its personal data still sealed) and goes with the same retention as
+/// signups.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefusedRow {
+    /// The journal it came in.
+    pub journal_doc_id: String,
+    /// Who owns that journal (`web` or the kiosk's id).
+    pub owner: String,
+    /// The record as the journal held it.
+    pub record: SignupRecord,
+    /// Why it was refused.
+    pub reason: Refusal,
+    /// RFC 3339 time it was first refused for this reason.
+    pub refused_at: String,
 }
 
 /// The outcome of an ingest.
@@ -189,7 +209,8 @@ pub struct IngestOutcome {
     pub signups: u64,
     /// Signups new to the server in this ingest.
     pub new: u64,
-    /// Records refused (e.g. an id that belongs to another journal).
+    /// Records refused (an id that belongs to another journal, or a record the trust checks
+    /// refused).
     pub refused: u64,
 }
 

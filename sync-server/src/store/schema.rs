@@ -10,8 +10,8 @@ use redb::{TableError, WriteTransaction};
 
 use super::json::JsonTable;
 use super::rows::{
-    AccountRow, AuditEntry, DeviceRow, EnrolCodeRow, JournalRow, PairDecision, SessionRow,
-    SignupRow,
+    AccountRow, AuditEntry, DeviceRow, EnrolCodeRow, JournalRow, PairDecision, RefusedRow,
+    SessionRow, SignupRow,
 };
 
 /// Whether a backup carries a table.
@@ -146,6 +146,9 @@ tables! {
     /// Sessions by SHA-256 of the session token.
     SESSIONS: JsonTable<&str, SessionRow> = JsonTable::new("sessions"),
         InBackup::LeftOut("a restored server starts with everyone logged out");
+    /// Records the ingest's trust checks refused: "journal id/signup id" -> the record and
+    /// why.
+    REFUSED: JsonTable<&str, RefusedRow> = JsonTable::new("refused_records"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

@@ -6,8 +6,11 @@ use redb::ReadableTable;
 
 use frivillig_common::domain::SignupRecord;
 
-use super::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, SAMOD_CHUNKS, SIGNUPS};
-use super::{IngestBatch, IngestOutcome, SignupFilter, SignupRow, Store, StoreError, now};
+use super::refused::refused_key;
+use super::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, REFUSED, SAMOD_CHUNKS, SIGNUPS};
+use super::{
+    IngestBatch, IngestOutcome, RefusedRow, SignupFilter, SignupRow, Store, StoreError, now,
+};
 
 /// The index entries of a record: (field, value) for each of
 /// [`INDEX_FIELDS`](super::INDEX_FIELDS) it has.
@@ -24,10 +27,54 @@ pub fn index_entries(r: &SignupRecord) -> Vec<(&'static str, String)> {
     out
 }
 
+/// The record a journal holds, with the coordinators' work as the store has it: the store
+/// is the authority for status, history, notes and assignee (the server writes them there
+/// first, and a kiosk may not write them at all); check-ins are the union of both.
+fn keep_coordinators_work(stored: &SignupRecord, from_journal: SignupRecord) -> SignupRecord {
+    let mut check_ins = stored.check_ins.clone();
+    for c in from_journal.check_ins {
+        if !check_ins.contains(&c) {
+            check_ins.push(c);
+        }
+    }
+    SignupRecord {
+        status: stored.status,
+        status_history: stored.status_history.clone(),
+        notes: stored.notes.clone(),
+        assignee: stored.assignee.clone(),
+        check_ins,
+        ..from_journal
+    }
+}
+
 impl Store {
-    /// Whether a signup's personal data is already opened here (so it need not be again).
-    pub fn has_person(&self, signup_id: &str) -> Result<bool, StoreError> {
-        Ok(self.signup(signup_id)?.is_some_and(|r| r.person.is_some()))
+    /// Change a signup's record with `edit` in one transaction (index and list with it).
+    /// `None` if there is no such signup.
+    pub fn edit_signup(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&mut SignupRecord),
+    ) -> Result<Option<SignupRow>, StoreError> {
+        let tx = self.write()?;
+        let row = {
+            let mut signups = SIGNUPS.open(&tx)?;
+            let Some(mut row) = signups.get(id)? else {
+                return Ok(None);
+            };
+            let mut index = tx.open_table(INDEX)?;
+            for (f, v) in index_entries(&row.record) {
+                index.remove((f, v.as_str(), id))?;
+            }
+            edit(&mut row.record);
+            for (f, v) in index_entries(&row.record) {
+                index.insert((f, v.as_str(), id), ())?;
+            }
+            signups.insert(id, &row)?;
+            row
+        };
+        tx.commit()?;
+        self.listing_mut().upsert(&row);
+        Ok(Some(row))
     }
 
     /// Commit one ingest: the chunk, the journal row, every signup and its index entries.
@@ -67,6 +114,7 @@ impl Store {
                 refused: 0,
             };
             let received_at = now();
+            let mut refused = REFUSED.open(&tx)?;
             for (record, person) in batch.records {
                 // An erased signup stays erased, whatever copy of its journal arrives.
                 if erased.get(record.id.as_str())?.is_some() {
@@ -80,16 +128,17 @@ impl Store {
                         continue;
                     }
                     Some(old) => {
-                        if old.record == record && (old.person.is_some() || person.is_none()) {
+                        let merged = keep_coordinators_work(&old.record, record);
+                        if old.record == merged && (old.person.is_some() || person.is_none()) {
                             outcome.signups += 1;
                             continue;
                         }
                         for (f, v) in index_entries(&old.record) {
-                            index.remove((f, v.as_str(), record.id.as_str()))?;
+                            index.remove((f, v.as_str(), merged.id.as_str()))?;
                         }
                         SignupRow {
                             person: person.or(old.person),
-                            record,
+                            record: merged,
                             ..old
                         }
                     }
@@ -103,12 +152,30 @@ impl Store {
                         }
                     }
                 };
+                // Taken now: whatever was refused of it before no longer stands.
+                refused.remove(refused_key(&batch.doc_id, &new_row.record.id).as_str())?;
                 for (f, v) in index_entries(&new_row.record) {
                     index.insert((f, v.as_str(), new_row.record.id.as_str()), ())?;
                 }
                 signups.insert(new_row.record.id.as_str(), &new_row)?;
                 changed.push(new_row);
                 outcome.signups += 1;
+            }
+            for (record, reason) in batch.refused {
+                outcome.refused += 1;
+                let key = refused_key(&batch.doc_id, &record.id);
+                let refused_at = match refused.get(key.as_str())? {
+                    Some(old) if old.reason == reason => old.refused_at,
+                    _ => received_at.clone(),
+                };
+                let kept = RefusedRow {
+                    journal_doc_id: batch.doc_id.clone(),
+                    owner: row.owner.to_string(),
+                    record,
+                    reason,
+                    refused_at,
+                };
+                refused.insert(key.as_str(), &kept)?;
             }
             row.signups = outcome.signups;
             journals.insert(batch.doc_id.as_str(), &row)?;
@@ -251,6 +318,7 @@ mod tests {
             heads: vec![],
             chunk: b"x".to_vec(),
             records: recs.into_iter().map(|r| (r, None)).collect(),
+            refused: Vec::new(),
         };
         let out = store
             .ingest(batch(
@@ -270,15 +338,26 @@ mod tests {
             .ingest(batch("j2", vec![record("a", "active", "o1")]))
             .expect("ingest");
         assert_eq!(out.refused, 1);
+        // A journal cannot change a status: the store's is the coordinators'.
         store
             .ingest(batch("j1", vec![record("a", "contacted", "o1")]))
             .expect("ingest");
-        let f = SignupFilter {
+        let contacted = SignupFilter {
             status: Some("contacted".into()),
             ..Default::default()
         };
-        let (rows, total) = store.list_signups(&f).expect("list");
+        assert_eq!(store.list_signups(&contacted).expect("list").1, 0);
+        store
+            .edit_signup("a", |r| r.status = Status::Contacted)
+            .expect("edit")
+            .expect("a signup");
+        let (rows, total) = store.list_signups(&contacted).expect("list");
         assert_eq!((rows.len(), total), (1, 1));
+        // And a later ingest of the journal keeps it.
+        store
+            .ingest(batch("j1", vec![record("a", "new", "o1")]))
+            .expect("ingest");
+        assert_eq!(store.list_signups(&contacted).expect("list").1, 1);
         let f = SignupFilter {
             status: Some("new".into()),
             opportunity: Some("o2".into()),
@@ -291,6 +370,6 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(store.list_signups(&f).expect("list").1, 0);
-        assert_eq!(store.journal_bytes("j1").expect("bytes"), b"xx");
+        assert_eq!(store.journal_bytes("j1").expect("bytes"), b"xxx");
     }
 }

@@ -122,6 +122,7 @@ fn main() -> anyhow::Result<()> {
                     heads: Vec::new(),
                     chunk: Vec::new(),
                     records: chunk.iter().map(|i| signup(*i)).collect(),
+                    refused: Vec::new(),
                 })?;
             }
             anyhow::Ok(())

@@ -6,7 +6,8 @@
 //! `FRIVILLIG_BURST_PAUSE_MS` puts a pause between signups, so that kills land during sync
 //! as well as during signups. `FRIVILLIG_BURST_SPEED` (with `FRIVILLIG_BURST_EPOCH`, an RFC
 //! 3339 time shared by every process of a run) makes the kiosk's clock run that many times
-//! faster from the epoch, so days end every few seconds: journals close, are acknowledged
+//! faster from the epoch (reading `FRIVILLIG_BURST_FROM` at it, if given), so days end every
+//! few seconds: journals close, are acknowledged
 //! and deleted at the kiosk, which is where a server that acknowledged too early would
 //! lose signups.
 
@@ -17,15 +18,18 @@ use anyhow::Context;
 use chrono::{DateTime, FixedOffset, Utc};
 use frivillig_kiosk::{Clock, KioskConfig, KioskCore, SystemClock};
 
-/// Time from a shared epoch, `speed` times faster than real time.
+/// Time from a shared epoch, `speed` times faster than real time, reading `from` at the
+/// epoch (a time in the past, so that the days it runs through stay within what the
+/// server accepts from a kiosk's clock).
 struct FastClock {
     epoch: DateTime<Utc>,
+    from: DateTime<Utc>,
     speed: i32,
 }
 
 impl Clock for FastClock {
     fn now(&self) -> DateTime<FixedOffset> {
-        let t = self.epoch + (Utc::now() - self.epoch) * self.speed;
+        let t = self.from + (Utc::now() - self.epoch) * self.speed;
         t.fixed_offset()
     }
 }
@@ -39,7 +43,13 @@ fn clock() -> anyhow::Result<Arc<dyn Clock>> {
     let epoch = DateTime::parse_from_rfc3339(&epoch)
         .context("FRIVILLIG_BURST_EPOCH")?
         .to_utc();
-    Ok(Arc::new(FastClock { epoch, speed }))
+    let from = match std::env::var("FRIVILLIG_BURST_FROM") {
+        Ok(from) => DateTime::parse_from_rfc3339(&from)
+            .context("FRIVILLIG_BURST_FROM")?
+            .to_utc(),
+        Err(_) => epoch,
+    };
+    Ok(Arc::new(FastClock { epoch, from, speed }))
 }
 
 #[tokio::main]

@@ -123,9 +123,19 @@ pub(super) fn staff_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events
                 ui.label(RichText::new(v).strong());
                 ui.end_row();
             }
+            let refused = s.refused.last().map(|r| {
+                let (da, en) = r.reason.text();
+                let n = s.refused.len();
+                lang.pick(
+                    &format!("{n} afvist af serveren; senest: {da}. Kontakt IT."),
+                    &format!("{n} refused by the server; last: {en}. Call IT."),
+                )
+                .to_owned()
+            });
             let problems = [
                 (lang.pick("Sidste fejl", "Last error"), &s.last_error),
                 (lang.pick("Katalog", "Catalog"), &s.catalog_refused),
+                (lang.pick("Tilmeldinger", "Signups"), &refused),
             ];
             for (k, problem) in problems {
                 if let Some(e) = problem {

@@ -4,11 +4,12 @@
 //! SameSite=Strict cookie scoped to `/admin` (Secure when the public address is https);
 //! every form carries the session's CSRF token, and the login form a token of its own in a
 //! cookie (double submit). Coordinators see only the signups of their sites; admins see all.
-//! Every change is written into the signup's record in its journal document, so it merges
-//! with what a kiosk did meanwhile, and into the audit log.
+//! Every change is committed to the server's store, which is the authority for
+//! coordinators' work (a status change also goes into the journal, so kiosks learn it), and
+//! into the audit log.
 //!
 //! Layout: one file per page family ([`auth`], [`list`], [`signup`], [`review`],
-//! [`overview`], [`kiosks`], [`catalog`], [`audit`]); [`staff`] the extractors that check
+//! [`overview`], [`kiosks`], [`refused`], [`catalog`], [`audit`]); [`staff`] the extractors that check
 //! the session, role and CSRF token once for every handler; [`page`] the layout and the
 //! names pages show.
 
@@ -37,6 +38,7 @@ mod kiosks;
 mod list;
 mod overview;
 mod page;
+mod refused;
 mod review;
 mod signup;
 mod staff;
@@ -67,6 +69,7 @@ pub fn routes() -> Router<AppState> {
             post(signup::post_erase),
         )
         .route("/admin/log", get(audit::audit_page))
+        .route("/admin/afviste", get(refused::refused_page))
         .route("/admin/oversigt", get(overview::overview_page))
         .route("/admin/koer", get(review::queues_page))
         .route("/admin/koer/dublet", post(review::post_pair))

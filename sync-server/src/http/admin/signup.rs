@@ -7,8 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
-use frivillig_common::domain::{Note, Source, Status};
-use frivillig_common::journal::{add_note, set_assignee};
+use frivillig_common::domain::{Source, Status};
 
 use frivillig_common::ids::SignupId;
 
@@ -17,7 +16,7 @@ use crate::http::blocking;
 use crate::http::error::ApiError;
 use crate::http::web::secure;
 use crate::service::catalog::catalog as need_catalog;
-use crate::service::signups::{change_status, edit_signup};
+use crate::service::signups::{Change, change_signup};
 use crate::store::SignupRow;
 
 use super::page::{
@@ -248,13 +247,6 @@ pub struct ChangeForm {
     tilbage: String,
 }
 
-/// What a posted change asks for, once checked.
-pub(super) enum Change {
-    Status(Status),
-    Note(String),
-    Assign(Option<String>),
-}
-
 pub(super) async fn apply_change(
     state: &AppState,
     s: Staff,
@@ -280,37 +272,12 @@ pub(super) async fn apply_change(
         return unreadable(&s, StatusCode::BAD_REQUEST);
     };
     let by = s.username.clone();
-    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let (action, detail, result) = match change {
-        Change::Status(status) => (
-            "status",
-            status.as_str().to_owned(),
-            change_status(state, signup_id, status, &by).await,
-        ),
-        Change::Note(text) => {
-            let note = Note {
-                at,
-                by: by.clone(),
-                text: text.clone(),
-            };
-            (
-                "note",
-                text,
-                edit_signup(state, signup_id, move |doc, sid| add_note(doc, sid, &note)).await,
-            )
-        }
-        Change::Assign(who) => {
-            let w = who.clone();
-            (
-                "assign",
-                who.unwrap_or_default(),
-                edit_signup(state, signup_id, move |doc, sid| {
-                    set_assignee(doc, sid, w.as_deref())
-                })
-                .await,
-            )
-        }
+    let (action, detail) = match &change {
+        Change::Status(status) => ("status", status.as_str().to_owned()),
+        Change::Note(text) => ("note", text.clone()),
+        Change::Assign(who) => ("assign", who.clone().unwrap_or_default()),
     };
+    let result = change_signup(state, signup_id, change, &by).await;
     if let Err(e) = result {
         return error_page(&s, e);
     }

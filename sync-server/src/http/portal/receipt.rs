@@ -151,6 +151,9 @@ pub(super) struct DataExport {
     status: Status,
     status_history: Vec<frivillig_common::domain::StatusChange>,
     check_ins: Vec<frivillig_common::domain::CheckIn>,
+    /// Coordinators' notes are data about the person too: they are theirs to see.
+    notes: Vec<frivillig_common::domain::Note>,
+    assignee: Option<String>,
     person: Option<frivillig_common::domain::PersonalData>,
 }
 
@@ -176,6 +179,8 @@ pub(super) async fn download(
         status: r.status,
         status_history: r.status_history,
         check_ins: r.check_ins,
+        notes: r.notes,
+        assignee: r.assignee,
         person: row.person,
     };
     let body = serde_json::to_vec_pretty(&export).map_err(ApiError::internal)?;

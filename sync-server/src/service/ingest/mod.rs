@@ -7,6 +7,7 @@
 //! its changes arrive.
 
 pub mod plan;
+pub mod trust;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -18,9 +19,12 @@ use futures::StreamExt;
 use samod::{DocHandle, DocumentId, RepoEvent, RepoObserver};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
+use frivillig_common::catalog::read_catalog;
+
 use crate::AppState;
+use crate::service::catalog::catalog_handle;
 use crate::service::{ServiceError, blocking};
-use crate::store::IngestOutcome;
+use crate::store::{IngestOutcome, JournalOwner};
 
 /// Wait until the server's replica of `doc_id` contains every change in `heads`, for at
 /// most the configured time.
@@ -82,6 +86,7 @@ pub async fn ingest_journal(
     doc_id: &DocumentId,
     handle: DocHandle,
 ) -> Result<(IngestOutcome, Vec<ChangeHash>), ServiceError> {
+    let catalog = catalog_handle(state).await?;
     let _guard = state.ingest.lock.lock().await;
     let st = state.clone();
     let doc_key = doc_id.to_string();
@@ -96,11 +101,28 @@ pub async fn ingest_journal(
             };
             return Ok((outcome, prev, false));
         };
+        // A kiosk's journal is checked against its device and the catalog; the web's is
+        // written by the server alone.
+        let kiosk = match &row.owner {
+            JournalOwner::Kiosk(k) => {
+                let catalog = catalog
+                    .with_document(|d| read_catalog(d))
+                    .map_err(|_| ServiceError::internal("the catalog cannot be read"))?;
+                Some((k.clone(), catalog))
+            }
+            JournalOwner::Web => None,
+        };
+        let ctx = kiosk.as_ref().map(|(kiosk, catalog)| trust::KioskContext {
+            kiosk,
+            catalog,
+            now: chrono::Utc::now(),
+        });
         let plan = plan::plan_ingest(
             &doc_key,
             &row,
             snapshot,
-            |id| st.store.has_person(id),
+            ctx.as_ref(),
+            |id| st.store.signup(id),
             |record, runs| match st.keys.sealing.open_in_journal(&record.sealed, runs) {
                 Ok(p) => Some(p),
                 Err(e) => {
@@ -114,7 +136,7 @@ pub async fn ingest_journal(
         }
         let outcome = st.store.ingest(plan.batch)?;
         if outcome.refused > 0 {
-            tracing::warn!(journal = %doc_key, refused = outcome.refused, "signups with ids of another journal refused");
+            tracing::warn!(journal = %doc_key, refused = outcome.refused, "records refused: ids of another journal, or failing the trust checks (see the admin page of refused records)");
         }
         st.ingest.committed.send_modify(|n| *n += 1);
         Ok((outcome, plan.heads, true))

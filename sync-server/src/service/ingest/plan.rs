@@ -14,8 +14,9 @@ use frivillig_common::journal::{JournalHeader, read_header, read_run_keys, read_
 use frivillig_common::seal::RunKeys;
 use frivillig_common::sync::format_heads;
 
+use super::trust::{KioskContext, check_kiosk_record};
 use crate::service::ServiceError;
-use crate::store::{IngestBatch, JournalOwner, JournalRow, StoreError};
+use crate::store::{IngestBatch, JournalOwner, JournalRow, SignupRow, StoreError};
 
 /// What the document held when it was read for an ingest.
 pub struct JournalSnapshot {
@@ -72,14 +73,18 @@ pub struct IngestPlan {
 /// Decide what to commit for the journal `doc_id`, on record as `row`, from `snapshot`.
 ///
 /// Only records whose source is the journal's owner are taken (a kiosk cannot write into
-/// the web's signups or another kiosk's). `opened(id)` says whether a signup's personal data
-/// is held already, so it is not opened again; `open` opens an envelope with the journal's
-/// run keys (`None`: it cannot be opened, the signup is kept without it).
+/// the web's signups or another kiosk's). A kiosk's journal is checked record by record
+/// against `trust` (see [`super::trust`]); what fails is set aside with its reason, and the
+/// rest of the journal still arrives. The web's journal, which only the server writes, is
+/// not (`trust` is `None`). `stored(id)` is the signup as the server holds it, if it does
+/// (its personal data is then not opened again); `open` opens an envelope with the
+/// journal's run keys (`None`: it cannot be opened, the signup is kept without it).
 pub fn plan_ingest(
     doc_id: &str,
     row: &JournalRow,
     snapshot: JournalSnapshot,
-    mut opened: impl FnMut(&str) -> Result<bool, StoreError>,
+    trust: Option<&KioskContext<'_>>,
+    mut stored: impl FnMut(&str) -> Result<Option<SignupRow>, StoreError>,
     open: impl Fn(&SignupRecord, &RunKeys) -> Option<PersonalData>,
 ) -> Result<IngestPlan, ServiceError> {
     let header = snapshot
@@ -94,15 +99,27 @@ pub fn plan_ingest(
         .records
         .map_err(|e| ServiceError::Conflict(format!("not a journal: {e}")))?;
     let mut batch_records = Vec::with_capacity(records.len());
+    let mut refused = Vec::new();
     for record in records
         .into_iter()
         .filter(|r| source_matches(r, &row.owner))
     {
-        let person = if opened(&record.id)? {
+        let old = stored(&record.id)?;
+        let person = if old.as_ref().is_some_and(|o| o.person.is_some()) {
             None
         } else {
             open(&record, &snapshot.runs)
         };
+        // A record under an id of another journal is refused by the store's commit.
+        let ours = old.as_ref().filter(|o| o.journal_doc_id == doc_id);
+        if let Some(ctx) = trust
+            && (old.is_none() || ours.is_some())
+            && let Err(reason) =
+                check_kiosk_record(ctx, &record, person.as_ref(), ours.map(|o| &o.record))
+        {
+            refused.push((record, reason));
+            continue;
+        }
         batch_records.push((record, person));
     }
     Ok(IngestPlan {
@@ -111,6 +128,7 @@ pub fn plan_ingest(
             heads: format_heads(&snapshot.heads),
             chunk: snapshot.chunk,
             records: batch_records,
+            refused,
         },
         heads: snapshot.heads,
         malformed,
@@ -129,6 +147,7 @@ mod tests {
     use super::*;
     use frivillig_common::domain::Status;
     use frivillig_common::journal::{add_signup, new_journal_doc};
+    use frivillig_common::refusal::Refusal;
     use frivillig_common::seal::{SealingKeyPair, seal_personal_data};
 
     fn person(name: &str) -> PersonalData {
@@ -180,6 +199,40 @@ mod tests {
         }
     }
 
+    /// A plan for the journal "j1" of `owner`, unchecked, with nothing held yet.
+    fn plan_plain(
+        owner: &str,
+        snapshot: JournalSnapshot,
+        keys: &SealingKeyPair,
+    ) -> Result<IngestPlan, ServiceError> {
+        plan_ingest(
+            "j1",
+            &row(owner),
+            snapshot,
+            None,
+            |_| Ok(None),
+            opener(keys),
+        )
+    }
+
+    /// The ids of the records a plan takes, in order.
+    fn taken(plan: &IngestPlan) -> Vec<&str> {
+        plan.batch
+            .records
+            .iter()
+            .map(|(r, _)| r.id.as_str())
+            .collect()
+    }
+
+    fn held(record: SignupRecord) -> SignupRow {
+        SignupRow {
+            record,
+            person: Some(person("Held")),
+            journal_doc_id: "j1".into(),
+            received_at: "2026-12-02T09:00:00.000Z".into(),
+        }
+    }
+
     fn opener(keys: &SealingKeyPair) -> impl Fn(&SignupRecord, &RunKeys) -> Option<PersonalData> {
         |r, runs| keys.open_in_journal(&r.sealed, runs).ok()
     }
@@ -198,8 +251,7 @@ mod tests {
         .expect("add");
         let snapshot = read_journal(&doc, &[]).expect("something to ingest");
         assert_eq!(snapshot.chunk, doc.save());
-        let plan =
-            plan_ingest("j1", &row("k1"), snapshot, |_| Ok(false), opener(&keys)).expect("plan");
+        let plan = plan_plain("k1", snapshot, &keys).expect("plan");
         assert_eq!(plan.heads, doc.get_heads());
         assert_eq!(plan.batch.heads, format_heads(&doc.get_heads()));
         assert_eq!(plan.batch.records.len(), 1);
@@ -232,7 +284,11 @@ mod tests {
             "j1",
             &row("k1"),
             snapshot,
-            |id| Ok(id == "a"),
+            None,
+            |id| {
+                Ok((id == "a")
+                    .then(|| held(record("a", Source::Kiosk("k1".into()), String::new()))))
+            },
             opener(&keys),
         )
         .expect("plan");
@@ -268,7 +324,7 @@ mod tests {
         let keys = SealingKeyPair::generate();
         let doc = journal("kiosk:k2");
         let snapshot = read_journal(&doc, &[]).expect("to ingest");
-        let refused = plan_ingest("j1", &row("k1"), snapshot, |_| Ok(false), opener(&keys));
+        let refused = plan_plain("k1", snapshot, &keys);
         assert!(matches!(refused, Err(ServiceError::Conflict(m)) if m.contains("another owner")));
         let mut not_a_journal = Automerge::new();
         not_a_journal
@@ -279,7 +335,7 @@ mod tests {
             })
             .expect("write");
         let snapshot = read_journal(&not_a_journal, &[]).expect("to ingest");
-        let refused = plan_ingest("j1", &row("k1"), snapshot, |_| Ok(false), opener(&keys));
+        let refused = plan_plain("k1", snapshot, &keys);
         assert!(matches!(refused, Err(ServiceError::Conflict(m)) if m.contains("not a journal")));
     }
 
@@ -294,14 +350,63 @@ mod tests {
         )
         .expect("add");
         let snapshot = read_journal(&doc, &[]).expect("to ingest");
-        let plan =
-            plan_ingest("j1", &row("web"), snapshot, |_| Ok(false), opener(&keys)).expect("plan");
-        let ids: Vec<&str> = plan
+        let plan = plan_plain("web", snapshot, &keys).expect("plan");
+        assert_eq!(taken(&plan), ["w"]);
+    }
+
+    #[test]
+    fn a_kiosks_forged_records_are_set_aside_and_the_rest_arrive() {
+        use chrono::TimeZone as _;
+        let keys = SealingKeyPair::generate();
+        let kiosk = frivillig_common::ids::KioskId::parse("k1").expect("an id");
+        let catalog = frivillig_common::catalog::demo_catalog();
+        let ctx = KioskContext {
+            kiosk: &kiosk,
+            catalog: &catalog,
+            now: chrono::Utc
+                .with_ymd_and_hms(2026, 12, 2, 12, 0, 0)
+                .single()
+                .expect("a time"),
+        };
+        let mut doc = journal("kiosk:k1");
+        let good = |id: &str, name: &str| SignupRecord {
+            opportunity_id: "hojtlaesning".into(),
+            receipt_hash: "ab".repeat(32),
+            sealed: seal_personal_data(&keys.public(), &person(name)).expect("seal"),
+            ..record(id, Source::Kiosk("k1".into()), String::new())
+        };
+        add_signup(&mut doc, &good("ok", "Anna")).expect("add");
+        // The library's job, listed under the nursing home.
+        let foreign = SignupRecord {
+            site_id: "plejecenter".into(),
+            ..good("foreign", "Bo")
+        };
+        add_signup(&mut doc, &foreign).expect("add");
+        add_signup(&mut doc, &good("long", &"C".repeat(500))).expect("add");
+        let snapshot = read_journal(&doc, &[]).expect("to ingest");
+        let plan = plan_ingest(
+            "j1",
+            &row("k1"),
+            snapshot,
+            Some(&ctx),
+            |_| Ok(None),
+            opener(&keys),
+        )
+        .expect("plan");
+        assert_eq!(taken(&plan), ["ok"]);
+        let mut refused: Vec<(&str, Refusal)> = plan
             .batch
-            .records
+            .refused
             .iter()
-            .map(|(r, _)| r.id.as_str())
+            .map(|(r, why)| (r.id.as_str(), *why))
             .collect();
-        assert_eq!(ids, ["w"]);
+        refused.sort_unstable_by_key(|(id, _)| *id);
+        assert_eq!(
+            refused,
+            [
+                ("foreign", Refusal::ForeignSite),
+                ("long", Refusal::InvalidPerson)
+            ]
+        );
     }
 }
