@@ -85,6 +85,10 @@ pub struct EnrolResponse {
     pub server_signing_key: String,
     /// The public URL used in receipt QR codes.
     pub public_url: String,
+    /// SHA-256 of the server's CA certificate, which the kiosk pins (absent from a server
+    /// without TLS).
+    #[serde(default)]
+    pub server_ca_sha256: Option<String>,
 }
 
 /// A kiosk as the admin API lists it.
@@ -161,6 +165,10 @@ pub struct EnrolCode {
     pub code: String,
     /// RFC 3339 time it stops working.
     pub expires_at: String,
+    /// SHA-256 of the server's CA certificate, for the code's QR (the kiosk pins it from
+    /// its very first request); absent from a server without TLS.
+    #[serde(default)]
+    pub server_ca_sha256: Option<String>,
 }
 
 /// A kiosk redeems a code.

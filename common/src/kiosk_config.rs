@@ -27,6 +27,10 @@ pub struct KioskConfig {
     pub public_url: String,
     /// Folder for the kiosk's database.
     pub data_dir: PathBuf,
+    /// SHA-256 of the server's CA certificate: over https the kiosk trusts a server only
+    /// if its certificate is signed by that CA (see [`crate::tls`]). Required for https.
+    #[serde(default)]
+    pub server_ca_sha256: Option<String>,
     /// PIN for staff mode: this kiosk's own, chosen or generated at enrolment (there is no
     /// shared default). A file without one gets a new one the first time it is loaded.
     #[serde(default)]
@@ -93,6 +97,7 @@ impl KioskConfig {
             server_signing_key: enrolment.server_signing_key,
             site_id: site_id.to_owned(),
             public_url: enrolment.public_url,
+            server_ca_sha256: enrolment.server_ca_sha256,
             data_dir,
             staff_pin: generate_pin(),
         }
@@ -140,7 +145,12 @@ impl KioskConfig {
             .map_err(|e| format!("server_public_key: {e}"))?;
         crate::sign::check_public_key(&self.server_signing_key)
             .map_err(|e| format!("server_signing_key: {e}"))?;
-        url::Url::parse(&self.server_url).map_err(|e| format!("server_url: {e}"))?;
+        let url = url::Url::parse(&self.server_url).map_err(|e| format!("server_url: {e}"))?;
+        if url.scheme() == "https" {
+            let pin = self.server_ca_sha256.as_deref().unwrap_or_default();
+            crate::tls::pinned_client_config(pin)
+                .map_err(|e| format!("server_ca_sha256 (needed for https): {e}"))?;
+        }
         if self.device_secret.is_empty() {
             return Err("device_secret is empty".into());
         }
@@ -202,6 +212,7 @@ mod tests {
             site_id: "bibliotek".into(),
             public_url: "http://127.0.0.1:8700".into(),
             data_dir: dir.join("data"),
+            server_ca_sha256: None,
             staff_pin: staff_pin.into(),
         }
     }

@@ -28,6 +28,7 @@ pub mod sign;
 pub mod storage;
 pub mod sync;
 pub mod text;
+pub mod tls;
 pub mod untrusted;
 
 pub use samod::DocumentId;

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use frivillig_common::api::{RedeemRequest, RedeemResponse};
+use frivillig_common::tls::{EnrolLink, http_client};
 
 use crate::config::{ConfigError, KioskConfig};
 
@@ -26,25 +27,33 @@ pub enum RedeemError {
 }
 
 /// Redeem `code` at `server_url`; write the configuration to `config_path` (owner-only).
+///
+/// `server_url` may be the code's QR as a whole (`https://…#enrol=CODE&ca=FINGERPRINT`):
+/// over https the fingerprint is required and pinned from this very first request, and the
+/// server's answer must name the same CA.
 pub async fn redeem_code(
     server_url: &str,
     code: &str,
     data_dir: &Path,
     config_path: &Path,
 ) -> Result<KioskConfig, RedeemError> {
-    let base = server_url.trim_end_matches('/');
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
+    let link = EnrolLink::parse(server_url);
+    let code = link.code.clone().unwrap_or_else(|| code.to_owned());
+    let https = link.server.starts_with("https://");
+    if https && link.ca.is_none() {
+        return Err(RedeemError::Refused(
+            "en https-server kræver sit fingeraftryk (#ca=… i kodens QR) / an https server needs its fingerprint (#ca=… in the code's QR)".into(),
+        ));
+    }
+    let builder = reqwest::Client::builder().timeout(Duration::from_secs(20));
+    let (http, base) = http_client(&link.server, link.ca.as_deref(), builder)
         .map_err(|e| RedeemError::Unreachable(e.to_string()))?;
     let resp = http
         .post(format!("{base}/api/enrol/redeem"))
-        .json(&RedeemRequest {
-            code: code.to_owned(),
-        })
+        .json(&RedeemRequest { code })
         .send()
         .await
-        .map_err(|e| RedeemError::Unreachable(e.to_string()))?;
+        .map_err(|e| RedeemError::Unreachable(error_chain(&e)))?;
     match resp.status().as_u16() {
         200 => {}
         429 => return Err(RedeemError::TooMany),
@@ -60,7 +69,25 @@ pub async fn redeem_code(
         .json()
         .await
         .map_err(|e| RedeemError::Unreachable(e.to_string()))?;
-    let config = KioskConfig::from_enrolment(base, r.enrolment, &r.site_id, data_dir.to_owned());
+    if https && r.enrolment.server_ca_sha256 != link.ca {
+        return Err(RedeemError::Refused(
+            "serveren opgav et andet fingeraftryk end koden / the server named another fingerprint than the code".into(),
+        ));
+    }
+    let config =
+        KioskConfig::from_enrolment(&link.server, r.enrolment, &r.site_id, data_dir.to_owned());
     config.save(config_path)?;
     Ok(config)
+}
+
+/// An error with its causes, as reqwest nests them (the TLS refusal is the innermost).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }

@@ -82,15 +82,32 @@ pub struct WsDialer {
     /// The peer id the server must answer with: ours, so a kiosk talks only to a
     /// Frivillig server; `None` for [`WsDialer::to_any_server`].
     expected_peer: Option<PeerId>,
+    /// For `wss`: TLS that trusts only the server's pinned CA.
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl WsDialer {
-    /// A dialer for the device in `config`.
-    pub fn new(config: &crate::KioskConfig) -> Result<WsDialer, url::ParseError> {
+    /// A dialer for the device in `config`: over `wss` it trusts only the CA the config
+    /// pins.
+    pub fn new(config: &crate::KioskConfig) -> Result<WsDialer, WsError> {
         let token = device_token(&config.kiosk_id, &config.device_secret);
+        let url = config.sync_url().map_err(|e| WsError(e.to_string()))?;
+        let tls = match (url.scheme(), config.server_ca_sha256.as_deref()) {
+            ("wss", Some(pin)) => Some(Arc::new(
+                frivillig_common::tls::pinned_client_config(pin)
+                    .map_err(|e| WsError(e.to_string()))?,
+            )),
+            ("wss", None) => {
+                return Err(WsError(
+                    "wss needs the server's CA fingerprint (server_ca_sha256)".into(),
+                ));
+            }
+            _ => None,
+        };
         Ok(WsDialer {
             expected_peer: Some(PeerId::from(SERVER_PEER_ID)),
-            ..WsDialer::to_any_server(config.sync_url()?, Some(token))
+            tls,
+            ..WsDialer::to_any_server(url, Some(token))
         })
     }
 
@@ -103,6 +120,7 @@ impl WsDialer {
             token,
             max_message: 8 * 1024 * 1024,
             expected_peer: None,
+            tls: None,
         }
     }
 }
@@ -124,6 +142,7 @@ impl samod::Dialer for WsDialer {
         let token = self.token.clone();
         let max = self.max_message;
         let expected_peer = self.expected_peer.clone();
+        let tls = self.tls.clone();
         Box::pin(async move {
             let mut request = url
                 .as_str()
@@ -140,9 +159,13 @@ impl samod::Dialer for WsDialer {
             let config = tungstenite::protocol::WebSocketConfig::default()
                 .max_message_size(Some(max))
                 .max_frame_size(Some(max));
-            let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+            let stream = connect(&url, tls)
                 .await
-                .map_err(|e| DialError::transient(WsError(e.to_string())))?;
+                .map_err(|e| DialError::transient(WsError(e)))?;
+            let (ws, _) =
+                tokio_tungstenite::client_async_with_config(request, stream, Some(config))
+                    .await
+                    .map_err(|e| DialError::transient(WsError(e.to_string())))?;
             let (sink, stream) = ws.split();
             let incoming = stream
                 .filter_map(|msg| async move {
@@ -168,6 +191,40 @@ impl samod::Dialer for WsDialer {
     }
 }
 
+/// A TCP connection to `url`'s host, inside TLS when `tls` is given (naming the server
+/// [`KIOSK_NAME`](frivillig_common::tls::KIOSK_NAME), whose certificate the pinned CA signs).
+async fn connect(
+    url: &url::Url,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<
+    tokio_util::either::Either<
+        tokio::net::TcpStream,
+        tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    >,
+    String,
+> {
+    use tokio_util::either::Either;
+    let host = url
+        .host_str()
+        .ok_or("the server address has no host")?
+        .trim_matches(['[', ']']);
+    let port = url.port_or_known_default().unwrap_or(443);
+    let tcp = tokio::net::TcpStream::connect((host, port))
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = tcp.set_nodelay(true);
+    let Some(tls) = tls else {
+        return Ok(Either::Left(tcp));
+    };
+    let name = rustls::pki_types::ServerName::try_from(frivillig_common::tls::KIOSK_NAME)
+        .map_err(|e| e.to_string())?;
+    let stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Either::Right(stream))
+}
+
 struct Round {
     http: reqwest::Client,
     base: String,
@@ -177,21 +234,24 @@ struct Round {
 }
 
 async fn run(core: KioskCore, stop: CancellationToken) {
-    let http = match reqwest::Client::builder()
+    let config = core.config();
+    let builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(30))
-        .build()
-    {
+        .timeout(Duration::from_secs(30));
+    let (http, base) = match frivillig_common::tls::http_client(
+        &config.server_url,
+        config.server_ca_sha256.as_deref(),
+        builder,
+    ) {
         Ok(c) => c,
         Err(e) => {
-            set_error(&core, &format!("HTTP client: {e}"), false);
+            set_error(&core, &e.to_string(), false);
             return;
         }
     };
-    let config = core.config();
     let mut round = Round {
         http,
-        base: config.server_url.trim_end_matches('/').to_owned(),
+        base,
         token: device_token(&config.kiosk_id, &config.device_secret),
         dialer: None,
         catalog: None,
@@ -264,7 +324,8 @@ impl Round {
             .bearer_auth(&self.token)
             .send()
             .await
-            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+            // With its causes: a refused server certificate is the innermost one.
+            .map_err(|e| SyncError::Unreachable(crate::enrol::error_chain(&e)))?;
         match resp.status().as_u16() {
             200..=299 => resp
                 .json()

@@ -40,6 +40,11 @@ struct ServerAccess {
     /// A file holding the admin token.
     #[arg(long, env = "FRIVILLIG_ADMIN_TOKEN_FILE")]
     admin_token_file: Option<PathBuf>,
+    /// For an https server: the SHA-256 fingerprint of its certificate authority (shown at
+    /// its start and on the admin app's kiosk page). Only a server whose certificate that
+    /// authority signed is spoken to.
+    #[arg(long, env = "FRIVILLIG_SERVER_CA")]
+    server_ca: Option<String>,
 }
 
 /// The kiosk an enrolment is for.
@@ -265,7 +270,43 @@ impl ServerAccess {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.trim_end_matches('/'))
+        let base = frivillig_common::tls::client_base(&self.server, self.server_ca.as_deref());
+        format!("{base}{path}")
+    }
+
+    /// The HTTP client for this server: over https it trusts only the pinned authority.
+    fn client(&self) -> anyhow::Result<reqwest::Client> {
+        if self.server.starts_with("https://") && self.server_ca.is_none() {
+            bail!(
+                "an https server needs --server-ca (its CA fingerprint, shown at its start and on the admin app's kiosk page)"
+            );
+        }
+        let (client, _) = frivillig_common::tls::http_client(
+            &self.server,
+            self.server_ca.as_deref(),
+            reqwest::Client::builder(),
+        )?;
+        Ok(client)
+    }
+}
+
+impl Command {
+    /// The server a command speaks to, if it speaks to one.
+    fn access(&self) -> Option<&ServerAccess> {
+        match self {
+            Command::Enrol { access, .. }
+            | Command::EnrolCode { access, .. }
+            | Command::Revoke { access, .. }
+            | Command::AccountAdd { access, .. }
+            | Command::AccountPassword { access, .. }
+            | Command::AccountDisable { access, .. }
+            | Command::Accounts { access }
+            | Command::List { access }
+            | Command::Backup { access, .. }
+            | Command::CatalogExport { access, .. }
+            | Command::CatalogImport { access, .. } => Some(access),
+            _ => None,
+        }
     }
 }
 
@@ -296,7 +337,10 @@ async fn explain(resp: reqwest::Response) -> anyhow::Result<reqwest::Response> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let http = reqwest::Client::new();
+    let http = match cli.command.access() {
+        Some(access) => access.client()?,
+        None => reqwest::Client::new(),
+    };
     match cli.command {
         Command::Init {
             data_dir,
@@ -360,11 +404,14 @@ async fn main() -> anyhow::Result<()> {
                 ))
                 .await?;
             let code: frivillig_common::api::EnrolCode = explain(resp).await?.json().await?;
-            let payload = format!(
-                "{}#enrol={}",
-                access.server.trim_end_matches('/'),
-                code.code
-            );
+            // The fingerprint rides in the QR, so the kiosk pins the server from its first
+            // request on.
+            let payload = frivillig_common::tls::EnrolLink {
+                server: access.server.trim_end_matches('/').to_owned(),
+                code: Some(code.code.clone()),
+                ca: code.server_ca_sha256.clone(),
+            }
+            .to_text();
             let qr = qrcode::QrCode::new(payload.as_bytes()).context("making the QR code")?;
             println!(
                 "{}",
@@ -376,6 +423,7 @@ async fn main() -> anyhow::Result<()> {
                 "Tilmeldingskode for / enrolment code for {kiosk_id}: {}",
                 code.code
             );
+            println!("Link (QR-kodens indhold / what the QR code holds): {payload}");
             println!(
                 "Gyldig til / valid until {} (kun én gang / once only)",
                 code.expires_at

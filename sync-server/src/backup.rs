@@ -97,12 +97,23 @@ fn walk(
     Ok((rows, hex::encode(h.finalize())))
 }
 
-/// Write a consistent backup of `db` to `out` (which must not exist).
+/// Write a consistent backup of `db` to `out` (which must not exist), with the server's
+/// keys and, when it has one, its certificate authority from `data_dir` (kiosks pin it: a
+/// restored server without it would be refused by every kiosk).
 pub fn create_backup(
     db: &Database,
     keys: &crate::keys::ServerKeys,
+    data_dir: &Path,
     out: &Path,
 ) -> Result<BackupSummary, BackupError> {
+    let (ca_key_path, ca_cert_path) = crate::tls::ServerCa::paths(data_dir);
+    let ca = match (
+        std::fs::read_to_string(&ca_key_path),
+        std::fs::read_to_string(&ca_cert_path),
+    ) {
+        (Ok(key), Ok(cert)) => Some((key, cert)),
+        _ => None,
+    };
     if out.exists() {
         return Err(BackupError::Exists(out.to_owned()));
     }
@@ -119,6 +130,10 @@ pub fn create_backup(
         m.insert("digest", digest.as_str())?;
         m.insert("sealing_key", keys.sealing.secret_hex().as_str())?;
         m.insert("signing_key", keys.signing.secret_hex().as_str())?;
+        if let Some((key, cert)) = &ca {
+            m.insert("ca_key", key.as_str())?;
+            m.insert("ca_cert", cert.as_str())?;
+        }
         for (table, n) in &rows {
             m.insert(format!("rows.{table}").as_str(), n.to_string().as_str())?;
         }
@@ -187,6 +202,17 @@ pub fn verify_backup(path: &Path) -> Result<(BackupSummary, crate::keys::ServerK
     ))
 }
 
+/// The certificate authority a backup holds (key and certificate, PEM), if it holds one.
+fn backup_ca(path: &Path) -> Result<Option<(String, String)>, BackupError> {
+    let db = Database::open(path)
+        .map_err(|e| BackupError::Damaged(format!("{}: cannot be opened: {e}", path.display())))?;
+    let tx = db.begin_read()?;
+    let manifest = tx.open_table(MANIFEST)?;
+    let key = manifest.get("ca_key")?.map(|v| v.value().to_owned());
+    let cert = manifest.get("ca_cert")?.map(|v| v.value().to_owned());
+    Ok(key.zip(cert))
+}
+
 /// Restore a verified backup into `data_dir` (the server must be stopped). Refuses to
 /// replace an existing database or key unless `overwrite`.
 pub fn restore_backup(
@@ -195,11 +221,15 @@ pub fn restore_backup(
     overwrite: bool,
 ) -> Result<BackupSummary, BackupError> {
     let (summary, keys) = verify_backup(backup)?;
+    let ca = backup_ca(backup)?;
     let db_path = data_dir.join("server.redb");
+    let (ca_key_path, ca_cert_path) = crate::tls::ServerCa::paths(data_dir);
     for p in [
         &db_path,
         &crate::keys::sealing_key_path(data_dir),
         &crate::keys::signing_key_path(data_dir),
+        &ca_key_path,
+        &ca_cert_path,
     ] {
         if p.exists() && !overwrite {
             return Err(BackupError::Exists(p.clone()));
@@ -218,6 +248,15 @@ pub fn restore_backup(
         .map_err(io(&tmp))?;
     crate::keys::write_keys(data_dir, &keys, overwrite)
         .map_err(|e| BackupError::Damaged(e.to_string()))?;
+    if let Some((key, cert)) = ca {
+        for (path, text) in [(&ca_key_path, key), (&ca_cert_path, cert)] {
+            if overwrite {
+                let _ = std::fs::remove_file(path);
+            }
+            crate::keys::write_private(path, &text)
+                .map_err(|e| BackupError::Damaged(e.to_string()))?;
+        }
+    }
     std::fs::rename(&tmp, &db_path).map_err(io(&db_path))?;
     Ok(summary)
 }

@@ -55,6 +55,15 @@ pub struct ServerConfig {
     /// does, and see nothing else (no catalog, no journal). Off by default and in every
     /// production setting; while it is off, benchmark devices enrolled earlier are refused.
     pub bench_devices: bool,
+    /// Serve HTTPS and WSS with a certificate signed by the server's own certificate
+    /// authority (`keys/ca.pem`), which kiosks pin. Off: plain HTTP, for a demo on this
+    /// machine or behind a reverse proxy on it.
+    pub tls: bool,
+    /// A certificate chain (PEM) from the web's PKI for browsers, with `tls_key_file`; read
+    /// again when the files change. Kiosks still get the server's own certificate.
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -86,6 +95,9 @@ impl Default for ServerConfig {
             // memory; 64 MiB holds a busy day's journals.
             storage_cache_mib: 64,
             bench_devices: false,
+            tls: false,
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -139,7 +151,15 @@ impl ServerConfig {
              unload_idle_secs = {}\n\n\
              # How much of the database file is kept in memory, in MiB. More makes rereading\n\
              # old journals faster; the server's memory grows with it.\n\
-             storage_cache_mib = {}\n",
+             storage_cache_mib = {}\n\n\
+             # HTTPS and WSS with the server's own certificate authority (keys/ca.pem), which\n\
+             # kiosks pin at enrolment. Turn it on whenever kiosks reach the server over a\n\
+             # network; plain HTTP is for a demo on this machine or a proxy on it.\n\
+             tls = {}\n\n\
+             # A certificate from the web's PKI for browsers (PEM chain and key), read again\n\
+             # when the files change; kiosks keep getting the server's own certificate.\n\
+             # tls_cert_file = \"/etc/frivillig/fullchain.pem\"\n\
+             # tls_key_file = \"/etc/frivillig/privkey.pem\"\n",
             self.listen,
             toml_string(&self.data_dir.display().to_string()),
             toml_string(&self.public_url),
@@ -156,6 +176,7 @@ impl ServerConfig {
             self.retention_max_days,
             self.unload_idle_secs,
             self.storage_cache_mib,
+            self.tls,
         )
     }
 }

@@ -133,6 +133,11 @@ pub fn write_keys(data_dir: &Path, keys: &ServerKeys, overwrite: bool) -> Result
     )
 }
 
+/// Write a new secret file (owner-only, synced); refuses to replace one.
+pub fn write_private(path: &Path, text: &str) -> Result<(), KeyError> {
+    write_file(path, text, false)
+}
+
 fn write_file(path: &Path, secret_hex: &str, overwrite: bool) -> Result<(), KeyError> {
     let dir = path.parent().unwrap_or(path);
     fs::create_dir_all(dir).map_err(io(dir))?;

@@ -19,6 +19,7 @@ mod serve;
 pub mod service;
 pub mod store;
 pub mod sync;
+pub mod tls;
 
 use std::sync::{Arc, OnceLock};
 
@@ -54,6 +55,9 @@ pub enum StartError {
     /// The first admin account could not be created.
     #[error("cannot create the first admin account: {0}")]
     Account(#[from] service::accounts::AccountError),
+    /// TLS could not be set up.
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[from] tls::TlsSetupError),
 }
 
 /// Everything a request handler needs, by subsystem.
@@ -75,6 +79,8 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// The background loops, stopped together when the server stops.
     pub background: Background,
+    /// TLS, when the settings ask for it (else plain HTTP).
+    pub tls: Option<Arc<tls::ServerTls>>,
 }
 
 /// The server's background loops (the ingester, the spots-taken refresher, retention):
@@ -136,6 +142,7 @@ impl Server {
     /// (tests put it on a disk that fails on demand); keys stay in the data folder.
     pub async fn open_on(config: ServerConfig, storage: RedbStorage) -> Result<Server, StartError> {
         let keys = keys::load_or_create(&config.data_dir)?;
+        let tls = tls::server_tls(&config)?.map(Arc::new);
         let store = store::Store::new(storage.clone())?;
         let catalog_cell: Arc<OnceLock<DocumentId>> = Arc::new(OnceLock::new());
         let bench_peers = sync::bench::BenchPeers::default();
@@ -218,6 +225,7 @@ impl Server {
             ingest,
             limits: Arc::default(),
             background: Background::default(),
+            tls,
         };
         ingest::start_ingester(&state, journal_activity);
         Ok(Server {

@@ -64,8 +64,26 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::open(config.clone())
         .await
         .with_context(|| format!("starting with data folder {}", config.data_dir.display()))?;
-    println!("Frivillig-server lytter på / listens on http://{addr}");
-    println!("  Synkronisering / sync:  ws://{addr}/sync");
+    match &server.state.tls {
+        Some(tls) => {
+            println!("Frivillig-server lytter på / listens on https://{addr}");
+            println!("  Synkronisering / sync:  wss://{addr}/sync");
+            println!(
+                "  CA-fingeraftryk, som kiosker låser sig til / CA fingerprint kiosks pin: {}",
+                tls.fingerprint
+            );
+        }
+        None => {
+            println!("Frivillig-server lytter på / listens on http://{addr}");
+            println!("  Synkronisering / sync:  ws://{addr}/sync");
+            println!(
+                "  Uden TLS: kun til en demo på denne maskine eller bag en proxy på den (tls = true i indstillingerne) / without TLS: only for a demo on this machine or behind a proxy on it (tls = true in the settings)"
+            );
+            if !addr.ip().is_loopback() {
+                tracing::warn!(%addr, "plain HTTP on a network address: passwords, tokens and personal data cross in the clear; set tls = true");
+            }
+        }
+    }
     println!("  Data:                   {}", config.data_dir.display());
     println!("  Katalog / catalog:      {}", server.state.sync.catalog_id);
     if let Some(token) = &server.new_admin_token {

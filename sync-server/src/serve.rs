@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use samod::DocumentId;
 use tokio::net::TcpListener;
+use tokio_util::either::Either;
 
 use crate::AppState;
 use crate::limits;
@@ -43,6 +44,7 @@ pub async fn run(
     let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
     let per_ip: PerIp = Arc::default();
     let per_ip_limit = state.config.max_connections_per_ip;
+    let tls = state.tls.clone();
     let app = crate::http::router(state);
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
@@ -81,8 +83,24 @@ pub async fn run(
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout);
         let mut closing = closing_rx.clone();
+        let tls = tls.clone();
         connections.spawn(async move {
             let _slot = (slot, per_ip);
+            // The handshake gets the same time as the headers would: a client that stalls
+            // in it holds a slot no longer than a slow-loris one.
+            let stream = match &tls {
+                Some(tls) => {
+                    match tokio::time::timeout(header_timeout, tls.acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => Either::Right(Box::new(s)),
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => return,
+                    }
+                }
+                None => Either::Left(stream),
+            };
             let conn = builder
                 .serve_connection(
                     TokioIo::new(stream),

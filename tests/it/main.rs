@@ -25,6 +25,7 @@ mod receipt;
 mod security;
 mod shutdown;
 mod tidy;
+mod tls;
 mod trust;
 mod ui;
 mod unacked;

@@ -39,6 +39,7 @@ fn config() -> KioskConfig {
         site_id: "bibliotek".into(),
         public_url: "http://127.0.0.1:9".into(),
         data_dir: std::env::temp_dir(),
+        server_ca_sha256: None,
         staff_pin: "482915".into(),
     }
 }

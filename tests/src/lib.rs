@@ -34,6 +34,9 @@ pub struct TestServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     http: reqwest::Client,
+    /// Where this helper's own requests go (over TLS: the pinned name, see
+    /// `frivillig_common::tls::client_base`).
+    base: String,
 }
 
 /// A listener on 127.0.0.1:`port` (0: any free port).
@@ -161,6 +164,13 @@ impl TestServer {
         });
         let (addr, (admin_token, admin_password), state) =
             ready_rx.await.context("server thread ended")??;
+        let pin = state.tls.as_ref().map(|t| t.fingerprint.clone());
+        let url = match pin {
+            Some(_) => format!("https://{addr}"),
+            None => format!("http://{addr}"),
+        };
+        let (http, base) =
+            frivillig_common::tls::http_client(&url, pin.as_deref(), reqwest::Client::builder())?;
         Ok(TestServer {
             addr,
             admin_token,
@@ -169,13 +179,22 @@ impl TestServer {
             state,
             shutdown: Some(shutdown_tx),
             thread: Some(thread),
-            http: reqwest::Client::new(),
+            http,
+            base,
         })
     }
 
-    /// Base URL.
+    /// Base URL (https when the server serves TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.state.tls {
+            Some(_) => format!("https://{}", self.addr),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// The CA fingerprint kiosks pin, when the server serves TLS.
+    pub fn ca_fingerprint(&self) -> Option<String> {
+        self.state.tls.as_ref().map(|t| t.fingerprint.clone())
     }
 
     /// Stop it and wait until its runtime (and database) is gone.
@@ -192,21 +211,14 @@ impl TestServer {
 
     /// Enrol a kiosk through the admin API.
     pub async fn enrol(&self, kiosk_id: &str, site_id: &str) -> anyhow::Result<EnrolResponse> {
-        enrol_at(
-            &self.http,
-            &self.url(),
-            &self.admin_token,
-            kiosk_id,
-            site_id,
-        )
-        .await
+        enrol_at(&self.http, &self.base, &self.admin_token, kiosk_id, site_id).await
     }
 
     /// Revoke a kiosk through the admin API.
     pub async fn revoke(&self, kiosk_id: &str) -> anyhow::Result<()> {
         let resp = self
             .http
-            .post(format!("{}/api/admin/kiosks/{kiosk_id}/revoke", self.url()))
+            .post(format!("{}/api/admin/kiosks/{kiosk_id}/revoke", self.base))
             .bearer_auth(&self.admin_token)
             .send()
             .await?;
@@ -216,14 +228,14 @@ impl TestServer {
 
     /// Every signup the server holds, through the admin API.
     pub async fn signups(&self) -> anyhow::Result<Vec<SignupView>> {
-        all_signups(&self.http, &self.url(), &self.admin_token).await
+        all_signups(&self.http, &self.base, &self.admin_token).await
     }
 
     /// A GET with the admin credential, as JSON.
     pub async fn admin_get(&self, path: &str) -> anyhow::Result<(u16, serde_json::Value)> {
         let resp = self
             .http
-            .get(format!("{}{path}", self.url()))
+            .get(format!("{}{path}", self.base))
             .bearer_auth(&self.admin_token)
             .send()
             .await?;
@@ -257,7 +269,7 @@ impl TestServer {
     ) -> anyhow::Result<(u16, serde_json::Value)> {
         let resp = self
             .http
-            .request(method, format!("{}{path}", self.url()))
+            .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.admin_token)
             .json(body)
             .send()

@@ -331,7 +331,7 @@ async fn get_backup(
         std::fs::create_dir_all(&dir).map_err(ApiError::internal)?;
         let path = dir.join(format!("backup-{}.redb", new_secret()));
         let db = st.store.database().map_err(ApiError::internal)?;
-        let made = crate::backup::create_backup(&db, &st.keys, &path);
+        let made = crate::backup::create_backup(&db, &st.keys, &st.config.data_dir, &path);
         drop(db);
         let read = made
             .map_err(ApiError::internal)

@@ -29,6 +29,8 @@ use error::ApiError;
 /// Every route of the server, with the body limit.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    // Browsers that once reached the portal over https never fall back to plain http.
+    let hsts = state.config.public_url.starts_with("https://");
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(SYNC_PATH, get(ws::sync_upgrade))
@@ -38,6 +40,17 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(admin::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::map_response(
+            move |mut r: axum::response::Response| async move {
+                if hsts {
+                    r.headers_mut().insert(
+                        axum::http::header::STRICT_TRANSPORT_SECURITY,
+                        axum::http::HeaderValue::from_static("max-age=31536000"),
+                    );
+                }
+                r
+            },
+        ))
         .with_state(state)
 }
 

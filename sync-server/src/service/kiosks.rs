@@ -57,6 +57,7 @@ fn enrolment(state: &AppState, kiosk_id: String, device_secret: String) -> Enrol
         server_public_key: state.keys.sealing.public().to_hex(),
         server_signing_key: state.keys.signing.public_hex(),
         public_url: state.config.public_url.clone(),
+        server_ca_sha256: state.tls.as_ref().map(|t| t.fingerprint.clone()),
     }
 }
 
@@ -107,7 +108,11 @@ pub async fn new_code(
     let st = state.clone();
     let hash = secret_hash(&normalize_enrol_code(&code));
     blocking(move || Ok(st.store.add_enrol_code(&hash, &row)?)).await?;
-    Ok(EnrolCode { code, expires_at })
+    Ok(EnrolCode {
+        code,
+        expires_at,
+        server_ca_sha256: state.tls.as_ref().map(|t| t.fingerprint.clone()),
+    })
 }
 
 /// Trade a one-time code for an enrolment, in one transaction: the code is used once, in
