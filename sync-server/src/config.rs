@@ -22,6 +22,10 @@ pub struct ServerConfig {
     /// How long a client may take to send a request's headers before the connection is
     /// closed (a slow-loris client must not hold connections open).
     pub header_read_timeout_ms: u64,
+    /// How long one request may take, body included, before it is answered 408 and its
+    /// connection closed (a client trickling a body must not hold a connection for ever).
+    /// Sync WebSockets are not requests once upgraded.
+    pub request_timeout_ms: u64,
     /// HTTP connections served at once; beyond it a connection is answered 503 and closed.
     pub max_connections: usize,
     /// HTTP connections served at once from one address, so that one client cannot take
@@ -64,6 +68,10 @@ pub struct ServerConfig {
     pub tls_cert_file: Option<PathBuf>,
     /// The private key (PEM) of `tls_cert_file`.
     pub tls_key_file: Option<PathBuf>,
+    /// Reverse proxies in front of the server (addresses or networks, e.g. `127.0.0.1/32`):
+    /// for a request from one of them, rate limits and logs count the client it names in
+    /// `X-Forwarded-For`. Empty: every peer is a client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +84,8 @@ impl Default for ServerConfig {
             max_ws_message_bytes: 8 * 1024 * 1024,
             ack_wait_ms: 10_000,
             header_read_timeout_ms: 10_000,
+            // A catalog import of the largest body over a slow link, with room to spare.
+            request_timeout_ms: 60_000,
             max_connections: 2_000,
             max_connections_per_ip: 1_000,
             max_body_bytes: 2 * 1024 * 1024,
@@ -98,6 +108,7 @@ impl Default for ServerConfig {
             tls: false,
             tls_cert_file: None,
             tls_key_file: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -124,6 +135,9 @@ impl ServerConfig {
              # How long a client may take to send a request's headers, in milliseconds; slower\n\
              # clients are disconnected so they cannot hold connections open.\n\
              header_read_timeout_ms = {}\n\n\
+             # How long one request may take, body included, in milliseconds; a client that\n\
+             # trickles its body is answered 408 and disconnected.\n\
+             request_timeout_ms = {}\n\n\
              # HTTP connections served at once. Beyond it a connection is answered 503 and closed.\n\
              max_connections = {}\n\n\
              # HTTP connections served at once from one address, so one client cannot take\n\
@@ -159,13 +173,17 @@ impl ServerConfig {
              # A certificate from the web's PKI for browsers (PEM chain and key), read again\n\
              # when the files change; kiosks keep getting the server's own certificate.\n\
              # tls_cert_file = \"/etc/frivillig/fullchain.pem\"\n\
-             # tls_key_file = \"/etc/frivillig/privkey.pem\"\n",
+             # tls_key_file = \"/etc/frivillig/privkey.pem\"\n\n\
+             # Reverse proxies in front of the server, as networks: for a request from one\n\
+             # of them, rate limits count the client it names in X-Forwarded-For.\n\
+             trusted_proxies = {}\n",
             self.listen,
             toml_string(&self.data_dir.display().to_string()),
             toml_string(&self.public_url),
             self.max_ws_message_bytes,
             self.ack_wait_ms,
             self.header_read_timeout_ms,
+            self.request_timeout_ms,
             self.max_connections,
             self.max_connections_per_ip,
             self.max_body_bytes,
@@ -177,6 +195,12 @@ impl ServerConfig {
             self.unload_idle_secs,
             self.storage_cache_mib,
             self.tls,
+            toml::Value::Array(
+                self.trusted_proxies
+                    .iter()
+                    .map(|n| toml::Value::String(n.to_string()))
+                    .collect()
+            ),
         )
     }
 }

@@ -1,14 +1,17 @@
 //! Rate limits per address and per device: a count in a one-minute window per key, in a
 //! table with a ceiling.
 //!
-//! Two things an attacker could otherwise do with a plain map of windows: fill memory with
-//! keys (an IPv6 network hands one client 2^64 addresses), and make every request pay for
-//! sweeping a table that is full of live windows. So addresses are counted per network a
-//! client holds ([`client_key`]), the table holds at most [`MAX_KEYS`], a full table is
-//! swept at most once a second, and a key that finds the table full of live windows is
-//! refused until windows end (within a minute): the keys already counted carry on.
+//! Three things an attacker could otherwise do with a plain map of windows: fill memory
+//! with keys (an IPv6 network hands one client 2^64 addresses), make every request pay for
+//! sweeping a table that is full of live windows, and, with a table that refuses new keys
+//! when full, lock out everyone who was not counted yet. So addresses are counted per
+//! network a client holds ([`client_key`]), the table holds at most [`MAX_KEYS`], a full
+//! table is swept at most once a second, and a new key that still finds it full evicts the
+//! oldest window (in constant time, from a queue of windows by age). The price: under a
+//! flood of new keys an evicted key starts a fresh window, so a limit is approximate for
+//! the keys of the flood; nobody outside it is refused for it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -42,6 +45,9 @@ impl<K> Default for RateLimiter<K> {
 struct Table<K> {
     /// Key to (window start, count in it).
     windows: HashMap<K, (Instant, u32)>,
+    /// Windows by the time they began, oldest first; an entry whose start no longer
+    /// matches its key's window is stale and skipped.
+    order: VecDeque<(K, Instant)>,
     /// A full table is not swept again before this.
     next_sweep: Option<Instant>,
 }
@@ -50,12 +56,42 @@ impl<K> Default for Table<K> {
     fn default() -> Self {
         Table {
             windows: HashMap::new(),
+            order: VecDeque::new(),
             next_sweep: None,
         }
     }
 }
 
-impl<K: Hash + Eq> RateLimiter<K> {
+impl<K: Hash + Eq + Clone> Table<K> {
+    fn is_current(&self, key: &K, start: Instant) -> bool {
+        self.windows.get(key).is_some_and(|e| e.0 == start)
+    }
+
+    /// Note a window that began at `start`, dropping stale entries once they outnumber the
+    /// live ones (so the queue stays within twice the table).
+    fn queue(&mut self, key: K, start: Instant) {
+        self.order.push_back((key, start));
+        if self.order.len() > 2 * self.windows.len() + 64 {
+            let order = std::mem::take(&mut self.order);
+            self.order = order
+                .into_iter()
+                .filter(|(k, s)| self.is_current(k, *s))
+                .collect();
+        }
+    }
+
+    /// Remove the oldest live window.
+    fn evict_oldest(&mut self) {
+        while let Some((key, start)) = self.order.pop_front() {
+            if self.is_current(&key, start) {
+                self.windows.remove(&key);
+                return;
+            }
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// Count an attempt by `key` now; false once it made more than `per_minute` in its
     /// window, or when the table is full of other keys' live windows.
     pub fn allow(&self, key: K, per_minute: u32) -> bool {
@@ -73,20 +109,32 @@ impl<K: Hash + Eq> RateLimiter<K> {
         if t.windows.len() >= MAX_KEYS && t.next_sweep.is_none_or(|at| now >= at) {
             t.windows
                 .retain(|_, (start, _)| now.saturating_duration_since(*start) <= WINDOW);
+            let order = std::mem::take(&mut t.order);
+            t.order = order
+                .into_iter()
+                .filter(|(k, s)| t.is_current(k, *s))
+                .collect();
             t.next_sweep = Some(now + SWEEP_EVERY);
         }
-        let full = t.windows.len() >= MAX_KEYS;
         match t.windows.get_mut(&key) {
             Some(entry) => {
-                if now.saturating_duration_since(entry.0) > WINDOW {
+                let restarted = now.saturating_duration_since(entry.0) > WINDOW;
+                if restarted {
                     *entry = (now, 0);
                 }
                 entry.1 = entry.1.saturating_add(1);
-                entry.1 <= per_minute
+                let allowed = entry.1 <= per_minute;
+                if restarted {
+                    t.queue(key, now);
+                }
+                allowed
             }
-            None if full => false,
             None => {
-                t.windows.insert(key, (now, 1));
+                if t.windows.len() >= MAX_KEYS {
+                    t.evict_oldest();
+                }
+                t.windows.insert(key.clone(), (now, 1));
+                t.queue(key, now);
                 per_minute >= 1
             }
         }
@@ -153,19 +201,47 @@ mod tests {
     }
 
     #[test]
-    fn a_full_table_refuses_new_keys_and_keeps_counting_known_ones() {
+    fn a_full_table_makes_room_by_evicting_the_oldest_window() {
         let l = RateLimiter::default();
         let t0 = Instant::now();
+        let at = |us: u64| t0 + Duration::from_micros(us);
         for k in 0..MAX_KEYS {
-            assert!(l.allow_at(k, 5, t0));
+            assert!(l.allow_at(k, 5, at(k as u64)));
         }
-        assert!(!l.allow_at(MAX_KEYS, 5, t0), "no room for a new key");
-        assert!(l.allow_at(0, 5, t0), "a known key carries on");
-        assert_eq!(l.len(), MAX_KEYS);
+        assert!(
+            l.allow_at(MAX_KEYS, 5, at(MAX_KEYS as u64)),
+            "a new key is let in"
+        );
+        assert_eq!(l.len(), MAX_KEYS, "the table stays within its ceiling");
+        // The oldest window went; the next oldest is still counted.
+        for _ in 0..4 {
+            assert!(l.allow_at(1, 5, at(MAX_KEYS as u64 + 1)));
+        }
+        assert!(
+            !l.allow_at(1, 5, at(MAX_KEYS as u64 + 1)),
+            "key 1 kept its count"
+        );
         // Once the windows have ended the sweep makes room again.
         let later = t0 + WINDOW + Duration::from_secs(1);
-        assert!(l.allow_at(MAX_KEYS, 5, later));
+        assert!(l.allow_at(MAX_KEYS + 1, 5, later));
         assert_eq!(l.len(), 1);
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_locks_out_nobody_outside_it() {
+        let l = RateLimiter::default();
+        let t0 = Instant::now();
+        // A flood from ever new networks, each at its limit.
+        for k in 0..3 * MAX_KEYS {
+            let _ = l.allow_at(k, 1, t0);
+            let _ = l.allow_at(k, 1, t0);
+        }
+        // A client who was not in it is let in, and limited as usual.
+        let client = usize::MAX;
+        assert!(l.allow_at(client, 2, t0));
+        assert!(l.allow_at(client, 2, t0));
+        assert!(!l.allow_at(client, 2, t0));
+        assert!(l.len() <= MAX_KEYS);
     }
 
     #[test]
@@ -178,14 +254,15 @@ mod tests {
         }
         // One more key fills the table shortly before the others' windows end.
         assert!(l.allow_at(MAX_KEYS, 5, at(59_500)));
-        // A sweep finds nothing ended yet: refused.
-        assert!(!l.allow_at(MAX_KEYS + 1, 5, at(59_800)));
-        // The windows have ended, but the table was swept under a second ago: still refused.
-        assert!(!l.allow_at(MAX_KEYS + 1, 5, at(60_300)));
+        // A sweep finds nothing ended yet: an eviction makes room.
+        assert!(l.allow_at(MAX_KEYS + 1, 5, at(59_800)));
         assert_eq!(l.len(), MAX_KEYS);
-        // A second on, the sweep keeps only the late key's window.
-        assert!(l.allow_at(MAX_KEYS + 1, 5, at(60_900)));
-        assert_eq!(l.len(), 2);
+        // The windows have ended, but the table was swept under a second ago: evicting.
+        assert!(l.allow_at(MAX_KEYS + 2, 5, at(60_300)));
+        assert_eq!(l.len(), MAX_KEYS);
+        // A second on, the sweep keeps only the late keys' windows.
+        assert!(l.allow_at(MAX_KEYS + 3, 5, at(60_900)));
+        assert_eq!(l.len(), 4);
     }
 
     #[test]

@@ -20,11 +20,43 @@ async fn slow_clients_big_bodies_and_too_many_connections_are_refused() -> anyho
     let dir = tempfile::tempdir()?;
     let server = TestServer::start_with(&dir.path().join("server"), 0, |c| {
         c.header_read_timeout_ms = 300;
+        c.request_timeout_ms = 1_500;
         c.max_connections = 4;
         c.max_body_bytes = 64 * 1024;
     })
     .await?;
     let http = reqwest::Client::new();
+
+    // A body trickled a byte at a time: cut off at the request deadline, and the server
+    // serves others meanwhile.
+    let mut trickle = TcpStream::connect(server.addr).await?;
+    trickle
+        .write_all(b"POST /api/enrol/redeem HTTP/1.1\r\nHost: frivillig\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        .await?;
+    let started = std::time::Instant::now();
+    let trickler = tokio::spawn(async move {
+        let mut answer = Vec::new();
+        for _ in 0..100 {
+            if trickle.write_all(b" ").await.is_err() {
+                break;
+            }
+            let mut buf = [0u8; 512];
+            match tokio::time::timeout(Duration::from_millis(100), trickle.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+                Err(_) => {}
+            }
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    });
+    let ok = http.get(format!("{}/healthz", server.url())).send().await?;
+    anyhow::ensure!(ok.status() == 200, "not served while a body trickled in");
+    let answer = trickler.await?;
+    anyhow::ensure!(
+        answer.starts_with("HTTP/1.1 408") && started.elapsed() < Duration::from_secs(8),
+        "a trickled body was not cut off: {answer:?} after {:?}",
+        started.elapsed()
+    );
 
     // Slow-loris: headers that never end. The server hangs up.
     let mut slow = TcpStream::connect(server.addr).await?;

@@ -21,6 +21,7 @@ mod portal;
 mod powercut;
 mod privacy;
 mod provision;
+mod proxy;
 mod receipt;
 mod security;
 mod shutdown;

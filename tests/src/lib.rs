@@ -717,12 +717,19 @@ impl Answer {
 impl Browser {
     /// A browser pointed at `base` (e.g. the server's URL), preferring Danish.
     pub fn new(base: &str) -> anyhow::Result<Browser> {
+        Self::from_address(base, None)
+    }
+
+    /// A browser whose connections leave from `local` (e.g. `127.0.0.2`, so that a proxy
+    /// in front of the server sees another client), when given.
+    pub fn from_address(base: &str, local: Option<std::net::IpAddr>) -> anyhow::Result<Browser> {
         Ok(Browser {
             // No connection reuse: a test that sends an over-limit body gets its connection
             // closed by the server, and the next request must not pick that one up.
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .pool_max_idle_per_host(0)
+                .local_address(local)
                 .build()?,
             base: base.trim_end_matches('/').to_owned(),
             cookies: Default::default(),

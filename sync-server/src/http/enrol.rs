@@ -2,13 +2,14 @@
 //! enrolment. No credential: the code is the credential, so attempts are limited per
 //! address.
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 
 use frivillig_common::api::{RedeemRequest, RedeemResponse};
 
 use crate::AppState;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
 use crate::service::kiosks;
 
@@ -22,13 +23,13 @@ pub fn routes() -> Router<AppState> {
 
 async fn redeem_enrol_code(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<RedeemRequest>,
 ) -> Result<Json<RedeemResponse>, ApiError> {
     if !state
         .limits
         .redeem
-        .allow_address(peer.ip(), REDEEM_ATTEMPTS_PER_MINUTE)
+        .allow_address(client, REDEEM_ATTEMPTS_PER_MINUTE)
     {
         return Err(ApiError::TooMany);
     }

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod admin_api;
+pub(crate) mod client_ip;
 pub mod device;
 pub mod enrol;
 pub mod error;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     // Browsers that once reached the portal over https never fall back to plain http.
     let hsts = state.config.public_url.starts_with("https://");
+    let deadline = std::time::Duration::from_millis(state.config.request_timeout_ms);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(SYNC_PATH, get(ws::sync_upgrade))
@@ -40,6 +42,27 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(admin::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                use axum::response::IntoResponse as _;
+                match tokio::time::timeout(deadline, next.run(req)).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        let mut r = (
+                            axum::http::StatusCode::REQUEST_TIMEOUT,
+                            "the request took too long / forespørgslen tog for lang tid",
+                        )
+                            .into_response();
+                        // The body may still be arriving: do not wait for the rest.
+                        r.headers_mut().insert(
+                            axum::http::header::CONNECTION,
+                            axum::http::HeaderValue::from_static("close"),
+                        );
+                        r
+                    }
+                }
+            },
+        ))
         .layer(axum::middleware::map_response(
             move |mut r: axum::response::Response| async move {
                 if hsts {

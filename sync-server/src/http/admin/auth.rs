@@ -1,7 +1,7 @@
 //! Logging in and out.
 
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::http::blocking;
+use crate::http::client_ip::ClientIp;
 use crate::http::web::{Lang, PageLang, cookie, same, secure};
 
 use super::page::{layout, message, secure_flag, set_cookie};
@@ -74,7 +75,7 @@ pub struct LoginForm {
 
 pub(super) async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
@@ -92,11 +93,7 @@ pub(super) async fn login(
             );
         }
     };
-    if !state
-        .limits
-        .logins
-        .allow_address(peer.ip(), LOGINS_PER_MINUTE)
-    {
+    if !state.limits.logins.allow_address(client, LOGINS_PER_MINUTE) {
         return message(
             lang,
             StatusCode::TOO_MANY_REQUESTS,

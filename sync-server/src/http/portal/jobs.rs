@@ -2,7 +2,7 @@
 //! QR codes open) with its shifts and spots left, and the signup form that works on a phone.
 
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -11,6 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
 use crate::http::web::{Lang, PageLang, cookie, same, secure};
 use crate::service::catalog::catalog_and_taken;
@@ -312,7 +313,7 @@ pub(super) fn signup_form(
 /// taken like a kiosk's and answered with the receipt page.
 pub(super) async fn job_signup(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    ClientIp(client): ClientIp,
     Path(opportunity_id): Path<String>,
     headers: HeaderMap,
     form: Result<Form<WebForm>, FormRejection>,
@@ -335,7 +336,7 @@ pub(super) async fn job_signup(
     if !state
         .limits
         .web_signups
-        .allow_address(peer.ip(), WEB_SIGNUPS_PER_MINUTE)
+        .allow_address(client, WEB_SIGNUPS_PER_MINUTE)
     {
         return Ok(message_page(
             lang,
