@@ -26,6 +26,9 @@ pub struct ServerConfig {
     /// connection closed (a client trickling a body must not hold a connection for ever).
     /// Sync WebSockets are not requests once upgraded.
     pub request_timeout_ms: u64,
+    /// Seconds a coordinator's session may be idle before it ends (besides its absolute
+    /// end, ten hours after login).
+    pub session_idle_secs: u64,
     /// HTTP connections served at once; beyond it a connection is answered 503 and closed.
     pub max_connections: usize,
     /// HTTP connections served at once from one address, so that one client cannot take
@@ -86,6 +89,8 @@ impl Default for ServerConfig {
             header_read_timeout_ms: 10_000,
             // A catalog import of the largest body over a slow link, with room to spare.
             request_timeout_ms: 60_000,
+            // Half an hour: a desk left alone, not a coffee break.
+            session_idle_secs: 1_800,
             max_connections: 2_000,
             max_connections_per_ip: 1_000,
             max_body_bytes: 2 * 1024 * 1024,
@@ -138,6 +143,9 @@ impl ServerConfig {
              # How long one request may take, body included, in milliseconds; a client that\n\
              # trickles its body is answered 408 and disconnected.\n\
              request_timeout_ms = {}\n\n\
+             # Seconds a coordinator's session may be idle before it ends; a session also\n\
+             # ends ten hours after login.\n\
+             session_idle_secs = {}\n\n\
              # HTTP connections served at once. Beyond it a connection is answered 503 and closed.\n\
              max_connections = {}\n\n\
              # HTTP connections served at once from one address, so one client cannot take\n\
@@ -184,6 +192,7 @@ impl ServerConfig {
             self.ack_wait_ms,
             self.header_read_timeout_ms,
             self.request_timeout_ms,
+            self.session_idle_secs,
             self.max_connections,
             self.max_connections_per_ip,
             self.max_body_bytes,

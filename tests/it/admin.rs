@@ -68,7 +68,10 @@ async fn a_coordinator_follows_up_a_kiosk_signup_in_the_web_app() -> anyhow::Res
     // Login: a wrong password, a missing CSRF token, then right.
     let a = b.log_in("admin", "not the password").await?;
     anyhow::ensure!(a.status == 401, "wrong password: {}", a.status);
-    anyhow::ensure!(a.text().contains("Forkert brugernavn eller adgangskode"));
+    anyhow::ensure!(
+        a.text()
+            .contains("Forkert brugernavn, adgangskode eller kode")
+    );
     anyhow::ensure!(b.cookie("frivillig_session").is_none());
     let a = b
         .post(

@@ -16,6 +16,7 @@ mod hostile;
 mod kill;
 mod load;
 mod merge;
+mod mfa;
 mod offline;
 mod portal;
 mod powercut;

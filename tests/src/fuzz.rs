@@ -576,7 +576,7 @@ fn start_harness() -> anyhow::Result<Harness> {
         .ok_or_else(|| anyhow::anyhow!("no admin password on a fresh server"))?;
     let (session, session_row) = state
         .store
-        .login("admin", &password)?
+        .login("admin", &password, "")?
         .ok_or_else(|| anyhow::anyhow!("admin login refused"))?;
     state.store.add_device(
         "fuzz",

@@ -18,10 +18,13 @@ use frivillig_common::sync::{new_secret, secret_hash};
 use crate::store::schema::{ACCOUNTS, SESSIONS};
 use crate::store::{Store, StoreError};
 
-pub use crate::store::{AccountRow, Role, SessionRow};
+pub use crate::store::{AccountRow, Role, SecondFactor, SessionRow};
 
 /// How long a session lasts after login: a working day.
 pub const SESSION_HOURS: i64 = 10;
+
+/// Password checks (Argon2id, 19 MiB each) running at once, at most.
+pub static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// Why an account could not be made or changed.
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +135,7 @@ impl Store {
             sites,
             disabled: false,
             created_at: rfc3339(now()),
+            second_factor: None,
         };
         let tx = self.write()?;
         {
@@ -196,52 +200,106 @@ impl Store {
         Ok(())
     }
 
-    /// Check a user name and password; on success start a session and return its token and
-    /// row. Unknown users, wrong passwords and disabled accounts are all just `None`.
+    /// Check a user name, password and, for an account with an authenticator app, `code`
+    /// (its current code or a recovery code); on success start a session and return its
+    /// token and row. Unknown users, wrong passwords or codes and disabled accounts are all
+    /// just `None`, so the answer tells nothing of which was wrong.
     pub fn login(
         &self,
         username: &str,
         password: &str,
+        code: &str,
     ) -> Result<Option<(String, SessionRow)>, StoreError> {
         let account = self.account(username)?;
         let hash = account
             .as_ref()
             .map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
         let matches = verify_password(&hash, password);
-        if !account.is_some_and(|a| matches && !a.disabled) {
+        let Some(mut account) = account.filter(|a| matches && !a.disabled) else {
+            return Ok(None);
+        };
+        let unix = u64::try_from(now().timestamp()).unwrap_or_default();
+        if let Some(factor) = account.second_factor.as_mut()
+            && !crate::service::second_factor::accept(factor, code, unix)
+        {
             return Ok(None);
         }
         let token = new_secret();
+        let at = rfc3339(now());
         let row = SessionRow {
             username: username.to_owned(),
             csrf: new_secret(),
             expires_at: rfc3339(now() + Duration::hours(SESSION_HOURS)),
+            last_seen: Some(at.clone()),
         };
         let tx = self.write()?;
         {
             let mut t = SESSIONS.open(&tx)?;
             // Expired sessions are swept at each login, so the table stays small.
-            let cutoff = rfc3339(now());
-            t.retain(|s| s.expires_at > cutoff)?;
+            t.retain(|s| s.expires_at > at)?;
             t.insert(secret_hash(&token).as_str(), &row)?;
+            // The used step or recovery code, in the same commit as the session it opened.
+            if account.second_factor.is_some() {
+                ACCOUNTS.open(&tx)?.insert(username, &account)?;
+            }
         }
         tx.commit()?;
         Ok(Some((token, row)))
     }
 
-    /// The live session and account for a session token, if any.
-    pub fn session(&self, token: &str) -> Result<Option<(SessionRow, AccountRow)>, StoreError> {
-        let tx = self.read()?;
-        let Some(session) = SESSIONS.read(&tx)?.get(secret_hash(token).as_str())? else {
-            return Ok(None);
+    /// The live session and account for a session token, if any: not past its end, not
+    /// idle for longer than `idle`, of an account not disabled. Notes the request as the
+    /// session's last (at most once a minute, to keep reads reads).
+    pub fn session(
+        &self,
+        token: &str,
+        idle: Duration,
+    ) -> Result<Option<(SessionRow, AccountRow)>, StoreError> {
+        let key = secret_hash(token);
+        let (session, account) = {
+            let tx = self.read()?;
+            let Some(session) = SESSIONS.read(&tx)?.get(key.as_str())? else {
+                return Ok(None);
+            };
+            let Some(account) = ACCOUNTS.read(&tx)?.get(session.username.as_str())? else {
+                return Ok(None);
+            };
+            (session, account)
         };
-        if session.expires_at <= rfc3339(now()) {
+        let now = now();
+        let last = session
+            .last_seen
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.to_utc());
+        let idle_too_long = last.is_some_and(|t| now - t > idle);
+        if session.expires_at <= rfc3339(now) || idle_too_long || account.disabled {
+            if idle_too_long {
+                self.logout(token)?;
+            }
             return Ok(None);
         }
-        let Some(account) = ACCOUNTS.read(&tx)?.get(session.username.as_str())? else {
-            return Ok(None);
-        };
-        Ok((!account.disabled).then_some((session, account)))
+        if last.is_none_or(|t| now - t > Duration::minutes(1)) {
+            let tx = self.write()?;
+            {
+                let mut t = SESSIONS.open(&tx)?;
+                if let Some(mut s) = t.get(key.as_str())? {
+                    s.last_seen = Some(rfc3339(now));
+                    t.insert(key.as_str(), &s)?;
+                }
+            }
+            tx.commit()?;
+        }
+        Ok(Some((session, account)))
+    }
+
+    /// Set or remove an account's second factor.
+    pub fn set_second_factor(
+        &self,
+        username: &str,
+        factor: Option<SecondFactor>,
+    ) -> Result<(), AccountError> {
+        self.change_account(username, |row| row.second_factor = factor, false)
     }
 
     /// End a session.
@@ -286,28 +344,53 @@ mod tests {
 
         assert!(
             store
-                .login("admin", "wrong password!")
+                .login("admin", "wrong password!", "")
                 .expect("login")
                 .is_none()
         );
-        assert!(store.login("nobody", &first).expect("login").is_none());
-        let (token, row) = store.login("admin", &first).expect("login").expect("ok");
-        let (session, account) = store.session(&token).expect("read").expect("live");
+        assert!(store.login("nobody", &first, "").expect("login").is_none());
+        let (token, row) = store
+            .login("admin", &first, "")
+            .expect("login")
+            .expect("ok");
+        let (session, account) = store
+            .session(&token, Duration::minutes(30))
+            .expect("read")
+            .expect("live");
         assert_eq!(session.csrf, row.csrf);
         assert_eq!(account.role, Role::Admin);
-        assert!(store.session("not-a-token").expect("read").is_none());
+        assert!(
+            store
+                .session("not-a-token", Duration::minutes(30))
+                .expect("read")
+                .is_none()
+        );
         store.logout(&token).expect("logout");
-        assert!(store.session(&token).expect("read").is_none());
+        assert!(
+            store
+                .session(&token, Duration::minutes(30))
+                .expect("read")
+                .is_none()
+        );
 
-        let (token, _) = store.login("admin", &first).expect("login").expect("ok");
+        let (token, _) = store
+            .login("admin", &first, "")
+            .expect("login")
+            .expect("ok");
         store
             .set_password("admin", "a new password here")
             .expect("set");
-        assert!(store.session(&token).expect("read").is_none(), "ended");
-        assert!(store.login("admin", &first).expect("login").is_none());
         assert!(
             store
-                .login("admin", "a new password here")
+                .session(&token, Duration::minutes(30))
+                .expect("read")
+                .is_none(),
+            "ended"
+        );
+        assert!(store.login("admin", &first, "").expect("login").is_none());
+        assert!(
+            store
+                .login("admin", "a new password here", "")
                 .expect("login")
                 .is_some()
         );

@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod kiosks;
 pub mod overview;
 pub mod review;
+pub mod second_factor;
 pub mod signups;
 pub mod web_signup;
 

@@ -269,6 +269,22 @@ pub struct AccountRow {
     pub disabled: bool,
     /// RFC 3339.
     pub created_at: String,
+    /// The second factor, once the person set up an authenticator app.
+    #[serde(default)]
+    pub second_factor: Option<SecondFactor>,
+}
+
+/// What a second factor keeps with its account (see `service::second_factor`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactor {
+    /// The shared secret, base32, as the authenticator app was given it.
+    pub secret: String,
+    /// The last 30-second step a code was accepted for (a code is good once).
+    #[serde(default)]
+    pub last_step: u64,
+    /// SHA-256 (hex) of each recovery code not yet used.
+    #[serde(default)]
+    pub recovery_hashes: Vec<String>,
 }
 
 /// A logged-in session.
@@ -280,6 +296,10 @@ pub struct SessionRow {
     pub csrf: String,
     /// RFC 3339 end of the session.
     pub expires_at: String,
+    /// RFC 3339 of the session's last request (noted at most once a minute): a session
+    /// idle longer than the idle timeout has ended.
+    #[serde(default)]
+    pub last_seen: Option<String>,
 }
 
 /// One change by a person.

@@ -37,6 +37,10 @@ pub(super) fn login_form(lang: Lang, csrf: &str, username: &str, problem: Option
                     aria-describedby=[problem.map(|_| "login-error")]; }
             p { label for="password" { (lang.t(text::PASSWORD)) } br;
                 input id="password" name="password" type="password" autocomplete="current-password" required; }
+            p { label for="code" { (lang.t(text::CODE)) } br;
+                input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                    aria-describedby="code-help";
+                br; span id="code-help" { (lang.t(text::CODE_HELP)) } }
             p { button type="submit" { (lang.t(text::LOG_IN)) } }
         }
     }
@@ -71,6 +75,9 @@ pub struct LoginForm {
     username: String,
     #[serde(default)]
     password: String,
+    /// The authenticator app's code or a recovery code, for accounts with one.
+    #[serde(default)]
+    code: String,
 }
 
 pub(super) async fn login(
@@ -115,9 +122,40 @@ pub(super) async fn login(
             None,
         );
     }
+    // Argon2 takes 19 MiB and tens of milliseconds per try: a bounded number at once, so a
+    // burst of logins cannot take the server's memory or every blocking thread.
+    let Ok(Ok(_permit)) = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        crate::service::accounts::HASHING.acquire(),
+    )
+    .await
+    else {
+        return message(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            title,
+            lang.t(text::TOO_MANY_ATTEMPTS_FROM),
+            None,
+        );
+    };
     let st = state.clone();
-    let (user, pass) = (f.username.trim().to_owned(), f.password.clone());
-    let result = match blocking(move || Ok(st.store.login(&user, &pass)?)).await {
+    let (user, pass, code) = (
+        f.username.trim().to_owned(),
+        f.password.clone(),
+        f.code.clone(),
+    );
+    let result = match blocking(move || {
+        let r = st.store.login(&user, &pass, &code)?;
+        // Who tried is what they typed, cut short: the log must not become a store of
+        // whatever an attacker sends.
+        let who: String = user.chars().take(40).collect();
+        let outcome = if r.is_some() { "ok" } else { "failed" };
+        st.store
+            .audit(&who, "login", &client.to_string(), outcome)?;
+        Ok(r)
+    })
+    .await
+    {
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
@@ -189,7 +227,15 @@ mod text {
         "The page is out of date, or the form did not come from us. Open the login page again.",
     );
     pub(super) const WRONG_USER_NAME_OR: Text = (
-        "Forkert brugernavn eller adgangskode.",
-        "Wrong user name or password.",
+        "Forkert brugernavn, adgangskode eller kode.",
+        "Wrong user name, password or code.",
+    );
+    pub(super) const CODE: Text = (
+        "Kode fra godkendelses-app",
+        "Code from the authenticator app",
+    );
+    pub(super) const CODE_HELP: Text = (
+        "Kun hvis du har slået totrinslogin til. En gendannelseskode virker også, én gang.",
+        "Only if you turned on two-step login. A recovery code works too, once.",
     );
 }

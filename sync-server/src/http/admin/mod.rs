@@ -8,7 +8,7 @@
 //! coordinators' work (a status change also goes into the journal, so kiosks learn it), and
 //! into the audit log.
 //!
-//! Layout: one file per page family ([`auth`], [`list`], [`signup`], [`review`],
+//! Layout: one file per page family ([`auth`], [`account`], [`list`], [`signup`], [`review`],
 //! [`overview`], [`kiosks`], [`refused`], [`catalog`], [`audit`]); [`staff`] the extractors that check
 //! the session, role and CSRF token once for every handler; [`page`] the layout and the
 //! names pages show.
@@ -31,6 +31,7 @@ macro_rules! session_form {
     )*};
 }
 
+mod account;
 mod audit;
 mod auth;
 mod catalog;
@@ -69,6 +70,10 @@ pub fn routes() -> Router<AppState> {
             post(signup::post_erase),
         )
         .route("/admin/log", get(audit::audit_page))
+        .route("/admin/konto", get(account::account_page))
+        .route("/admin/konto/adgangskode", post(account::post_password))
+        .route("/admin/konto/totp", post(account::post_totp))
+        .route("/admin/konto/totp/fra", post(account::post_totp_off))
         .route("/admin/afviste", get(refused::refused_page))
         .route("/admin/oversigt", get(overview::overview_page))
         .route("/admin/koer", get(review::queues_page))

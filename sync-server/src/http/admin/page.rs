@@ -63,7 +63,7 @@ pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Marku
                             }
                         }
                         form.logout method="post" action="/admin/logout" {
-                            span { (s.account.display_name) " (" (s.username) ")" }
+                            a href="/admin/konto" { (s.account.display_name) " (" (s.username) ")" }
                             input type="hidden" name="csrf" value=(s.session.csrf);
                             button.secondary type="submit" { (lang.t(text::LOG_OUT)) }
                         }

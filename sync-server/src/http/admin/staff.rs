@@ -82,7 +82,10 @@ async fn staff(state: &AppState, headers: &HeaderMap, is_form: bool) -> Result<S
     };
     let st = state.clone();
     let t = token.clone();
-    let found = blocking(move || Ok(st.store.session(&t)?))
+    // At most ten years: chrono's seconds have a range.
+    let idle_secs = state.config.session_idle_secs.min(315_360_000);
+    let idle = chrono::Duration::seconds(i64::try_from(idle_secs).unwrap_or(0));
+    let found = blocking(move || Ok(st.store.session(&t, idle)?))
         .await
         .map_err(|e| e.into_response())?;
     match found {
