@@ -113,7 +113,11 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
     let a = coordinator
         .post(
             &format!("/admin/tilmeldinger/{erik}/slet"),
-            &[("csrf", csrf.as_str()), ("bekraeft", "ja")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("bekraeft", "ja"),
+                ("password", &server.admin_password),
+            ],
         )
         .await?;
     anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());

@@ -323,3 +323,36 @@ async fn finds_racing_with_unloading_always_resolve() -> anyhow::Result<()> {
     server.stop().await;
     Ok(())
 }
+
+/// A benchmark device enrolled while they were allowed is refused by the device API (not
+/// only the sync socket) once a restart turns them off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_benchmark_device_is_refused_once_benchmarks_are_off() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("server");
+    let server = TestServer::start_with(&data, 0, |c| c.bench_devices = true).await?;
+    let (status, body) = enrol_bench(&server).await?;
+    anyhow::ensure!(status == 200, "bench enrolment: {status} {body}");
+    let enrol: EnrolResponse = serde_json::from_value(body)?;
+    let token = frivillig_common::sync::device_token("bench", &enrol.device_secret);
+    let info = |url: String| {
+        let token = token.clone();
+        async move {
+            anyhow::Ok(
+                reqwest::Client::new()
+                    .get(format!("{url}/api/device/info"))
+                    .bearer_auth(token)
+                    .send()
+                    .await?
+                    .status(),
+            )
+        }
+    };
+    anyhow::ensure!(info(server.url()).await? == 200, "while benchmarks are on");
+    server.stop().await;
+    let server = TestServer::start_on(&data, 0).await?;
+    let status = info(server.url()).await?;
+    anyhow::ensure!(status == 403, "with benchmarks off: {status}");
+    server.stop().await;
+    Ok(())
+}

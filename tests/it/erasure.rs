@@ -125,8 +125,42 @@ async fn an_erased_signup_leaves_no_trace_and_cannot_come_back() -> anyhow::Resu
         a.status
     );
     anyhow::ensure!(server.state.store.signup(&erase_b.signup_id)?.is_some());
+    // Without the password again (a session left open is not enough): refused.
     let a = b
-        .post(&path, &[("csrf", &csrf), ("bekraeft", "ja")])
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("bekraeft", "ja"),
+                ("password", "not the password"),
+            ],
+        )
+        .await?;
+    anyhow::ensure!(
+        a.status == 403,
+        "erasure without the password: {}",
+        a.status
+    );
+    anyhow::ensure!(server.state.store.signup(&erase_b.signup_id)?.is_some());
+    // A coordinator's note about B: its words are in the audit log until B is erased.
+    let noted = "Ringede til B; hun har travlt til marts.";
+    let a = b
+        .post(
+            &format!("/admin/tilmeldinger/{}/note", erase_b.signup_id),
+            &[("csrf", &csrf), ("text", noted)],
+        )
+        .await?;
+    anyhow::ensure!(a.status == 303, "note: {}", a.status);
+    anyhow::ensure!(b.get("/admin/log").await?.text().contains(noted));
+    let a = b
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("bekraeft", "ja"),
+                ("password", &server.admin_password),
+            ],
+        )
         .await?;
     anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());
 
@@ -193,6 +227,10 @@ async fn an_erased_signup_leaves_no_trace_and_cannot_come_back() -> anyhow::Resu
     // The audit log names the erasure, and nothing of the person.
     let log = b.get("/admin/log").await?.text();
     anyhow::ensure!(log.contains("erase") && !log.contains(&erased_name));
+    anyhow::ensure!(
+        !log.contains(noted),
+        "the note's words outlived the erasure"
+    );
 
     worker.stop().await;
     core.shutdown().await;

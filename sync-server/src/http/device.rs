@@ -43,7 +43,12 @@ pub fn authenticate_device_row(
 /// The kiosk making a device API request, within its rate per minute.
 async fn device(state: &AppState, headers: HeaderMap) -> Result<KioskId, ApiError> {
     let st = state.clone();
-    let (kiosk_id, _) = blocking(move || authenticate_device_row(&st, &headers, None)).await?;
+    let (kiosk_id, row) = blocking(move || authenticate_device_row(&st, &headers, None)).await?;
+    // A benchmark device enrolled while they were allowed is refused once they are not,
+    // here as at the sync socket.
+    if row.bench && !state.config.bench_devices {
+        return Err(ApiError::BenchOff);
+    }
     if !state.limits.device_requests.allow(
         kiosk_id.to_string(),
         state.config.device_requests_per_minute,

@@ -28,8 +28,10 @@ use samod::DocumentId;
 use crate::AppState;
 use crate::service::ServiceError;
 use crate::service::blocking;
-use crate::store::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, META, RETIRED, SIGNUPS};
-use crate::store::{JournalOwner, JournalRow};
+use crate::store::schema::{
+    AUDIT, ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, META, RETIRED, SIGNUPS,
+};
+use crate::store::{AuditEntry, JournalOwner, JournalRow};
 use crate::store::{Store, StoreError};
 
 /// How long signups are kept (server settings).
@@ -40,6 +42,9 @@ pub struct Retention {
     /// Days after it was made that any signup is erased.
     pub max_days: u32,
 }
+
+/// What an erased note's words in the audit log become.
+pub const ERASED_DETAIL: &str = "(slettet / erased)";
 
 impl Store {
     /// Step 1 of erasure: remove the signup from the opened store, the index and the list,
@@ -57,6 +62,23 @@ impl Store {
             }
             let now = Utc::now().to_rfc3339();
             tx.open_table(ERASED)?.insert(signup_id, now.as_str())?;
+            // A note's words are in the audit log too: they go with the person. What was
+            // done, by whom and when stays.
+            let mut audit = AUDIT.open(&tx)?;
+            let noted: Vec<(u64, AuditEntry)> = audit
+                .iter()?
+                .filter_map(|item| match item {
+                    Ok((k, e)) if e.target == signup_id && e.action == "note" => {
+                        Some(Ok((k.value(), e)))
+                    }
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<Result<_, StoreError>>()?;
+            for (k, mut e) in noted {
+                e.detail = ERASED_DETAIL.to_owned();
+                audit.insert(k, &e)?;
+            }
             let mut journals = JOURNALS.open(&tx)?;
             if let Some(mut j) = journals.get(row.journal_doc_id.as_str())? {
                 j.needs_rewrite = true;

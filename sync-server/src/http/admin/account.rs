@@ -11,11 +11,10 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::http::blocking;
 use crate::http::web::secure;
-use crate::service::accounts::{HASHING, verify_password};
 use crate::service::second_factor::{self, SecondFactor};
 
 use super::page::{layout, message};
-use super::staff::{Staff, StaffForm};
+use super::staff::{Staff, StaffForm, password_holds};
 
 session_form!(PasswordForm, TotpForm, TotpOffForm);
 
@@ -78,17 +77,6 @@ fn qr_svg(url: &str) -> String {
                 .build()
         })
         .unwrap_or_default()
-}
-
-/// Whether `password` is `s`'s current one (with the bound on password checks at once).
-async fn password_holds(s: &Staff, password: String) -> bool {
-    let Ok(_permit) = HASHING.acquire().await else {
-        return false;
-    };
-    let hash = s.account.password_hash.clone();
-    tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .unwrap_or(false)
 }
 
 fn refused(s: &Staff, text: frivillig_common::text::Text) -> Response {

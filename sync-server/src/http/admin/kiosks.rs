@@ -12,7 +12,7 @@ use crate::service::ServiceError;
 
 use super::page::{danish_time, error_page, layout, message, page_catalog, site_name, thead};
 use super::signup::EraseForm;
-use super::staff::{Admin, AdminForm, unreadable};
+use super::staff::{Admin, AdminForm, password_holds, unreadable};
 
 /// Every enrolled kiosk with its site, last contact, queue and version (admins only).
 pub(super) async fn kiosks_page(State(state): State<AppState>, Admin(s): Admin) -> Response {
@@ -43,6 +43,8 @@ pub(super) async fn kiosks_page(State(state): State<AppState>, Admin(s): Admin) 
                         form.inline method="post" action=(format!("/admin/kiosker/{}/spaer", k.kiosk_id)) {
                             input type="hidden" name="csrf" value=(csrf);
                             label { input type="checkbox" name="bekraeft" value="ja" required; " " (lang.t(text::CONFIRM)) }
+                            " " label { (lang.t(text::YOUR_PASSWORD)) " "
+                                input name="password" type="password" autocomplete="current-password" required; }
                             " " button type="submit" { (lang.t(text::REVOKE)) }
                         }
                     }
@@ -60,6 +62,9 @@ pub(super) async fn post_revoke(
 ) -> Response {
     if f.bekraeft != "ja" {
         return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    if !password_holds(&s, f.password).await {
+        return unreadable(&s, StatusCode::FORBIDDEN);
     }
     // A malformed id names no kiosk.
     let revoked = match frivillig_common::ids::KioskId::parse(&kiosk_id) {
@@ -94,6 +99,7 @@ mod text {
     pub(super) const NEVER: Text = ("aldrig", "never");
     pub(super) const REVOKED: Text = ("Spærret", "Revoked");
     pub(super) const CONFIRM: Text = ("Bekræft", "Confirm");
+    pub(super) const YOUR_PASSWORD: Text = ("din adgangskode", "your password");
     pub(super) const REVOKE: Text = ("Spær", "Revoke");
     pub(super) const KIOSK_NOT_FOUND: Text = ("Kiosken findes ikke", "Kiosk not found");
     pub(super) const THERE_IS_NO_KIOSK: Text = (

@@ -23,7 +23,7 @@ use super::page::{
     SavedQuery, danish_time, error_page, layout, message, opportunity_title, shift_text, site_name,
     source_text, status_name, thead,
 };
-use super::staff::{AdminForm, Staff, StaffForm, unreadable};
+use super::staff::{AdminForm, Staff, StaffForm, password_holds, unreadable};
 
 /// Longest note a coordinator can add.
 pub(super) const MAX_NOTE_CHARS: usize = 4_000;
@@ -211,6 +211,8 @@ pub(super) async fn signup_page(
                 input type="hidden" name="csrf" value=(csrf);
                 p { label { input type="checkbox" name="bekraeft" value="ja" required; " "
                     (lang.t(text::I_CONFIRM_THAT_THE)) } }
+                p { label for="erase-password" { (lang.t(text::YOUR_PASSWORD)) } br;
+                    input id="erase-password" name="password" type="password" autocomplete="current-password" required; }
                 button type="submit" { (lang.t(text::ERASE)) }
             }
         }
@@ -342,6 +344,10 @@ pub struct EraseForm {
     /// `ja` when the confirmation box is ticked.
     #[serde(default)]
     pub(super) bekraeft: String,
+    /// The person's password again: erasure and revocation cannot be undone, so a session
+    /// left open is not enough.
+    #[serde(default)]
+    pub(super) password: String,
 }
 
 /// Erase a signup's personal data (admins only, with a confirmation box ticked).
@@ -356,6 +362,9 @@ pub(super) async fn post_erase(
     };
     if f.bekraeft != "ja" {
         return unreadable(&s, StatusCode::BAD_REQUEST);
+    }
+    if !password_holds(&s, f.password).await {
+        return unreadable(&s, StatusCode::FORBIDDEN);
     }
     if let Err(e) = crate::service::erasure::erase(&state, &signup_id, &s.username).await {
         return error_page(&s, e);
@@ -373,6 +382,10 @@ mod text {
         "We cannot find that signup, or it belongs to a site you do not have access to.",
     );
     pub(super) const STATUS: Text = ("Status", "Status");
+    pub(super) const YOUR_PASSWORD: Text = (
+        "Din adgangskode (for at bekræfte)",
+        "Your password (to confirm)",
+    );
     pub(super) const NOTE: Text = ("Note", "Note");
     pub(super) const CHECKED_IN: Text = ("Mødt op", "Checked in");
     pub(super) const SIGNUP: Text = ("Tilmelding", "Signup");

@@ -240,3 +240,16 @@ mod text {
         "Only administrators can see and use that page.",
     );
 }
+
+/// Whether `password` is `s`'s current one: asked again before what cannot be undone
+/// (erasure, revocation) and before changes to the account itself. Counts against the
+/// bound on password checks at once.
+pub(super) async fn password_holds(s: &Staff, password: String) -> bool {
+    let Ok(_permit) = crate::service::accounts::HASHING.acquire().await else {
+        return false;
+    };
+    let hash = s.account.password_hash.clone();
+    tokio::task::spawn_blocking(move || crate::service::accounts::verify_password(&hash, &password))
+        .await
+        .unwrap_or(false)
+}
