@@ -86,12 +86,18 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("  Data:                   {}", config.data_dir.display());
     println!("  Katalog / catalog:      {}", server.state.sync.catalog_id);
+    // A secret goes to the screen only when someone is looking at it: under systemd the
+    // output lands in the journal, which outlives the terminal. The owner-only file is
+    // always written, and named.
+    let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
     if let Some(token) = &server.new_admin_token {
         println!();
-        println!(
-            "  Administratornøgle (vises kun denne ene gang) / admin token (shown only once):"
-        );
-        println!("  {token}");
+        if on_terminal {
+            println!(
+                "  Operatørnøgle (vises kun denne ene gang) / operator token (shown only once):"
+            );
+            println!("  {token}");
+        }
         save_owner_only(
             &config.data_dir.join("admin-token.txt"),
             &format!("{token}\n"),
@@ -106,10 +112,12 @@ async fn main() -> anyhow::Result<()> {
         let path = config.data_dir.join("admin-password.txt");
         println!();
         println!("  Administrator i webappen / admin web app: http://{addr}/admin");
-        println!(
-            "  Bruger / user: admin   Adgangskode / password (vises kun nu / shown only now):"
-        );
-        println!("  {password}");
+        if on_terminal {
+            println!(
+                "  Bruger / user: admin   Adgangskode / password (vises kun nu / shown only now):"
+            );
+            println!("  {password}");
+        }
         save_owner_only(&path, &format!("admin\n{password}\n"))
             .context("saving the admin password for the demo")?;
         println!(

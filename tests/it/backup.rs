@@ -53,6 +53,13 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
     let kiosk = server.enrol("kiosk-backup", "bibliotek").await?;
+    server.state.store.create_api_token(
+        "Backup-job",
+        &[frivillig_sync_server::store::Scope::Backup],
+        30,
+        "admin",
+        chrono::Utc::now(),
+    )?;
     // A kiosk's signup the server refuses (its job was removed meanwhile): kept aside.
     frivillig_tests::signup_for_a_removed_job(
         &server,

@@ -2,6 +2,7 @@
 
 mod admin;
 mod answers;
+mod api_tokens;
 mod backup;
 mod bench_device;
 mod browser;

@@ -18,10 +18,11 @@ use crate::AppState;
 use crate::http::error::ApiError;
 use crate::http::{bearer, blocking};
 use crate::service::accounts::{AccountError, Role, generate_password};
+use crate::service::api_tokens::OPERATOR;
 use crate::service::catalog::{catalog, replace_catalog};
 use crate::service::kiosks;
 use crate::service::signups::change_status;
-use crate::store::SignupFilter;
+use crate::store::{Scope, SignupFilter};
 
 /// The admin API's routes.
 pub fn routes() -> Router<AppState> {
@@ -50,13 +51,33 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Refuse a request without the admin token.
-fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let token = bearer(headers).ok_or(ApiError::Unauthorized)?;
-    if secret_hash(token) == *state.admin_token_hash {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized)
-    }
+/// The caller's name, if its credential holds `scope`: the operator's token (every scope),
+/// or a live API token an admin made. Every use is audited under that name, with `what`.
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+    what: &'static str,
+) -> Result<String, ApiError> {
+    let token = bearer(headers).ok_or(ApiError::Unauthorized)?.to_owned();
+    let st = state.clone();
+    blocking(move || {
+        let name = if secret_hash(&token) == *st.admin_token_hash {
+            OPERATOR.to_owned()
+        } else {
+            let row = st
+                .store
+                .api_token(&token, chrono::Utc::now())?
+                .ok_or(ApiError::Unauthorized)?;
+            if !row.scopes.contains(&scope) {
+                return Err(ApiError::NoScope(scope.as_str()));
+            }
+            row.name
+        };
+        st.store.audit(&name, "api", what, scope.as_str())?;
+        Ok(name)
+    })
+    .await
 }
 
 async fn enrol_kiosk(
@@ -64,7 +85,7 @@ async fn enrol_kiosk(
     headers: HeaderMap,
     Json(req): Json<EnrolRequest>,
 ) -> Result<Json<EnrolResponse>, ApiError> {
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Write, "enrol_kiosk").await?;
     Ok(Json(
         kiosks::enrol(
             &state,
@@ -81,7 +102,7 @@ async fn new_enrol_code(
     headers: HeaderMap,
     Json(req): Json<EnrolCodeRequest>,
 ) -> Result<Json<EnrolCode>, ApiError> {
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Write, "new_enrol_code").await?;
     Ok(Json(
         kiosks::new_code(
             &state,
@@ -99,7 +120,7 @@ async fn metrics(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Read, "metrics").await?;
     Ok(Json(serde_json::json!({
         "sync_bytes_in": state.sync.bytes_in.load(std::sync::atomic::Ordering::Relaxed),
         "sync_bytes_out": state.sync.bytes_out.load(std::sync::atomic::Ordering::Relaxed),
@@ -112,7 +133,7 @@ async fn list_kiosks(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<KioskSummary>>, ApiError> {
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Read, "list_kiosks").await?;
     let st = state.clone();
     Ok(Json(blocking(move || Ok(st.store.devices()?)).await?))
 }
@@ -122,10 +143,10 @@ async fn revoke_kiosk(
     headers: HeaderMap,
     Path(kiosk_id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    admin(&state, &headers)?;
+    let by = caller(&state, &headers, Scope::Write, "revoke_kiosk").await?;
     // A malformed id names no kiosk.
     let id = KioskId::parse(&kiosk_id).ok_or(ApiError::NotFound)?;
-    kiosks::revoke(&state, &id, "api").await?;
+    kiosks::revoke(&state, &id, &by).await?;
     Ok(Json(serde_json::json!({"revoked": kiosk_id})))
 }
 
@@ -172,7 +193,7 @@ async fn list_accounts(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<AccountView>>, ApiError> {
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Read, "list_accounts").await?;
     let st = state.clone();
     let accounts = blocking(move || Ok(st.store.accounts()?)).await?;
     Ok(Json(
@@ -195,7 +216,7 @@ async fn add_account(
     headers: HeaderMap,
     Json(req): Json<NewAccount>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    admin(&state, &headers)?;
+    let by = caller(&state, &headers, Scope::Write, "add_account").await?;
     let role = Role::parse(&req.role)
         .ok_or_else(|| ApiError::BadRequest("role must be admin or coordinator".into()))?;
     if role == Role::Coordinator && req.sites.is_empty() {
@@ -210,7 +231,7 @@ async fn add_account(
         st.store
             .add_account(&req.username, &req.display_name, &p, role, req.sites)
             .map_err(account_error)?;
-        st.store.audit("api", "account", &req.username, "created")?;
+        st.store.audit(&by, "account", &req.username, "created")?;
         Ok(())
     })
     .await?;
@@ -223,7 +244,7 @@ async fn new_password(
     headers: HeaderMap,
     Path(username): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    admin(&state, &headers)?;
+    let by = caller(&state, &headers, Scope::Write, "new_password").await?;
     let password = generate_password();
     let st = state.clone();
     let p = password.clone();
@@ -231,8 +252,7 @@ async fn new_password(
         st.store
             .set_password(&username, &p)
             .map_err(account_error)?;
-        st.store
-            .audit("api", "account", &username, "new password")?;
+        st.store.audit(&by, "account", &username, "new password")?;
         Ok(())
     })
     .await?;
@@ -244,12 +264,12 @@ async fn disable_account(
     headers: HeaderMap,
     Path(username): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    admin(&state, &headers)?;
+    let by = caller(&state, &headers, Scope::Write, "disable_account").await?;
     let st = state.clone();
     let u = username.clone();
     blocking(move || {
         st.store.set_disabled(&u, true).map_err(account_error)?;
-        st.store.audit("api", "account", &u, "disabled")?;
+        st.store.audit(&by, "account", &u, "disabled")?;
         Ok(())
     })
     .await?;
@@ -261,7 +281,7 @@ async fn list_signups(
     headers: HeaderMap,
     Query(filter): Query<SignupFilter>,
 ) -> Result<Json<SignupPage>, ApiError> {
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Read, "list_signups").await?;
     let st = state.clone();
     let (rows, total) = blocking(move || Ok(st.store.list_signups(&filter)?)).await?;
     Ok(Json(SignupPage {
@@ -275,7 +295,7 @@ async fn get_signup(
     headers: HeaderMap,
     Path(signup_id): Path<String>,
 ) -> Result<Json<SignupView>, ApiError> {
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Read, "get_signup").await?;
     let st = state.clone();
     let row = blocking(move || Ok(st.store.signup(&signup_id)?))
         .await?
@@ -289,12 +309,12 @@ async fn set_signup_status(
     Path(signup_id): Path<String>,
     Json(req): Json<SetStatusRequest>,
 ) -> Result<Json<SignupView>, ApiError> {
-    admin(&state, &headers)?;
+    let by = caller(&state, &headers, Scope::Write, "set_signup_status").await?;
     let status = Status::parse(&req.status)
         .ok_or_else(|| ApiError::BadRequest(format!("unknown status {}", req.status)))?;
     // A malformed id names no signup.
     let id = SignupId::parse(&signup_id).ok_or(ApiError::NotFound)?;
-    let row = change_status(&state, &id, status, "admin").await?;
+    let row = change_status(&state, &id, status, &by).await?;
     Ok(Json(row.into()))
 }
 
@@ -302,7 +322,7 @@ async fn get_catalog(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Catalog>, ApiError> {
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Read, "get_catalog").await?;
     Ok(Json(catalog(&state).await?))
 }
 
@@ -313,8 +333,8 @@ async fn put_catalog(
     headers: HeaderMap,
     Json(catalog): Json<Catalog>,
 ) -> Result<Json<Catalog>, ApiError> {
-    admin(&state, &headers)?;
-    replace_catalog(&state, catalog.clone(), "api").await?;
+    let by = caller(&state, &headers, Scope::Write, "put_catalog").await?;
+    replace_catalog(&state, catalog.clone(), &by).await?;
     Ok(Json(catalog))
 }
 
@@ -324,7 +344,7 @@ async fn get_backup(
     headers: HeaderMap,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    admin(&state, &headers)?;
+    caller(&state, &headers, Scope::Backup, "get_backup").await?;
     let st = state.clone();
     let bytes = blocking(move || {
         let dir = st.config.data_dir.join("backups");

@@ -44,6 +44,9 @@ pub enum ApiError {
     /// A benchmark device while the server does not accept them.
     #[error("benchmark devices are off")]
     BenchOff,
+    /// An API credential without the scope the request needs.
+    #[error("the credential lacks the scope {0}")]
+    NoScope(&'static str),
     /// Anything on our side.
     #[error("internal: {0}")]
     Internal(String),
@@ -103,6 +106,11 @@ impl IntoResponse for ApiError {
                 StatusCode::FORBIDDEN,
                 "bench-off",
                 "Benchmark-enheder er slået fra på denne server / this server does not accept benchmark devices".to_owned(),
+            ),
+            ApiError::NoScope(scope) => (
+                StatusCode::FORBIDDEN,
+                "scope",
+                format!("Nøglen må ikke dette (kræver {scope}) / the credential may not do this (needs {scope})"),
             ),
             ApiError::ForbiddenOrigin => (
                 StatusCode::FORBIDDEN,

@@ -8,6 +8,7 @@
 //! functions that wait on samod or on each other are async.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod catalog;
 pub mod erasure;

@@ -274,6 +274,49 @@ pub struct AccountRow {
     pub second_factor: Option<SecondFactor>,
 }
 
+/// What an API credential may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Read signups, kiosks, accounts, the catalog and figures.
+    Read,
+    /// Change things: statuses, kiosks, codes, accounts, the catalog.
+    Write,
+    /// Download a backup (which holds every key).
+    Backup,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Backup];
+
+    /// The scope's name as stored and typed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Backup => "backup",
+        }
+    }
+}
+
+/// A named API credential an admin made (stored under the SHA-256 of its token).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiTokenRow {
+    /// Its name, under which every use is audited.
+    pub name: String,
+    /// What it may do.
+    pub scopes: Vec<Scope>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Who made it.
+    pub created_by: String,
+    /// RFC 3339 end of its validity.
+    pub expires_at: String,
+    /// A revoked token is refused at once.
+    pub revoked: bool,
+}
+
 /// What a second factor keeps with its account (see `service::second_factor`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondFactor {

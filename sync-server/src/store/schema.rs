@@ -10,8 +10,8 @@ use redb::{TableError, WriteTransaction};
 
 use super::json::JsonTable;
 use super::rows::{
-    AccountRow, AuditEntry, DeviceRow, EnrolCodeRow, JournalRow, PairDecision, RefusedRow,
-    SessionRow, SignupRow,
+    AccountRow, ApiTokenRow, AuditEntry, DeviceRow, EnrolCodeRow, JournalRow, PairDecision,
+    RefusedRow, SessionRow, SignupRow,
 };
 
 /// Whether a backup carries a table.
@@ -149,6 +149,8 @@ tables! {
     /// Records the ingest's trust checks refused: "journal id/signup id" -> the record and
     /// why.
     REFUSED: JsonTable<&str, RefusedRow> = JsonTable::new("refused_records"), InBackup::Copied;
+    /// API credentials by SHA-256 of the token.
+    API_TOKENS: JsonTable<&str, ApiTokenRow> = JsonTable::new("api_tokens"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

@@ -9,7 +9,7 @@
 //! into the audit log.
 //!
 //! Layout: one file per page family ([`auth`], [`account`], [`list`], [`signup`], [`review`],
-//! [`overview`], [`kiosks`], [`refused`], [`catalog`], [`audit`]); [`staff`] the extractors that check
+//! [`overview`], [`kiosks`], [`refused`], [`tokens`], [`catalog`], [`audit`]); [`staff`] the extractors that check
 //! the session, role and CSRF token once for every handler; [`page`] the layout and the
 //! names pages show.
 
@@ -43,6 +43,7 @@ mod refused;
 mod review;
 mod signup;
 mod staff;
+mod tokens;
 
 /// The admin app's routes.
 pub fn routes() -> Router<AppState> {
@@ -70,6 +71,11 @@ pub fn routes() -> Router<AppState> {
             post(signup::post_erase),
         )
         .route("/admin/log", get(audit::audit_page))
+        .route(
+            "/admin/api-noegler",
+            get(tokens::tokens_page).post(tokens::post_token),
+        )
+        .route("/admin/api-noegler/spaer", post(tokens::post_revoke_token))
         .route("/admin/konto", get(account::account_page))
         .route("/admin/konto/adgangskode", post(account::post_password))
         .route("/admin/konto/totp", post(account::post_totp))

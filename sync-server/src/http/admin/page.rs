@@ -59,6 +59,7 @@ pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Marku
                                 " · " a href="/admin/kiosker" { (lang.t(text::KIOSKS)) }
                                 " · " a href="/admin/afviste" { (lang.t(text::REFUSED)) }
                                 " · " a href="/admin/katalog" { (lang.t(text::CATALOG)) }
+                                " · " a href="/admin/api-noegler" { (lang.t(text::API)) }
                                 " · " a href="/admin/log" { (lang.t(text::AUDIT_LOG)) }
                             }
                         }
@@ -171,6 +172,7 @@ mod text {
     pub(super) const TO_REVIEW: Text = ("Til gennemsyn", "To review");
     pub(super) const KIOSKS: Text = ("Kiosker", "Kiosks");
     pub(super) const REFUSED: Text = ("Afviste", "Refused");
+    pub(super) const API: Text = ("API-nøgler", "API credentials");
     pub(super) const CATALOG: Text = ("Katalog", "Catalog");
     pub(super) const AUDIT_LOG: Text = ("Ændringslog", "Audit log");
     pub(super) const LOG_OUT: Text = ("Log ud", "Log out");
