@@ -601,7 +601,14 @@ async fn an_admin_edits_the_catalog_and_the_kiosk_receives_it() -> anyhow::Resul
     // A mistake: refused with the line, nothing changed.
     let broken = text.replacen("capacity = 4", "capacity = \"fire\"", 1);
     let a = b
-        .post("/admin/katalog", &[("csrf", &csrf), ("toml", &broken)])
+        .post(
+            "/admin/katalog",
+            &[
+                ("csrf", &csrf),
+                ("toml", &broken),
+                ("password", &server.admin_password),
+            ],
+        )
         .await?;
     anyhow::ensure!(a.status == 422, "broken catalog: {}", a.status);
     anyhow::ensure!(a.text().contains("linje "), "no line in: {}", a.text());
@@ -612,7 +619,14 @@ async fn an_admin_edits_the_catalog_and_the_kiosk_receives_it() -> anyhow::Resul
         .unwrap_or_default();
     let sneaky = text.replacen(&consent, "Vi må alt.", 1);
     let a = b
-        .post("/admin/katalog", &[("csrf", &csrf), ("toml", &sneaky)])
+        .post(
+            "/admin/katalog",
+            &[
+                ("csrf", &csrf),
+                ("toml", &sneaky),
+                ("password", &server.admin_password),
+            ],
+        )
         .await?;
     anyhow::ensure!(
         a.status == 422 && a.text().contains("Samtykketeksterne"),
@@ -621,8 +635,31 @@ async fn an_admin_edits_the_catalog_and_the_kiosk_receives_it() -> anyhow::Resul
     );
 
     let edited = text.replacen(old_title, "Lektiehjælper (ny titel)", 1);
+    // Without the password again: refused, nothing changed.
     let a = b
-        .post("/admin/katalog", &[("csrf", &csrf), ("toml", &edited)])
+        .post(
+            "/admin/katalog",
+            &[
+                ("csrf", &csrf),
+                ("toml", &edited),
+                ("password", "not the password"),
+            ],
+        )
+        .await?;
+    anyhow::ensure!(
+        a.status == 403,
+        "a catalog without the password: {}",
+        a.status
+    );
+    let a = b
+        .post(
+            "/admin/katalog",
+            &[
+                ("csrf", &csrf),
+                ("toml", &edited),
+                ("password", &server.admin_password),
+            ],
+        )
         .await?;
     anyhow::ensure!(a.status == 303, "save: {} {}", a.status, a.text());
     let a = b

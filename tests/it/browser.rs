@@ -148,6 +148,9 @@ async fn a_coordinator_works_in_a_real_browser() -> anyhow::Result<()> {
         .await?;
     chrome.screenshot(&shots.join("admin-catalog.png")).await?;
     chrome
+        .type_into("#catalog-password", &server.admin_password)
+        .await?;
+    chrome
         .click("form[action='/admin/katalog'] button[type=submit]")
         .await?;
     wait_for_text(&chrome, "Kataloget er gemt").await?;
@@ -410,6 +413,43 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
     chrome.quit().await;
     worker.stop().await;
     core.shutdown().await;
+    server.stop().await;
+    Ok(())
+}
+
+/// Over https a coordinator's cookies are locked down: `__Host-` (only from this host,
+/// over TLS, for the whole site), Secure, HttpOnly, SameSite=Strict; and the browser is
+/// told to stay on https.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_logs_in_over_https_with_locked_down_cookies() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start_with(&dir.path().join("server"), 0, |c| {
+        c.tls = true;
+        c.public_url = format!("https://{}", c.listen);
+    })
+    .await?;
+    let chrome = Chrome::start_with(1280, 900, true).await?;
+    let url = server.url();
+    anyhow::ensure!(url.starts_with("https://"));
+    chrome.goto(&format!("{url}/admin/login")).await?;
+    log_in(&chrome, &server.admin_password).await?;
+    wait_for_url(&chrome, "/admin/tilmeldinger").await?;
+    let session = chrome
+        .cookie("__Host-frivillig_session")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no __Host- session cookie"))?;
+    anyhow::ensure!(
+        session["secure"] == true
+            && session["httpOnly"] == true
+            && session["sameSite"] == "Strict"
+            && session["path"] == "/",
+        "session cookie: {session}"
+    );
+    anyhow::ensure!(
+        chrome.cookie("frivillig_session").await?.is_none(),
+        "an unprefixed session cookie over https"
+    );
+    chrome.quit().await;
     server.stop().await;
     Ok(())
 }

@@ -40,6 +40,17 @@ fn free_port() -> anyhow::Result<u16> {
 impl Chrome {
     /// Start ChromeDriver and a headless Chromium with a `width` x `height` window.
     pub async fn start(width: u32, height: u32) -> anyhow::Result<Chrome> {
+        Self::start_with(width, height, false).await
+    }
+
+    /// As [`Chrome::start`]; with `accept_own_ca`, the browser accepts a certificate no
+    /// web root signs (a test server's own CA), as a municipality's browsers would once
+    /// the server has a web-PKI certificate.
+    pub async fn start_with(
+        width: u32,
+        height: u32,
+        accept_own_ca: bool,
+    ) -> anyhow::Result<Chrome> {
         let (driver_bin, chrome_bin) = ("/usr/bin/chromedriver", "/usr/bin/chromium");
         for bin in [driver_bin, chrome_bin] {
             if !Path::new(bin).exists() {
@@ -109,6 +120,7 @@ impl Chrome {
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "chrome",
+                "acceptInsecureCerts": accept_own_ca,
                 "goog:chromeOptions": {
                     "binary": chrome_bin,
                     "args": args,

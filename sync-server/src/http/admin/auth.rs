@@ -12,11 +12,8 @@ use crate::http::blocking;
 use crate::http::client_ip::ClientIp;
 use crate::http::web::{Lang, PageLang, cookie, same, secure};
 
-use super::page::{layout, message, secure_flag, set_cookie};
-use super::staff::{CsrfForm, SESSION_COOKIE, Staff, StaffForm};
-
-/// Cookie holding the login form's CSRF token.
-pub(super) const LOGIN_COOKIE: &str = "frivillig_login";
+use super::page::{cookies, layout, message, set_cookie};
+use super::staff::{CsrfForm, Staff, StaffForm};
 
 /// Login attempts per address per minute; enough for typos, too few to guess passwords.
 pub(super) const LOGINS_PER_MINUTE: u32 = 10;
@@ -48,7 +45,8 @@ pub(super) fn login_form(lang: Lang, csrf: &str, username: &str, problem: Option
 
 pub(super) async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let lang = Lang::from_headers(&headers);
-    let csrf = cookie(&headers, LOGIN_COOKIE)
+    let names = cookies(&state);
+    let csrf = cookie(&headers, names.login)
         .unwrap_or_else(|| frivillig_common::sync::new_secret()[..32].to_owned());
     let mut r = secure(layout(
         lang,
@@ -59,8 +57,8 @@ pub(super) async fn login_page(State(state): State<AppState>, headers: HeaderMap
     set_cookie(
         &mut r,
         &format!(
-            "{LOGIN_COOKIE}={csrf}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=3600{}",
-            secure_flag(&state)
+            "{}={csrf}; {}; HttpOnly; SameSite=Strict; Max-Age=3600",
+            names.login, names.scope
         ),
     );
     r
@@ -109,7 +107,8 @@ pub(super) async fn login(
             None,
         );
     }
-    let expected = cookie(&headers, LOGIN_COOKIE);
+    let names = cookies(&state);
+    let expected = cookie(&headers, names.login);
     if expected
         .as_deref()
         .is_none_or(|c| !same(c.as_bytes(), f.csrf.as_bytes()))
@@ -179,9 +178,10 @@ pub(super) async fn login(
     set_cookie(
         &mut r,
         &format!(
-            "{SESSION_COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}{}",
-            crate::service::accounts::SESSION_HOURS * 3600,
-            secure_flag(&state)
+            "{}={token}; {}; HttpOnly; SameSite=Strict; Max-Age={}",
+            names.session,
+            names.scope,
+            crate::service::accounts::SESSION_HOURS * 3600
         ),
     );
     r
@@ -200,8 +200,9 @@ pub(super) async fn logout(
     set_cookie(
         &mut r,
         &format!(
-            "{SESSION_COOKIE}=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0{}",
-            secure_flag(&state)
+            "{}=; {}; HttpOnly; SameSite=Strict; Max-Age=0",
+            cookies(&state).session,
+            cookies(&state).scope
         ),
     );
     r

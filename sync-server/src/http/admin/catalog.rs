@@ -15,7 +15,7 @@ use crate::service::ServiceError;
 use crate::service::catalog::catalog as need_catalog;
 
 use super::page::{SavedQuery, error_page, layout, page_catalog};
-use super::staff::{Admin, AdminForm, Staff, unreadable};
+use super::staff::{Admin, AdminForm, Staff, password_holds, unreadable};
 
 /// The catalog as an editable text (the same TOML the operator's tool exports and imports),
 /// and a form for a new version of the consent text (admins only).
@@ -75,7 +75,9 @@ pub(super) fn catalog_editor(
                 textarea id="catalog" name="toml" rows="30" cols="100" spellcheck="false"
                     aria-describedby=(if problems.is_empty() { "catalog-hint" } else { "catalog-hint catalog-errors" })
                     aria-invalid=[(!problems.is_empty()).then_some("true")] { (text) }
-                br; button type="submit" { (lang.t(text::SAVE_THE_CATALOG)) }
+                p { label for="catalog-password" { (lang.t(text::YOUR_PASSWORD)) } br;
+                    input id="catalog-password" name="password" type="password" autocomplete="current-password" required; }
+                button type="submit" { (lang.t(text::SAVE_THE_CATALOG)) }
             }
         }
         section aria-labelledby="consent" {
@@ -106,6 +108,9 @@ pub struct CatalogForm {
     csrf: String,
     #[serde(default)]
     toml: String,
+    /// The person's password again: a catalog replacement reaches every kiosk.
+    #[serde(default)]
+    password: String,
 }
 
 /// A new consent version as posted.
@@ -130,6 +135,16 @@ pub(super) async fn post_catalog(
         Err(e) => return ApiError::from(e).into_response(),
     };
     let lang = s.lang;
+    if !password_holds(&s, f.password.clone()).await {
+        return catalog_editor(
+            &s,
+            &current,
+            &f.toml,
+            &[lang.t(text::WRONG_PASSWORD).to_owned()],
+            false,
+            StatusCode::FORBIDDEN,
+        );
+    }
     let line = lang.t(text::LINE);
     let parsed = frivillig_common::catalog_file::parse_catalog_toml(&f.toml).map_err(|problems| {
         problems
@@ -224,6 +239,14 @@ mod text {
         "The catalog was not saved. Correct this and save again:",
     );
     pub(super) const SAVE_THE_CATALOG: Text = ("Gem kataloget", "Save the catalog");
+    pub(super) const YOUR_PASSWORD: Text = (
+        "Din adgangskode (kataloget når alle kiosker)",
+        "Your password (the catalog reaches every kiosk)",
+    );
+    pub(super) const WRONG_PASSWORD: Text = (
+        "Adgangskoden er forkert; kataloget er ikke gemt.",
+        "The password is wrong; the catalog is not saved.",
+    );
     pub(super) const NEW_VERSION_OF_THE: Text = (
         "Ny version af samtykketeksten",
         "New version of the consent text",

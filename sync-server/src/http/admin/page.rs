@@ -105,11 +105,33 @@ pub(super) fn set_cookie(r: &mut Response, value: &str) {
     }
 }
 
-pub(super) fn secure_flag(state: &AppState) -> &'static str {
+/// The admin app's two cookies and where they go. Over https they carry the `__Host-`
+/// prefix (a browser then takes them only from this host, over TLS, for the whole site:
+/// no subdomain or plain-http page can plant or overwrite one), so their path is `/`;
+/// over plain http (a demo on one machine) they stay on `/admin`.
+pub(super) struct Cookies {
+    /// The session cookie's name.
+    pub(super) session: &'static str,
+    /// The login form's CSRF cookie's name.
+    pub(super) login: &'static str,
+    /// Path and, over https, `Secure`.
+    pub(super) scope: &'static str,
+}
+
+/// The cookies for `state`'s public address.
+pub(super) fn cookies(state: &AppState) -> Cookies {
     if state.config.public_url.starts_with("https://") {
-        "; Secure"
+        Cookies {
+            session: "__Host-frivillig_session",
+            login: "__Host-frivillig_login",
+            scope: "Path=/; Secure",
+        }
     } else {
-        ""
+        Cookies {
+            session: "frivillig_session",
+            login: "frivillig_login",
+            scope: "Path=/admin",
+        }
     }
 }
 

@@ -18,9 +18,6 @@ use crate::service::accounts::{AccountRow, Role, SessionRow};
 
 use super::page::message;
 
-/// Cookie holding the session token.
-pub(super) const SESSION_COOKIE: &str = "frivillig_session";
-
 /// A logged-in person.
 pub(super) struct Staff {
     /// Their user name.
@@ -77,7 +74,7 @@ async fn staff(state: &AppState, headers: &HeaderMap, is_form: bool) -> Result<S
             Redirect::to("/admin/login").into_response()
         }
     };
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = cookie(headers, super::page::cookies(state).session) else {
         return Err(refuse());
     };
     let st = state.clone();
