@@ -186,3 +186,21 @@ pub struct RedeemResponse {
     /// The site the kiosk stands at.
     pub site_id: String,
 }
+
+/// A kiosk asks for a certificate for the key pair it made (and keeps): at first contact,
+/// and again before the last one expires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CertificateRequest {
+    /// A PKCS #10 request (PEM), signed by the kiosk's key.
+    pub csr_pem: String,
+}
+
+/// The kiosk's certificate, signed by the server's certificate authority.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CertificateResponse {
+    /// The certificate (PEM): the kiosk's id as its name, for client and server use (kiosks
+    /// serve each other in festival mode).
+    pub certificate_pem: String,
+    /// RFC 3339 end of its validity.
+    pub expires_at: String,
+}

@@ -81,6 +81,9 @@ pub struct AppState {
     pub background: Background,
     /// TLS, when the settings ask for it (else plain HTTP).
     pub tls: Option<Arc<tls::ServerTls>>,
+    /// The server's certificate authority (kiosks' certificates are signed by it, with TLS
+    /// on or off).
+    pub ca: Arc<tls::ServerCa>,
 }
 
 /// The server's background loops (the ingester, the spots-taken refresher, retention):
@@ -142,7 +145,8 @@ impl Server {
     /// (tests put it on a disk that fails on demand); keys stay in the data folder.
     pub async fn open_on(config: ServerConfig, storage: RedbStorage) -> Result<Server, StartError> {
         let keys = keys::load_or_create(&config.data_dir)?;
-        let tls = tls::server_tls(&config)?.map(Arc::new);
+        let ca = Arc::new(tls::ServerCa::load_or_create(&config.data_dir)?);
+        let tls = tls::server_tls(&config, &ca)?.map(Arc::new);
         let store = store::Store::new(storage.clone())?;
         let catalog_cell: Arc<OnceLock<DocumentId>> = Arc::new(OnceLock::new());
         let bench_peers = sync::bench::BenchPeers::default();
@@ -226,6 +230,7 @@ impl Server {
             limits: Arc::default(),
             background: Background::default(),
             tls,
+            ca,
         };
         ingest::start_ingester(&state, journal_activity);
         Ok(Server {

@@ -139,6 +139,57 @@ impl ServerCa {
     }
 }
 
+/// How long a kiosk's certificate is valid; kiosks renew it when a third is left.
+pub const DEVICE_CERT_DAYS: i64 = 90;
+
+/// The name a kiosk's certificate carries: its id under [`KIOSK_NAME`].
+pub fn device_name(kiosk_id: &str) -> String {
+    format!("{kiosk_id}.{KIOSK_NAME}")
+}
+
+impl ServerCa {
+    /// A certificate for the key in `csr_pem` (whose signature proves the kiosk holds the
+    /// private key), naming `kiosk_id` whatever the request asked for. Returns the PEM and
+    /// its end (RFC 3339).
+    pub fn device_certificate(
+        &self,
+        csr_pem: &str,
+        kiosk_id: &str,
+    ) -> Result<(String, String), TlsSetupError> {
+        let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem)?;
+        let issuer = ca_params()?.self_signed(&self.key)?;
+        let mut params = CertificateParams::new(vec![device_name(kiosk_id)])?;
+        params.distinguished_name.push(DnType::CommonName, kiosk_id);
+        params.is_ca = IsCa::NoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        ];
+        let now = chrono::Utc::now();
+        let (y, m, d) = ymd(now - chrono::Duration::days(1));
+        params.not_before = rcgen::date_time_ymd(y, m, d);
+        let end = now + chrono::Duration::days(DEVICE_CERT_DAYS);
+        let (y, m, d) = ymd(end);
+        params.not_after = rcgen::date_time_ymd(y, m, d);
+        let cert = params.signed_by(&csr.public_key, &issuer, &self.key)?;
+        let end_of_day = end
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or(end);
+        Ok((
+            cert.pem(),
+            end_of_day.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ))
+    }
+
+    /// The CA's certificate as stored (PEM), for whoever checks a kiosk's certificate.
+    pub fn der(&self) -> &CertificateDer<'static> {
+        &self.der
+    }
+}
+
 /// `t`'s date as rcgen takes a validity bound (its time type is not ours to name).
 fn ymd(t: chrono::DateTime<chrono::Utc>) -> (i32, u8, u8) {
     use chrono::Datelike as _;
@@ -235,12 +286,14 @@ fn own_names(config: &ServerConfig) -> Vec<String> {
     names
 }
 
-/// The TLS set-up `config` asks for, or `None` for plain HTTP.
-pub fn server_tls(config: &ServerConfig) -> Result<Option<ServerTls>, TlsSetupError> {
+/// The TLS set-up `config` asks for, with `ca`'s certificates, or `None` for plain HTTP.
+pub fn server_tls(
+    config: &ServerConfig,
+    ca: &ServerCa,
+) -> Result<Option<ServerTls>, TlsSetupError> {
     if !config.tls && config.tls_cert_file.is_none() {
         return Ok(None);
     }
-    let ca = ServerCa::load_or_create(&config.data_dir)?;
     let kiosk = Arc::new(ca.kiosk_certificate(&own_names(config))?);
     let web = match (&config.tls_cert_file, &config.tls_key_file) {
         (Some(cert_path), Some(key_path)) => {

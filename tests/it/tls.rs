@@ -19,6 +19,21 @@ async fn tls_server(dir: &std::path::Path, port: u16) -> anyhow::Result<TestServ
     .await
 }
 
+/// The certificate in `file` is signed by `server`'s CA, for client and server use, now.
+fn verify_device_certificate(server: &TestServer, file: &std::path::Path) -> anyhow::Result<()> {
+    use rustls::pki_types::pem::PemObject as _;
+    let cert = rustls::pki_types::CertificateDer::from_pem_file(file)?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(server.state.ca.der().clone())?;
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        frivillig_common::tls::provider(),
+    )
+    .build()?;
+    verifier.verify_client_cert(&cert, &[], rustls::pki_types::UnixTime::now())?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kiosks_pin_the_servers_ca_and_refuse_another_server() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -40,6 +55,14 @@ async fn kiosks_pin_the_servers_ca_and_refuse_another_server() -> anyhow::Result
     a.submit_signup("hojtlaesning", None, &visitor_form("tls", 0))
         .await?;
     wait_status(&a, Duration::from_secs(20), |s| s.queued_signups == 0).await?;
+
+    // Its own key pair, and a certificate for it that the server's CA signed for its name.
+    let (key_file, cert_file) = frivillig_kiosk::identity::paths(&dir.path().join("a"));
+    anyhow::ensure!(
+        key_file.exists() && cert_file.exists(),
+        "the kiosk has no certificate"
+    );
+    verify_device_certificate(&server, &cert_file)?;
 
     // Enrolled by one-time code: the link carries the fingerprint, pinned from the first
     // request.
@@ -201,5 +224,40 @@ async fn a_restored_server_keeps_the_ca_its_kiosks_pinned() -> anyhow::Result<()
         "the restored server has another CA"
     );
     again.stop().await;
+    Ok(())
+}
+
+/// A revoked kiosk gets no certificate (festival peers would otherwise keep trusting it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_kiosk_gets_no_certificate() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let enrol = server.enrol("kiosk-r", "bibliotek").await?;
+    let token = frivillig_common::sync::device_token("kiosk-r", &enrol.device_secret);
+    let csr_pem = frivillig_kiosk::identity::certificate_request(&dir.path().join("k"), "kiosk-r")?;
+    let ask = || async {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/api/device/certificate", server.url()))
+            .bearer_auth(&token)
+            .json(&frivillig_common::api::CertificateRequest {
+                csr_pem: csr_pem.clone(),
+            })
+            .send()
+            .await?;
+        anyhow::Ok((resp.status().as_u16(), resp.text().await?))
+    };
+    let (status, body) = ask().await?;
+    anyhow::ensure!(status == 200, "certificate: {status} {body}");
+    let answer: frivillig_common::api::CertificateResponse = serde_json::from_str(&body)?;
+    let file = dir.path().join("cert.pem");
+    std::fs::write(&file, &answer.certificate_pem)?;
+    verify_device_certificate(&server, &file)?;
+    server.revoke("kiosk-r").await?;
+    let (status, _) = ask().await?;
+    anyhow::ensure!(
+        status == 403,
+        "a revoked kiosk's certificate request: {status}"
+    );
+    server.stop().await;
     Ok(())
 }

@@ -6,7 +6,10 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use frivillig_common::api::{AckRequest, AckResponse, DeviceInfo, RefusedSignup, RegisterJournal};
+use frivillig_common::api::{
+    AckRequest, AckResponse, CertificateRequest, CertificateResponse, DeviceInfo, RefusedSignup,
+    RegisterJournal,
+};
 use frivillig_common::sync::parse_heads;
 
 use crate::AppState;
@@ -25,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/device/info", get(device_info))
         .route("/api/device/journals", post(register_journal))
         .route("/api/device/journals/{doc_id}/ack", post(ack_journal))
+        .route("/api/device/certificate", post(device_certificate))
 }
 
 /// The device whose token (header, or `token` query parameter for WebSockets) a request
@@ -167,5 +171,35 @@ async fn ack_journal(
         acked_heads: req.heads,
         signups: outcome.signups,
         refused,
+    }))
+}
+
+/// Sign the certificate a kiosk asks for, for the key it made: its identity towards other
+/// kiosks in festival mode. A revoked kiosk gets none (its token is refused first).
+async fn device_certificate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<CertificateRequest>,
+) -> Result<Json<CertificateResponse>, ApiError> {
+    let kiosk_id = device(&state, headers).await?;
+    if req.csr_pem.len() > 16 * 1024 {
+        return Err(ApiError::BadRequest(
+            "the certificate request is too large".into(),
+        ));
+    }
+    let st = state.clone();
+    let (certificate_pem, expires_at) = blocking(move || {
+        let made = st
+            .ca
+            .device_certificate(&req.csr_pem, kiosk_id.as_str())
+            .map_err(|e| ApiError::BadRequest(format!("the certificate request: {e}")))?;
+        st.store
+            .audit(kiosk_id.as_str(), "certificate", kiosk_id.as_str(), &made.1)?;
+        Ok(made)
+    })
+    .await?;
+    Ok(Json(CertificateResponse {
+        certificate_pem,
+        expires_at,
     }))
 }
