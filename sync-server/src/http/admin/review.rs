@@ -35,9 +35,12 @@ pub(super) async fn queues_page(
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
-    let (pairs, overbooked, by_id) = {
-        let listing = state.store.listing();
-        let rows = listing.matching(&ListQuery::default(), s.sites());
+    // The comparisons run on a blocking thread: the list can be long, and the async
+    // workers serve the kiosks.
+    let (st, sites) = (state.clone(), s.sites().map(<[String]>::to_vec));
+    let computed = blocking(move || {
+        let listing = st.store.listing();
+        let rows = listing.matching(&ListQuery::default(), sites.as_deref());
         let pairs = crate::service::review::duplicate_pairs(&rows);
         let overbooked = crate::service::review::overbooked(&catalog, &rows);
         let wanted: std::collections::BTreeSet<&str> = pairs
@@ -49,7 +52,12 @@ pub(super) async fn queues_page(
             .filter(|r| wanted.contains(r.id.as_str()))
             .map(|r| (r.id.clone(), (*r).clone()))
             .collect();
-        (pairs, overbooked, by_id)
+        Ok((pairs, overbooked, by_id, catalog))
+    })
+    .await;
+    let (pairs, overbooked, by_id, catalog) = match computed {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
     };
     let open: Vec<&(String, String)> = pairs
         .iter()
