@@ -46,6 +46,10 @@ pub struct ServerConfig {
     pub max_sync_per_device: usize,
     /// Requests one kiosk may make to the device API per minute; beyond it 429.
     pub device_requests_per_minute: u32,
+    /// Requests one client address may make per minute without a device token (the
+    /// portal, the admin app, the API, enrolment), far fewer than a kiosk's; beyond it 429.
+    /// Behind a proxy the address is the client's (see `trusted_proxies`).
+    pub anonymous_requests_per_minute: u32,
     /// Days after its last status change that a declined or withdrawn signup is erased
     /// (0: never).
     pub retention_closed_days: u32,
@@ -99,6 +103,9 @@ impl Default for ServerConfig {
             // A sync round makes two or three calls; during a burst of signups a kiosk runs a
             // round every 20-50 ms (about 7,000 calls a minute). Twice that, and no more.
             device_requests_per_minute: 15_000,
+            // A person clicks a few times a minute; a page loads with its stylesheet. An
+            // office behind one address shares it, so room for a few dozen people at once.
+            anonymous_requests_per_minute: 1_200,
             // Half a year to answer questions about a declined or withdrawn signup, two years
             // for an active volunteer's; the municipality's own policy may set others.
             retention_closed_days: 180,
@@ -160,6 +167,10 @@ impl ServerConfig {
              max_sync_per_device = {}\n\n\
              # Requests one kiosk may make to the device API per minute; beyond it 429.\n\
              device_requests_per_minute = {}\n\n\
+             # Requests one client address may make per minute without a device token (the\n\
+             # portal, the admin app, the API); beyond it 429. Counted per client behind a\n\
+             # trusted proxy.\n\
+             anonymous_requests_per_minute = {}\n\n\
              # Retention of personal data (GDPR). A signup that was declined or withdrawn is\n\
              # erased this many days after that happened; 0 keeps it.\n\
              retention_closed_days = {}\n\n\
@@ -199,6 +210,7 @@ impl ServerConfig {
             self.max_sync_connections,
             self.max_sync_per_device,
             self.device_requests_per_minute,
+            self.anonymous_requests_per_minute,
             self.retention_closed_days,
             self.retention_max_days,
             self.unload_idle_secs,

@@ -183,6 +183,8 @@ pub struct Limits {
     pub device_requests: RateLimiter<String>,
     /// Login attempts at the admin app, per address.
     pub logins: RateLimiter<IpAddr>,
+    /// Every request without a device token, per client address.
+    pub anonymous: RateLimiter<IpAddr>,
 }
 
 #[cfg(test)]

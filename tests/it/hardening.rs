@@ -322,3 +322,44 @@ async fn slow_loris_does_not_starve_legitimate_clients() -> anyhow::Result<()> {
     server.stop().await;
     Ok(())
 }
+
+/// Without a device token a client address gets far fewer requests than a kiosk: a flood
+/// of page loads is cut off at the anonymous limit, and a kiosk at the same address goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_clients_get_a_lower_limit_than_kiosks() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start_with(&dir.path().join("server"), 0, |c| {
+        c.anonymous_requests_per_minute = 20;
+    })
+    .await?;
+    // The enrolment itself is an (operator) API call: the first of the twenty.
+    let enrol = server.enrol("kiosk-a", "bibliotek").await?;
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let r = http
+            .get(format!("{}/frivilligjob", server.url()))
+            .send()
+            .await?;
+        statuses.push(r.status().as_u16());
+    }
+    anyhow::ensure!(
+        statuses.contains(&200) && statuses.iter().filter(|s| **s == 429).count() >= 10,
+        "page loads: {statuses:?}"
+    );
+    let token = frivillig_common::sync::device_token("kiosk-a", &enrol.device_secret);
+    for _ in 0..30 {
+        let r = http
+            .get(format!("{}/api/device/info", server.url()))
+            .bearer_auth(&token)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            r.status() == 200,
+            "a kiosk was limited as anonymous: {}",
+            r.status()
+        );
+    }
+    server.stop().await;
+    Ok(())
+}

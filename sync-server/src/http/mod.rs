@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     // Browsers that once reached the portal over https never fall back to plain http.
     let hsts = state.config.public_url.starts_with("https://");
     let deadline = std::time::Duration::from_millis(state.config.request_timeout_ms);
+    let limited = state.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(SYNC_PATH, get(ws::sync_upgrade))
@@ -42,6 +43,10 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(admin::routes())
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            limited,
+            limit_anonymous,
+        ))
         .layer(axum::middleware::from_fn(
             move |req: axum::extract::Request, next: axum::middleware::Next| async move {
                 use axum::response::IntoResponse as _;
@@ -75,6 +80,31 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .with_state(state)
+}
+
+/// Kiosks are limited per device (their token is checked by the handler); every other
+/// request per client address, at a far lower rate.
+async fn limit_anonymous(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    client: client_ip::ClientIp,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let path = req.uri().path();
+    let device = (path.starts_with("/api/device/") || path == SYNC_PATH)
+        && req
+            .headers()
+            .contains_key(axum::http::header::AUTHORIZATION);
+    if !device
+        && !state
+            .limits
+            .anonymous
+            .allow_address(client.0, state.config.anonymous_requests_per_minute)
+    {
+        return error::ApiError::TooMany.into_response();
+    }
+    next.run(req).await
 }
 
 /// The credential of an `Authorization: Bearer` header.
