@@ -328,9 +328,15 @@ pub struct SetupApp {
     /// sync, all on the runtime; the screen looks for the answer at each frame.
     pending: Option<mpsc::Receiver<Result<(KioskCore, SyncWorker), String>>>,
     kiosk: Option<(KioskApp, SyncWorker)>,
+    /// The new kiosk's staff PIN while it is shown, and since when.
+    new_pin: Option<(String, Instant)>,
     kiosk_mode: bool,
     look_installed: bool,
 }
+
+/// How long the staff PIN stays on the screen after enrolment if nobody confirms it, so a
+/// kiosk left alone does not show it to the public.
+const PIN_SHOWN_FOR: Duration = Duration::from_secs(120);
 
 impl SetupApp {
     /// A setup screen for `problem`; an enrolment writes its configuration to `config_path`
@@ -350,6 +356,7 @@ impl SetupApp {
             state: SetupState::default(),
             pending: None,
             kiosk: None,
+            new_pin: None,
             kiosk_mode,
             look_installed: false,
         }
@@ -378,6 +385,17 @@ impl SetupApp {
 
     /// Draw the setup screen, or the kiosk once enrolled.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        if let Some((pin, since)) = &self.new_pin
+            && let Some((kiosk, _)) = &self.kiosk
+        {
+            let config = kiosk.core().config();
+            let done = ui::enrolled_ui(ui, &config.kiosk_id, &config.site_id, pin);
+            if done || since.elapsed() >= PIN_SHOWN_FOR {
+                self.new_pin = None;
+            }
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+            return;
+        }
         if let Some((kiosk, _)) = &mut self.kiosk {
             kiosk.show(ui);
             return;
@@ -423,6 +441,7 @@ impl SetupApp {
         self.pending = None;
         match result {
             Ok((core, worker)) => {
+                self.new_pin = Some((core.config().staff_pin.clone(), Instant::now()));
                 let app = KioskApp::new(core, self.rt.clone(), self.kiosk_mode);
                 self.kiosk = Some((app, worker));
             }

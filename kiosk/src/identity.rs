@@ -107,3 +107,43 @@ fn write_owner_only(path: &Path, text: &str) -> Result<(), IdentityError> {
     // Whole or not at all: a power cut leaves the old file, never half a new one.
     std::fs::rename(&tmp, path).map_err(err)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(text).expect("a time")
+    }
+
+    /// A kiosk asks for a certificate when it has none, keeps one with more than thirty
+    /// days left, and asks again once fewer are left or the end cannot be read.
+    #[test]
+    fn a_certificate_is_renewed_when_a_third_of_its_life_is_left() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = KioskStore::open(&dir.path().join("store")).expect("store");
+        let now = at("2026-12-02T12:00:00+01:00");
+        assert!(needs_certificate(&store, dir.path(), now).expect("check"));
+        // The request makes the key once, owner-only, and names the kiosk.
+        let csr = certificate_request(dir.path(), "telt-1").expect("request");
+        assert!(csr.contains("CERTIFICATE REQUEST"), "{csr}");
+        let (key, _) = paths(dir.path());
+        let first_key = std::fs::read_to_string(&key).expect("key written");
+        certificate_request(dir.path(), "telt-1").expect("again");
+        assert_eq!(std::fs::read_to_string(&key).expect("key"), first_key, "the key is kept");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&key).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o077, 0, "the key is readable by others: {mode:o}");
+        }
+        save_certificate(&store, dir.path(), "PEM", "2027-03-02T12:00:00+01:00").expect("save");
+        assert!(!needs_certificate(&store, dir.path(), now).expect("check"), "90 days left");
+        let late = at("2027-01-31T12:00:00+01:00");
+        assert!(!needs_certificate(&store, dir.path(), late).expect("check"), "exactly 30 days left");
+        let later = at("2027-02-01T12:00:01+01:00");
+        assert!(needs_certificate(&store, dir.path(), later).expect("check"), "under 30 days");
+        store.set_meta("certificate_expires_at", "not a time").expect("meta");
+        assert!(needs_certificate(&store, dir.path(), now).expect("check"), "unreadable end");
+    }
+}

@@ -139,8 +139,9 @@ enum Command {
         #[arg(long = "site")]
         sites: Vec<String>,
     },
-    /// Give an account a new generated password (shown once) and log it out everywhere, e.g.
-    /// when a coordinator forgot theirs.
+    /// Give an account a new generated password (shown once), remove its authenticator app
+    /// and log it out everywhere, e.g. when a coordinator forgot the password or lost the
+    /// phone; they set up the app again at their next login.
     AccountPassword {
         #[command(flatten)]
         access: ServerAccess,

@@ -29,6 +29,10 @@ pub struct ServerConfig {
     /// Seconds a coordinator's session may be idle before it ends (besides its absolute
     /// end, ten hours after login).
     pub session_idle_secs: u64,
+    /// Whether every account must have an authenticator app before it may do anything
+    /// (it is asked to set one up at its first login). Not enforced on a demo on this
+    /// machine (a `public_url` at localhost), where nobody else can log in.
+    pub second_factor_required: bool,
     /// HTTP connections served at once; beyond it a connection is answered 503 and closed.
     pub max_connections: usize,
     /// HTTP connections served at once from one address, so that one client cannot take
@@ -95,6 +99,7 @@ impl Default for ServerConfig {
             request_timeout_ms: 60_000,
             // Half an hour: a desk left alone, not a coffee break.
             session_idle_secs: 1_800,
+            second_factor_required: true,
             max_connections: 2_000,
             max_connections_per_ip: 1_000,
             max_body_bytes: 2 * 1024 * 1024,
@@ -153,6 +158,10 @@ impl ServerConfig {
              # Seconds a coordinator's session may be idle before it ends; a session also\n\
              # ends ten hours after login.\n\
              session_idle_secs = {}\n\n\
+             # Whether every account must use an authenticator app (a second factor) besides\n\
+             # its password; without one it is asked to set it up at login. Not enforced\n\
+             # while public_url is at localhost (a demo on this machine).\n\
+             second_factor_required = {}\n\n\
              # HTTP connections served at once. Beyond it a connection is answered 503 and closed.\n\
              max_connections = {}\n\n\
              # HTTP connections served at once from one address, so one client cannot take\n\
@@ -204,6 +213,7 @@ impl ServerConfig {
             self.header_read_timeout_ms,
             self.request_timeout_ms,
             self.session_idle_secs,
+            self.second_factor_required,
             self.max_connections,
             self.max_connections_per_ip,
             self.max_body_bytes,
@@ -223,6 +233,23 @@ impl ServerConfig {
                     .collect()
             ),
         )
+    }
+}
+
+impl ServerConfig {
+    /// Whether accounts must have a second factor now: as set, except on a demo whose
+    /// public address is this machine.
+    pub fn requires_second_factor(&self) -> bool {
+        let local = url::Url::parse(&self.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .is_some_and(|h| {
+                h == "localhost"
+                    || h.trim_matches(['[', ']'])
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            });
+        self.second_factor_required && !local
     }
 }
 
@@ -246,5 +273,20 @@ mod tests {
         assert_eq!(back.documented_toml(), text);
         assert_eq!(back.data_dir, config.data_dir);
         assert!(text.lines().filter(|l| l.starts_with('#')).count() >= 10);
+    }
+
+    #[test]
+    fn the_second_factor_is_required_except_on_a_demo_on_this_machine() {
+        let at = |url: &str, required: bool| ServerConfig {
+            public_url: url.into(),
+            second_factor_required: required,
+            ..ServerConfig::default()
+        };
+        assert!(at("https://frivillig.glostrup.dk", true).requires_second_factor());
+        assert!(at("http://10.0.0.5:8700", true).requires_second_factor());
+        assert!(!at("https://frivillig.glostrup.dk", false).requires_second_factor());
+        for demo in ["http://127.0.0.1:8700", "http://localhost:8700", "http://[::1]:8700"] {
+            assert!(!at(demo, true).requires_second_factor(), "{demo}");
+        }
     }
 }

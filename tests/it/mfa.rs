@@ -208,3 +208,96 @@ async fn two_step_login_recovery_codes_idle_sessions_and_a_new_password() -> any
     server.stop().await;
     Ok(())
 }
+
+/// Turn on the authenticator app from the account page; returns its key.
+async fn turn_on_app(b: &mut Browser, password: &str) -> anyhow::Result<String> {
+    let page = b.get("/admin/konto").await?;
+    let secret = page
+        .field("secret")
+        .ok_or_else(|| anyhow::anyhow!("no key on the account page"))?;
+    let csrf = page
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf"))?;
+    let code = code_at(&secret, unix_now()).ok_or_else(|| anyhow::anyhow!("no code"))?;
+    let on = b
+        .post(
+            "/admin/konto/totp",
+            &[
+                ("csrf", &csrf),
+                ("secret", &secret),
+                ("code", &code),
+                ("password", password),
+            ],
+        )
+        .await?;
+    anyhow::ensure!(on.status == 200, "turning it on: {}", on.status);
+    Ok(secret)
+}
+
+/// Where the second factor is required (a server with a public address), an account
+/// without one reaches only its account page until it has set one up; an admin's reset
+/// (a new password) removes a lost app, and the person sets up a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_required_second_factor_comes_before_everything_and_a_reset_removes_a_lost_one()
+-> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start_with(&dir.path().join("server"), 0, |c| {
+        c.public_url = "http://frivillig.glostrup.test".into();
+    })
+    .await?;
+    let password = server.admin_password.clone();
+    let (mut b, status) = log_in_with(&server, &password, "").await?;
+    anyhow::ensure!(status == 303, "first login: {status}");
+    let list = b.get("/admin/tilmeldinger").await?;
+    anyhow::ensure!(
+        list.status == 303 && list.location.as_deref() == Some("/admin/konto"),
+        "a page without the app: {} {:?}",
+        list.status,
+        list.location
+    );
+    let account = b.get("/admin/konto").await?;
+    anyhow::ensure!(
+        account.status == 200 && account.text().contains("kræver totrinslogin"),
+        "the account page does not say why"
+    );
+    // A form is refused too, and changes nothing.
+    let csrf = account
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf"))?;
+    let revoke = b
+        .post(
+            "/admin/kiosker/kiosk-x/spaer",
+            &[("csrf", &csrf), ("password", &password)],
+        )
+        .await?;
+    anyhow::ensure!(revoke.status == 403, "a form without the app: {}", revoke.status);
+    turn_on_app(&mut b, &password).await?;
+    anyhow::ensure!(
+        b.get("/admin/tilmeldinger").await?.status == 200,
+        "the list after the app was set up"
+    );
+
+    // The phone is lost: IT gives a new password, which also removes the app.
+    let (code, body) = server
+        .admin_post("/api/admin/accounts/admin/password", &serde_json::json!({}))
+        .await?;
+    anyhow::ensure!(code == 200, "reset: {code} {body}");
+    let new_password = body["password"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("no password"))?
+        .to_owned();
+    anyhow::ensure!(
+        b.get("/admin/tilmeldinger").await?.status == 303,
+        "the old session outlived the reset"
+    );
+    let (mut b, status) = log_in_with(&server, &new_password, "").await?;
+    anyhow::ensure!(status == 303, "login after the reset, without the lost app: {status}");
+    anyhow::ensure!(
+        b.get("/admin/tilmeldinger").await?.location.as_deref() == Some("/admin/konto"),
+        "after the reset the app must be set up again"
+    );
+    turn_on_app(&mut b, &new_password).await?;
+    anyhow::ensure!(b.get("/admin/tilmeldinger").await?.status == 200, "the list");
+    server.stop().await;
+    Ok(())
+}

@@ -721,12 +721,27 @@ fn a_kiosk_without_configuration_enrols_on_its_setup_screen() {
     wait(&mut h, &|app| {
         app.kiosk().is_some_and(|k| k.core().catalog().is_some())
     });
-    h.get(by().role(Role::Button).label("Find et frivilligjob"));
     let config = KioskConfig::load(&config_path).expect("config written");
     assert_eq!(
         (config.kiosk_id.as_str(), config.site_id.as_str()),
         ("telt-1", "kulturnat")
     );
+    // The PIN made at enrolment is shown once, to the person who enrolled the kiosk, and
+    // the kiosk starts only when they say they have it.
+    h.get_by_label_contains("Kiosken er tilmeldt");
+    h.get_by_label(&config.staff_pin);
+    assert!(
+        h.query_by_label("Find et frivilligjob").is_none(),
+        "the kiosk started before the PIN was confirmed"
+    );
+    h.get(
+        by().role(Role::Button)
+            .label("Jeg har skrevet den ned / I have written it down"),
+    )
+    .click();
+    h.run_steps(3);
+    assert!(h.query_by_label(&config.staff_pin).is_none(), "the PIN stays on screen");
+    h.get(by().role(Role::Button).label("Find et frivilligjob"));
     h.state_mut().shutdown();
     drop(h);
     rt.block_on(server.stop());

@@ -7,7 +7,7 @@ mod look;
 mod qr;
 mod screens;
 
-pub use screens::setup_ui;
+pub use screens::{enrolled_ui, setup_ui};
 
 use std::collections::{BTreeMap, HashMap};
 

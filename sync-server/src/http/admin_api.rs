@@ -238,7 +238,9 @@ async fn add_account(
     Ok(Json(serde_json::json!({ "password": password })))
 }
 
-/// Give an account a new generated password (returned once) and end its sessions.
+/// Give an account a new generated password (returned once), remove its authenticator app
+/// and end its sessions: the way back in for someone who lost either. The person sets up
+/// the app again at their next login.
 async fn new_password(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -250,9 +252,14 @@ async fn new_password(
     let p = password.clone();
     blocking(move || {
         st.store
-            .set_password(&username, &p)
+            .reset_credentials(&username, &p)
             .map_err(account_error)?;
-        st.store.audit(&by, "account", &username, "new password")?;
+        st.store.audit(
+            &by,
+            "account",
+            &username,
+            "new password; authenticator app removed",
+        )?;
         Ok(())
     })
     .await?;

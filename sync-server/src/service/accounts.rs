@@ -172,6 +172,23 @@ impl Store {
         self.change_account(username, |row| row.password_hash = hash, true)
     }
 
+    /// Give an account a new password and no second factor, and end its sessions, in one
+    /// commit: the reset for someone who lost their password or their authenticator.
+    pub fn reset_credentials(&self, username: &str, password: &str) -> Result<(), AccountError> {
+        if password.chars().count() < 12 {
+            return Err(AccountError::WeakPassword);
+        }
+        let hash = hash_password(password)?;
+        self.change_account(
+            username,
+            |row| {
+                row.password_hash = hash;
+                row.second_factor = None;
+            },
+            true,
+        )
+    }
+
     /// Disable or enable an account; disabling ends its sessions at once.
     pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AccountError> {
         self.change_account(username, |row| row.disabled = disabled, disabled)

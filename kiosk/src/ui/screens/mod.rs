@@ -7,7 +7,7 @@ mod staff;
 
 use form::*;
 use jobs::*;
-pub use setup::setup_ui;
+pub use setup::{enrolled_ui, setup_ui};
 use staff::*;
 
 use egui::{Align, Button, Color32, Frame, Layout, Margin, RichText, Sense, Ui, vec2};

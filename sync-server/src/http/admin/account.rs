@@ -19,8 +19,9 @@ use super::staff::{Staff, StaffForm, password_holds};
 session_form!(PasswordForm, TotpForm, TotpOffForm);
 
 /// The account page: the password form and the two-step login section.
-pub(super) async fn account_page(s: Staff) -> Response {
+pub(super) async fn account_page(State(state): State<AppState>, s: Staff) -> Response {
     let lang = s.lang;
+    let required = state.config.requires_second_factor();
     let csrf = s.session.csrf.clone();
     let setup = match &s.account.second_factor {
         Some(_) => None,
@@ -39,6 +40,9 @@ pub(super) async fn account_page(s: Staff) -> Response {
             p { button type="submit" { (lang.t(text::CHANGE_PASSWORD)) } }
         }
         h2 { (lang.t(text::TWO_STEP)) }
+        @if s.account.second_factor.is_none() && required {
+            p.error role="alert" { (lang.t(text::REQUIRED_HERE)) }
+        }
         @match (&s.account.second_factor, &setup) {
             (Some(f), _) => {
                 p { (lang.t(text::IS_ON)) " " (f.recovery_hashes.len()) " " (lang.t(text::CODES_LEFT)) }
@@ -242,6 +246,10 @@ mod text {
     );
     pub(super) const REPEAT_PASSWORD: Text = ("Den nye adgangskode igen", "The new password again");
     pub(super) const TWO_STEP: Text = ("Totrinslogin", "Two-step login");
+    pub(super) const REQUIRED_HERE: Text = (
+        "Denne server kræver totrinslogin. Opsæt en godkendelsesapp nedenfor, før du kan bruge resten af siderne.",
+        "This server requires two-step login. Set up an authenticator app below before you can use the other pages.",
+    );
     pub(super) const IS_ON: Text = ("Totrinslogin er slået til.", "Two-step login is on.");
     pub(super) const CODES_LEFT: Text =
         ("gendannelseskoder er tilbage.", "recovery codes are left.");

@@ -59,7 +59,12 @@ impl Staff {
 
 /// The logged-in person, or the answer to give instead: the login page for a page, a
 /// refusal for a form.
-async fn staff(state: &AppState, headers: &HeaderMap, is_form: bool) -> Result<Staff, Response> {
+async fn staff(
+    state: &AppState,
+    path: &str,
+    headers: &HeaderMap,
+    is_form: bool,
+) -> Result<Staff, Response> {
     let lang = Lang::from_headers(headers);
     let refuse = || {
         if is_form {
@@ -85,23 +90,40 @@ async fn staff(state: &AppState, headers: &HeaderMap, is_form: bool) -> Result<S
     let found = blocking(move || Ok(st.store.session(&t, idle)?))
         .await
         .map_err(|e| e.into_response())?;
-    match found {
-        Some((session, account)) => Ok(Staff {
-            username: session.username.clone(),
-            account,
-            session,
-            token,
-            lang,
-        }),
-        None => Err(refuse()),
+    let Some((session, account)) = found else {
+        return Err(refuse());
+    };
+    let s = Staff {
+        username: session.username.clone(),
+        account,
+        session,
+        token,
+        lang,
+    };
+    // Where a second factor is required, an account without one may only set it up (or
+    // change its password, or log out) until it has.
+    let setting_up = path.starts_with("/admin/konto") || path == "/admin/logout";
+    if state.config.requires_second_factor() && s.account.second_factor.is_none() && !setting_up {
+        return Err(if is_form {
+            message(
+                lang,
+                StatusCode::FORBIDDEN,
+                lang.t(text::SET_UP_FIRST),
+                lang.t(text::SECOND_FACTOR_REQUIRED),
+                Some(&s),
+            )
+        } else {
+            Redirect::to("/admin/konto").into_response()
+        });
     }
+    Ok(s)
 }
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        staff(state, &parts.headers, false).await
+        staff(state, parts.uri.path(), &parts.headers, false).await
     }
 }
 
@@ -112,7 +134,7 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let s = staff(state, &parts.headers, false).await?;
+        let s = staff(state, parts.uri.path(), &parts.headers, false).await?;
         match not_admin(&s) {
             Some(refusal) => Err(refusal),
             None => Ok(Admin(s)),
@@ -135,7 +157,7 @@ impl<T: SessionForm + DeserializeOwned + Send> FromRequest<AppState> for StaffFo
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let (parts, body) = req.into_parts();
-        let s = staff(state, &parts.headers, true).await?;
+        let s = staff(state, parts.uri.path(), &parts.headers, true).await?;
         let req = Request::from_parts(parts, body);
         let Form(f) = match Form::<T>::from_request(req, state).await {
             Ok(f) => f,
@@ -230,6 +252,12 @@ mod text {
     pub(super) const OPEN_THE_PAGE_AGAIN: Text = (
         "Åbn siden igen, og prøv en gang til; intet er ændret.",
         "Open the page again and try once more; nothing was changed.",
+    );
+    pub(super) const SET_UP_FIRST: Text =
+        ("Opsæt totrinslogin først", "Set up two-step login first");
+    pub(super) const SECOND_FACTOR_REQUIRED: Text = (
+        "Her kræves en godkendelsesapp ud over adgangskoden. Opsæt den under Min konto; intet er ændret.",
+        "An authenticator app is required here besides the password. Set it up under My account; nothing was changed.",
     );
     pub(super) const ADMINISTRATORS_ONLY: Text = ("Kun for administratorer", "Administrators only");
     pub(super) const ONLY_ADMINISTRATORS_CAN_SEE: Text = (
