@@ -130,7 +130,11 @@ mod tests {
         let (key, _) = paths(dir.path());
         let first_key = std::fs::read_to_string(&key).expect("key written");
         certificate_request(dir.path(), "telt-1").expect("again");
-        assert_eq!(std::fs::read_to_string(&key).expect("key"), first_key, "the key is kept");
+        assert_eq!(
+            std::fs::read_to_string(&key).expect("key"),
+            first_key,
+            "the key is kept"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
@@ -138,12 +142,26 @@ mod tests {
             assert_eq!(mode & 0o077, 0, "the key is readable by others: {mode:o}");
         }
         save_certificate(&store, dir.path(), "PEM", "2027-03-02T12:00:00+01:00").expect("save");
-        assert!(!needs_certificate(&store, dir.path(), now).expect("check"), "90 days left");
+        assert!(
+            !needs_certificate(&store, dir.path(), now).expect("check"),
+            "90 days left"
+        );
         let late = at("2027-01-31T12:00:00+01:00");
-        assert!(!needs_certificate(&store, dir.path(), late).expect("check"), "exactly 30 days left");
+        assert!(
+            !needs_certificate(&store, dir.path(), late).expect("check"),
+            "exactly 30 days left"
+        );
         let later = at("2027-02-01T12:00:01+01:00");
-        assert!(needs_certificate(&store, dir.path(), later).expect("check"), "under 30 days");
-        store.set_meta("certificate_expires_at", "not a time").expect("meta");
-        assert!(needs_certificate(&store, dir.path(), now).expect("check"), "unreadable end");
+        assert!(
+            needs_certificate(&store, dir.path(), later).expect("check"),
+            "under 30 days"
+        );
+        store
+            .set_meta("certificate_expires_at", "not a time")
+            .expect("meta");
+        assert!(
+            needs_certificate(&store, dir.path(), now).expect("check"),
+            "unreadable end"
+        );
     }
 }

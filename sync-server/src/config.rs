@@ -285,7 +285,11 @@ mod tests {
         assert!(at("https://frivillig.glostrup.dk", true).requires_second_factor());
         assert!(at("http://10.0.0.5:8700", true).requires_second_factor());
         assert!(!at("https://frivillig.glostrup.dk", false).requires_second_factor());
-        for demo in ["http://127.0.0.1:8700", "http://localhost:8700", "http://[::1]:8700"] {
+        for demo in [
+            "http://127.0.0.1:8700",
+            "http://localhost:8700",
+            "http://[::1]:8700",
+        ] {
             assert!(!at(demo, true).requires_second_factor(), "{demo}");
         }
     }

@@ -270,7 +270,11 @@ async fn a_required_second_factor_comes_before_everything_and_a_reset_removes_a_
             &[("csrf", &csrf), ("password", &password)],
         )
         .await?;
-    anyhow::ensure!(revoke.status == 403, "a form without the app: {}", revoke.status);
+    anyhow::ensure!(
+        revoke.status == 403,
+        "a form without the app: {}",
+        revoke.status
+    );
     turn_on_app(&mut b, &password).await?;
     anyhow::ensure!(
         b.get("/admin/tilmeldinger").await?.status == 200,
@@ -291,13 +295,19 @@ async fn a_required_second_factor_comes_before_everything_and_a_reset_removes_a_
         "the old session outlived the reset"
     );
     let (mut b, status) = log_in_with(&server, &new_password, "").await?;
-    anyhow::ensure!(status == 303, "login after the reset, without the lost app: {status}");
+    anyhow::ensure!(
+        status == 303,
+        "login after the reset, without the lost app: {status}"
+    );
     anyhow::ensure!(
         b.get("/admin/tilmeldinger").await?.location.as_deref() == Some("/admin/konto"),
         "after the reset the app must be set up again"
     );
     turn_on_app(&mut b, &new_password).await?;
-    anyhow::ensure!(b.get("/admin/tilmeldinger").await?.status == 200, "the list");
+    anyhow::ensure!(
+        b.get("/admin/tilmeldinger").await?.status == 200,
+        "the list"
+    );
     server.stop().await;
     Ok(())
 }

@@ -740,7 +740,10 @@ fn a_kiosk_without_configuration_enrols_on_its_setup_screen() {
     )
     .click();
     h.run_steps(3);
-    assert!(h.query_by_label(&config.staff_pin).is_none(), "the PIN stays on screen");
+    assert!(
+        h.query_by_label(&config.staff_pin).is_none(),
+        "the PIN stays on screen"
+    );
     h.get(by().role(Role::Button).label("Find et frivilligjob"));
     h.state_mut().shutdown();
     drop(h);

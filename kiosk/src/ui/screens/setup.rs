@@ -88,18 +88,33 @@ pub fn enrolled_ui(ui: &mut Ui, kiosk_id: &str, site_id: &str, pin: &str) -> boo
         .show(ui, |ui| {
             let width = ui.available_width().min(1000.0);
             heading(ui, "Kiosken er tilmeldt");
-            ui.label(RichText::new("The kiosk is enrolled").size(32.0).color(MUTED));
+            ui.label(
+                RichText::new("The kiosk is enrolled")
+                    .size(32.0)
+                    .color(MUTED),
+            );
             ui.label(format!("{kiosk_id} · {site_id}"));
             ui.add_space(24.0);
             ui.label("Personale-PIN / Staff PIN");
-            ui.label(RichText::new(pin).size(72.0).strong().monospace().color(BLUE));
+            ui.label(
+                RichText::new(pin)
+                    .size(72.0)
+                    .strong()
+                    .monospace()
+                    .color(BLUE),
+            );
             ui.label(
                 "Skriv PIN-koden ned nu: den vises ikke igen og åbner personale-tilstand på netop \
                  denne kiosk. / Write the PIN down now: it is not shown again, and it opens staff \
                  mode on this kiosk only.",
             );
             ui.add_space(24.0);
-            done = primary(ui, "Jeg har skrevet den ned / I have written it down", width).clicked();
+            done = primary(
+                ui,
+                "Jeg har skrevet den ned / I have written it down",
+                width,
+            )
+            .clicked();
         });
     done
 }
