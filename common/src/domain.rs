@@ -344,6 +344,14 @@ pub struct PersonalData {
     pub age_confirmed: bool,
     /// Optional note to the coordinator.
     pub note: Option<String>,
+    /// The language the person used at signup (`da` or `en`): what the server writes to
+    /// them is in it. Kiosks older than this field sealed none: Danish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// The receipt token, sealed with the rest so that only the server can put the receipt
+    /// link into the person's confirmation (the journal holds only its hash).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_token: Option<String>,
 }
 
 /// What a visitor typed, before validation.
@@ -361,6 +369,8 @@ pub struct SignupForm {
     pub note: String,
     /// Consent checkbox.
     pub consent_given: bool,
+    /// The language of the screen or page the form was filled in on.
+    pub lang: crate::text::Lang,
 }
 
 /// A field of the signup form, for tying an error to it.
@@ -508,6 +518,8 @@ pub fn validate_form(form: &SignupForm, needs_age: bool) -> Result<PersonalData,
         email: (!email.is_empty()).then(|| email.to_owned()),
         age_confirmed: form.age_confirmed,
         note: (!note.is_empty()).then(|| note.to_owned()),
+        lang: Some(form.lang.code().to_owned()),
+        receipt_token: None,
     })
 }
 
@@ -587,6 +599,7 @@ mod tests {
             age_confirmed: true,
             note: String::new(),
             consent_given: true,
+            lang: crate::text::Lang::Da,
         }
     }
 

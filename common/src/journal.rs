@@ -397,6 +397,8 @@ mod tests {
                         email: None,
                         age_confirmed: true,
                         note: None,
+                        lang: None,
+                        receipt_token: None,
                     })
                     .expect("seal");
                 let mut r = record(&format!("s{i}"));
@@ -436,6 +438,8 @@ mod tests {
                 email: None,
                 age_confirmed: true,
                 note: None,
+                lang: None,
+                receipt_token: None,
             })
             .expect("seal");
         assert!(

@@ -482,12 +482,14 @@ impl KioskCore {
         if !opportunity.takes_shift(shift_id) {
             return Err(SubmitError::UnknownShift(opportunity_id.to_owned()));
         }
-        let person = validate_form(form, opportunity.requirements.min_age.is_some())
+        let mut person = validate_form(form, opportunity.requirements.min_age.is_some())
             .map_err(SubmitError::Invalid)?;
         let consent_version = catalog.current_consent().map(|c| c.version).unwrap_or(0);
+        let token = new_receipt_token();
+        // Sealed beside the person, so the server's confirmation can link to the receipt.
+        person.receipt_token = Some(token.clone());
         let sealed = self.inner.sealer.seal(&person)?;
         let now = rfc3339(self.inner.clock.now());
-        let token = new_receipt_token();
         let record = SignupRecord::new_signup(
             opportunity,
             shift_id,

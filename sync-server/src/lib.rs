@@ -58,6 +58,9 @@ pub enum StartError {
     /// TLS could not be set up.
     #[error("cannot set up TLS: {0}")]
     Tls(#[from] tls::TlsSetupError),
+    /// The outbox's sender could not be set up.
+    #[error("cannot set up mail: {0}")]
+    Mail(#[from] service::mail::MailSetupError),
 }
 
 /// Everything a request handler needs, by subsystem.
@@ -84,9 +87,12 @@ pub struct AppState {
     /// The server's certificate authority (kiosks' certificates are signed by it, with TLS
     /// on or off).
     pub ca: Arc<tls::ServerCa>,
+    /// The outbox's sender.
+    pub mail: service::mail::SharedMailer,
 }
 
-/// The server's background loops (the ingester, the spots-taken refresher, retention):
+/// The server's background loops (the ingester, the spots-taken refresher, retention, the
+/// outbox's sender):
 /// each runs until the server stops, and [`run`] returns only after they have.
 #[derive(Clone, Default)]
 pub struct Background {
@@ -147,6 +153,7 @@ impl Server {
         let keys = keys::load_or_create(&config.data_dir)?;
         let ca = Arc::new(tls::ServerCa::load_or_create(&config.data_dir)?);
         let tls = tls::server_tls(&config, &ca)?.map(Arc::new);
+        let mail = Arc::new(service::mail::Mailer::new(&config)?);
         let store = store::Store::new(storage.clone())?;
         let catalog_cell: Arc<OnceLock<DocumentId>> = Arc::new(OnceLock::new());
         let bench_peers = sync::bench::BenchPeers::default();
@@ -231,6 +238,7 @@ impl Server {
             background: Background::default(),
             tls,
             ca,
+            mail,
         };
         ingest::start_ingester(&state, journal_activity);
         Ok(Server {

@@ -735,6 +735,8 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/kiosker",
         "/admin/katalog",
         "/admin/log",
+        "/admin/udbakke",
+        "/admin/udbakke/1",
     ];
     let forms = [
         "/admin/logout",
@@ -770,7 +772,13 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         .await?
         .field("csrf")
         .ok_or_else(|| anyhow::anyhow!("no csrf"))?;
-    for page in ["/admin/kiosker", "/admin/katalog", "/admin/log"] {
+    for page in [
+        "/admin/kiosker",
+        "/admin/katalog",
+        "/admin/log",
+        "/admin/udbakke",
+        "/admin/udbakke/1",
+    ] {
         anyhow::ensure!(
             kim.get(page).await?.status == 403,
             "{page} for a coordinator"

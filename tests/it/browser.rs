@@ -397,6 +397,8 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/admin/koer".to_owned(),
         "/admin/kiosker".to_owned(),
         "/admin/log".to_owned(),
+        "/admin/udbakke".to_owned(),
+        "/admin/udbakke/1".to_owned(),
     ] {
         chrome.goto(&format!("{url}{page}")).await?;
         let found = axe(&chrome, &source).await?;

@@ -52,6 +52,8 @@ fn seeds(target: &str) -> anyhow::Result<Vec<Vec<u8>>> {
         email: Some("soeren@example.dk".into()),
         age_confirmed: true,
         note: None,
+        lang: None,
+        receipt_token: None,
     };
     let sealed =
         frivillig_common::seal::seal_personal_data(&harness().sealing_public_key(), &person)?;

@@ -16,6 +16,7 @@ mod hardening;
 mod hostile;
 mod kill;
 mod load;
+mod mail;
 mod merge;
 mod mfa;
 mod offline;

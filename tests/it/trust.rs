@@ -25,6 +25,8 @@ fn person(name: &str) -> PersonalData {
         email: None,
         age_confirmed: true,
         note: None,
+        lang: None,
+        receipt_token: None,
     }
 }
 

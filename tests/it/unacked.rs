@@ -26,6 +26,8 @@ async fn a_synced_journal_is_ingested_without_an_acknowledgement_request() -> an
         email: None,
         age_confirmed: true,
         note: None,
+        lang: None,
+        receipt_token: None,
     };
     let record = SignupRecord {
         id: frivillig_common::receipt::new_signup_id(),

@@ -5,6 +5,7 @@
 
 pub mod fuzz;
 pub mod powercut;
+pub mod smtp;
 pub mod webdriver;
 
 use std::net::SocketAddr;
@@ -436,6 +437,7 @@ pub fn visitor_form(kiosk: &str, i: usize) -> SignupForm {
         age_confirmed: true,
         note: String::new(),
         consent_given: true,
+        lang: frivillig_common::text::Lang::Da,
     }
 }
 
@@ -588,6 +590,7 @@ pub fn realistic_visitor(rng: &mut impl rand::Rng) -> SignupForm {
         age_confirmed: true,
         note,
         consent_given: true,
+        lang: frivillig_common::text::Lang::Da,
     }
 }
 /// Open a kiosk core.

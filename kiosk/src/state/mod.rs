@@ -453,7 +453,11 @@ impl KioskState {
                 Some(Command::Submit {
                     opportunity_id: opportunity_id.clone(),
                     shift_id: shift_id.clone(),
-                    form: self.form.form.clone(),
+                    // What the server writes to the visitor is in the screen's language.
+                    form: SignupForm {
+                        lang: self.lang,
+                        ..self.form.form.clone()
+                    },
                 })
             }
             Err(problems) => {

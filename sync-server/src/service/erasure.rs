@@ -79,6 +79,8 @@ impl Store {
                 e.detail = ERASED_DETAIL.to_owned();
                 audit.insert(k, &e)?;
             }
+            // Messages to them go too, sent or not: their address and words are theirs.
+            crate::store::outbox::remove_for_signup(&tx, signup_id)?;
             let mut journals = JOURNALS.open(&tx)?;
             if let Some(mut j) = journals.get(row.journal_doc_id.as_str())? {
                 j.needs_rewrite = true;

@@ -1,8 +1,8 @@
 //! The operations of the domain, beneath HTTP: ingest, signup edits and erasure, the
-//! catalog, kiosks and their enrolment, accounts and sessions, the review queues, the
-//! audit log. Each returns a [`ServiceError`], which says what went wrong in the domain's
-//! words; `crate::http` decides what a client is answered. Nothing here knows of axum,
-//! hyper or HTML (a tidy test holds it so).
+//! catalog, kiosks and their enrolment, accounts and sessions, the review queues, the audit
+//! log, the messages to volunteers. Each returns a [`ServiceError`], which says what went
+//! wrong in the domain's words; `crate::http` decides what a client is answered. Nothing
+//! here knows of axum, hyper or HTML (a tidy test holds it so).
 //!
 //! Long redb and Automerge work runs on tokio's blocking threads ([`blocking`]); the
 //! functions that wait on samod or on each other are async.
@@ -15,6 +15,7 @@ pub mod erasure;
 pub mod export;
 pub mod ingest;
 pub mod kiosks;
+pub mod mail;
 pub mod overview;
 pub mod review;
 pub mod second_factor;

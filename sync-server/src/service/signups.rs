@@ -11,8 +11,10 @@ use samod::DocumentId;
 
 use crate::AppState;
 use crate::service::ingest::ingest_journal;
+use crate::service::mail::compose;
 use crate::service::{ServiceError, blocking, now};
 use crate::store::SignupRow;
+use crate::store::outbox::now_ms;
 
 /// A change to a signup, once checked by whoever asked for it.
 #[derive(Debug, Clone)]
@@ -50,10 +52,40 @@ pub async fn change_signup(
         change.clone(),
         at.clone(),
     );
+    let catalog = match &change {
+        Change::Status(_) => Some(crate::service::catalog::catalog(state).await?),
+        _ => None,
+    };
+    let mut queued = false;
     let row = blocking(move || {
-        st.store
-            .edit_signup(&id, |r| apply(r, &c, &when, &by_owned))?
-            .ok_or(ServiceError::NotFound)
+        // A status the person needs to hear of is told in the same transaction as it is
+        // stored, so neither exists without the other.
+        let compose = |row: &SignupRow| match (&c, &catalog) {
+            (Change::Status(status), Some(catalog)) => {
+                compose::status_notice(catalog, row, *status, &st.mail.sender_name)
+                    .map(|m| vec![(m, now_ms())])
+                    .unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        let compose = |row: &SignupRow| {
+            let out = compose(row);
+            queued = !out.is_empty();
+            out
+        };
+        let row = st
+            .store
+            .edit_signup_with(
+                &id,
+                |r| apply(r, &c, &when, &by_owned),
+                compose,
+                &st.mail.domain,
+            )?
+            .ok_or(ServiceError::NotFound)?;
+        if queued {
+            st.mail.wake.notify_one();
+        }
+        Ok::<_, ServiceError>(row)
     })
     .await?;
     if let Change::Status(status) = change {

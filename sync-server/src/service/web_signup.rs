@@ -65,13 +65,14 @@ pub async fn web_signup(
     if !job.takes_shift(shift_id) {
         return Err(WebSignupError::UnknownJob);
     }
-    let person =
+    let mut person =
         validate_form(form, job.requirements.min_age.is_some()).map_err(WebSignupError::Invalid)?;
+    let token = new_receipt_token();
+    person.receipt_token = Some(token.clone());
     let sealed = seal_personal_data(&state.keys.sealing.public(), &person)
         .map_err(ServiceError::internal)?;
     let now = Local::now();
     let at = now.to_rfc3339_opts(SecondsFormat::Millis, false);
-    let token = new_receipt_token();
     let record = SignupRecord::new_signup(
         job,
         shift_id,

@@ -326,6 +326,8 @@ mod tests {
                 email: Some(format!("p{i}@example.dk")),
                 age_confirmed: true,
                 note: None,
+                lang: None,
+                receipt_token: None,
             }),
             journal_doc_id: "j".into(),
             received_at: String::new(),

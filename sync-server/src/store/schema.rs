@@ -9,6 +9,7 @@ use redb::{Key, ReadTransaction, ReadableTable, TableDefinition, TableHandle, Va
 use redb::{TableError, WriteTransaction};
 
 use super::json::JsonTable;
+use super::outbox::OutboxRow;
 use super::rows::{
     AccountRow, ApiTokenRow, AuditEntry, DeviceRow, EnrolCodeRow, JournalRow, PairDecision,
     RefusedRow, SessionRow, SignupRow,
@@ -151,6 +152,14 @@ tables! {
     REFUSED: JsonTable<&str, RefusedRow> = JsonTable::new("refused_records"), InBackup::Copied;
     /// API credentials by SHA-256 of the token.
     API_TOKENS: JsonTable<&str, ApiTokenRow> = JsonTable::new("api_tokens"), InBackup::Copied;
+    /// Every message owed to someone, by sequence number (see [`super::outbox`]).
+    OUTBOX: JsonTable<u64, OutboxRow> = JsonTable::new("outbox"), InBackup::Copied;
+    /// The queue: (due at, Unix ms; sequence number) -> () for each message not yet sent.
+    OUTBOX_DUE: TableDefinition<(u64, u64), ()> =
+        TableDefinition::new("outbox_due"), InBackup::Copied;
+    /// The messages of each signup: (signup id, sequence number) -> ().
+    OUTBOX_BY_SIGNUP: TableDefinition<(&str, u64), ()> =
+        TableDefinition::new("outbox_by_signup"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

@@ -6,6 +6,7 @@ use redb::ReadableTable;
 
 use frivillig_common::domain::SignupRecord;
 
+use super::outbox::{NewMessage, enqueue};
 use super::refused::refused_key;
 use super::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, REFUSED, SAMOD_CHUNKS, SIGNUPS};
 use super::{
@@ -55,6 +56,18 @@ impl Store {
         id: &str,
         edit: impl FnOnce(&mut SignupRecord),
     ) -> Result<Option<SignupRow>, StoreError> {
+        self.edit_signup_with(id, edit, |_| Vec::new(), "frivillig")
+    }
+
+    /// [`Store::edit_signup`], queueing in the same transaction the messages `compose` writes
+    /// for the edited row (a status notice), so the change is never stored without them.
+    pub fn edit_signup_with(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&mut SignupRecord),
+        compose: impl FnOnce(&SignupRow) -> Vec<(NewMessage, u64)>,
+        domain: &str,
+    ) -> Result<Option<SignupRow>, StoreError> {
         let tx = self.write()?;
         let row = {
             let mut signups = SIGNUPS.open(&tx)?;
@@ -72,6 +85,9 @@ impl Store {
             signups.insert(id, &row)?;
             row
         };
+        for (message, due_ms) in compose(&row) {
+            enqueue(&tx, message, due_ms, domain)?;
+        }
         tx.commit()?;
         self.listing_mut().upsert(&row);
         Ok(Some(row))
@@ -79,6 +95,18 @@ impl Store {
 
     /// Commit one ingest: the chunk, the journal row, every signup and its index entries.
     pub fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
+        self.ingest_with(batch, &mut |_| Vec::new(), "frivillig")
+    }
+
+    /// [`Store::ingest`], queueing in the same transaction the messages `compose` writes for
+    /// each signup new to the server (its confirmation), so a signup is never stored without
+    /// them nor they without it. `domain` goes into their Message-IDs.
+    pub fn ingest_with(
+        &self,
+        batch: IngestBatch,
+        compose: &mut dyn FnMut(&SignupRow) -> Vec<(NewMessage, u64)>,
+        domain: &str,
+    ) -> Result<IngestOutcome, StoreError> {
         let tx = self.write()?;
         let mut changed: Vec<SignupRow> = Vec::new();
         let outcome = {
@@ -120,6 +148,7 @@ impl Store {
                 if erased.get(record.id.as_str())?.is_some() {
                     continue;
                 }
+                let mut is_new = false;
                 let new_row = match signups.get(record.id.as_str())? {
                     // An id that lives in another journal: a broken or hostile peer must not
                     // overwrite someone else's signup.
@@ -144,6 +173,7 @@ impl Store {
                     }
                     None => {
                         outcome.new += 1;
+                        is_new = true;
                         SignupRow {
                             record,
                             person,
@@ -158,6 +188,11 @@ impl Store {
                     index.insert((f, v.as_str(), new_row.record.id.as_str()), ())?;
                 }
                 signups.insert(new_row.record.id.as_str(), &new_row)?;
+                if is_new {
+                    for (message, due_ms) in compose(&new_row) {
+                        enqueue(&tx, message, due_ms, domain)?;
+                    }
+                }
                 changed.push(new_row);
                 outcome.signups += 1;
             }

@@ -62,6 +62,8 @@ fn signup(i: usize) -> (SignupRecord, Option<PersonalData>) {
         )),
         age_confirmed: true,
         note: None,
+        lang: None,
+        receipt_token: None,
     };
     (record, Some(person))
 }

@@ -9,7 +9,7 @@
 //! into the audit log.
 //!
 //! Layout: one file per page family ([`auth`], [`account`], [`list`], [`signup`], [`review`],
-//! [`overview`], [`kiosks`], [`refused`], [`tokens`], [`catalog`], [`audit`]); [`staff`] the extractors that check
+//! [`overview`], [`kiosks`], [`refused`], [`tokens`], [`catalog`], [`audit`], [`outbox`]); [`staff`] the extractors that check
 //! the session, role and CSRF token once for every handler; [`page`] the layout and the
 //! names pages show.
 
@@ -37,6 +37,7 @@ mod auth;
 mod catalog;
 mod kiosks;
 mod list;
+mod outbox;
 mod overview;
 mod page;
 mod refused;
@@ -71,6 +72,8 @@ pub fn routes() -> Router<AppState> {
             post(signup::post_erase),
         )
         .route("/admin/log", get(audit::audit_page))
+        .route("/admin/udbakke", get(outbox::outbox_page))
+        .route("/admin/udbakke/{seq}", get(outbox::message_page))
         .route(
             "/admin/api-noegler",
             get(tokens::tokens_page).post(tokens::post_token),

@@ -19,6 +19,7 @@ use crate::service::catalog::catalog as need_catalog;
 use crate::service::signups::{Change, change_signup};
 use crate::store::SignupRow;
 
+use super::outbox::delivery_text;
 use super::page::{
     SavedQuery, danish_time, error_page, layout, message, opportunity_title, shift_text, site_name,
     source_text, status_name, thead,
@@ -79,11 +80,26 @@ pub(super) async fn signup_page(
         Err(e) => return ApiError::from(e).into_response(),
     };
     let st = state.clone();
-    let (accounts, decisions) =
-        match blocking(move || Ok((st.store.accounts()?, st.store.pair_decisions()?))).await {
-            Ok(a) => a,
-            Err(e) => return e.into_response(),
-        };
+    let id = row.record.id.clone();
+    let (accounts, decisions, messages) = match blocking(move || {
+        Ok((
+            st.store.accounts()?,
+            st.store.pair_decisions()?,
+            st.store.messages_for_signup(&id)?,
+        ))
+    })
+    .await
+    {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
+    let failed: Vec<String> = messages
+        .iter()
+        .filter_map(|(_, m)| match delivery_text(lang, m) {
+            (t, true) => Some(format!("{}: {t}", m.message.subject)),
+            _ => None,
+        })
+        .collect();
     let r = &row.record;
     // Signups a coordinator linked to this one as the same person.
     let linked: Vec<String> = decisions
@@ -137,6 +153,12 @@ pub(super) async fn signup_page(
     let base = format!("/admin/tilmeldinger/{}", r.id);
     let body = html! {
         @if saved.gemt.is_some() { p.ok role="status" { (lang.t(text::THE_CHANGE_IS_SAVED)) } }
+        @if !failed.is_empty() {
+            div.error role="alert" {
+                p { (lang.t(text::A_MESSAGE_FAILED)) }
+                ul { @for f in &failed { li { (f) } } }
+            }
+        }
         div.cols {
             section aria-labelledby="person" {
                 h2 id="person" { (lang.t(text::THE_PERSON)) }
@@ -214,6 +236,21 @@ pub(super) async fn signup_page(
                 p { label for="erase-password" { (lang.t(text::YOUR_PASSWORD)) } br;
                     input id="erase-password" name="password" type="password" autocomplete="current-password" required; }
                 button type="submit" { (lang.t(text::ERASE)) }
+            }
+        }
+        section aria-labelledby="messages" {
+            h2 id="messages" { (lang.t(text::MESSAGES)) }
+            @if messages.is_empty() {
+                p { (lang.t(text::NO_MESSAGES)) }
+            } @else {
+                table {
+                    (thead(lang, &[("Lagt i kø", "Queued"), ("Til", "To"), ("Emne", "Subject"), ("Status", "Status")]))
+                    tbody { @for (seq, m) in &messages { tr {
+                        td { (danish_time(&m.queued_at)) } td { (m.message.to) }
+                        td { @if s.is_admin() { a href=(format!("/admin/udbakke/{seq}")) { (m.message.subject) } } @else { (m.message.subject) } }
+                        td { (delivery_text(lang, m).0) }
+                    } } }
+                }
             }
         }
         section aria-labelledby="history" {
@@ -376,6 +413,12 @@ pub(super) async fn post_erase(
 mod text {
     use frivillig_common::text::Text;
 
+    pub(super) const MESSAGES: Text = ("Beskeder til personen", "Messages to the person");
+    pub(super) const NO_MESSAGES: Text = ("Ingen beskeder.", "No messages.");
+    pub(super) const A_MESSAGE_FAILED: Text = (
+        "En besked kunne ikke afleveres. Kontakt personen på anden vis, eller ret adressen:",
+        "A message could not be delivered. Reach the person another way, or correct the address:",
+    );
     pub(super) const SIGNUP_NOT_FOUND: Text = ("Tilmeldingen findes ikke", "Signup not found");
     pub(super) const WE_CANNOT_FIND_THAT: Text = (
         "Vi kan ikke finde den tilmelding, eller den hører til et sted, du ikke har adgang til.",

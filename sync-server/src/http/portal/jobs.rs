@@ -366,6 +366,7 @@ pub(super) async fn job_signup(
         age_confirmed: v.age.is_some(),
         note: v.note.clone(),
         consent_given: v.consent.is_some(),
+        lang,
     };
     let shift = Some(v.shift.as_str()).filter(|s| !s.is_empty());
     match web_signup(&state, &opportunity_id, shift, &form).await {

@@ -1,6 +1,7 @@
 //! Ingest: reading a journal the server holds, opening each signup's sealed personal data,
 //! and committing the durable copy, the signups and their index entries in one redb
-//! transaction. An acknowledgement names only heads that such a commit covered.
+//! transaction, with the confirmation of each new signup queued in the outbox. An
+//! acknowledgement names only heads that such a commit covered.
 //!
 //! [`plan`] decides what a commit holds; this module is the shell around it: it waits for
 //! heads, locks, finds the document and commits, and keeps every known journal ingested as
@@ -23,7 +24,9 @@ use frivillig_common::catalog::read_catalog;
 
 use crate::AppState;
 use crate::service::catalog::catalog_handle;
+use crate::service::mail::compose;
 use crate::service::{ServiceError, blocking};
+use crate::store::outbox::now_ms;
 use crate::store::{IngestOutcome, JournalOwner};
 
 /// Wait until the server's replica of `doc_id` contains every change in `heads`, for at
@@ -101,20 +104,18 @@ pub async fn ingest_journal(
             };
             return Ok((outcome, prev, false));
         };
-        // A kiosk's journal is checked against its device and the catalog; the web's is
-        // written by the server alone.
+        // The catalog: a kiosk's journal is checked against it (the web's is written by the
+        // server alone), and the confirmations say what each signup is for.
+        let catalog = catalog
+            .with_document(|d| read_catalog(d))
+            .map_err(|_| ServiceError::internal("the catalog cannot be read"))?;
         let kiosk = match &row.owner {
-            JournalOwner::Kiosk(k) => {
-                let catalog = catalog
-                    .with_document(|d| read_catalog(d))
-                    .map_err(|_| ServiceError::internal("the catalog cannot be read"))?;
-                Some((k.clone(), catalog))
-            }
+            JournalOwner::Kiosk(k) => Some(k.clone()),
             JournalOwner::Web => None,
         };
-        let ctx = kiosk.as_ref().map(|(kiosk, catalog)| trust::KioskContext {
+        let ctx = kiosk.as_ref().map(|kiosk| trust::KioskContext {
             kiosk,
-            catalog,
+            catalog: &catalog,
             now: chrono::Utc::now(),
         });
         let plan = plan::plan_ingest(
@@ -134,7 +135,23 @@ pub async fn ingest_journal(
         if plan.malformed > 0 {
             tracing::warn!(journal = %doc_key, malformed = plan.malformed, "journal holds malformed signup records; skipped");
         }
-        let outcome = st.store.ingest(plan.batch)?;
+        let mut queued = 0;
+        let mut compose = |signup: &crate::store::SignupRow| {
+            let public_url = &st.config.public_url;
+            let sender = &st.mail.sender_name;
+            compose::confirmation(&catalog, signup, public_url, sender)
+                .map(|m| {
+                    queued += 1;
+                    vec![(m, now_ms())]
+                })
+                .unwrap_or_default()
+        };
+        let outcome = st
+            .store
+            .ingest_with(plan.batch, &mut compose, &st.mail.domain)?;
+        if queued > 0 {
+            st.mail.wake.notify_one();
+        }
         if outcome.refused > 0 {
             tracing::warn!(journal = %doc_key, refused = outcome.refused, "records refused: ids of another journal, or failing the trust checks (see the admin page of refused records)");
         }

@@ -157,6 +157,8 @@ mod tests {
             email: Some(format!("{}@example.dk", name.to_lowercase())),
             age_confirmed: true,
             note: None,
+            lang: None,
+            receipt_token: None,
         }
     }
 

@@ -97,6 +97,7 @@ fn check_new(
             age_confirmed: p.age_confirmed,
             note: p.note.clone().unwrap_or_default(),
             consent_given: true,
+            lang: Default::default(),
         };
         validate_form(&form, job.requirements.min_age.is_some())
             .map_err(|_| Refusal::InvalidPerson)?;

@@ -1,4 +1,7 @@
-//! The server's settings, with defaults that run a demo on one machine.
+//! The server's settings, with defaults that run a demo on one machine. [`mail`] holds the
+//! `[mail]` table.
+
+pub mod mail;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -83,6 +86,8 @@ pub struct ServerConfig {
     /// for a request from one of them, rate limits and logs count the client it names in
     /// `X-Forwarded-For`. Empty: every peer is a client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How messages reach people (`[mail]`).
+    pub mail: mail::MailConfig,
 }
 
 impl Default for ServerConfig {
@@ -126,6 +131,7 @@ impl Default for ServerConfig {
             tls_cert_file: None,
             tls_key_file: None,
             trusted_proxies: Vec::new(),
+            mail: mail::MailConfig::default(),
         }
     }
 }
@@ -133,7 +139,7 @@ impl Default for ServerConfig {
 impl ServerConfig {
     /// The settings as a TOML file with every setting explained, for operators to edit.
     pub fn documented_toml(&self) -> String {
-        format!(
+        let top = format!(
             "# Frivillig server settings. Start the server with: frivillig-server --config THIS_FILE\n\
              # Every setting may be left out; the value shown here is then used.\n\n\
              # Address and port to listen on. 0.0.0.0 listens on every network interface.\n\
@@ -232,7 +238,8 @@ impl ServerConfig {
                     .map(|n| toml::Value::String(n.to_string()))
                     .collect()
             ),
-        )
+        );
+        top + &self.mail.documented_toml()
     }
 }
 
@@ -272,6 +279,16 @@ mod tests {
         let back: ServerConfig = toml::from_str(&text).expect("parses");
         assert_eq!(back.documented_toml(), text);
         assert_eq!(back.data_dir, config.data_dir);
+        let mailing = ServerConfig {
+            mail: mail::MailConfig {
+                smtp_host: Some("smtp.glostrup.dk".into()),
+                smtp_password_file: Some("/etc/frivillig/pw".into()),
+                ..Default::default()
+            },
+            ..config.clone()
+        };
+        let back: ServerConfig = toml::from_str(&mailing.documented_toml()).expect("parses");
+        assert_eq!(back.mail, mailing.mail);
         assert!(text.lines().filter(|l| l.starts_with('#')).count() >= 10);
     }
 

@@ -1,0 +1,314 @@
+//! The messages the server writes to volunteers, in the language each chose at signup, and
+//! the shift as a calendar file. Pure: catalog and signup in, [`NewMessage`] out.
+//!
+//! Every message says who sends it, why the person gets it and how to stop it (GDPR and
+//! plain courtesy); a confirmation and the notices about a signup are part of what the
+//! person asked for, so they need no further consent.
+
+use chrono::{DateTime, Utc};
+use frivillig_common::domain::{Catalog, Shift, Status};
+use frivillig_common::receipt::{receipt_hash, receipt_url};
+use frivillig_common::text::{Lang, job_title, shift_label, site_name};
+use icalendar::{Calendar, Component, EventLike};
+
+use crate::store::SignupRow;
+use crate::store::outbox::{Channel, MessageKind, NewMessage};
+
+/// The language the person chose at signup (Danish when they chose none).
+pub fn person_lang(row: &SignupRow) -> Lang {
+    match row.person.as_ref().and_then(|p| p.lang.as_deref()) {
+        Some("en") => Lang::En,
+        _ => Lang::Da,
+    }
+}
+
+/// What a message needs to know about the signup's job, looked up once.
+struct About<'a> {
+    lang: Lang,
+    shift: Option<&'a Shift>,
+    title: String,
+    place: String,
+    when: String,
+    contact: Option<String>,
+}
+
+fn about<'a>(catalog: &'a Catalog, row: &SignupRow, lang: Lang) -> About<'a> {
+    let r = &row.record;
+    let job = catalog.opportunity(&r.opportunity_id);
+    let shift = job.and_then(|j| {
+        j.shifts
+            .iter()
+            .find(|s| Some(s.id.as_str()) == r.shift_id.as_deref())
+    });
+    let site = catalog.sites.iter().find(|s| s.id == r.site_id);
+    let place = match site {
+        Some(s) if !s.address.trim().is_empty() => format!("{}, {}", s.name, s.address),
+        _ => site_name(catalog, &r.site_id).to_owned(),
+    };
+    let contact = job
+        .and_then(|j| j.ambassador_id.as_deref())
+        .and_then(|id| catalog.ambassadors.iter().find(|a| a.id == id))
+        .map(|a| format!("{} ({})", a.name, a.contact));
+    About {
+        lang,
+        shift,
+        title: job.map_or_else(
+            || r.opportunity_id.clone(),
+            |j| job_title(lang, j).to_owned(),
+        ),
+        place,
+        when: shift.map_or_else(
+            || {
+                lang.pick("Løbende, efter aftale", "Ongoing, by arrangement")
+                    .to_owned()
+            },
+            |s| shift_label(lang, &s.starts, &s.ends),
+        ),
+        contact,
+    }
+}
+
+/// The receipt link, if the token the kiosk sealed is the signup's (a kiosk cannot make the
+/// server mail a link to someone else's receipt).
+fn receipt_link(row: &SignupRow, public_url: &str) -> Option<String> {
+    let token = row.person.as_ref()?.receipt_token.as_deref()?;
+    (receipt_hash(token) == row.record.receipt_hash)
+        .then(|| receipt_url(public_url, &row.record.id, token))
+}
+
+/// The closing lines of every message: who writes, and how to stop it.
+fn footer(lang: Lang, sender: &str) -> String {
+    match lang {
+        Lang::Da => format!(
+            "\n--\nDenne mail er sendt af {sender} gennem Frivillig, fordi du har meldt dig \
+             som frivillig. Vil du ikke have flere mails om tilmeldingen, så træk den tilbage \
+             på kvitteringssiden eller svar på denne mail, så sletter vi dine oplysninger.\n"
+        ),
+        Lang::En => format!(
+            "\n--\nThis e-mail was sent by {sender} through Frivillig because you signed up \
+             as a volunteer. To get no more e-mails about it, withdraw on your receipt page \
+             or reply to this e-mail and we will delete your details.\n"
+        ),
+    }
+}
+
+fn address(row: &SignupRow) -> Option<String> {
+    row.person
+        .as_ref()?
+        .email
+        .clone()
+        .filter(|e| !e.trim().is_empty())
+}
+
+/// The confirmation of a signup that reached the server, with the shift as a calendar file.
+/// `None` for a person who gave no e-mail address.
+pub fn confirmation(
+    catalog: &Catalog,
+    row: &SignupRow,
+    public_url: &str,
+    sender: &str,
+) -> Option<NewMessage> {
+    let to = address(row)?;
+    let lang = person_lang(row);
+    let a = about(catalog, row, lang);
+    let name = row.person.as_ref().map_or("", |p| p.name.as_str());
+    let mut body = match lang {
+        Lang::Da => format!(
+            "Kære {name}\n\nTak fordi du vil være frivillig. Vi har fået din tilmelding:\n\n\
+             Opgave: {}\nSted: {}\nHvornår: {}\n",
+            a.title, a.place, a.when
+        ),
+        Lang::En => format!(
+            "Dear {name}\n\nThank you for volunteering. We have received your signup:\n\n\
+             Job: {}\nPlace: {}\nWhen: {}\n",
+            a.title, a.place, a.when
+        ),
+    };
+    if let Some(c) = &a.contact {
+        body += &format!("{}: {c}\n", lang.pick("Kontaktperson", "Contact"));
+    }
+    body += lang.pick(
+        "\nEn koordinator kontakter dig snarest.\n",
+        "\nA coordinator will be in touch soon.\n",
+    );
+    if let Some(link) = receipt_link(row, public_url) {
+        body += &format!(
+            "{}\n{link}\n",
+            lang.pick(
+                "Din kvittering, hvor du også kan trække tilmeldingen tilbage:",
+                "Your receipt, where you can also withdraw:"
+            )
+        );
+    }
+    body += &footer(lang, sender);
+    let ics = a.shift.and_then(|s| shift_calendar(&a, s, &row.record.id));
+    let subject = lang.pick("Tak for din tilmelding", "Thank you for signing up");
+    Some(to_person(
+        MessageKind::Confirmation,
+        to,
+        row,
+        subject,
+        &a,
+        body,
+        ics,
+    ))
+}
+
+/// An e-mail about one signup, its subject the given words and the job's title.
+fn to_person(
+    kind: MessageKind,
+    to: String,
+    row: &SignupRow,
+    subject: &str,
+    a: &About<'_>,
+    body: String,
+    ics: Option<String>,
+) -> NewMessage {
+    NewMessage {
+        channel: Channel::Email,
+        kind,
+        to,
+        signup_id: Some(row.record.id.clone()),
+        subject: format!("{subject}: {}", a.title),
+        body,
+        ics,
+    }
+}
+
+/// The notice of a status a coordinator set, for the statuses a person needs to hear of.
+pub fn status_notice(
+    catalog: &Catalog,
+    row: &SignupRow,
+    status: Status,
+    sender: &str,
+) -> Option<NewMessage> {
+    let lang = person_lang(row);
+    let what = match status {
+        Status::Contacted => lang.pick(
+            "En koordinator har set din tilmelding og kontakter dig.",
+            "A coordinator has seen your signup and will contact you.",
+        ),
+        Status::Active => lang.pick(
+            "Du er nu frivillig på opgaven. Velkommen!",
+            "You are now a volunteer on the job. Welcome!",
+        ),
+        Status::Declined => lang.pick(
+            "Vi kan desværre ikke bruge din tilmelding denne gang. Tak fordi du ville hjælpe.",
+            "Unfortunately we cannot take up your signup this time. Thank you for offering to help.",
+        ),
+        Status::Waitlisted => lang.pick(
+            "Du står på venteliste; vi skriver, når der bliver plads.",
+            "You are on the waiting list; we will write when a place opens.",
+        ),
+        Status::New | Status::Withdrawn => return None,
+    };
+    let to = address(row)?;
+    let a = about(catalog, row, lang);
+    let body = format!(
+        "{}: {}\n{}: {}\n\n{what}\n{}",
+        lang.pick("Opgave", "Job"),
+        a.title,
+        lang.pick("Hvornår", "When"),
+        a.when,
+        footer(lang, sender)
+    );
+    let subject = lang.pick("Nyt om din tilmelding", "News about your signup");
+    Some(to_person(
+        MessageKind::StatusChanged,
+        to,
+        row,
+        subject,
+        &a,
+        body,
+        None,
+    ))
+}
+
+/// The shift as an iCalendar file with one event, whose UID is the signup's, so a calendar
+/// that imports a later version (a moved shift) replaces the event instead of adding one.
+fn shift_calendar(a: &About<'_>, shift: &Shift, signup_id: &str) -> Option<String> {
+    let at = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (starts, ends) = (at(&shift.starts)?, at(&shift.ends)?);
+    let mut description = a.title.clone();
+    if let Some(c) = &a.contact {
+        description += &format!("\n{}: {c}", a.lang.pick("Kontaktperson", "Contact"));
+    }
+    let event = icalendar::Event::new()
+        .uid(&format!("{signup_id}@frivillig"))
+        .summary(&format!(
+            "{}: {}",
+            a.lang.pick("Frivillig", "Volunteer"),
+            a.title
+        ))
+        .location(&a.place)
+        .description(&description)
+        .starts(starts)
+        .ends(ends)
+        .done();
+    Some(Calendar::new().push(event).done().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use frivillig_common::domain::PersonalData;
+
+    #[test]
+    fn a_confirmation_carries_the_shift_and_a_receipt_link_only_for_the_right_token() {
+        let catalog = frivillig_common::catalog::demo_catalog();
+        let job = catalog
+            .opportunities
+            .iter()
+            .find(|o| !o.shifts.is_empty())
+            .expect("a job with shifts");
+        let mut record = crate::store::test_record(
+            "s1",
+            Status::New,
+            &job.id,
+            &job.site_id,
+            "2026-11-27T10:00:00+01:00",
+        );
+        record.shift_id = Some(job.shifts[0].id.clone());
+        record.receipt_hash = receipt_hash("tok");
+        let person = PersonalData {
+            name: "Ada".into(),
+            phone: None,
+            email: Some("ada@example.dk".into()),
+            age_confirmed: false,
+            note: None,
+            lang: Some("en".into()),
+            receipt_token: Some("tok".into()),
+        };
+        let mut row = SignupRow {
+            record,
+            person: Some(person),
+            journal_doc_id: "j".into(),
+            received_at: String::new(),
+        };
+        let m = confirmation(&catalog, &row, "https://x.dk", "Glostrup").expect("a mail");
+        assert!(m.subject.starts_with("Thank you"), "{}", m.subject);
+        assert!(
+            m.body.contains("https://x.dk/kvittering/s1/tok"),
+            "{}",
+            m.body
+        );
+        let ics = m.ics.expect("a calendar file");
+        assert!(ics.contains("UID:s1@frivillig"), "{ics}");
+        // A token that is not the signup's gives no link.
+        if let Some(p) = row.person.as_mut() {
+            p.receipt_token = Some("other".into());
+            p.lang = None;
+        }
+        let m = confirmation(&catalog, &row, "https://x.dk", "Glostrup").expect("a mail");
+        assert!(m.subject.starts_with("Tak"), "{}", m.subject);
+        assert!(!m.body.contains("kvittering/s1"), "{}", m.body);
+        if let Some(p) = row.person.as_mut() {
+            p.email = None;
+        }
+        assert!(confirmation(&catalog, &row, "https://x.dk", "Glostrup").is_none());
+    }
+}
