@@ -41,6 +41,7 @@ pub async fn run(
     crate::service::erasure::start_retention(&state);
     crate::service::catalog::start_taken_refresher(&state);
     crate::service::mail::start_sender(&state);
+    crate::service::mail::schedule::start_scheduler(&state);
     let header_timeout = std::time::Duration::from_millis(state.config.header_read_timeout_ms);
     let slots = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
     let per_ip: PerIp = Arc::default();

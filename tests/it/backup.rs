@@ -51,7 +51,20 @@ fn rows_per_table(path: &std::path::Path) -> anyhow::Result<Vec<(String, Option<
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let server = TestServer::start(&dir.path().join("server")).await?;
+    // A mail server that is not there: messages stay queued, so the queue has rows.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let server = TestServer::start_with(&dir.path().join("server"), 0, move |c| {
+        c.mail.smtp_host = Some("127.0.0.1".into());
+        c.mail.smtp_port = closed;
+        c.mail.smtp_security = frivillig_sync_server::config::mail::SmtpSecurity::None;
+    })
+    .await?;
+    // The web signups' shift starts in three hours, so its holders are reminded.
+    let catalog = frivillig_tests::demo_catalog_with_shifts_in(&[("lektiecafe-tor", 3)]);
+    frivillig_sync_server::service::catalog::replace_catalog(&server.state, catalog, "admin")
+        .await?;
     let kiosk = server.enrol("kiosk-backup", "bibliotek").await?;
     server.state.store.create_api_token(
         "Backup-job",
@@ -129,6 +142,21 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         .await?;
     anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());
 
+    // The scheduler has reminded Bodil (it runs after each ingest that queued mail).
+    let start = std::time::Instant::now();
+    while server.state.store.queued_messages()? < 4
+        || !server
+            .state
+            .store
+            .messages(None, 100)?
+            .iter()
+            .any(|(_, m)| {
+                m.message.kind == frivillig_sync_server::store::outbox::MessageKind::Reminder
+            })
+    {
+        anyhow::ensure!(start.elapsed().as_secs() < 20, "no reminder was queued");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let http = reqwest::Client::new();
     let resp = http
         .get(format!("{}/api/admin/backup", server.url()))

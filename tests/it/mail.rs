@@ -1,8 +1,9 @@
 //! Messages to volunteers, against a real SMTP server process (`tests/smtp/sink.py`): the
 //! confirmation of a kiosk signup after sync with its shift as a calendar file, a notice
-//! after a status change, a bounce shown on the signup, a mail server that refuses for a
-//! while across a server restart (nothing lost, nothing twice), and the demo without a
-//! mail server (the `.eml` folder and the admin outbox page).
+//! after a status change, a reminder before a shift and notices when shifts move or are
+//! cancelled, a bounce shown on the signup, a mail server that refuses for a while across a
+//! server restart (nothing lost, nothing twice), and the demo without a mail server (the
+//! `.eml` folder and the admin outbox page).
 
 use std::time::Duration;
 
@@ -10,10 +11,14 @@ use frivillig_common::domain::Status;
 use frivillig_common::ids::SignupId;
 use frivillig_sync_server::config::ServerConfig;
 use frivillig_sync_server::config::mail::SmtpSecurity;
+use frivillig_sync_server::service::catalog::replace_catalog;
+use frivillig_sync_server::service::mail::schedule::run_schedule;
 use frivillig_sync_server::service::signups::change_status;
 use frivillig_sync_server::store::outbox::Delivery;
 use frivillig_tests::smtp::SmtpSink;
-use frivillig_tests::{Browser, TestServer, synced_kiosk, visitor_form, wait_status};
+use frivillig_tests::{
+    Browser, TestServer, demo_catalog_with_shifts_in, synced_kiosk, visitor_form, wait_status,
+};
 
 /// Settings that send to `sink`, retrying after a second instead of a minute.
 fn to_sink(sink_port: u16) -> impl FnOnce(&mut ServerConfig) + Send + 'static {
@@ -63,6 +68,16 @@ async fn a_kiosk_signup_is_confirmed_with_its_shift_and_a_status_change_is_told(
     let dir = tempfile::tempdir()?;
     let sink = SmtpSink::start(&dir.path().join("sink"))?;
     let server = TestServer::start_with(&dir.path().join("server"), 0, to_sink(sink.port)).await?;
+    // The shift two days ahead: beyond the reminder's day before.
+    let catalog = demo_catalog_with_shifts_in(&[("lektiecafe-tor", 50)]);
+    let shift = catalog
+        .opportunities
+        .iter()
+        .flat_map(|o| &o.shifts)
+        .find(|s| s.id == "lektiecafe-tor")
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("no shift"))?;
+    replace_catalog(&server.state, catalog, "admin").await?;
     let (core, worker) =
         synced_kiosk(&server, "kiosk-mail", "bibliotek", &dir.path().join("k")).await?;
     let form = visitor_form("mail", 1);
@@ -88,9 +103,14 @@ async fn a_kiosk_signup_is_confirmed_with_its_shift_and_a_status_change_is_told(
         .url
         .find("/kvittering/")
         .map_or(receipt.url.as_str(), |i| &receipt.url[i..]);
+    let when = frivillig_common::text::shift_label(
+        frivillig_common::text::Lang::Da,
+        &shift.starts,
+        &shift.ends,
+    );
     for needle in [
         "Lektiehjælper i lektiecaféen",
-        "3. dec.",
+        &when,
         link,
         "Glostrup Kommune",
     ] {
@@ -118,10 +138,14 @@ async fn a_kiosk_signup_is_confirmed_with_its_shift_and_a_status_change_is_told(
         icalendar::DatePerhapsTime::DateTime(icalendar::CalendarDateTime::Utc(t)) => Some(t),
         _ => None,
     };
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| t.to_utc())
+            .ok()
+    };
     anyhow::ensure!(
-        utc(start).map(|t| t.to_rfc3339()).as_deref() == Some("2026-12-03T14:00:00+00:00")
-            && utc(end).map(|t| t.to_rfc3339()).as_deref() == Some("2026-12-03T16:00:00+00:00"),
-        "the event's times: {ics}"
+        utc(start) == at(&shift.starts) && utc(end) == at(&shift.ends),
+        "the event's times: {ics}, the shift's: {shift:?}"
     );
     anyhow::ensure!(event.get_uid() == Some(format!("{}@frivillig", receipt.signup_id).as_str()));
 
@@ -234,6 +258,8 @@ async fn without_a_mail_server_messages_go_to_a_folder_and_the_outbox_page() -> 
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("server");
     let server = TestServer::start(&data).await?;
+    let catalog = demo_catalog_with_shifts_in(&[("lektiecafe-tor", 50)]);
+    replace_catalog(&server.state, catalog, "admin").await?;
     let (core, worker) = synced_kiosk(
         &server,
         "kiosk-demo-mail",
@@ -293,5 +319,104 @@ async fn wait_until(
         }
         anyhow::ensure!(start.elapsed() < timeout, "not within {timeout:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_comes_before_the_shift_and_a_moved_or_cancelled_shift_is_told()
+-> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sink = SmtpSink::start(&dir.path().join("sink"))?;
+    let server = TestServer::start_with(&dir.path().join("server"), 0, to_sink(sink.port)).await?;
+    // Reminders go 24 hours ahead (the default): Thursday's shift is in 3 hours, Tuesday's
+    // in 30.
+    let catalog = demo_catalog_with_shifts_in(&[("lektiecafe-tor", 3), ("lektiecafe-tir", 30)]);
+    replace_catalog(&server.state, catalog, "admin").await?;
+    let (core, worker) =
+        synced_kiosk(&server, "kiosk-remind", "bibliotek", &dir.path().join("k")).await?;
+    let soon = visitor_form("remind", 1);
+    let later = visitor_form("remind", 2);
+    core.submit_signup("lektiecafe", Some("lektiecafe-tor"), &soon)
+        .await?;
+    core.submit_signup("lektiecafe", Some("lektiecafe-tir"), &later)
+        .await?;
+    wait_status(&core, Duration::from_secs(30), |s| s.queued_signups == 0).await?;
+    sink.wait_for(3, Duration::from_secs(20)).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mails = parsed(&sink)?;
+    anyhow::ensure!(mails.len() == 3, "{:?}", subjects(&mails));
+    let reminder = one(&mails, &soon.email, "Påmindelse om din vagt")?;
+    anyhow::ensure!(reminder.ics.is_some() && reminder.text.contains("Husk din vagt"));
+    anyhow::ensure!(
+        !mails
+            .iter()
+            .any(|m| m.to == later.email && m.subject.contains("Påmindelse")),
+        "a shift 30 hours ahead was reminded"
+    );
+
+    // Tuesday's shift moves to 5 hours ahead: its holder is told, with the new time in the
+    // calendar file, and now reminded; Thursday's is cancelled.
+    let moved = demo_catalog_with_shifts_in(&[("lektiecafe-tor", 3), ("lektiecafe-tir", 5)]);
+    let new_start = moved
+        .opportunities
+        .iter()
+        .flat_map(|o| &o.shifts)
+        .find(|s| s.id == "lektiecafe-tir")
+        .map(|s| s.starts.clone())
+        .ok_or_else(|| anyhow::anyhow!("no shift"))?;
+    let mut moved_and_cancelled = moved;
+    for o in &mut moved_and_cancelled.opportunities {
+        o.shifts.retain(|s| s.id != "lektiecafe-tor");
+    }
+    replace_catalog(&server.state, moved_and_cancelled, "admin").await?;
+    sink.wait_for(6, Duration::from_secs(20)).await?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mails = parsed(&sink)?;
+    anyhow::ensure!(mails.len() == 6, "{:?}", subjects(&mails));
+    let notice = one(&mails, &later.email, "Din vagt er flyttet")?;
+    let ics = notice.ics.clone().unwrap_or_default();
+    let utc = chrono::DateTime::parse_from_rfc3339(&new_start)?
+        .to_utc()
+        .format("%Y%m%dT%H%M%SZ")
+        .to_string();
+    anyhow::ensure!(ics.contains(&format!("DTSTART:{utc}")), "{ics}");
+    one(&mails, &later.email, "Påmindelse om din vagt")?;
+    let cancelled = one(&mails, &soon.email, "Vagt aflyst")?;
+    let ics = cancelled.ics.clone().unwrap_or_default();
+    anyhow::ensure!(
+        ics.contains("METHOD:CANCEL") && ics.contains("STATUS:CANCELLED"),
+        "{ics}"
+    );
+    // Everything owed is told once: another run finds nothing.
+    anyhow::ensure!(run_schedule(&server.state).await? == 0);
+    worker.stop().await;
+    server.stop().await;
+    Ok(())
+}
+
+fn parsed(sink: &SmtpSink) -> anyhow::Result<Vec<Mail>> {
+    sink.messages()?.iter().map(|m| parse(m)).collect()
+}
+
+fn subjects(mails: &[Mail]) -> Vec<(String, String)> {
+    mails
+        .iter()
+        .map(|m| (m.to.clone(), m.subject.clone()))
+        .collect()
+}
+
+/// The one message to `to` whose subject holds `subject`.
+fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> anyhow::Result<&'a Mail> {
+    let found: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| m.to == to && m.subject.contains(subject))
+        .collect();
+    match found[..] {
+        [m] => Ok(m),
+        _ => anyhow::bail!(
+            "{} messages {subject:?} to {to}: {:?}",
+            found.len(),
+            subjects(mails)
+        ),
     }
 }

@@ -1,5 +1,5 @@
 //! Stopping the server stops everything it started: its background loops (the ingester,
-//! the spots-taken refresher, retention) end before `run` returns, so a stopped server
+//! the spots-taken refresher, retention, the outbox's sender and scheduler) end before `run` returns, so a stopped server
 //! leaves no task behind that could write to a database someone else opens next.
 
 use frivillig_tests::TestServer;
@@ -13,7 +13,7 @@ async fn the_background_loops_end_when_the_server_stops() -> anyhow::Result<()> 
     anyhow::ensure!(health.status() == 200, "health: {}", health.status());
     let background = server.state.background.clone();
     anyhow::ensure!(
-        background.running() == 3,
+        background.running() == 5,
         "{} loops running before the stop",
         background.running()
     );

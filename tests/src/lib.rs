@@ -407,6 +407,26 @@ pub async fn signup_for_a_removed_job(
     Ok((status, receipt.signup_id))
 }
 
+/// The demo catalog with each of `shifts` (id, hours from now) starting then, for two
+/// hours, in Danish winter time: the demo's dates are fixed, and tests of what depends on
+/// the clock (reminders, past shifts) must not depend on the day they run.
+pub fn demo_catalog_with_shifts_in(shifts: &[(&str, i64)]) -> frivillig_common::domain::Catalog {
+    let mut catalog = frivillig_common::catalog::demo_catalog();
+    use chrono::SubsecRound as _;
+    let zone = chrono::FixedOffset::east_opt(3600).expect("+01:00 is an offset");
+    let base = chrono::Utc::now().with_timezone(&zone).trunc_subsecs(0);
+    for o in &mut catalog.opportunities {
+        for s in &mut o.shifts {
+            if let Some((_, hours)) = shifts.iter().find(|(id, _)| *id == s.id) {
+                let starts = base + chrono::Duration::hours(*hours);
+                s.starts = starts.to_rfc3339();
+                s.ends = (starts + chrono::Duration::hours(2)).to_rfc3339();
+            }
+        }
+    }
+    catalog
+}
+
 /// Today's date by the real clock (`YYYY-MM-DD`, UTC): the server refuses journal days and
 /// signup times far from its own clock, so tests that write them by hand use this.
 pub fn today() -> String {

@@ -51,6 +51,8 @@ pub struct MailConfig {
     /// Hours after which a message the mail server keeps refusing for now is given up and
     /// shown as failed.
     pub give_up_hours: u64,
+    /// Hours before a shift its volunteers are reminded of it; 0: no reminders.
+    pub reminder_hours_before: u64,
 }
 
 impl Default for MailConfig {
@@ -66,6 +68,8 @@ impl Default for MailConfig {
             retry_first_secs: 60,
             // Three days: a mail server down over a weekend still gets the messages.
             give_up_hours: 72,
+            // The day before, as volunteers expect; at 15:00 for a shift at 15:00.
+            reminder_hours_before: 24,
         }
     }
 }
@@ -97,7 +101,9 @@ impl MailConfig {
              # Seconds to the first retry after a temporary failure; then doubling, at most an hour.\n\
              retry_first_secs = {}\n\
              # Hours after which a message the mail server keeps refusing is shown as failed.\n\
-             give_up_hours = {}\n",
+             give_up_hours = {}\n\
+             # Hours before a shift its volunteers get a reminder (0: none).\n\
+             reminder_hours_before = {}\n",
             opt("smtp_host", &self.smtp_host, "smtp.example.dk"),
             self.smtp_port,
             self.smtp_security.as_str(),
@@ -111,6 +117,7 @@ impl MailConfig {
             opt("folder", &path(&self.folder), "/var/lib/frivillig/outbox"),
             self.retry_first_secs,
             self.give_up_hours,
+            self.reminder_hours_before,
         )
     }
 }

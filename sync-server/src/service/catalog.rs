@@ -79,6 +79,8 @@ pub async fn replace_catalog(
     })
     .await?;
     tracing::info!(by, "catalog replaced");
+    // Moved or cancelled shifts are told to their holders by the scheduler.
+    state.mail.schedule.notify_one();
     let st = state.clone();
     let by = by.to_owned();
     blocking(move || Ok(st.store.audit(&by, "catalog", "catalog", "replaced")?)).await

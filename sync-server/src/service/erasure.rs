@@ -81,6 +81,7 @@ impl Store {
             }
             // Messages to them go too, sent or not: their address and words are theirs.
             crate::store::outbox::remove_for_signup(&tx, signup_id)?;
+            crate::store::schedule::remove_for_signup(&tx, signup_id)?;
             let mut journals = JOURNALS.open(&tx)?;
             if let Some(mut j) = journals.get(row.journal_doc_id.as_str())? {
                 j.needs_rewrite = true;

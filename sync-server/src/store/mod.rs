@@ -9,7 +9,8 @@
 //! list); [`rows`] the types the tables hold, read and written through [`json`]'s typed
 //! tables; [`devices`], [`journals`] and [`signups`] the operations on each family of
 //! tables; [`listing`] the in-memory list of signups derived from `signups`; [`refused`] the
-//! records ingest refused, kept aside for admins; [`outbox`] the messages owed to people; `upgrade` what
+//! records ingest refused, kept aside for admins; [`outbox`] the messages owed to people; [`schedule`] what they were told of their
+//! shifts; `upgrade` what
 //! opening does to rows an older server wrote.
 
 pub mod devices;
@@ -19,6 +20,7 @@ pub mod listing;
 pub mod outbox;
 pub mod refused;
 pub mod rows;
+pub mod schedule;
 pub mod schema;
 pub mod signups;
 mod upgrade;

@@ -30,6 +30,12 @@ pub enum MessageKind {
     StatusChanged,
     /// A coordinator wrote it.
     Coordinator,
+    /// The person's shift is coming up.
+    Reminder,
+    /// The person's shift moved.
+    ShiftMoved,
+    /// The person's shift was cancelled.
+    ShiftCancelled,
 }
 
 impl MessageKind {
@@ -39,6 +45,9 @@ impl MessageKind {
             MessageKind::Confirmation => ("Bekræftelse", "Confirmation"),
             MessageKind::StatusChanged => ("Ny status", "Status changed"),
             MessageKind::Coordinator => ("Fra koordinator", "From a coordinator"),
+            MessageKind::Reminder => ("Påmindelse", "Reminder"),
+            MessageKind::ShiftMoved => ("Vagt flyttet", "Shift moved"),
+            MessageKind::ShiftCancelled => ("Vagt aflyst", "Shift cancelled"),
         }
     }
 }

@@ -14,6 +14,7 @@ use super::rows::{
     AccountRow, ApiTokenRow, AuditEntry, DeviceRow, EnrolCodeRow, JournalRow, PairDecision,
     RefusedRow, SessionRow, SignupRow,
 };
+use super::schedule::ShiftTold;
 
 /// Whether a backup carries a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +161,11 @@ tables! {
     /// The messages of each signup: (signup id, sequence number) -> ().
     OUTBOX_BY_SIGNUP: TableDefinition<(&str, u64), ()> =
         TableDefinition::new("outbox_by_signup"), InBackup::Copied;
+    /// Each shift's times as volunteers were last told of them (see [`super::schedule`]).
+    SHIFTS_TOLD: JsonTable<&str, ShiftTold> = JsonTable::new("shifts_told"), InBackup::Copied;
+    /// Reminders sent: (signup id, the shift's start) -> ().
+    REMINDED: TableDefinition<(&str, &str), ()> =
+        TableDefinition::new("reminders_sent"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

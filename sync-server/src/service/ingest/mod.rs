@@ -151,6 +151,7 @@ pub async fn ingest_journal(
             .ingest_with(plan.batch, &mut compose, &st.mail.domain)?;
         if queued > 0 {
             st.mail.wake.notify_one();
+            st.mail.schedule.notify_one();
         }
         if outcome.refused > 0 {
             tracing::warn!(journal = %doc_key, refused = outcome.refused, "records refused: ids of another journal, or failing the trust checks (see the admin page of refused records)");

@@ -13,6 +13,7 @@ use icalendar::{Calendar, Component, EventLike};
 
 use crate::store::SignupRow;
 use crate::store::outbox::{Channel, MessageKind, NewMessage};
+use crate::store::schedule::ShiftTold;
 
 /// The language the person chose at signup (Danish when they chose none).
 pub fn person_lang(row: &SignupRow) -> Lang {
@@ -225,19 +226,33 @@ pub fn status_notice(
 }
 
 /// The shift as an iCalendar file with one event, whose UID is the signup's, so a calendar
-/// that imports a later version (a moved shift) replaces the event instead of adding one.
+/// that imports a later version (a moved or cancelled shift) replaces the event instead of
+/// adding one; its SEQUENCE (seconds since 2026) grows with every version for the same
+/// reason.
 fn shift_calendar(a: &About<'_>, shift: &Shift, signup_id: &str) -> Option<String> {
+    calendar(a, &shift.starts, &shift.ends, signup_id, false)
+}
+
+fn calendar(
+    a: &About<'_>,
+    starts: &str,
+    ends: &str,
+    signup_id: &str,
+    cancelled: bool,
+) -> Option<String> {
     let at = |s: &str| {
         DateTime::parse_from_rfc3339(s)
             .ok()
             .map(|t| t.with_timezone(&Utc))
     };
-    let (starts, ends) = (at(&shift.starts)?, at(&shift.ends)?);
+    let (starts, ends) = (at(starts)?, at(ends)?);
     let mut description = a.title.clone();
     if let Some(c) = &a.contact {
         description += &format!("\n{}: {c}", a.lang.pick("Kontaktperson", "Contact"));
     }
-    let event = icalendar::Event::new()
+    let sequence = (Utc::now().timestamp() - 1_767_225_600).max(0);
+    let mut event = icalendar::Event::new();
+    event
         .uid(&format!("{signup_id}@frivillig"))
         .summary(&format!(
             "{}: {}",
@@ -248,8 +263,168 @@ fn shift_calendar(a: &About<'_>, shift: &Shift, signup_id: &str) -> Option<Strin
         .description(&description)
         .starts(starts)
         .ends(ends)
-        .done();
-    Some(Calendar::new().push(event).done().to_string())
+        .add_property("SEQUENCE", sequence.to_string());
+    if cancelled {
+        event.status(icalendar::EventStatus::Cancelled);
+    }
+    let mut cal = Calendar::new();
+    if cancelled {
+        cal.append_property(icalendar::Property::new("METHOD", "CANCEL"));
+    }
+    Some(cal.push(event.done()).done().to_string())
+}
+
+/// Whether a signup's holder still expects its shift (notices of a move or cancellation).
+pub fn holds_shift(row: &SignupRow) -> bool {
+    matches!(
+        row.record.status,
+        Status::New | Status::Contacted | Status::Active | Status::Waitlisted
+    )
+}
+
+/// Whether a signup's holder is to be reminded of its shift (not from the waiting list).
+pub fn reminds(row: &SignupRow) -> bool {
+    matches!(
+        row.record.status,
+        Status::New | Status::Contacted | Status::Active
+    )
+}
+
+/// The reminder of a shift coming up.
+pub fn reminder(
+    catalog: &Catalog,
+    row: &SignupRow,
+    public_url: &str,
+    sender: &str,
+) -> Option<NewMessage> {
+    let to = address(row)?;
+    let lang = person_lang(row);
+    let a = about(catalog, row, lang);
+    let shift = a.shift?;
+    let mut body = match lang {
+        Lang::Da => format!(
+            "Husk din vagt som frivillig:\n\nOpgave: {}\nSted: {}\nHvornår: {}\n",
+            a.title, a.place, a.when
+        ),
+        Lang::En => format!(
+            "A reminder of your shift as a volunteer:\n\nJob: {}\nPlace: {}\nWhen: {}\n",
+            a.title, a.place, a.when
+        ),
+    };
+    if let Some(c) = &a.contact {
+        body += &format!("{}: {c}\n", lang.pick("Kontaktperson", "Contact"));
+    }
+    body += lang.pick(
+        "\nKan du ikke komme alligevel, så sig det til kontaktpersonen",
+        "\nIf you cannot come after all, please tell the contact person",
+    );
+    match receipt_link(row, public_url) {
+        Some(link) => {
+            body += &format!(
+                "{}\n{link}\n",
+                lang.pick(
+                    " eller træk tilmeldingen tilbage her:",
+                    " or withdraw here:"
+                )
+            )
+        }
+        None => body += ".\n",
+    }
+    body += &footer(lang, sender);
+    let ics = shift_calendar(&a, shift, &row.record.id);
+    let subject = lang.pick("Påmindelse om din vagt", "Reminder of your shift");
+    Some(to_person(
+        MessageKind::Reminder,
+        to,
+        row,
+        subject,
+        &a,
+        body,
+        ics,
+    ))
+}
+
+/// The notice that the person's shift moved from `before` to its time in `catalog`, with the
+/// updated calendar event.
+pub fn shift_moved(
+    catalog: &Catalog,
+    row: &SignupRow,
+    before: &ShiftTold,
+    sender: &str,
+) -> Option<NewMessage> {
+    let to = address(row)?;
+    let lang = person_lang(row);
+    let a = about(catalog, row, lang);
+    let shift = a.shift?;
+    let was = shift_label(lang, &before.starts, &before.ends);
+    let body = format!(
+        "{}\n\n{}: {}\n{}: {was}\n{}: {}\n{}: {}\n\n{}\n{}",
+        lang.pick("Din vagt er flyttet.", "Your shift has moved."),
+        lang.pick("Opgave", "Job"),
+        a.title,
+        lang.pick("Før", "Was"),
+        lang.pick("Nu", "Now"),
+        a.when,
+        lang.pick("Sted", "Place"),
+        a.place,
+        lang.pick(
+            "Passer det nye tidspunkt ikke, så sig det til kontaktpersonen eller træk tilmeldingen tilbage.",
+            "If the new time does not suit you, tell the contact person or withdraw your signup."
+        ),
+        footer(lang, sender)
+    );
+    let ics = shift_calendar(&a, shift, &row.record.id);
+    let subject = lang.pick("Din vagt er flyttet", "Your shift has moved");
+    Some(to_person(
+        MessageKind::ShiftMoved,
+        to,
+        row,
+        subject,
+        &a,
+        body,
+        ics,
+    ))
+}
+
+/// The notice that the person's shift (as last told: `before`) was cancelled, with a
+/// calendar update that removes the event.
+pub fn shift_cancelled(
+    catalog: &Catalog,
+    row: &SignupRow,
+    before: &ShiftTold,
+    sender: &str,
+) -> Option<NewMessage> {
+    let to = address(row)?;
+    let lang = person_lang(row);
+    let mut a = about(catalog, row, lang);
+    a.when = shift_label(lang, &before.starts, &before.ends);
+    let body = format!(
+        "{}\n\n{}: {}\n{}: {}\n\n{}\n{}",
+        lang.pick(
+            "Vagten, du var tilmeldt, er desværre aflyst.",
+            "The shift you signed up for has unfortunately been cancelled."
+        ),
+        lang.pick("Opgave", "Job"),
+        a.title,
+        lang.pick("Hvornår", "When"),
+        a.when,
+        lang.pick(
+            "Din tilmelding til opgaven står stadig; en koordinator kontakter dig om en anden vagt.",
+            "Your signup for the job still stands; a coordinator will contact you about another shift."
+        ),
+        footer(lang, sender)
+    );
+    let ics = calendar(&a, &before.starts, &before.ends, &row.record.id, true);
+    let subject = lang.pick("Vagt aflyst", "Shift cancelled");
+    Some(to_person(
+        MessageKind::ShiftCancelled,
+        to,
+        row,
+        subject,
+        &a,
+        body,
+        ics,
+    ))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! that causes them (see `store::outbox`).
 
 pub mod compose;
+pub mod schedule;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,6 +66,8 @@ pub struct Mailer {
     pub domain: String,
     /// Rung after a commit that queued messages, so they leave at once.
     pub wake: tokio::sync::Notify,
+    /// Rung when the catalog changed or signups arrived, so the scheduler looks at once.
+    pub schedule: tokio::sync::Notify,
     retry_first: Duration,
     give_up: chrono::Duration,
 }
@@ -125,6 +128,7 @@ impl Mailer {
             transport,
             domain,
             wake: tokio::sync::Notify::new(),
+            schedule: tokio::sync::Notify::new(),
             retry_first: Duration::from_secs(mail.retry_first_secs.max(1)),
             give_up: chrono::Duration::hours(i64::try_from(mail.give_up_hours).unwrap_or(72)),
         })
@@ -156,8 +160,15 @@ impl Mailer {
             .body(row.message.body.clone());
         let built = match &row.message.ics {
             Some(ics) => {
-                let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                    .map_err(|e| Refused::ForGood(e.to_string()))?;
+                // A cancellation says so, so mail programs offer to remove the event.
+                let method = if ics.contains("METHOD:CANCEL") {
+                    "CANCEL"
+                } else {
+                    "PUBLISH"
+                };
+                let calendar =
+                    ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                        .map_err(|e| Refused::ForGood(e.to_string()))?;
                 builder.multipart(
                     MultiPart::mixed()
                         .singlepart(text)
