@@ -13,7 +13,7 @@ use frivillig_tests::{
 };
 
 /// A coordinator account for the festival site only, logged in.
-async fn coordinator_of_kulturnat(server: &TestServer) -> anyhow::Result<Browser> {
+pub(crate) async fn coordinator_of_kulturnat(server: &TestServer) -> anyhow::Result<Browser> {
     server.state.store.add_account(
         "kim",
         "Kim Koordinator",
@@ -737,6 +737,7 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/log",
         "/admin/udbakke",
         "/admin/udbakke/1",
+        "/admin/besked",
     ];
     let forms = [
         "/admin/logout",
@@ -748,6 +749,7 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/kiosker/k/spaer",
         "/admin/katalog",
         "/admin/katalog/samtykke",
+        "/admin/besked",
     ];
     let mut anon = Browser::new(&server.url())?;
     for page in pages {

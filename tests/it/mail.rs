@@ -21,7 +21,7 @@ use frivillig_tests::{
 };
 
 /// Settings that send to `sink`, retrying after a second instead of a minute.
-fn to_sink(sink_port: u16) -> impl FnOnce(&mut ServerConfig) + Send + 'static {
+pub(crate) fn to_sink(sink_port: u16) -> impl FnOnce(&mut ServerConfig) + Send + 'static {
     move |c| {
         c.mail.smtp_host = Some("127.0.0.1".into());
         c.mail.smtp_port = sink_port;
@@ -32,15 +32,15 @@ fn to_sink(sink_port: u16) -> impl FnOnce(&mut ServerConfig) + Send + 'static {
 }
 
 /// One received message, parsed.
-struct Mail {
-    to: String,
-    subject: String,
-    message_id: String,
-    text: String,
-    ics: Option<String>,
+pub(crate) struct Mail {
+    pub(crate) to: String,
+    pub(crate) subject: String,
+    pub(crate) message_id: String,
+    pub(crate) text: String,
+    pub(crate) ics: Option<String>,
 }
 
-fn parse(raw: &[u8]) -> anyhow::Result<Mail> {
+pub(crate) fn parse(raw: &[u8]) -> anyhow::Result<Mail> {
     use mailparse::MailHeaderMap as _;
     let m = mailparse::parse_mail(raw)?;
     let header = |n: &str| m.headers.get_first_value(n).unwrap_or_default();
@@ -394,7 +394,7 @@ async fn a_reminder_comes_before_the_shift_and_a_moved_or_cancelled_shift_is_tol
     Ok(())
 }
 
-fn parsed(sink: &SmtpSink) -> anyhow::Result<Vec<Mail>> {
+pub(crate) fn parsed(sink: &SmtpSink) -> anyhow::Result<Vec<Mail>> {
     sink.messages()?.iter().map(|m| parse(m)).collect()
 }
 

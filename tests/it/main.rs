@@ -15,6 +15,7 @@ mod fuzz_replay;
 mod hardening;
 mod hostile;
 mod kill;
+mod letters;
 mod load;
 mod mail;
 mod merge;

@@ -9,6 +9,27 @@ use chrono::{SecondsFormat, Utc};
 
 pub use crate::store::AuditEntry;
 
+/// Append to the audit log in `tx`, the transaction of the change it records.
+pub(crate) fn append_audit(
+    tx: &redb::WriteTransaction,
+    by: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let entry = AuditEntry {
+        at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        by: by.to_owned(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        detail: detail.to_owned(),
+    };
+    let mut t = AUDIT.open(tx)?;
+    let next = t.last_key()?.map_or(0, |k| k.value() + 1);
+    t.insert(next, &entry)?;
+    Ok(())
+}
+
 impl Store {
     /// Append to the audit log.
     pub fn audit(
@@ -18,19 +39,8 @@ impl Store {
         target: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        let entry = AuditEntry {
-            at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-            by: by.to_owned(),
-            action: action.to_owned(),
-            target: target.to_owned(),
-            detail: detail.to_owned(),
-        };
         let tx = self.write()?;
-        {
-            let mut t = AUDIT.open(&tx)?;
-            let next = t.last_key()?.map_or(0, |k| k.value() + 1);
-            t.insert(next, &entry)?;
-        }
+        append_audit(&tx, by, action, target, detail)?;
         tx.commit()?;
         Ok(())
     }

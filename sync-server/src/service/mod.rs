@@ -15,6 +15,7 @@ pub mod erasure;
 pub mod export;
 pub mod ingest;
 pub mod kiosks;
+pub mod letters;
 pub mod mail;
 pub mod overview;
 pub mod review;

@@ -130,6 +130,8 @@ pub(super) async fn signups_page(
             button type="submit" { (lang.t(text::SHOW)) }
             a.button.secondary href=(format!("/admin/tilmeldinger/eksport.csv?{}", query_string(&q, None))) {
                 (lang.t(text::DOWNLOAD_AS_CSV_EXCEL)) }
+            a.button.secondary href=(format!("/admin/besked?{}", query_string(&q, None))) {
+                (lang.t(text::WRITE_TO_THESE)) }
         }
         p role="status" { (page.total) " " (if page.total == 1 { lang.t(text::SIGNUP) } else { lang.t(text::SIGNUPS_COUNTED) }) }
         @if page.rows.is_empty() {
@@ -242,6 +244,8 @@ pub(super) async fn export_csv(
 /// The texts of these pages, Danish and English side by side.
 mod text {
     use frivillig_common::text::Text;
+
+    pub(super) const WRITE_TO_THESE: Text = ("Skriv til dem", "Write to them");
 
     pub(super) const SIGNUPS: Text = ("Tilmeldinger", "Signups");
     pub(super) const SEARCH_NAME_E_MAIL: Text = (

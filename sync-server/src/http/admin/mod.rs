@@ -9,7 +9,7 @@
 //! into the audit log.
 //!
 //! Layout: one file per page family ([`auth`], [`account`], [`list`], [`signup`], [`review`],
-//! [`overview`], [`kiosks`], [`refused`], [`tokens`], [`catalog`], [`audit`], [`outbox`]); [`staff`] the extractors that check
+//! [`overview`], [`kiosks`], [`refused`], [`tokens`], [`catalog`], [`audit`], [`outbox`], [`letters`]); [`staff`] the extractors that check
 //! the session, role and CSRF token once for every handler; [`page`] the layout and the
 //! names pages show.
 
@@ -36,6 +36,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod kiosks;
+mod letters;
 mod list;
 mod outbox;
 mod overview;
@@ -73,6 +74,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/log", get(audit::audit_page))
         .route("/admin/udbakke", get(outbox::outbox_page))
+        .route(
+            "/admin/besked",
+            get(letters::letter_page).post(letters::post_letter),
+        )
         .route("/admin/udbakke/{seq}", get(outbox::message_page))
         .route(
             "/admin/api-noegler",

@@ -142,6 +142,15 @@ pub(super) async fn signup_page(
             what: lang.t(text::CHECKED_IN).to_owned(),
         });
     }
+    for (_, m) in &messages {
+        if m.message.kind == crate::store::outbox::MessageKind::Coordinator {
+            events.push(Event {
+                at: m.queued_at.clone(),
+                by: String::new(),
+                what: format!("{}: {}", lang.t(text::MESSAGE_SENT), m.message.subject),
+            });
+        }
+    }
     events.sort_by(|a, b| a.at.cmp(&b.at));
     let source = match &r.source {
         Source::Kiosk(k) => source_text(lang, k),
@@ -240,6 +249,7 @@ pub(super) async fn signup_page(
         }
         section aria-labelledby="messages" {
             h2 id="messages" { (lang.t(text::MESSAGES)) }
+            p { a href=(format!("/admin/besked?signup={}", r.id)) { (lang.t(text::WRITE_TO_THE_PERSON)) } }
             @if messages.is_empty() {
                 p { (lang.t(text::NO_MESSAGES)) }
             } @else {
@@ -413,6 +423,8 @@ pub(super) async fn post_erase(
 mod text {
     use frivillig_common::text::Text;
 
+    pub(super) const WRITE_TO_THE_PERSON: Text = ("Skriv til personen", "Write to the person");
+    pub(super) const MESSAGE_SENT: Text = ("Besked sendt", "Message sent");
     pub(super) const MESSAGES: Text = ("Beskeder til personen", "Messages to the person");
     pub(super) const NO_MESSAGES: Text = ("Ingen beskeder.", "No messages.");
     pub(super) const A_MESSAGE_FAILED: Text = (

@@ -344,6 +344,38 @@ pub fn reminder(
     ))
 }
 
+/// A coordinator's letter to one signup's person: their words, then what the signup is
+/// about, who wrote, and the usual footer.
+pub fn from_coordinator(
+    catalog: &Catalog,
+    row: &SignupRow,
+    letter: &crate::service::letters::Letter,
+    writer: &str,
+    sender: &str,
+) -> Option<NewMessage> {
+    let to = address(row)?;
+    let lang = person_lang(row);
+    let a = about(catalog, row, lang);
+    let body = format!(
+        "{}\n\n{writer}\n\n{}: {}\n{}: {}\n{}",
+        letter.text,
+        lang.pick("Om din tilmelding til", "About your signup for"),
+        a.title,
+        lang.pick("Hvornår", "When"),
+        a.when,
+        footer(lang, sender)
+    );
+    Some(NewMessage {
+        channel: Channel::Email,
+        kind: MessageKind::Coordinator,
+        to,
+        signup_id: Some(row.record.id.clone()),
+        subject: letter.subject.clone(),
+        body,
+        ics: None,
+    })
+}
+
 /// The notice that the person's shift moved from `before` to its time in `catalog`, with the
 /// updated calendar event.
 pub fn shift_moved(
