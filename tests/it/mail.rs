@@ -149,6 +149,29 @@ async fn a_kiosk_signup_is_confirmed_with_its_shift_and_a_status_change_is_told(
     );
     anyhow::ensure!(event.get_uid() == Some(format!("{}@frivillig", receipt.signup_id).as_str()));
 
+    // The receipt page offers the same event as a file.
+    let receipt_page = reqwest::get(&receipt.url).await?.text().await?;
+    anyhow::ensure!(receipt_page.contains("vagt.ics"), "{receipt_page}");
+    let file = reqwest::get(format!("{}/vagt.ics", receipt.url)).await?;
+    anyhow::ensure!(
+        file.headers()
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/calendar"))
+    );
+    let file: icalendar::Calendar = file
+        .text()
+        .await?
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let same = file
+        .components
+        .iter()
+        .find_map(|c| c.as_event())
+        .is_some_and(|e| e.get_uid() == event.get_uid() && e.get_start() == event.get_start());
+    anyhow::ensure!(same, "the receipt's calendar file is another event");
+    let wrong = reqwest::get(format!("{}x/vagt.ics", receipt.url)).await?;
+    anyhow::ensure!(wrong.status() == 404, "a wrong token: {}", wrong.status());
+
     // The bounce: a permanent refusal, marked failed and shown on the signup.
     let st = server.state.clone();
     let bounced_id = bounced.signup_id.clone();

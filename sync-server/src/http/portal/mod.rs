@@ -50,5 +50,9 @@ pub fn routes() -> Router<AppState> {
             "/kvittering/{signup_id}/{token}/data",
             get(receipt::download),
         )
+        .route(
+            "/kvittering/{signup_id}/{token}/vagt.ics",
+            get(receipt::calendar_file),
+        )
         .route("/stil.css", get(|| async { stylesheet(page::CSS) }))
 }

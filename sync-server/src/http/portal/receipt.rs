@@ -16,6 +16,7 @@ use crate::http::blocking;
 use crate::http::error::ApiError;
 use crate::http::web::{Lang, PageLang, same, secure};
 use crate::service::catalog::catalog_and_taken;
+use crate::service::mail::compose::signup_calendar;
 use crate::service::signups::change_status;
 use crate::store::SignupRow;
 
@@ -93,6 +94,9 @@ pub(super) async fn receipt_page(
             dt { (lang.t(text::STATUS)) } dd { (status_text(lang, r.status.as_str())) }
             dt { (lang.t(text::SIGNED_UP)) } dd { (r.created_at.get(..16).unwrap_or(&r.created_at).replace('T', " ")) }
         }
+        @if shift.is_some() && open {
+            p { a.button.secondary href=(format!("{here}/vagt.ics")) download="vagt.ics" { (lang.t(text::ADD_TO_CALENDAR)) } }
+        }
         @if open {
             h2 { (lang.t(text::CHANGED_YOUR_MIND)) }
             form method="post" action=(format!("{here}/tilbagetraek{}", lang.query())) {
@@ -133,6 +137,43 @@ pub(super) async fn withdraw(
         "?"
     };
     Ok(Redirect::to(&format!("{here}{sep}done=withdrawn")).into_response())
+}
+
+/// The signup's shift as a calendar file, whose event a later file (a moved shift) replaces.
+pub(super) async fn calendar_file(
+    State(state): State<AppState>,
+    Path((signup_id, token)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let row = lookup(&state, &signup_id, &token)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let catalog = catalog_and_taken(&state).await?.0;
+    let ics = signup_calendar(&catalog, &row).ok_or(ApiError::NotFound)?;
+    Ok(private_file(
+        ics,
+        "text/calendar; charset=utf-8",
+        "vagt.ics",
+    ))
+}
+
+/// A file for the person it is about: not cached, no referrer, saved under `name`.
+pub(crate) fn private_file(
+    body: impl IntoResponse,
+    content_type: &'static str,
+    name: &str,
+) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
 }
 
 /// The data held about one signup, for the person it is about (GDPR access).
@@ -184,23 +225,11 @@ pub(super) async fn download(
         person: row.person,
     };
     let body = serde_json::to_vec_pretty(&export).map_err(ApiError::internal)?;
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"frivillig-tilmelding-{signup_id}.json\""
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    Ok(private_file(
+        body,
+        "application/json; charset=utf-8",
+        &format!("frivillig-tilmelding-{signup_id}.json"),
+    ))
 }
 
 /// The texts of these pages, Danish and English side by side.
@@ -236,4 +265,8 @@ mod text {
     );
     pub(super) const DOWNLOAD_MY_DATA: Text = ("Hent mine oplysninger", "Download my data");
     pub(super) const YOUR_SIGNUP: Text = ("Din tilmelding", "Your signup");
+    pub(super) const ADD_TO_CALENDAR: Text = (
+        "Føj vagten til din kalender (.ics)",
+        "Add the shift to your calendar (.ics)",
+    );
 }

@@ -274,6 +274,13 @@ fn calendar(
     Some(cal.push(event.done()).done().to_string())
 }
 
+/// The signup's shift as a calendar file (the receipt page's and the feed's), `None` for a
+/// signup without a shift.
+pub fn signup_calendar(catalog: &Catalog, row: &SignupRow) -> Option<String> {
+    let a = about(catalog, row, person_lang(row));
+    shift_calendar(&a, a.shift?, &row.record.id)
+}
+
 /// Whether a signup's holder still expects its shift (notices of a move or cancellation).
 pub fn holds_shift(row: &SignupRow) -> bool {
     matches!(
