@@ -524,14 +524,14 @@ pub fn validate_form(form: &SignupForm, needs_age: bool) -> Result<PersonalData,
 }
 
 /// Strip the spaces and dashes people type in phone numbers.
-fn normalize_phone(raw: &str) -> String {
+pub fn normalize_phone(raw: &str) -> String {
     raw.chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.'))
         .collect()
 }
 
 /// Danish numbers have 8 digits; a foreign one is `+` and 7 to 15 digits.
-fn phone_is_valid(phone: &str) -> bool {
+pub fn phone_is_valid(phone: &str) -> bool {
     if let Some(rest) = phone.strip_prefix('+') {
         (7..=15).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_digit())
     } else {
@@ -541,7 +541,7 @@ fn phone_is_valid(phone: &str) -> bool {
 
 /// A deliberately plain check: one `@`, something before it, a dotted domain after it, no
 /// spaces. Deliverability is for the coordinator to find out.
-fn email_is_valid(email: &str) -> bool {
+pub fn email_is_valid(email: &str) -> bool {
     if email.len() > 254 || email.chars().any(char::is_whitespace) {
         return false;
     }

@@ -185,6 +185,8 @@ pub struct Limits {
     pub logins: RateLimiter<IpAddr>,
     /// Every request without a device token, per client address.
     pub anonymous: RateLimiter<IpAddr>,
+    /// Sign-in links to Min side, per e-mail address.
+    pub sign_in_links: RateLimiter<String>,
 }
 
 #[cfg(test)]

@@ -4,33 +4,8 @@
 //! the list copies holds rows, and the backup holds each of them row for row.
 
 use frivillig_sync_server::store::schema::{ALL_TABLES, InBackup, table_named};
-use frivillig_tests::{Browser, TestServer};
+use frivillig_tests::{Browser, TestServer, web_signup};
 use redb::{ReadableDatabase, TableHandle};
-
-/// A portal signup for the homework café, through the public form.
-async fn web_signup(b: &mut Browser, name: &str, email: &str) -> anyhow::Result<()> {
-    let page = b.get("/frivilligjob/lektiecafe").await?;
-    let csrf = page
-        .field("csrf")
-        .ok_or_else(|| anyhow::anyhow!("no csrf on the job page"))?;
-    let a = b
-        .post(
-            "/frivilligjob/lektiecafe/tilmeld",
-            &[
-                ("csrf", csrf.as_str()),
-                ("shift", "lektiecafe-tor"),
-                ("name", name),
-                ("phone", ""),
-                ("email", email),
-                ("age", "ja"),
-                ("note", ""),
-                ("consent", "ja"),
-            ],
-        )
-        .await?;
-    anyhow::ensure!(a.status == 303, "web signup: {} {}", a.status, a.text());
-    Ok(())
-}
 
 /// Rows per table of the database at `path`, for every table the file holds.
 fn rows_per_table(path: &std::path::Path) -> anyhow::Result<Vec<(String, Option<u64>)>> {
@@ -141,6 +116,45 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         )
         .await?;
     anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());
+
+    // Bodil signs in to Min side and opts in to news.
+    let a = visitor
+        .post("/min-side/link", &[("email", "bodil@example.dk")])
+        .await?;
+    anyhow::ensure!(a.status == 200, "link: {} {}", a.status, a.text());
+    let link = server
+        .state
+        .store
+        .messages(None, 100)?
+        .into_iter()
+        .find_map(|(_, m)| {
+            m.message
+                .body
+                .lines()
+                .find(|l| l.contains("/min-side/ind/"))
+                .map(|l| l.trim().to_owned())
+        })
+        .ok_or_else(|| anyhow::anyhow!("no sign-in link queued"))?;
+    let path = &link[link.find("/min-side/").unwrap_or(0)..];
+    let nonce = visitor
+        .get(path)
+        .await?
+        .field("nonce")
+        .ok_or_else(|| anyhow::anyhow!("no sign-in button"))?;
+    let a = visitor.post(path, &[("nonce", nonce.as_str())]).await?;
+    anyhow::ensure!(a.status == 303, "sign-in: {} {}", a.status, a.text());
+    let csrf = visitor
+        .get("/min-side")
+        .await?
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("not signed in"))?;
+    let a = visitor
+        .post(
+            "/min-side/nyheder",
+            &[("csrf", csrf.as_str()), ("news", "ja")],
+        )
+        .await?;
+    anyhow::ensure!(a.status == 303, "news: {}", a.status);
 
     // The scheduler has reminded Bodil (it runs after each ingest that queued mail).
     let start = std::time::Instant::now();

@@ -20,6 +20,7 @@ mod load;
 mod mail;
 mod merge;
 mod mfa;
+mod min_side;
 mod offline;
 mod portal;
 mod powercut;

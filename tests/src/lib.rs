@@ -407,6 +407,31 @@ pub async fn signup_for_a_removed_job(
     Ok((status, receipt.signup_id))
 }
 
+/// A portal signup for the homework café, through the public form.
+pub async fn web_signup(b: &mut Browser, name: &str, email: &str) -> anyhow::Result<()> {
+    let page = b.get("/frivilligjob/lektiecafe").await?;
+    let csrf = page
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf on the job page"))?;
+    let a = b
+        .post(
+            "/frivilligjob/lektiecafe/tilmeld",
+            &[
+                ("csrf", csrf.as_str()),
+                ("shift", "lektiecafe-tor"),
+                ("name", name),
+                ("phone", ""),
+                ("email", email),
+                ("age", "ja"),
+                ("note", ""),
+                ("consent", "ja"),
+            ],
+        )
+        .await?;
+    anyhow::ensure!(a.status == 303, "web signup: {} {}", a.status, a.text());
+    Ok(())
+}
+
 /// The demo catalog with each of `shifts` (id, hours from now) starting then, for two
 /// hours, in Danish winter time: the demo's dates are fixed, and tests of what depends on
 /// the clock (reminders, past shifts) must not depend on the day they run.

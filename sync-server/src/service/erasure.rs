@@ -68,7 +68,10 @@ impl Store {
             let noted: Vec<(u64, AuditEntry)> = audit
                 .iter()?
                 .filter_map(|item| match item {
-                    Ok((k, e)) if e.target == signup_id && e.action == "note" => {
+                    Ok((k, e))
+                        if e.target == signup_id
+                            && matches!(e.action.as_str(), "note" | "message") =>
+                    {
                         Some(Ok((k.value(), e)))
                     }
                     Ok(_) => None,
@@ -82,6 +85,18 @@ impl Store {
             // Messages to them go too, sent or not: their address and words are theirs.
             crate::store::outbox::remove_for_signup(&tx, signup_id)?;
             crate::store::schedule::remove_for_signup(&tx, signup_id)?;
+            // Their last signup: what Min side kept under their address goes too.
+            if let Some(email) = row.person.as_ref().and_then(|p| p.email.as_deref()) {
+                let email = email.trim().to_lowercase();
+                let others = self
+                    .listing()
+                    .with_email(&email)
+                    .iter()
+                    .any(|id| id != signup_id);
+                if !others {
+                    crate::store::volunteers::forget_volunteer(&tx, &email)?;
+                }
+            }
             let mut journals = JOURNALS.open(&tx)?;
             if let Some(mut j) = journals.get(row.journal_doc_id.as_str())? {
                 j.needs_rewrite = true;

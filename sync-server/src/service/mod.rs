@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod kiosks;
 pub mod letters;
 pub mod mail;
+pub mod min_side;
 pub mod overview;
 pub mod review;
 pub mod second_factor;

@@ -268,6 +268,20 @@ impl Listing {
         }
     }
 
+    /// The ids of every signup made with `email` (compared in lower case), newest first.
+    pub fn with_email(&self, email: &str) -> Vec<String> {
+        let email = email.trim().to_lowercase();
+        if email.is_empty() {
+            return Vec::new();
+        }
+        self.by_time
+            .values()
+            .rev()
+            .filter(|r| r.email.trim().to_lowercase() == email)
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
     /// One page of the rows matching `q`.
     pub fn page(&self, q: &ListQuery, sites: Option<&[String]>) -> ListPage {
         let mut rows = self.filtered(q, sites);

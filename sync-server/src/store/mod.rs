@@ -10,7 +10,7 @@
 //! tables; [`devices`], [`journals`] and [`signups`] the operations on each family of
 //! tables; [`listing`] the in-memory list of signups derived from `signups`; [`refused`] the
 //! records ingest refused, kept aside for admins; [`outbox`] the messages owed to people; [`schedule`] what they were told of their
-//! shifts; `upgrade` what
+//! shifts; [`volunteers`] Min side's links, sessions and choices; `upgrade` what
 //! opening does to rows an older server wrote.
 
 pub mod devices;
@@ -24,6 +24,7 @@ pub mod schedule;
 pub mod schema;
 pub mod signups;
 mod upgrade;
+pub mod volunteers;
 
 use std::sync::Arc;
 

@@ -36,6 +36,8 @@ pub enum MessageKind {
     ShiftMoved,
     /// The person's shift was cancelled.
     ShiftCancelled,
+    /// A sign-in link to Min side the person asked for.
+    SignInLink,
 }
 
 impl MessageKind {
@@ -48,6 +50,7 @@ impl MessageKind {
             MessageKind::Reminder => ("Påmindelse", "Reminder"),
             MessageKind::ShiftMoved => ("Vagt flyttet", "Shift moved"),
             MessageKind::ShiftCancelled => ("Vagt aflyst", "Shift cancelled"),
+            MessageKind::SignInLink => ("Link til Min side", "Link to My page"),
         }
     }
 }

@@ -15,6 +15,7 @@ use super::rows::{
     RefusedRow, SessionRow, SignupRow,
 };
 use super::schedule::ShiftTold;
+use super::volunteers::{SignInLink, VolunteerPrefs, VolunteerSession};
 
 /// Whether a backup carries a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +167,15 @@ tables! {
     /// Reminders sent: (signup id, the shift's start) -> ().
     REMINDED: TableDefinition<(&str, &str), ()> =
         TableDefinition::new("reminders_sent"), InBackup::Copied;
+    /// Sign-in links to Min side by SHA-256 of their token (see [`super::volunteers`]).
+    SIGN_IN_LINKS: JsonTable<&str, SignInLink> = JsonTable::new("sign_in_links"),
+        InBackup::LeftOut("single-use links valid half an hour; after a restore people ask for a new one");
+    /// Volunteers signed in to Min side, by SHA-256 of their session token.
+    VOLUNTEER_SESSIONS: JsonTable<&str, VolunteerSession> = JsonTable::new("volunteer_sessions"),
+        InBackup::LeftOut("sessions end when a backup is restored, as the staff's do");
+    /// What each person chose beyond their signups, by e-mail address.
+    VOLUNTEER_PREFS: JsonTable<&str, VolunteerPrefs> = JsonTable::new("volunteer_prefs"),
+        InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

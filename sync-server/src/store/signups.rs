@@ -93,6 +93,32 @@ impl Store {
         Ok(Some(row))
     }
 
+    /// Change the personal data of signup `id` (the person changed their phone or address
+    /// on Min side). The store is the authority for it from then on; the kiosk's sealed
+    /// copy is what was given at signup.
+    pub fn edit_person(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&mut frivillig_common::domain::PersonalData),
+    ) -> Result<Option<SignupRow>, StoreError> {
+        let tx = self.write()?;
+        let row = {
+            let mut signups = SIGNUPS.open(&tx)?;
+            let Some(mut row) = signups.get(id)? else {
+                return Ok(None);
+            };
+            let Some(person) = row.person.as_mut() else {
+                return Ok(None);
+            };
+            edit(person);
+            signups.insert(id, &row)?;
+            row
+        };
+        tx.commit()?;
+        self.listing_mut().upsert(&row);
+        Ok(Some(row))
+    }
+
     /// Commit one ingest: the chunk, the journal row, every signup and its index entries.
     pub fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
         self.ingest_with(batch, &mut |_| Vec::new(), "frivillig")
@@ -166,7 +192,9 @@ impl Store {
                             index.remove((f, v.as_str(), merged.id.as_str()))?;
                         }
                         SignupRow {
-                            person: person.or(old.person),
+                            // What the store holds stands: a person may have changed their
+                            // phone on Min side, and the sealed copy never changes.
+                            person: old.person.or(person),
                             record: merged,
                             ..old
                         }

@@ -14,6 +14,7 @@
 
 mod info;
 mod jobs;
+mod min_side;
 mod page;
 mod receipt;
 
@@ -55,4 +56,5 @@ pub fn routes() -> Router<AppState> {
             get(receipt::calendar_file),
         )
         .route("/stil.css", get(|| async { stylesheet(page::CSS) }))
+        .merge(min_side::routes())
 }

@@ -55,6 +55,7 @@ pub(super) fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Ma
                         a href=(format!("/frivilligjob{}", lang.query())) { (lang.t(text::VOLUNTEER_JOBS)) }
                         " · " a href=(format!("/ambassadoerer{}", lang.query())) { (lang.t(text::AMBASSADORS)) }
                         " · " a href=(format!("/haandbog{}", lang.query())) { (lang.t(text::HANDBOOK)) }
+                        " · " a href=(format!("/min-side{}", lang.query())) { (lang.t(text::MY_PAGE)) }
                     }
                 }
                 main { h1 { (title) } (body) }
@@ -119,6 +120,8 @@ pub(super) fn message_page(
 /// The texts of these pages, Danish and English side by side.
 mod text {
     use frivillig_common::text::Text;
+
+    pub(super) const MY_PAGE: Text = ("Min side", "My page");
 
     pub(super) const RECEIVED_A_COORDINATOR_WILL: Text = (
         "Modtaget: en koordinator kontakter dig",

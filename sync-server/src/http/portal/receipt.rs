@@ -205,8 +205,18 @@ pub(super) async fn download(
     let row = lookup(&state, &signup_id, &token)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let body = serde_json::to_vec_pretty(&export_of(row)).map_err(ApiError::internal)?;
+    Ok(private_file(
+        body,
+        "application/json; charset=utf-8",
+        &format!("frivillig-tilmelding-{signup_id}.json"),
+    ))
+}
+
+/// Everything held about one signup, for the person it is about.
+pub(super) fn export_of(row: SignupRow) -> DataExport {
     let r = row.record;
-    let export = DataExport {
+    DataExport {
         about: "Oplysninger Glostrup Kommune har om denne frivillig-tilmelding / data Glostrup Kommune holds about this volunteer signup",
         signup_id: r.id,
         opportunity_id: r.opportunity_id,
@@ -223,13 +233,7 @@ pub(super) async fn download(
         notes: r.notes,
         assignee: r.assignee,
         person: row.person,
-    };
-    let body = serde_json::to_vec_pretty(&export).map_err(ApiError::internal)?;
-    Ok(private_file(
-        body,
-        "application/json; charset=utf-8",
-        &format!("frivillig-tilmelding-{signup_id}.json"),
-    ))
+    }
 }
 
 /// The texts of these pages, Danish and English side by side.

@@ -383,6 +383,41 @@ pub fn from_coordinator(
     })
 }
 
+/// The sign-in link to Min side, valid `minutes`, to `to` in `lang`. Filed under
+/// `signup_id` (one of theirs), so an erasure takes it with the rest.
+pub fn sign_in_link(
+    to: &str,
+    lang: Lang,
+    link: &str,
+    minutes: u64,
+    signup_id: &str,
+    sender: &str,
+) -> NewMessage {
+    let body = match lang {
+        Lang::Da => format!(
+            "Her er dit link til Min side, hvor du kan se, ændre og slette dine tilmeldinger \
+             som frivillig:\n\n{link}\n\nLinket virker én gang og i {minutes} minutter. Har du \
+             ikke bedt om det, kan du se bort fra denne mail.\n"
+        ),
+        Lang::En => format!(
+            "Here is your link to My page, where you can see, change and delete your signups \
+             as a volunteer:\n\n{link}\n\nThe link works once and for {minutes} minutes. If you \
+             did not ask for it, you can ignore this e-mail.\n"
+        ),
+    };
+    NewMessage {
+        channel: Channel::Email,
+        kind: MessageKind::SignInLink,
+        to: to.to_owned(),
+        signup_id: Some(signup_id.to_owned()),
+        subject: lang
+            .pick("Dit link til Min side", "Your link to My page")
+            .to_owned(),
+        body: body + &footer(lang, sender),
+        ics: None,
+    }
+}
+
 /// The notice that the person's shift moved from `before` to its time in `catalog`, with the
 /// updated calendar event.
 pub fn shift_moved(

@@ -1,0 +1,181 @@
+//! The volunteer's own page (Min side): single-use sign-in links, the sessions they open,
+//! and what each person chose beyond their signups (news and invitations, opt-in only),
+//! all keyed by the e-mail address they signed up with. Links and sessions are stored as
+//! hashes of their tokens, like the staff's sessions.
+
+use redb::WriteTransaction;
+use serde::{Deserialize, Serialize};
+
+use super::outbox::{NewMessage, enqueue, now_ms};
+use super::schema::{SIGN_IN_LINKS, VOLUNTEER_PREFS, VOLUNTEER_SESSIONS};
+use super::{Store, StoreError};
+
+/// A sign-in link sent to an address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLink {
+    /// The address it was sent to (lower case).
+    pub email: String,
+    /// Unix ms after which it is refused.
+    pub expires_ms: u64,
+    /// Whether it was used (a link opens one session, once).
+    pub used: bool,
+}
+
+/// A signed-in volunteer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolunteerSession {
+    /// Whose page it is (lower case).
+    pub email: String,
+    /// The token its forms carry.
+    pub csrf: String,
+    /// Unix ms after which it is over.
+    pub expires_ms: u64,
+}
+
+/// A consent given, with the version of the text the person saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// RFC 3339.
+    pub at: String,
+    /// The version of the text agreed to.
+    pub text_version: u32,
+}
+
+/// What a person chose beyond their signups.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolunteerPrefs {
+    /// News and invitations to events: only with this opt-in.
+    pub news: Option<Consent>,
+}
+
+impl Store {
+    /// Store a sign-in link (by its token's hash) and queue the message that carries it, in
+    /// one transaction; links and sessions that have expired are dropped on the way.
+    pub fn add_sign_in_link(
+        &self,
+        token_hash: &str,
+        link: &SignInLink,
+        message: NewMessage,
+        domain: &str,
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        drop_expired(&tx, now_ms())?;
+        SIGN_IN_LINKS.open(&tx)?.insert(token_hash, link)?;
+        enqueue(&tx, message, now_ms(), domain)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Use a sign-in link: if it is known, unused and not expired, mark it used and open
+    /// `session` (by its token's hash) in the same transaction. The address, or `None`.
+    pub fn redeem_sign_in_link(
+        &self,
+        token_hash: &str,
+        session_hash: &str,
+        session: &VolunteerSession,
+    ) -> Result<Option<String>, StoreError> {
+        let tx = self.write()?;
+        let email = {
+            let mut links = SIGN_IN_LINKS.open(&tx)?;
+            let Some(mut link) = links.get(token_hash)? else {
+                return Ok(None);
+            };
+            if link.used || link.expires_ms < now_ms() || link.email != session.email {
+                return Ok(None);
+            }
+            link.used = true;
+            links.insert(token_hash, &link)?;
+            VOLUNTEER_SESSIONS
+                .open(&tx)?
+                .insert(session_hash, session)?;
+            link.email
+        };
+        tx.commit()?;
+        Ok(Some(email))
+    }
+
+    /// The address a sign-in link was sent to, if it may still be used.
+    pub fn sign_in_link(&self, token_hash: &str) -> Result<Option<SignInLink>, StoreError> {
+        let link = SIGN_IN_LINKS.read(&self.read()?)?.get(token_hash)?;
+        Ok(link.filter(|l| !l.used && l.expires_ms >= now_ms()))
+    }
+
+    /// The session with this token's hash, if it is not over.
+    pub fn volunteer_session(
+        &self,
+        session_hash: &str,
+    ) -> Result<Option<VolunteerSession>, StoreError> {
+        let s = VOLUNTEER_SESSIONS.read(&self.read()?)?.get(session_hash)?;
+        Ok(s.filter(|s| s.expires_ms >= now_ms()))
+    }
+
+    /// End one session.
+    pub fn end_volunteer_session(&self, session_hash: &str) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        VOLUNTEER_SESSIONS.open(&tx)?.remove(session_hash)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// What `email` chose.
+    pub fn volunteer_prefs(&self, email: &str) -> Result<VolunteerPrefs, StoreError> {
+        Ok(VOLUNTEER_PREFS
+            .read(&self.read()?)?
+            .get(email)?
+            .unwrap_or_default())
+    }
+
+    /// Record what `email` chose.
+    pub fn set_volunteer_prefs(
+        &self,
+        email: &str,
+        prefs: &VolunteerPrefs,
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        VOLUNTEER_PREFS.open(&tx)?.insert(email, prefs)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A person changed their address: their choices and open sessions follow it.
+    pub fn move_volunteer(&self, from: &str, to: &str) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        {
+            let mut prefs = VOLUNTEER_PREFS.open(&tx)?;
+            if let Some(p) = prefs.remove(from)? {
+                prefs.insert(to, &p)?;
+            }
+            let mut sessions = VOLUNTEER_SESSIONS.open(&tx)?;
+            let mut theirs = Vec::new();
+            for r in sessions.iter()? {
+                let (k, s) = r?;
+                if s.email == from {
+                    theirs.push((k.value().to_owned(), s));
+                }
+            }
+            for (k, mut s) in theirs {
+                s.email = to.to_owned();
+                sessions.insert(k.as_str(), &s)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Forget everything kept under `email` (its last signup was erased), in `tx`.
+pub(crate) fn forget_volunteer(tx: &WriteTransaction, email: &str) -> Result<(), StoreError> {
+    VOLUNTEER_PREFS.open(tx)?.remove(email)?;
+    VOLUNTEER_SESSIONS.open(tx)?.retain(|s| s.email != email)?;
+    SIGN_IN_LINKS.open(tx)?.retain(|l| l.email != email)?;
+    Ok(())
+}
+
+/// Drop links and sessions past their time (they hold addresses nobody needs any more).
+fn drop_expired(tx: &WriteTransaction, now: u64) -> Result<(), StoreError> {
+    SIGN_IN_LINKS.open(tx)?.retain(|l| l.expires_ms >= now)?;
+    VOLUNTEER_SESSIONS
+        .open(tx)?
+        .retain(|s| s.expires_ms >= now)?;
+    Ok(())
+}
