@@ -88,6 +88,35 @@ async fn a_volunteer_sees_changes_and_deletes_their_signups_on_min_side() -> any
     anyhow::ensure!(page.matches("Træk tilbage").count() >= 3, "{page}");
     anyhow::ensure!(!page.contains(&someone_else.email));
 
+    // The private calendar feed lists the two shifts, and follows a move.
+    let at = page
+        .find("/kalender/")
+        .ok_or_else(|| anyhow::anyhow!("no calendar feed on the page"))?;
+    let end = page[at..]
+        .find(".ics")
+        .ok_or_else(|| anyhow::anyhow!("no .ics"))?;
+    let feed = format!("{url}{}", &page[at..at + end + 4]);
+    let ics = reqwest::get(&feed).await?.text().await?;
+    anyhow::ensure!(ics.matches("BEGIN:VEVENT").count() == 2, "{ics}");
+    let moved = demo_catalog_with_shifts_in(&[("lektiecafe-tor", 50), ("gaatur-lor", 90)]);
+    let new_start = moved
+        .opportunities
+        .iter()
+        .flat_map(|o| &o.shifts)
+        .find(|s| s.id == "gaatur-lor")
+        .map(|s| s.starts.clone())
+        .unwrap_or_default();
+    frivillig_sync_server::service::catalog::replace_catalog(&server.state, moved, "admin").await?;
+    let utc = chrono::DateTime::parse_from_rfc3339(&new_start)?
+        .to_utc()
+        .format("DTSTART:%Y%m%dT%H%M%SZ")
+        .to_string();
+    let ics = reqwest::get(&feed).await?.text().await?;
+    anyhow::ensure!(
+        ics.contains(&utc),
+        "the feed did not follow the move: {ics}"
+    );
+
     // Withdraw the reading: the library kiosk's copy learns it.
     chrome
         .click("button[aria-label='Træk tilbage Højtlæsning for voksne']")
@@ -183,6 +212,12 @@ async fn a_volunteer_sees_changes_and_deletes_their_signups_on_min_side() -> any
     anyhow::ensure!(
         server.state.store.volunteer_prefs(email)? == Default::default(),
         "the opt-in outlived the person"
+    );
+    let gone = reqwest::get(&feed).await?;
+    anyhow::ensure!(
+        gone.status() == 404,
+        "the feed outlived the person: {}",
+        gone.status()
     );
     // The session ended with them.
     chrome.goto(&format!("{url}/min-side")).await?;

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod api_tokens;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 pub mod erasure;
 pub mod export;

@@ -29,7 +29,7 @@ pub mod volunteers;
 use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
-use redb::{Database, Durability, ReadableDatabase};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable};
 
 use frivillig_common::storage::RedbStorage;
 
@@ -138,6 +138,33 @@ impl Store {
         let tx = self.read()?;
         let t = tx.open_table(schema::META)?;
         Ok(t.get(key)?.map(|v| v.value().to_owned()))
+    }
+
+    /// A setting, made with `make` and stored if it is not set yet (one transaction, so two
+    /// callers at once get the same value).
+    pub fn meta_or_insert(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> String,
+    ) -> Result<String, StoreError> {
+        if let Some(v) = self.meta(key)? {
+            return Ok(v);
+        }
+        let tx = self.write()?;
+        let value = {
+            let mut t = tx.open_table(schema::META)?;
+            let existing = t.get(key)?.map(|v| v.value().to_owned());
+            match existing {
+                Some(v) => v,
+                None => {
+                    let v = make();
+                    t.insert(key, v.as_str())?;
+                    v
+                }
+            }
+        };
+        tx.commit()?;
+        Ok(value)
     }
 
     /// Set a setting.

@@ -176,6 +176,10 @@ tables! {
     /// What each person chose beyond their signups, by e-mail address.
     VOLUNTEER_PREFS: JsonTable<&str, VolunteerPrefs> = JsonTable::new("volunteer_prefs"),
         InBackup::Copied;
+    /// Calendar feeds: SHA-256 of a feed's token -> the address whose shifts it lists.
+    /// Copied, with the key in `meta`, so subscribed calendars keep working after a restore.
+    CALENDAR_FEEDS: TableDefinition<&str, &str> =
+        TableDefinition::new("calendar_feeds"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

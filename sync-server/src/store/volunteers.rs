@@ -7,7 +7,7 @@ use redb::WriteTransaction;
 use serde::{Deserialize, Serialize};
 
 use super::outbox::{NewMessage, enqueue, now_ms};
-use super::schema::{SIGN_IN_LINKS, VOLUNTEER_PREFS, VOLUNTEER_SESSIONS};
+use super::schema::{CALENDAR_FEEDS, SIGN_IN_LINKS, VOLUNTEER_PREFS, VOLUNTEER_SESSIONS};
 use super::{Store, StoreError};
 
 /// A sign-in link sent to an address.
@@ -137,7 +137,26 @@ impl Store {
         Ok(())
     }
 
-    /// A person changed their address: their choices and open sessions follow it.
+    /// The address whose calendar feed has this token's hash.
+    pub fn feed_email(&self, token_hash: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.read()?;
+        let t = tx.open_table(CALENDAR_FEEDS)?;
+        Ok(t.get(token_hash)?.map(|v| v.value().to_owned()))
+    }
+
+    /// Record the feed of `email` under its token's hash.
+    pub fn add_feed(&self, token_hash: &str, email: &str) -> Result<(), StoreError> {
+        if self.feed_email(token_hash)?.as_deref() == Some(email) {
+            return Ok(());
+        }
+        let tx = self.write()?;
+        tx.open_table(CALENDAR_FEEDS)?.insert(token_hash, email)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A person changed their address: their choices and open sessions follow it (the
+    /// calendar feed's link is made from the address, so the old one ends).
     pub fn move_volunteer(&self, from: &str, to: &str) -> Result<(), StoreError> {
         let tx = self.write()?;
         {
@@ -157,6 +176,7 @@ impl Store {
                 s.email = to.to_owned();
                 sessions.insert(k.as_str(), &s)?;
             }
+            tx.open_table(CALENDAR_FEEDS)?.retain(|_, v| v != from)?;
         }
         tx.commit()?;
         Ok(())
@@ -168,6 +188,7 @@ pub(crate) fn forget_volunteer(tx: &WriteTransaction, email: &str) -> Result<(),
     VOLUNTEER_PREFS.open(tx)?.remove(email)?;
     VOLUNTEER_SESSIONS.open(tx)?.retain(|s| s.email != email)?;
     SIGN_IN_LINKS.open(tx)?.retain(|l| l.email != email)?;
+    tx.open_table(CALENDAR_FEEDS)?.retain(|_, v| v != email)?;
     Ok(())
 }
 

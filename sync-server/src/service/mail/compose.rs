@@ -5,12 +5,11 @@
 //! plain courtesy); a confirmation and the notices about a signup are part of what the
 //! person asked for, so they need no further consent.
 
-use chrono::{DateTime, Utc};
 use frivillig_common::domain::{Catalog, Shift, Status};
 use frivillig_common::receipt::{receipt_hash, receipt_url};
 use frivillig_common::text::{Lang, job_title, shift_label, site_name};
-use icalendar::{Calendar, Component, EventLike};
 
+use super::ics;
 use crate::store::SignupRow;
 use crate::store::outbox::{Channel, MessageKind, NewMessage};
 use crate::store::schedule::ShiftTold;
@@ -225,12 +224,31 @@ pub fn status_notice(
     ))
 }
 
-/// The shift as an iCalendar file with one event, whose UID is the signup's, so a calendar
-/// that imports a later version (a moved or cancelled shift) replaces the event instead of
-/// adding one; its SEQUENCE (seconds since 2026) grows with every version for the same
-/// reason.
+/// The shift as a calendar file with one event (see [`super::ics`]).
 fn shift_calendar(a: &About<'_>, shift: &Shift, signup_id: &str) -> Option<String> {
     calendar(a, &shift.starts, &shift.ends, signup_id, false)
+}
+
+fn shift_event(
+    a: &About<'_>,
+    starts: &str,
+    ends: &str,
+    signup_id: &str,
+    cancelled: bool,
+) -> Option<icalendar::Event> {
+    let mut description = a.title.clone();
+    if let Some(c) = &a.contact {
+        description += &format!("\n{}: {c}", a.lang.pick("Kontaktperson", "Contact"));
+    }
+    ics::event(&ics::ShiftEvent {
+        signup_id,
+        summary: format!("{}: {}", a.lang.pick("Frivillig", "Volunteer"), a.title),
+        place: &a.place,
+        description,
+        starts,
+        ends,
+        cancelled,
+    })
 }
 
 fn calendar(
@@ -240,38 +258,16 @@ fn calendar(
     signup_id: &str,
     cancelled: bool,
 ) -> Option<String> {
-    let at = |s: &str| {
-        DateTime::parse_from_rfc3339(s)
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
-    };
-    let (starts, ends) = (at(starts)?, at(ends)?);
-    let mut description = a.title.clone();
-    if let Some(c) = &a.contact {
-        description += &format!("\n{}: {c}", a.lang.pick("Kontaktperson", "Contact"));
-    }
-    let sequence = (Utc::now().timestamp() - 1_767_225_600).max(0);
-    let mut event = icalendar::Event::new();
-    event
-        .uid(&format!("{signup_id}@frivillig"))
-        .summary(&format!(
-            "{}: {}",
-            a.lang.pick("Frivillig", "Volunteer"),
-            a.title
-        ))
-        .location(&a.place)
-        .description(&description)
-        .starts(starts)
-        .ends(ends)
-        .add_property("SEQUENCE", sequence.to_string());
-    if cancelled {
-        event.status(icalendar::EventStatus::Cancelled);
-    }
-    let mut cal = Calendar::new();
-    if cancelled {
-        cal.append_property(icalendar::Property::new("METHOD", "CANCEL"));
-    }
-    Some(cal.push(event.done()).done().to_string())
+    let event = shift_event(a, starts, ends, signup_id, cancelled)?;
+    Some(ics::file(vec![event], cancelled, None))
+}
+
+/// The signup's shift as one event (for the person's calendar feed), `None` for a signup
+/// without a shift.
+pub fn signup_event(catalog: &Catalog, row: &SignupRow) -> Option<icalendar::Event> {
+    let a = about(catalog, row, person_lang(row));
+    let shift = a.shift?;
+    shift_event(&a, &shift.starts, &shift.ends, &row.record.id, false)
 }
 
 /// The signup's shift as a calendar file (the receipt page's and the feed's), `None` for a

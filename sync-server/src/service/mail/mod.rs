@@ -8,6 +8,7 @@
 //! that causes them (see `store::outbox`).
 
 pub mod compose;
+pub mod ics;
 pub mod schedule;
 
 use std::path::PathBuf;

@@ -43,6 +43,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/min-side/data", get(download))
         .route("/min-side/slet", post(erase))
         .route("/min-side/ud", post(sign_out))
+        .route("/kalender/{file}", get(page::calendar_feed))
 }
 
 struct Cookies {

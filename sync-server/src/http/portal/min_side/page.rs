@@ -41,6 +41,7 @@ pub(super) async fn home(
         )));
     };
     let rows = service::signups_of(&state, &s.email).await?;
+    let feed = crate::service::calendar::feed_link(&state, &s.email).await?;
     let catalog = catalog(&state).await?;
     let prefs = service::prefs(&state, &s.email).await?;
     let phone = rows
@@ -55,6 +56,10 @@ pub(super) async fn home(
         h2 { (lang.t(text::YOUR_SIGNUPS)) }
         @if rows.is_empty() { p { (lang.t(text::NO_SIGNUPS)) } }
         ul.signups { @for r in &rows { li { (signup_item(lang, &catalog, r, &s.csrf, q)) } } }
+        h2 { (lang.t(text::CALENDAR)) }
+        p { (lang.t(text::CALENDAR_EXPLAINED)) }
+        p { a href=(feed) { (lang.t(text::SUBSCRIBE)) } }
+        p { code.feed { (feed) } }
         h2 { (lang.t(text::CONTACT)) }
         form method="post" action=(format!("/min-side/kontakt{q}")) {
             input type="hidden" name="csrf" value=(s.csrf);
@@ -227,6 +232,25 @@ pub(super) async fn change_contact(State(state): State<AppState>, f: SignedInFor
 pub(super) async fn news(State(state): State<AppState>, f: SignedInForm) -> Response {
     let result = service::set_news(&state, &f.session.email, f.form.news == "ja").await;
     f.finish(result, "news")
+}
+
+/// A person's calendar feed, `/kalender/{token}.ics`.
+pub(super) async fn calendar_feed(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let token = file.strip_suffix(".ics").unwrap_or(&file);
+    if !super::plausible(token) {
+        return Err(ApiError::NotFound);
+    }
+    let ics = crate::service::calendar::feed(&state, token)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(private_file(
+        ics,
+        "text/calendar; charset=utf-8",
+        "frivillig.ics",
+    ))
 }
 
 /// Everything held under the address, as one file.

@@ -42,6 +42,12 @@ pub(super) const WITHDRAWN: Text = (
     "Tilmeldingen er trukket tilbage.",
     "The signup is withdrawn.",
 );
+pub(super) const CALENDAR: Text = ("Dine vagter i din kalender", "Your shifts in your calendar");
+pub(super) const CALENDAR_EXPLAINED: Text = (
+    "Abonnér på linket i din kalender, så står dine vagter der og følger med, hvis en vagt flyttes eller aflyses. Del ikke linket: det er dit.",
+    "Subscribe to the link in your calendar: your shifts appear there and follow if a shift moves or is cancelled. Do not share the link: it is yours.",
+);
+pub(super) const SUBSCRIBE: Text = ("Abonnér på mine vagter", "Subscribe to my shifts");
 pub(super) const CONTACT: Text = ("Sådan kontakter vi dig", "How we reach you");
 pub(super) const SAVE: Text = ("Gem", "Save");
 pub(super) const CONTACT_SAVED: Text = (
