@@ -443,3 +443,80 @@ fn one<'a>(mails: &'a [Mail], to: &str, subject: &str) -> anyhow::Result<&'a Mai
         ),
     }
 }
+
+/// The server process is SIGKILLed while a message waits (the mail server refuses for now)
+/// after another was sent: after the restart the waiting one arrives, once, and the sent
+/// one is not sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_sends_what_was_queued_once_and_nothing_sent_again() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sink = SmtpSink::start(&dir.path().join("sink"))?;
+    let data = dir.path().join("server");
+    std::fs::create_dir_all(&data)?;
+    let port = frivillig_tests::bind(0)?.local_addr()?.port();
+    let url = format!("http://127.0.0.1:{port}");
+    let sink_port = sink.port.to_string();
+    let env = [("FRIVILLIG_TEST_SMTP_PORT", sink_port.as_str())];
+    let exe = env!("CARGO_BIN_EXE_server-proc");
+    let mut server = frivillig_tests::start_server_process_with(exe, &data, port, &env).await?;
+    let token = std::fs::read_to_string(data.join("admin-token.txt"))?;
+    let http = reqwest::Client::new();
+    let enrol =
+        frivillig_tests::enrol_at(&http, &url, &token, "kiosk-kill-mail", "bibliotek").await?;
+    let config = frivillig_tests::kiosk_config(&url, &enrol, "bibliotek", &dir.path().join("k"));
+    let core =
+        frivillig_tests::open_kiosk(config, std::sync::Arc::new(frivillig_kiosk::SystemClock))
+            .await?;
+    let worker = frivillig_kiosk::SyncWorker::start(&core);
+    wait_status(&core, Duration::from_secs(20), |_| core.catalog().is_some()).await?;
+    let first = visitor_form("kill-mail", 1);
+    core.submit_signup("hojtlaesning", None, &first).await?;
+    sink.wait_for(1, Duration::from_secs(20)).await?;
+    let password = std::fs::read_to_string(data.join("admin-password.txt"))?;
+    let password = password.lines().nth(1).unwrap_or_default().to_owned();
+    let mut admin = Browser::new(&url)?;
+    admin.log_in("admin", &password).await?;
+    // Marked sent in the store, not only received.
+    for i in 0.. {
+        if admin
+            .get("/admin/udbakke/1")
+            .await?
+            .text()
+            .contains("Sendt")
+        {
+            break;
+        }
+        anyhow::ensure!(i < 100, "the first message was never marked sent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sink.refuse(true)?;
+    let second = visitor_form("kill-mail", 2);
+    core.submit_signup("hojtlaesning", None, &second).await?;
+    wait_status(&core, Duration::from_secs(30), |s| s.queued_signups == 0).await?;
+    for i in 0.. {
+        if admin
+            .get("/admin/udbakke/2")
+            .await?
+            .text()
+            .contains("forsøg")
+        {
+            break;
+        }
+        anyhow::ensure!(i < 100, "the second message was never tried");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.child.start_kill()?;
+    server.child.wait().await?;
+    sink.refuse(false)?;
+    let _server = frivillig_tests::start_server_process_with(exe, &data, port, &env).await?;
+    sink.wait_for(2, Duration::from_secs(30)).await?;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mails = parsed(&sink)?;
+    let to: Vec<&str> = mails.iter().map(|m| m.to.as_str()).collect();
+    anyhow::ensure!(
+        to == [first.email.as_str(), second.email.as_str()],
+        "arrived: {to:?}"
+    );
+    worker.stop().await;
+    Ok(())
+}

@@ -291,9 +291,20 @@ pub struct Proc {
 /// data in `data`, and wait until it listens. Its admin token and the admin password are
 /// in `admin-token.txt` and `admin-password.txt` there.
 pub async fn start_server_process(exe: &str, data: &Path, port: u16) -> anyhow::Result<Proc> {
+    start_server_process_with(exe, data, port, &[]).await
+}
+
+/// [`start_server_process`] with environment variables `env` set for it.
+pub async fn start_server_process_with(
+    exe: &str,
+    data: &Path,
+    port: u16,
+    env: &[(&str, &str)],
+) -> anyhow::Result<Proc> {
     use tokio::io::AsyncBufReadExt as _;
     let mut child = tokio::process::Command::new(exe)
         .args([data.to_str().unwrap_or_default(), &port.to_string()])
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)

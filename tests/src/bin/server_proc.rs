@@ -3,7 +3,8 @@
 //! writes the admin token and the admin password it made on first start to
 //! `admin-token.txt` and `admin-password.txt` in the data folder.
 //!
-//! `server-proc <data dir> <port>`
+//! `server-proc <data dir> <port>`; with `FRIVILLIG_TEST_SMTP_PORT` set it sends mail to an
+//! SMTP server on that port of 127.0.0.1.
 
 use anyhow::Context as _;
 use frivillig_sync_server::{Server, ServerConfig, run};
@@ -20,13 +21,20 @@ async fn main() -> anyhow::Result<()> {
     listener.set_nonblocking(true)?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let addr = listener.local_addr()?;
-    let server = Server::open(ServerConfig {
+    let mut config = ServerConfig {
         listen: addr,
         data_dir: data_dir.clone(),
         public_url: format!("http://{addr}"),
         ..ServerConfig::default()
-    })
-    .await?;
+    };
+    // The mail tests' SMTP server, on this machine, retried after a second.
+    if let Ok(port) = std::env::var("FRIVILLIG_TEST_SMTP_PORT") {
+        config.mail.smtp_host = Some("127.0.0.1".into());
+        config.mail.smtp_port = port.parse().context("FRIVILLIG_TEST_SMTP_PORT")?;
+        config.mail.smtp_security = frivillig_sync_server::config::mail::SmtpSecurity::None;
+        config.mail.retry_first_secs = 1;
+    }
+    let server = Server::open(config).await?;
     if let Some(token) = &server.new_admin_token {
         std::fs::write(data_dir.join("admin-token.txt"), token)?;
     }
