@@ -185,6 +185,21 @@ pub(crate) fn remove_for_signup(tx: &WriteTransaction, signup: &str) -> Result<u
 }
 
 impl Store {
+    /// Queue `messages` now, in one transaction. Returns their sequence numbers.
+    pub fn queue_messages(
+        &self,
+        messages: Vec<NewMessage>,
+        domain: &str,
+    ) -> Result<Vec<u64>, StoreError> {
+        let tx = self.write()?;
+        let mut seqs = Vec::with_capacity(messages.len());
+        for m in messages {
+            seqs.push(enqueue(&tx, m, now_ms(), domain)?);
+        }
+        tx.commit()?;
+        Ok(seqs)
+    }
+
     /// Queue `message` now, in its own transaction (when no other write causes it).
     pub fn queue_message(&self, message: NewMessage, domain: &str) -> Result<u64, StoreError> {
         let tx = self.write()?;

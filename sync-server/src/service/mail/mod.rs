@@ -269,18 +269,23 @@ pub fn start_sender(state: &AppState) {
                 }
             };
             let full = due.len() == BATCH;
+            // Each outcome is committed while the next message goes out: the disk's sync
+            // and the mail server's answer overlap instead of adding up. The next batch is
+            // read only after the last record is committed.
+            let mut recording: Option<tokio::task::JoinHandle<()>> = None;
             for (seq, row) in due {
                 let result = mailer.deliver(seq, &row).await;
                 if let Err(Refused::ForNow(e) | Refused::ForGood(e)) = &result {
                     tracing::warn!(message = seq, error = %e, "a message was not delivered");
                 }
                 let attempt = mailer.outcome(&row, result);
-                let store = state.store.clone();
-                if let Err(e) = blocking(move || Ok(store.record_attempt(seq, attempt)?)).await {
-                    // Not recorded: it is sent again later, the same Message-ID with it.
-                    tracing::error!(message = seq, error = %e, "cannot record a delivery");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
+                if let Some(previous) = recording.take() {
+                    let _ = previous.await;
                 }
+                recording = Some(tokio::spawn(record(state.store.clone(), seq, attempt)));
+            }
+            if let Some(last) = recording.take() {
+                let _ = last.await;
             }
             if full {
                 continue;
@@ -296,6 +301,15 @@ pub fn start_sender(state: &AppState) {
             }
         }
     });
+}
+
+/// Commit the outcome of one try. Not recorded (the disk failed): it is sent again later,
+/// with the same Message-ID, so the receiving server sees the same message.
+async fn record(store: crate::store::Store, seq: u64, attempt: Attempt) {
+    if let Err(e) = blocking(move || Ok(store.record_attempt(seq, attempt)?)).await {
+        tracing::error!(message = seq, error = %e, "cannot record a delivery");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
 }
 
 /// The mailer, shared.
