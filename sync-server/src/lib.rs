@@ -155,6 +155,7 @@ impl Server {
         let tls = tls::server_tls(&config, &ca)?.map(Arc::new);
         let mail = Arc::new(service::mail::Mailer::new(&config)?);
         let store = store::Store::new(storage.clone())?;
+        mail.load_templates(&store)?;
         let catalog_cell: Arc<OnceLock<DocumentId>> = Arc::new(OnceLock::new());
         let bench_peers = sync::bench::BenchPeers::default();
         let policy = sync::policy::ServerPolicy {

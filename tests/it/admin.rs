@@ -738,6 +738,8 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/udbakke",
         "/admin/udbakke/1",
         "/admin/besked",
+        "/admin/skabeloner",
+        "/admin/skabeloner/bekraeftelse",
     ];
     let forms = [
         "/admin/logout",
@@ -750,6 +752,7 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/katalog",
         "/admin/katalog/samtykke",
         "/admin/besked",
+        "/admin/skabeloner/bekraeftelse",
     ];
     let mut anon = Browser::new(&server.url())?;
     for page in pages {
@@ -780,6 +783,8 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/log",
         "/admin/udbakke",
         "/admin/udbakke/1",
+        "/admin/skabeloner",
+        "/admin/skabeloner/bekraeftelse",
     ] {
         anyhow::ensure!(
             kim.get(page).await?.status == 403,

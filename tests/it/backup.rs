@@ -117,6 +117,12 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         .await?;
     anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());
 
+    // An admin's own confirmation text.
+    server
+        .state
+        .store
+        .set_template("bekraeftelse", "da", "Hej {navn}", "Tak, {navn}", "admin")?;
+
     // Bodil signs in to Min side and opts in to news.
     let a = visitor
         .post("/min-side/link", &[("email", "bodil@example.dk")])

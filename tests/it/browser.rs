@@ -401,6 +401,8 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/admin/udbakke".to_owned(),
         "/admin/udbakke/1".to_owned(),
         "/admin/besked".to_owned(),
+        "/admin/skabeloner".to_owned(),
+        "/admin/skabeloner/bekraeftelse".to_owned(),
     ] {
         chrome.goto(&format!("{url}{page}")).await?;
         let found = axe(&chrome, &source).await?;

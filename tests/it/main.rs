@@ -30,6 +30,7 @@ mod proxy;
 mod receipt;
 mod security;
 mod shutdown;
+mod templates;
 mod tidy;
 mod tls;
 mod trust;

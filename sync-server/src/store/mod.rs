@@ -10,7 +10,8 @@
 //! tables; [`devices`], [`journals`] and [`signups`] the operations on each family of
 //! tables; [`listing`] the in-memory list of signups derived from `signups`; [`refused`] the
 //! records ingest refused, kept aside for admins; [`outbox`] the messages owed to people; [`schedule`] what they were told of their
-//! shifts; [`volunteers`] Min side's links, sessions and choices; `upgrade` what
+//! shifts; [`volunteers`] Min side's links, sessions and choices;
+//! [`templates`] the message texts admins wrote; `upgrade` what
 //! opening does to rows an older server wrote.
 
 pub mod devices;
@@ -23,6 +24,7 @@ pub mod rows;
 pub mod schedule;
 pub mod schema;
 pub mod signups;
+pub mod templates;
 mod upgrade;
 pub mod volunteers;
 

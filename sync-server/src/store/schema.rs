@@ -15,6 +15,7 @@ use super::rows::{
     RefusedRow, SessionRow, SignupRow,
 };
 use super::schedule::ShiftTold;
+use super::templates::TemplateRow;
 use super::volunteers::{SignInLink, VolunteerPrefs, VolunteerSession};
 
 /// Whether a backup carries a table.
@@ -180,6 +181,10 @@ tables! {
     /// Copied, with the key in `meta`, so subscribed calendars keep working after a restore.
     CALENDAR_FEEDS: TableDefinition<&str, &str> =
         TableDefinition::new("calendar_feeds"), InBackup::Copied;
+    /// Message templates an admin wrote: "kind/language" -> the text (see
+    /// [`super::templates`]).
+    TEMPLATES: JsonTable<&str, TemplateRow> = JsonTable::new("message_templates"),
+        InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

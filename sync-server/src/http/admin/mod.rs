@@ -9,7 +9,7 @@
 //! into the audit log.
 //!
 //! Layout: one file per page family ([`auth`], [`account`], [`list`], [`signup`], [`review`],
-//! [`overview`], [`kiosks`], [`refused`], [`tokens`], [`catalog`], [`audit`], [`outbox`], [`letters`]); [`staff`] the extractors that check
+//! [`overview`], [`kiosks`], [`refused`], [`tokens`], [`catalog`], [`audit`], [`outbox`], [`letters`], [`templates`]); [`staff`] the extractors that check
 //! the session, role and CSRF token once for every handler; [`page`] the layout and the
 //! names pages show.
 
@@ -45,6 +45,7 @@ mod refused;
 mod review;
 mod signup;
 mod staff;
+mod templates;
 mod tokens;
 
 /// The admin app's routes.
@@ -79,6 +80,11 @@ pub fn routes() -> Router<AppState> {
             get(letters::letter_page).post(letters::post_letter),
         )
         .route("/admin/udbakke/{seq}", get(outbox::message_page))
+        .route("/admin/skabeloner", get(templates::templates_page))
+        .route(
+            "/admin/skabeloner/{kind}",
+            get(templates::template_page).post(templates::post_template),
+        )
         .route(
             "/admin/api-noegler",
             get(tokens::tokens_page).post(tokens::post_token),

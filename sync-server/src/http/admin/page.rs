@@ -61,6 +61,7 @@ pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Marku
                                 " · " a href="/admin/katalog" { (lang.t(text::CATALOG)) }
                                 " · " a href="/admin/api-noegler" { (lang.t(text::API)) }
                                 " · " a href="/admin/udbakke" { (lang.t(super::outbox::text::OUTBOX)) }
+                                " · " a href="/admin/skabeloner" { (lang.t(super::templates::text::TEMPLATES)) }
                                 " · " a href="/admin/log" { (lang.t(text::AUDIT_LOG)) }
                             }
                         }

@@ -136,10 +136,14 @@ pub async fn ingest_journal(
             tracing::warn!(journal = %doc_key, malformed = plan.malformed, "journal holds malformed signup records; skipped");
         }
         let mut queued = 0;
+        let templates = st.mail.templates();
+        let w = compose::Writer {
+            sender: &st.mail.sender_name,
+            public_url: &st.config.public_url,
+            templates: &templates,
+        };
         let mut compose = |signup: &crate::store::SignupRow| {
-            let public_url = &st.config.public_url;
-            let sender = &st.mail.sender_name;
-            compose::confirmation(&catalog, signup, public_url, sender)
+            compose::confirmation(&catalog, signup, &w)
                 .map(|m| {
                     queued += 1;
                     vec![(m, now_ms())]

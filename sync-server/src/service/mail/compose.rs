@@ -10,6 +10,7 @@ use frivillig_common::receipt::{receipt_hash, receipt_url};
 use frivillig_common::text::{Lang, job_title, shift_label, site_name};
 
 use super::ics;
+use super::templates::{Template, TemplateKind, Templates, render};
 use crate::store::SignupRow;
 use crate::store::outbox::{Channel, MessageKind, NewMessage};
 use crate::store::schedule::ShiftTold;
@@ -100,90 +101,66 @@ fn address(row: &SignupRow) -> Option<String> {
         .filter(|e| !e.trim().is_empty())
 }
 
-/// The confirmation of a signup that reached the server, with the shift as a calendar file.
-/// `None` for a person who gave no e-mail address.
-pub fn confirmation(
-    catalog: &Catalog,
-    row: &SignupRow,
-    public_url: &str,
-    sender: &str,
-) -> Option<NewMessage> {
-    let to = address(row)?;
-    let lang = person_lang(row);
-    let a = about(catalog, row, lang);
-    let name = row.person.as_ref().map_or("", |p| p.name.as_str());
-    let mut body = match lang {
-        Lang::Da => format!(
-            "Kære {name}\n\nTak fordi du vil være frivillig. Vi har fået din tilmelding:\n\n\
-             Opgave: {}\nSted: {}\nHvornår: {}\n",
-            a.title, a.place, a.when
-        ),
-        Lang::En => format!(
-            "Dear {name}\n\nThank you for volunteering. We have received your signup:\n\n\
-             Job: {}\nPlace: {}\nWhen: {}\n",
-            a.title, a.place, a.when
-        ),
-    };
-    if let Some(c) = &a.contact {
-        body += &format!("{}: {c}\n", lang.pick("Kontaktperson", "Contact"));
-    }
-    body += lang.pick(
-        "\nEn koordinator kontakter dig snarest.\n",
-        "\nA coordinator will be in touch soon.\n",
-    );
-    if let Some(link) = receipt_link(row, public_url) {
-        body += &format!(
-            "{}\n{link}\n",
-            lang.pick(
-                "Din kvittering, hvor du også kan trække tilmeldingen tilbage:",
-                "Your receipt, where you can also withdraw:"
-            )
-        );
-    }
-    body += &footer(lang, sender);
-    let ics = a.shift.and_then(|s| shift_calendar(&a, s, &row.record.id));
-    let subject = lang.pick("Tak for din tilmelding", "Thank you for signing up");
-    Some(to_person(
-        MessageKind::Confirmation,
-        to,
-        row,
-        subject,
-        &a,
-        body,
-        ics,
-    ))
+/// What composing needs besides the catalog and the signup.
+pub struct Writer<'a> {
+    /// Who sends, as the footer names them.
+    pub sender: &'a str,
+    /// The public address receipts live under.
+    pub public_url: &'a str,
+    /// The texts.
+    pub templates: &'a Templates,
 }
 
-/// An e-mail about one signup, its subject the given words and the job's title.
-fn to_person(
+/// A message to the signup's person from `template` filled in; `None` without an address.
+#[allow(clippy::too_many_arguments)]
+fn templated(
     kind: MessageKind,
-    to: String,
+    template: &Template,
     row: &SignupRow,
-    subject: &str,
     a: &About<'_>,
-    body: String,
+    w: &Writer<'_>,
+    extra: Vec<(&'static str, String)>,
     ics: Option<String>,
-) -> NewMessage {
-    NewMessage {
+) -> Option<NewMessage> {
+    let to = address(row)?;
+    let name = row.person.as_ref().map_or("", |p| p.name.as_str());
+    let mut vars = vec![
+        ("navn", name.to_owned()),
+        ("opgave", a.title.clone()),
+        ("sted", a.place.clone()),
+        ("hvornaar", a.when.clone()),
+        ("kontakt", a.contact.clone().unwrap_or_default()),
+        (
+            "kvittering",
+            receipt_link(row, w.public_url).unwrap_or_default(),
+        ),
+    ];
+    vars.extend(extra);
+    let subject = render(&template.subject, &vars);
+    let body = render(&template.body, &vars);
+    Some(NewMessage {
         channel: Channel::Email,
         kind,
         to,
         signup_id: Some(row.record.id.clone()),
-        subject: format!("{subject}: {}", a.title),
-        body,
+        subject,
+        body: format!("{}\n{}", body.trim_end(), footer(a.lang, w.sender)),
         ics,
-    }
+    })
 }
 
-/// The notice of a status a coordinator set, for the statuses a person needs to hear of.
-pub fn status_notice(
-    catalog: &Catalog,
-    row: &SignupRow,
-    status: Status,
-    sender: &str,
-) -> Option<NewMessage> {
-    let lang = person_lang(row);
-    let what = match status {
+/// The confirmation of a signup that reached the server, with the shift as a calendar file.
+/// `None` for a person who gave no e-mail address.
+pub fn confirmation(catalog: &Catalog, row: &SignupRow, w: &Writer<'_>) -> Option<NewMessage> {
+    let a = about(catalog, row, person_lang(row));
+    let t = w.templates.get(TemplateKind::Confirmation, a.lang);
+    let ics = a.shift.and_then(|s| shift_calendar(&a, s, &row.record.id));
+    templated(MessageKind::Confirmation, &t, row, &a, w, Vec::new(), ics)
+}
+
+/// What a status means to the person, for the statuses they hear of.
+fn status_meaning(lang: Lang, status: Status) -> Option<&'static str> {
+    Some(match status {
         Status::Contacted => lang.pick(
             "En koordinator har set din tilmelding og kontakter dig.",
             "A coordinator has seen your signup and will contact you.",
@@ -201,27 +178,21 @@ pub fn status_notice(
             "You are on the waiting list; we will write when a place opens.",
         ),
         Status::New | Status::Withdrawn => return None,
-    };
-    let to = address(row)?;
-    let a = about(catalog, row, lang);
-    let body = format!(
-        "{}: {}\n{}: {}\n\n{what}\n{}",
-        lang.pick("Opgave", "Job"),
-        a.title,
-        lang.pick("Hvornår", "When"),
-        a.when,
-        footer(lang, sender)
-    );
-    let subject = lang.pick("Nyt om din tilmelding", "News about your signup");
-    Some(to_person(
-        MessageKind::StatusChanged,
-        to,
-        row,
-        subject,
-        &a,
-        body,
-        None,
-    ))
+    })
+}
+
+/// The notice of a status a coordinator set, for the statuses a person needs to hear of.
+pub fn status_notice(
+    catalog: &Catalog,
+    row: &SignupRow,
+    status: Status,
+    w: &Writer<'_>,
+) -> Option<NewMessage> {
+    let a = about(catalog, row, person_lang(row));
+    let meaning = status_meaning(a.lang, status)?;
+    let t = w.templates.get(TemplateKind::StatusChanged, a.lang);
+    let extra = vec![("status_besked", meaning.to_owned())];
+    templated(MessageKind::StatusChanged, &t, row, &a, w, extra, None)
 }
 
 /// The shift as a calendar file with one event (see [`super::ics`]).
@@ -294,57 +265,12 @@ pub fn reminds(row: &SignupRow) -> bool {
 }
 
 /// The reminder of a shift coming up.
-pub fn reminder(
-    catalog: &Catalog,
-    row: &SignupRow,
-    public_url: &str,
-    sender: &str,
-) -> Option<NewMessage> {
-    let to = address(row)?;
-    let lang = person_lang(row);
-    let a = about(catalog, row, lang);
+pub fn reminder(catalog: &Catalog, row: &SignupRow, w: &Writer<'_>) -> Option<NewMessage> {
+    let a = about(catalog, row, person_lang(row));
     let shift = a.shift?;
-    let mut body = match lang {
-        Lang::Da => format!(
-            "Husk din vagt som frivillig:\n\nOpgave: {}\nSted: {}\nHvornår: {}\n",
-            a.title, a.place, a.when
-        ),
-        Lang::En => format!(
-            "A reminder of your shift as a volunteer:\n\nJob: {}\nPlace: {}\nWhen: {}\n",
-            a.title, a.place, a.when
-        ),
-    };
-    if let Some(c) = &a.contact {
-        body += &format!("{}: {c}\n", lang.pick("Kontaktperson", "Contact"));
-    }
-    body += lang.pick(
-        "\nKan du ikke komme alligevel, så sig det til kontaktpersonen",
-        "\nIf you cannot come after all, please tell the contact person",
-    );
-    match receipt_link(row, public_url) {
-        Some(link) => {
-            body += &format!(
-                "{}\n{link}\n",
-                lang.pick(
-                    " eller træk tilmeldingen tilbage her:",
-                    " or withdraw here:"
-                )
-            )
-        }
-        None => body += ".\n",
-    }
-    body += &footer(lang, sender);
+    let t = w.templates.get(TemplateKind::Reminder, a.lang);
     let ics = shift_calendar(&a, shift, &row.record.id);
-    let subject = lang.pick("Påmindelse om din vagt", "Reminder of your shift");
-    Some(to_person(
-        MessageKind::Reminder,
-        to,
-        row,
-        subject,
-        &a,
-        body,
-        ics,
-    ))
+    templated(MessageKind::Reminder, &t, row, &a, w, Vec::new(), ics)
 }
 
 /// A coordinator's letter to one signup's person: their words, then what the signup is
@@ -420,40 +346,14 @@ pub fn shift_moved(
     catalog: &Catalog,
     row: &SignupRow,
     before: &ShiftTold,
-    sender: &str,
+    w: &Writer<'_>,
 ) -> Option<NewMessage> {
-    let to = address(row)?;
-    let lang = person_lang(row);
-    let a = about(catalog, row, lang);
+    let a = about(catalog, row, person_lang(row));
     let shift = a.shift?;
-    let was = shift_label(lang, &before.starts, &before.ends);
-    let body = format!(
-        "{}\n\n{}: {}\n{}: {was}\n{}: {}\n{}: {}\n\n{}\n{}",
-        lang.pick("Din vagt er flyttet.", "Your shift has moved."),
-        lang.pick("Opgave", "Job"),
-        a.title,
-        lang.pick("Før", "Was"),
-        lang.pick("Nu", "Now"),
-        a.when,
-        lang.pick("Sted", "Place"),
-        a.place,
-        lang.pick(
-            "Passer det nye tidspunkt ikke, så sig det til kontaktpersonen eller træk tilmeldingen tilbage.",
-            "If the new time does not suit you, tell the contact person or withdraw your signup."
-        ),
-        footer(lang, sender)
-    );
+    let t = w.templates.get(TemplateKind::ShiftMoved, a.lang);
+    let extra = vec![("foer", shift_label(a.lang, &before.starts, &before.ends))];
     let ics = shift_calendar(&a, shift, &row.record.id);
-    let subject = lang.pick("Din vagt er flyttet", "Your shift has moved");
-    Some(to_person(
-        MessageKind::ShiftMoved,
-        to,
-        row,
-        subject,
-        &a,
-        body,
-        ics,
-    ))
+    templated(MessageKind::ShiftMoved, &t, row, &a, w, extra, ics)
 }
 
 /// The notice that the person's shift (as last told: `before`) was cancelled, with a
@@ -462,39 +362,80 @@ pub fn shift_cancelled(
     catalog: &Catalog,
     row: &SignupRow,
     before: &ShiftTold,
-    sender: &str,
+    w: &Writer<'_>,
 ) -> Option<NewMessage> {
-    let to = address(row)?;
-    let lang = person_lang(row);
-    let mut a = about(catalog, row, lang);
-    a.when = shift_label(lang, &before.starts, &before.ends);
-    let body = format!(
-        "{}\n\n{}: {}\n{}: {}\n\n{}\n{}",
-        lang.pick(
-            "Vagten, du var tilmeldt, er desværre aflyst.",
-            "The shift you signed up for has unfortunately been cancelled."
-        ),
-        lang.pick("Opgave", "Job"),
-        a.title,
-        lang.pick("Hvornår", "When"),
-        a.when,
-        lang.pick(
-            "Din tilmelding til opgaven står stadig; en koordinator kontakter dig om en anden vagt.",
-            "Your signup for the job still stands; a coordinator will contact you about another shift."
-        ),
-        footer(lang, sender)
-    );
+    let mut a = about(catalog, row, person_lang(row));
+    a.when = shift_label(a.lang, &before.starts, &before.ends);
+    let t = w.templates.get(TemplateKind::ShiftCancelled, a.lang);
     let ics = calendar(&a, &before.starts, &before.ends, &row.record.id, true);
-    let subject = lang.pick("Vagt aflyst", "Shift cancelled");
-    Some(to_person(
-        MessageKind::ShiftCancelled,
-        to,
-        row,
-        subject,
-        &a,
-        body,
-        ics,
-    ))
+    templated(MessageKind::ShiftCancelled, &t, row, &a, w, Vec::new(), ics)
+}
+
+/// `template` of `kind` filled in for a made-up signup to the first job with a shift, as
+/// the admin's template page previews it: (subject, body).
+pub fn preview(
+    catalog: &Catalog,
+    kind: TemplateKind,
+    lang: Lang,
+    template: &Template,
+    w: &Writer<'_>,
+) -> Option<(String, String)> {
+    let job = catalog
+        .opportunities
+        .iter()
+        .find(|o| !o.shifts.is_empty())
+        .or(catalog.opportunities.first())?;
+    let shift = job.shifts.first();
+    let record = frivillig_common::domain::SignupRecord {
+        id: "eksempel".into(),
+        opportunity_id: job.id.clone(),
+        shift_id: shift.map(|s| s.id.clone()),
+        site_id: job.site_id.clone(),
+        source: frivillig_common::domain::Source::Web,
+        created_at: String::new(),
+        consent_version: 1,
+        consent_at: String::new(),
+        receipt_hash: receipt_hash("eksempel"),
+        sealed: String::new(),
+        status: Status::New,
+        status_history: Vec::new(),
+        check_ins: Vec::new(),
+        notes: Vec::new(),
+        assignee: None,
+    };
+    let row = SignupRow {
+        record,
+        person: Some(frivillig_common::domain::PersonalData {
+            name: "Åse Eksempel".into(),
+            phone: None,
+            email: Some("aase@example.dk".into()),
+            age_confirmed: true,
+            note: None,
+            lang: Some(lang.code().into()),
+            receipt_token: Some("eksempel".into()),
+        }),
+        journal_doc_id: String::new(),
+        received_at: String::new(),
+    };
+    let a = about(catalog, &row, lang);
+    let before = shift.map_or_else(String::new, |s| shift_label(lang, &s.starts, &s.ends));
+    let extra = vec![
+        ("foer", before),
+        (
+            "status_besked",
+            status_meaning(lang, Status::Active)
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+    ];
+    let mk = match kind {
+        TemplateKind::Confirmation => MessageKind::Confirmation,
+        TemplateKind::StatusChanged => MessageKind::StatusChanged,
+        TemplateKind::Reminder => MessageKind::Reminder,
+        TemplateKind::ShiftMoved => MessageKind::ShiftMoved,
+        TemplateKind::ShiftCancelled => MessageKind::ShiftCancelled,
+    };
+    templated(mk, template, &row, &a, w, extra, None).map(|m| (m.subject, m.body))
 }
 
 #[cfg(test)]
@@ -534,7 +475,13 @@ mod tests {
             journal_doc_id: "j".into(),
             received_at: String::new(),
         };
-        let m = confirmation(&catalog, &row, "https://x.dk", "Glostrup").expect("a mail");
+        let templates = Templates::default();
+        let w = Writer {
+            sender: "Glostrup",
+            public_url: "https://x.dk",
+            templates: &templates,
+        };
+        let m = confirmation(&catalog, &row, &w).expect("a mail");
         assert!(m.subject.starts_with("Thank you"), "{}", m.subject);
         assert!(
             m.body.contains("https://x.dk/kvittering/s1/tok"),
@@ -548,12 +495,12 @@ mod tests {
             p.receipt_token = Some("other".into());
             p.lang = None;
         }
-        let m = confirmation(&catalog, &row, "https://x.dk", "Glostrup").expect("a mail");
+        let m = confirmation(&catalog, &row, &w).expect("a mail");
         assert!(m.subject.starts_with("Tak"), "{}", m.subject);
         assert!(!m.body.contains("kvittering/s1"), "{}", m.body);
         if let Some(p) = row.person.as_mut() {
             p.email = None;
         }
-        assert!(confirmation(&catalog, &row, "https://x.dk", "Glostrup").is_none());
+        assert!(confirmation(&catalog, &row, &w).is_none());
     }
 }

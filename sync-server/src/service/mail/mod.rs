@@ -10,6 +10,7 @@
 pub mod compose;
 pub mod ics;
 pub mod schedule;
+pub mod templates;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -69,6 +70,8 @@ pub struct Mailer {
     pub wake: tokio::sync::Notify,
     /// Rung when the catalog changed or signups arrived, so the scheduler looks at once.
     pub schedule: tokio::sync::Notify,
+    /// The message texts in use (an admin's edits over the defaults).
+    templates: std::sync::RwLock<Arc<templates::Templates>>,
     retry_first: Duration,
     give_up: chrono::Duration,
 }
@@ -130,9 +133,35 @@ impl Mailer {
             domain,
             wake: tokio::sync::Notify::new(),
             schedule: tokio::sync::Notify::new(),
+            templates: std::sync::RwLock::default(),
             retry_first: Duration::from_secs(mail.retry_first_secs.max(1)),
             give_up: chrono::Duration::hours(i64::try_from(mail.give_up_hours).unwrap_or(72)),
         })
+    }
+
+    /// The message texts in use.
+    pub fn templates(&self) -> Arc<templates::Templates> {
+        match self.templates.read() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Use the texts the store holds (at start, and after an admin saved one).
+    pub fn load_templates(
+        &self,
+        store: &crate::store::Store,
+    ) -> Result<(), crate::store::StoreError> {
+        let rows = store
+            .template_rows()?
+            .into_iter()
+            .map(|(kind, lang, r)| (kind, lang, r.subject, r.body));
+        let t = Arc::new(templates::Templates::from_rows(rows));
+        match self.templates.write() {
+            Ok(mut slot) => *slot = t,
+            Err(poisoned) => *poisoned.into_inner() = t,
+        }
+        Ok(())
     }
 
     /// The folder messages go to without a mail server.

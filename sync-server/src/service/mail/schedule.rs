@@ -38,7 +38,12 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, ServiceError> {
 
 /// What this run owes, from the catalog, the store and the clock.
 fn plan(st: &AppState, catalog: &Catalog, now: DateTime<Utc>) -> Result<Schedule, ServiceError> {
-    let sender = &st.mail.sender_name;
+    let templates = st.mail.templates();
+    let w = compose::Writer {
+        sender: &st.mail.sender_name,
+        public_url: &st.config.public_url,
+        templates: &templates,
+    };
     let told = st.store.shifts_told()?;
     let shifts: BTreeMap<&str, (&str, &Shift)> = catalog
         .opportunities
@@ -63,7 +68,7 @@ fn plan(st: &AppState, catalog: &Catalog, now: DateTime<Utc>) -> Result<Schedule
                 for row in st.store.shift_holders(id)? {
                     if row.record.opportunity_id == job && compose::holds_shift(&row) {
                         out.messages
-                            .extend(compose::shift_moved(catalog, &row, before, sender));
+                            .extend(compose::shift_moved(catalog, &row, before, &w));
                     }
                 }
                 out.told.push((id.to_owned(), now_told));
@@ -78,7 +83,7 @@ fn plan(st: &AppState, catalog: &Catalog, now: DateTime<Utc>) -> Result<Schedule
         for row in st.store.shift_holders(id)? {
             if row.record.opportunity_id == before.opportunity_id && compose::holds_shift(&row) {
                 out.messages
-                    .extend(compose::shift_cancelled(catalog, &row, before, sender));
+                    .extend(compose::shift_cancelled(catalog, &row, before, &w));
             }
         }
         out.forgotten.push(id.clone());
@@ -100,8 +105,7 @@ fn plan(st: &AppState, catalog: &Catalog, now: DateTime<Utc>) -> Result<Schedule
                 {
                     continue;
                 }
-                let public_url = &st.config.public_url;
-                if let Some(m) = compose::reminder(catalog, &row, public_url, sender) {
+                if let Some(m) = compose::reminder(catalog, &row, &w) {
                     out.reminders
                         .push((row.record.id.clone(), shift.starts.clone(), m));
                 }
