@@ -200,3 +200,85 @@ fn drop_expired(tx: &WriteTransaction, now: u64) -> Result<(), StoreError> {
         .retain(|s| s.expires_ms >= now)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::outbox::{Channel, MessageKind};
+    use frivillig_common::storage::RedbStorage;
+
+    fn mail() -> NewMessage {
+        NewMessage {
+            channel: Channel::Email,
+            kind: MessageKind::SignInLink,
+            to: "a@x.dk".into(),
+            signup_id: Some("s1".into()),
+            subject: "Link".into(),
+            body: "…".into(),
+            ics: None,
+        }
+    }
+
+    #[test]
+    fn a_link_opens_one_session_once_and_never_after_it_expired() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store =
+            Store::new(RedbStorage::open(&dir.path().join("s.redb")).expect("db")).expect("store");
+        let session = |email: &str| VolunteerSession {
+            email: email.into(),
+            csrf: "c".into(),
+            expires_ms: now_ms() + 60_000,
+        };
+        let fresh = SignInLink {
+            email: "a@x.dk".into(),
+            expires_ms: now_ms() + 60_000,
+            used: false,
+        };
+        store
+            .add_sign_in_link("fresh", &fresh, mail(), "x.dk")
+            .expect("add");
+        let old = SignInLink {
+            expires_ms: now_ms().saturating_sub(1),
+            ..fresh.clone()
+        };
+        // Written directly: adding drops expired links first, as it should.
+        let tx = store.write().expect("tx");
+        SIGN_IN_LINKS
+            .open(&tx)
+            .expect("t")
+            .insert("old", &old)
+            .expect("insert");
+        tx.commit().expect("commit");
+        assert!(store.sign_in_link("old").expect("read").is_none());
+        assert_eq!(
+            store
+                .redeem_sign_in_link("old", "s-old", &session("a@x.dk"))
+                .expect("redeem"),
+            None,
+            "an expired link opens nothing"
+        );
+        assert_eq!(
+            store
+                .redeem_sign_in_link("fresh", "s1", &session("b@x.dk"))
+                .expect("redeem"),
+            None,
+            "a link opens only its own address's page"
+        );
+        assert_eq!(
+            store
+                .redeem_sign_in_link("fresh", "s1", &session("a@x.dk"))
+                .expect("redeem")
+                .as_deref(),
+            Some("a@x.dk")
+        );
+        assert!(store.volunteer_session("s1").expect("read").is_some());
+        assert_eq!(
+            store
+                .redeem_sign_in_link("fresh", "s2", &session("a@x.dk"))
+                .expect("redeem"),
+            None,
+            "a used link opens nothing"
+        );
+        assert!(store.volunteer_session("s-old").expect("read").is_none());
+    }
+}
