@@ -18,6 +18,7 @@ mod kill;
 mod letters;
 mod load;
 mod mail;
+mod mail_tls;
 mod merge;
 mod mfa;
 mod min_side;

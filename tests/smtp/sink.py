@@ -2,17 +2,19 @@
 """A real SMTP server for the mail tests and the outbox benchmark (aiosmtpd, from Debian's
 python3-aiosmtpd).
 
-    sink.py DIR
+    sink.py DIR [CERT KEY]
 
 Listens on 127.0.0.1 on a free port and prints "port N" once it does. Every message it
 accepts is written to DIR as NNNNNNNN.eml (whole or not at all), the envelope's recipients
 in an X-Envelope-To header first. While a file DIR/refuse exists it answers every
 recipient with 451 (try again later), as a mail server under maintenance does; a
 recipient whose address contains "bounce" gets 550 (no such mailbox), a permanent refusal.
+With CERT and KEY (PEM files) it requires STARTTLS before any mail, with that certificate.
 """
 
 import asyncio
 import os
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -42,11 +44,18 @@ class Sink:
         return "250 2.0.0 Queued"
 
 
-async def main(folder):
+async def main(folder, tls):
     loop = asyncio.get_running_loop()
     sink = Sink(folder)
+    options = {}
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(tls[0], tls[1])
+        options = {"tls_context": context, "require_starttls": True}
     server = await loop.create_server(
-        lambda: SMTP(sink, enable_SMTPUTF8=True, hostname="sink.test"), "127.0.0.1", 0
+        lambda: SMTP(sink, enable_SMTPUTF8=True, hostname="sink.test", **options),
+        "127.0.0.1",
+        0,
     )
     print("port", server.sockets[0].getsockname()[1], flush=True)
     await server.serve_forever()
@@ -55,4 +64,4 @@ async def main(folder):
 if __name__ == "__main__":
     folder = sys.argv[1]
     os.makedirs(folder, exist_ok=True)
-    asyncio.run(main(folder))
+    asyncio.run(main(folder, sys.argv[2:4] if len(sys.argv) >= 4 else None))

@@ -23,11 +23,23 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Start one writing into `dir`.
     pub fn start(dir: &Path) -> anyhow::Result<SmtpSink> {
+        Self::start_with(dir, None)
+    }
+
+    /// Start one that requires STARTTLS with the certificate and key in `tls` (PEM files).
+    pub fn start_tls(dir: &Path, cert: &Path, key: &Path) -> anyhow::Result<SmtpSink> {
+        Self::start_with(dir, Some((cert, key)))
+    }
+
+    fn start_with(dir: &Path, tls: Option<(&Path, &Path)>) -> anyhow::Result<SmtpSink> {
         std::fs::create_dir_all(dir)?;
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp/sink.py");
-        let mut child = Command::new(PYTHON)
-            .arg(&script)
-            .arg(dir)
+        let mut command = Command::new(PYTHON);
+        command.arg(&script).arg(dir);
+        if let Some((cert, key)) = tls {
+            command.arg(cert).arg(key);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -41,6 +41,10 @@ pub struct MailConfig {
     pub smtp_username: Option<String>,
     /// A file holding the password (kept out of the settings file, which is often shared).
     pub smtp_password_file: Option<PathBuf>,
+    /// A PEM file with the certificate authority that signed the mail server's certificate,
+    /// when it is not one the system trusts (a municipality's internal CA). The system's
+    /// authorities are trusted as well.
+    pub smtp_ca_file: Option<PathBuf>,
     /// The sender, e.g. `Frivillig Glostrup <frivillig@glostrup.dk>`.
     pub from: String,
     /// Where messages go without a mail server. Default: `outbox` in the data folder.
@@ -63,6 +67,7 @@ impl Default for MailConfig {
             smtp_security: SmtpSecurity::Starttls,
             smtp_username: None,
             smtp_password_file: None,
+            smtp_ca_file: None,
             from: "Frivillig <frivillig@localhost>".into(),
             folder: None,
             retry_first_secs: 60,
@@ -94,6 +99,8 @@ impl MailConfig {
              {}\
              # A file holding the mail server's password, readable only by the server.\n\
              {}\
+             # The certificate authority of the mail server, if the system does not trust it.\n\
+             {}\
              # The sender people see and answer to.\n\
              from = {}\n\
              # Where messages go without a mail server (default: outbox in data_dir).\n\
@@ -112,6 +119,11 @@ impl MailConfig {
                 "smtp_password_file",
                 &path(&self.smtp_password_file),
                 "/etc/frivillig/smtp-password"
+            ),
+            opt(
+                "smtp_ca_file",
+                &path(&self.smtp_ca_file),
+                "/etc/frivillig/smtp-ca.pem"
             ),
             super::toml_string(&self.from),
             opt("folder", &path(&self.folder), "/var/lib/frivillig/outbox"),

@@ -283,6 +283,7 @@ mod tests {
             mail: mail::MailConfig {
                 smtp_host: Some("smtp.glostrup.dk".into()),
                 smtp_password_file: Some("/etc/frivillig/pw".into()),
+                smtp_ca_file: Some("/etc/frivillig/ca.pem".into()),
                 ..Default::default()
             },
             ..config.clone()

@@ -19,6 +19,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::AppState;
@@ -33,8 +34,8 @@ pub enum MailSetupError {
     /// The sender address does not parse.
     #[error("[mail] from is not an e-mail address: {0}")]
     From(String),
-    /// The password file cannot be read.
-    #[error("cannot read [mail] smtp_password_file {0}: {1}")]
+    /// The password file or the CA file cannot be read.
+    #[error("cannot read {0}: {1}")]
     Password(PathBuf, std::io::Error),
     /// The mail server's settings are not usable.
     #[error("[mail] smtp settings: {0}")]
@@ -96,6 +97,9 @@ impl Mailer {
                 let mut builder = builder
                     .port(mail.smtp_port)
                     .timeout(Some(Duration::from_secs(30)));
+                if let Some(ca) = &mail.smtp_ca_file {
+                    builder = builder.tls(private_ca_tls(host, mail.smtp_security, ca)?);
+                }
                 if let Some(user) = &mail.smtp_username {
                     let password = match &mail.smtp_password_file {
                         Some(p) => std::fs::read_to_string(p)
@@ -258,6 +262,26 @@ impl Mailer {
             }
         }
     }
+}
+
+/// TLS that also trusts the authority in `ca_file`, as `security` asks (STARTTLS required,
+/// or TLS from the first byte).
+fn private_ca_tls(
+    host: &str,
+    security: SmtpSecurity,
+    ca_file: &std::path::Path,
+) -> Result<Tls, MailSetupError> {
+    let pem = std::fs::read(ca_file).map_err(|e| MailSetupError::Password(ca_file.into(), e))?;
+    let smtp = |e: lettre::transport::smtp::Error| MailSetupError::Smtp(e.to_string());
+    let params = TlsParameters::builder(host.to_owned())
+        .add_root_certificate(Certificate::from_pem(&pem).map_err(smtp)?)
+        .build_rustls()
+        .map_err(smtp)?;
+    Ok(match security {
+        SmtpSecurity::Starttls => Tls::Required(params),
+        SmtpSecurity::Tls => Tls::Wrapper(params),
+        SmtpSecurity::None => Tls::None,
+    })
 }
 
 /// The sender as written in the settings: `Name <address>` or an address. The name is
