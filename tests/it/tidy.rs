@@ -1,6 +1,7 @@
 //! Tidy checks over the server's source, as rust-analyzer's tidy tests do: the layers stay
 //! layers (the store and the domain operations know nothing of HTTP or HTML), files stay
-//! small enough to read, and every redb table is defined in the one schema that backups walk.
+//! small enough to read, every redb table is defined in the one schema that backups walk,
+//! and the operator's tool links no GUI.
 
 use std::path::{Path, PathBuf};
 
@@ -160,5 +161,59 @@ fn every_table_is_defined_in_the_schema() -> anyhow::Result<()> {
         "tables defined outside store/schema.rs (backups would miss them):\n{}",
         found.join("\n")
     );
+    Ok(())
+}
+
+/// The operator's command line tool links no GUI: walked through Cargo.lock from
+/// `frivillig-provisioning`, no egui, eframe, wgpu or winit is reached (it pulled all four
+/// in once, for one re-export from the kiosk crate).
+#[test]
+fn the_operators_tool_links_no_gui() -> anyhow::Result<()> {
+    let lock: toml::Value = toml::from_str(&std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"),
+    )?)?;
+    let packages = lock["package"]
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("no packages in Cargo.lock"))?;
+    let deps_of = |name: &str, version: Option<&str>| -> Vec<(String, Option<String>)> {
+        packages
+            .iter()
+            .filter(|p| p["name"].as_str() == Some(name))
+            .filter(|p| version.is_none_or(|v| p["version"].as_str() == Some(v)))
+            .flat_map(|p| {
+                p.get("dependencies")
+                    .and_then(|d| d.as_array())
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|d| {
+                let mut words = d.as_str()?.split(' ');
+                Some((words.next()?.to_owned(), words.next().map(str::to_owned)))
+            })
+            .collect()
+    };
+    let reached = |from: &str| {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec![(from.to_owned(), None::<String>)];
+        while let Some((name, version)) = todo.pop() {
+            if !seen.insert((name.clone(), version.clone())) {
+                continue;
+            }
+            todo.extend(deps_of(&name, version.as_deref()));
+        }
+        seen.into_iter()
+            .map(|(n, _)| n)
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    const GUI: [&str; 5] = ["egui", "eframe", "wgpu", "winit", "frivillig-kiosk"];
+    // The walk sees what it looks for: from the kiosk it reaches egui.
+    anyhow::ensure!(
+        reached("frivillig-kiosk").contains("egui"),
+        "the walk is blind"
+    );
+    let tool = reached("frivillig-provisioning");
+    anyhow::ensure!(tool.len() > 20, "the walk found only {tool:?}");
+    let gui: Vec<&String> = tool.iter().filter(|n| GUI.contains(&n.as_str())).collect();
+    anyhow::ensure!(gui.is_empty(), "frivillig-provisioning reaches {gui:?}");
     Ok(())
 }

@@ -98,6 +98,27 @@ pub(crate) fn head(title: &str, css: &'static str) -> Markup {
     }
 }
 
+/// A file with personal data, for whoever may have it: not cached, no referrer, saved
+/// under `name`.
+pub(crate) fn private_file(
+    body: impl IntoResponse,
+    content_type: &'static str,
+    name: &str,
+) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
 /// A style sheet as a response: cached for a day (its link carries the version).
 pub(crate) fn stylesheet(css: &'static str) -> Response {
     let mut r = css.into_response();

@@ -2,7 +2,6 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
@@ -10,7 +9,7 @@ use frivillig_common::domain::Status;
 
 use crate::AppState;
 use crate::http::blocking;
-use crate::http::web::secure;
+use crate::http::web::{private_file, secure};
 use crate::service::export;
 use crate::store::listing::{ListQuery, ListRow, SortBy};
 use frivillig_common::text::{job_title, shift_label};
@@ -227,18 +226,11 @@ pub(super) async fn export_csv(
     if let Err(e) = blocking(move || Ok(st.store.audit(&by, "export", "signups", &detail)?)).await {
         return Err(e.into_response());
     }
-    let mut r = out.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"tilmeldinger.csv\""),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
+    Ok(private_file(
+        out,
+        "text/csv; charset=utf-8",
+        "tilmeldinger.csv",
+    ))
 }
 
 /// The texts of these pages, Danish and English side by side.

@@ -1,7 +1,6 @@
 //! The receipt page a kiosk's QR code opens: status and job, withdrawal, and the data held.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use frivillig_common::domain::Status;
@@ -14,7 +13,7 @@ use frivillig_common::ids::SignupId;
 use crate::AppState;
 use crate::http::blocking;
 use crate::http::error::ApiError;
-use crate::http::web::{Lang, PageLang, same, secure};
+use crate::http::web::{Lang, PageLang, private_file, same, secure};
 use crate::service::catalog::catalog_and_taken;
 use crate::service::mail::compose::signup_calendar;
 use crate::service::signups::change_status;
@@ -154,26 +153,6 @@ pub(super) async fn calendar_file(
         "text/calendar; charset=utf-8",
         "vagt.ics",
     ))
-}
-
-/// A file for the person it is about: not cached, no referrer, saved under `name`.
-pub(crate) fn private_file(
-    body: impl IntoResponse,
-    content_type: &'static str,
-    name: &str,
-) -> Response {
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    resp
 }
 
 /// The data held about one signup, for the person it is about (GDPR access).

@@ -19,7 +19,8 @@ use crate::service::min_side::{self as service, NEWS_CONSENT, NEWS_CONSENT_VERSI
 use crate::store::volunteers::VolunteerSession;
 
 use super::super::page::{LangQuery, message_page, page, status_text};
-use super::super::receipt::{export_of, private_file};
+use super::super::receipt::export_of;
+use crate::http::web::private_file;
 
 use super::text;
 use super::{ask_form, cookies, form_session, set_cookie, signed_in};
