@@ -82,12 +82,7 @@ async fn time_requests(b: &mut Browser, path: &str, n: usize) -> anyhow::Result<
 
 fn main() -> anyhow::Result<()> {
     let (out, signups) = frivillig_tests::bench_args(100_000)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    std::fs::create_dir_all("target/bench-tmp")?;
-    let tmp = tempfile::tempdir_in("target/bench-tmp")?;
+    let (rt, tmp) = frivillig_tests::bench_setup()?;
     let queries: [(&str, &str); 4] = [
         (
             "filtered, page 3: status, job and site",

@@ -97,12 +97,7 @@ fn go(app: &mut KioskApp, screen: &str) {
 
 fn main() -> anyhow::Result<()> {
     let (out, signups) = frivillig_tests::bench_args(10_000)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    std::fs::create_dir_all("target/bench-tmp")?;
-    let tmp = tempfile::tempdir_in("target/bench-tmp")?;
+    let (rt, tmp) = frivillig_tests::bench_setup()?;
 
     // A kiosk with the catalog, then offline: the screens draw from its cache.
     let (config, empty_config) = rt.block_on(async {

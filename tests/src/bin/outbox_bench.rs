@@ -92,12 +92,7 @@ async fn drained(server: &TestServer, sink: &SmtpSink, want: usize) -> anyhow::R
 
 fn main() -> anyhow::Result<()> {
     let (out, messages) = frivillig_tests::bench_args(10_000)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    std::fs::create_dir_all("target/bench-tmp")?;
-    let tmp = tempfile::tempdir_in("target/bench-tmp")?;
+    let (rt, tmp) = frivillig_tests::bench_setup()?;
     let section = rt.block_on(async {
         let sink = SmtpSink::start(&tmp.path().join("floor"))?;
         let (floor_wall, floor_cpu) = floor(sink.port, messages).await?;

@@ -36,7 +36,7 @@ pub enum MailSetupError {
     From(String),
     /// The password file or the CA file cannot be read.
     #[error("cannot read {0}: {1}")]
-    Password(PathBuf, std::io::Error),
+    Read(PathBuf, std::io::Error),
     /// The mail server's settings are not usable.
     #[error("[mail] smtp settings: {0}")]
     Smtp(String),
@@ -103,7 +103,7 @@ impl Mailer {
                 if let Some(user) = &mail.smtp_username {
                     let password = match &mail.smtp_password_file {
                         Some(p) => std::fs::read_to_string(p)
-                            .map_err(|e| MailSetupError::Password(p.clone(), e))?
+                            .map_err(|e| MailSetupError::Read(p.clone(), e))?
                             .trim_end()
                             .to_owned(),
                         None => String::new(),
@@ -271,7 +271,7 @@ fn private_ca_tls(
     security: SmtpSecurity,
     ca_file: &std::path::Path,
 ) -> Result<Tls, MailSetupError> {
-    let pem = std::fs::read(ca_file).map_err(|e| MailSetupError::Password(ca_file.into(), e))?;
+    let pem = std::fs::read(ca_file).map_err(|e| MailSetupError::Read(ca_file.into(), e))?;
     let smtp = |e: lettre::transport::smtp::Error| MailSetupError::Smtp(e.to_string());
     let params = TlsParameters::builder(host.to_owned())
         .add_root_certificate(Certificate::from_pem(&pem).map_err(smtp)?)
