@@ -60,24 +60,16 @@ pub async fn change_signup(
     let row = blocking(move || {
         // A status the person needs to hear of is told in the same transaction as it is
         // stored, so neither exists without the other.
-        let templates = st.mail.templates();
-        let w = compose::Writer {
-            sender: &st.mail.sender_name,
-            public_url: &st.config.public_url,
-            templates: &templates,
-        };
-        let compose = |row: &SignupRow| match (&c, &catalog) {
-            (Change::Status(status), Some(catalog)) => {
-                compose::status_notice(catalog, row, *status, &w)
-                    .map(|m| vec![(m, now_ms())])
-                    .unwrap_or_default()
-            }
-            _ => Vec::new(),
-        };
+        let w = st.mail.writer(&st.config.public_url);
         let compose = |row: &SignupRow| {
-            let out = compose(row);
-            queued = !out.is_empty();
-            out
+            let notice = match (&c, &catalog) {
+                (Change::Status(status), Some(catalog)) => {
+                    compose::status_notice(catalog, row, *status, &w)
+                }
+                _ => None,
+            };
+            queued = notice.is_some();
+            notice.map(|m| vec![(m, now_ms())]).unwrap_or_default()
         };
         let row = st
             .store

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::http::blocking;
 use crate::http::web::secure;
 use crate::service::catalog::catalog;
-use crate::service::mail::compose::{self, Writer};
+use crate::service::mail::compose;
 use crate::service::mail::templates::{MAX_BODY, MAX_SUBJECT, Template, TemplateKind};
 
 use super::page::{SavedQuery, error_page, layout, message};
@@ -163,12 +163,7 @@ async fn render(
             Ok(c) => c,
             Err(e) => return error_page(s, e),
         };
-        let templates = state.mail.templates();
-        let w = Writer {
-            sender: &state.mail.sender_name,
-            public_url: &state.config.public_url,
-            templates: &templates,
-        };
+        let w = state.mail.writer(&state.config.public_url);
         [Lang::Da, Lang::En]
             .into_iter()
             .map(|l| (l, compose::preview(&catalog, kind, l, &f.template(l), &w)))

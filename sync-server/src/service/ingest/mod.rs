@@ -136,12 +136,7 @@ pub async fn ingest_journal(
             tracing::warn!(journal = %doc_key, malformed = plan.malformed, "journal holds malformed signup records; skipped");
         }
         let mut queued = 0;
-        let templates = st.mail.templates();
-        let w = compose::Writer {
-            sender: &st.mail.sender_name,
-            public_url: &st.config.public_url,
-            templates: &templates,
-        };
+        let w = st.mail.writer(&st.config.public_url);
         let mut compose = |signup: &crate::store::SignupRow| {
             compose::confirmation(&catalog, signup, &w)
                 .map(|m| {

@@ -107,8 +107,8 @@ pub struct Writer<'a> {
     pub sender: &'a str,
     /// The public address receipts live under.
     pub public_url: &'a str,
-    /// The texts.
-    pub templates: &'a Templates,
+    /// The texts, as they were when the message was composed.
+    pub templates: std::sync::Arc<Templates>,
 }
 
 /// A message to the signup's person from `template` filled in; `None` without an address.
@@ -475,11 +475,10 @@ mod tests {
             journal_doc_id: "j".into(),
             received_at: String::new(),
         };
-        let templates = Templates::default();
         let w = Writer {
             sender: "Glostrup",
             public_url: "https://x.dk",
-            templates: &templates,
+            templates: std::sync::Arc::default(),
         };
         let m = confirmation(&catalog, &row, &w).expect("a mail");
         assert!(m.subject.starts_with("Thank you"), "{}", m.subject);

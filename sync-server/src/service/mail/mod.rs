@@ -143,6 +143,15 @@ impl Mailer {
         })
     }
 
+    /// What composing a message now needs: the sender, `public_url` and the texts in use.
+    pub fn writer<'a>(&'a self, public_url: &'a str) -> compose::Writer<'a> {
+        compose::Writer {
+            sender: &self.sender_name,
+            public_url,
+            templates: self.templates(),
+        }
+    }
+
     /// The message texts in use.
     pub fn templates(&self) -> Arc<templates::Templates> {
         match self.templates.read() {

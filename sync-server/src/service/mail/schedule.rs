@@ -38,12 +38,7 @@ pub async fn run_schedule(state: &AppState) -> Result<usize, ServiceError> {
 
 /// What this run owes, from the catalog, the store and the clock.
 fn plan(st: &AppState, catalog: &Catalog, now: DateTime<Utc>) -> Result<Schedule, ServiceError> {
-    let templates = st.mail.templates();
-    let w = compose::Writer {
-        sender: &st.mail.sender_name,
-        public_url: &st.config.public_url,
-        templates: &templates,
-    };
+    let w = st.mail.writer(&st.config.public_url);
     let told = st.store.shifts_told()?;
     let shifts: BTreeMap<&str, (&str, &Shift)> = catalog
         .opportunities
