@@ -12,10 +12,9 @@ use std::collections::BTreeMap;
 use automerge::{Automerge, ObjType, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable};
 
 use crate::amjson::{AmJsonError, get_obj, get_string, put_json, read_json};
-use crate::domain::{
-    Ambassador, Catalog, ConsentText, HandbookPage, Opportunity, Requirements, Shift, Site,
-    SiteKind,
-};
+use crate::domain::Catalog;
+
+pub use crate::demo::{DEMO_REFERENCE_DAY, demo_catalog, demo_catalog_from};
 use crate::sign::{SignError, SigningKeyPair};
 
 /// The value of the root `kind` field of a catalog document.
@@ -155,120 +154,6 @@ pub fn write_taken(
     })
     .map_err(|f| f.error)?;
     Ok(true)
-}
-
-/// The demo catalog a fresh server starts with: Glostrup-like sites, jobs with shifts,
-/// ambassadors, a few handbook pages and a consent text. All text is our own.
-pub fn demo_catalog() -> Catalog {
-    let site = |id: &str, name: &str, kind, address: &str| Site {
-        id: id.into(),
-        name: name.into(),
-        kind,
-        address: address.into(),
-    };
-    let shift = |id: &str, starts: &str, ends: &str, capacity| Shift {
-        id: id.into(),
-        starts: starts.into(),
-        ends: ends.into(),
-        capacity,
-    };
-    Catalog {
-        sites: vec![
-            site("bibliotek", "Glostrup Bibliotek", SiteKind::Library, "Kirkevej 2, 2600 Glostrup"),
-            site("plejecenter", "Plejecenter Solgården", SiteKind::NursingHome, "Solvej 10, 2600 Glostrup"),
-            site("kulturnat", "Kulturnat i Glostrup", SiteKind::Festival, "Byparken, 2600 Glostrup"),
-        ],
-        opportunities: vec![
-            Opportunity {
-                id: "lektiecafe".into(),
-                site_id: "bibliotek".into(),
-                title: "Lektiehjælper i lektiecaféen".into(),
-                title_en: "Homework helper at the homework café".into(),
-                theme: "børn og unge".into(),
-                description_md: "Hjælp skolebørn med dansk, matematik og engelsk en eftermiddag om ugen.\n\n* Du behøver ikke være lærer\n* Vi giver en introduktion og kaffe".into(),
-                requirements: Requirements { child_record_check: true, min_age: Some(18) },
-                shifts: vec![
-                    shift("lektiecafe-tir", "2026-12-01T15:00:00+01:00", "2026-12-01T17:00:00+01:00", 4),
-                    shift("lektiecafe-tor", "2026-12-03T15:00:00+01:00", "2026-12-03T17:00:00+01:00", 4),
-                ],
-                ambassador_id: Some("amb-bibliotek".into()),
-            },
-            Opportunity {
-                id: "hojtlaesning".into(),
-                site_id: "bibliotek".into(),
-                title: "Højtlæsning for voksne".into(),
-                title_en: "Reading aloud for adults".into(),
-                theme: "kultur".into(),
-                description_md: "Læs noveller og digte højt for en lille gruppe, der holder af at lytte.".into(),
-                requirements: Requirements::default(),
-                shifts: Vec::new(),
-                ambassador_id: Some("amb-bibliotek".into()),
-            },
-            Opportunity {
-                id: "gaatur".into(),
-                site_id: "plejecenter".into(),
-                title: "Gåtur og kaffe med en beboer".into(),
-                title_en: "A walk and a coffee with a resident".into(),
-                theme: "ældre".into(),
-                description_md: "Tag en beboer med på en tur i haven eller til bageren. Én gang om ugen eller når det passer dig.".into(),
-                requirements: Requirements { child_record_check: false, min_age: Some(16) },
-                shifts: vec![shift("gaatur-lor", "2026-12-05T10:00:00+01:00", "2026-12-05T12:00:00+01:00", 6)],
-                ambassador_id: Some("amb-plejecenter".into()),
-            },
-            Opportunity {
-                id: "kulturnat-info".into(),
-                site_id: "kulturnat".into(),
-                title: "Infoteltet på Kulturnat".into(),
-                title_en: "The info tent at Culture Night".into(),
-                theme: "kultur".into(),
-                description_md: "Vis vej, del programmer ud og hjælp gæster med at finde rundt i byen.".into(),
-                requirements: Requirements { child_record_check: false, min_age: Some(15) },
-                shifts: vec![
-                    shift("kulturnat-1", "2027-10-08T17:00:00+02:00", "2027-10-08T20:00:00+02:00", 8),
-                    shift("kulturnat-2", "2027-10-08T20:00:00+02:00", "2027-10-08T23:00:00+02:00", 8),
-                ],
-                ambassador_id: Some("amb-kultur".into()),
-            },
-            Opportunity {
-                id: "kulturnat-oprydning".into(),
-                site_id: "kulturnat".into(),
-                title: "Oprydningsholdet efter Kulturnat".into(),
-                title_en: "The clean-up crew after Culture Night".into(),
-                theme: "miljø".into(),
-                description_md: "Saml op, bær borde og gør byparken klar til næste dag. Handsker og morgenmad sørger vi for.".into(),
-                requirements: Requirements::default(),
-                shifts: vec![shift("oprydning", "2027-10-09T08:00:00+02:00", "2027-10-09T11:00:00+02:00", 12)],
-                ambassador_id: Some("amb-kultur".into()),
-            },
-        ],
-        ambassadors: vec![
-            Ambassador { id: "amb-bibliotek".into(), name: "Mette Holm".into(), site_id: "bibliotek".into(), contact: "frivillig.bibliotek@example.dk".into() },
-            Ambassador { id: "amb-plejecenter".into(), name: "Jens Kragh".into(), site_id: "plejecenter".into(), contact: "+45 43 00 00 01".into() },
-            Ambassador { id: "amb-kultur".into(), name: "Sara Lind".into(), site_id: "kulturnat".into(), contact: "kulturnat@example.dk".into() },
-        ],
-        handbook: vec![
-            HandbookPage {
-                id: "hvad-er-frivilligt-arbejde".into(),
-                title: "Hvad er frivilligt arbejde?".into(),
-                body_md: "Frivilligt arbejde er noget, du vælger at gøre for andre end dig selv og din familie. Det er ulønnet, og du kan altid sige fra.".into(),
-            },
-            HandbookPage {
-                id: "samarbejde".into(),
-                title: "Sådan arbejder frivillige og ansatte sammen".into(),
-                body_md: "De ansatte har ansvaret for kerneopgaven. Som frivillig giver du noget ekstra: tid, selskab og gode idéer. Spørg altid ambassadøren, hvis du er i tvivl.".into(),
-            },
-            HandbookPage {
-                id: "boerneattest".into(),
-                title: "Børneattest".into(),
-                body_md: "Arbejder du med børn under 15 år, skal kommunen indhente en børneattest. Du giver samtykke digitalt, og det koster ikke noget.".into(),
-            },
-        ],
-        consent_texts: vec![ConsentText {
-            version: 1,
-            text_da: "Glostrup Kommune gemmer dit navn, dine kontaktoplysninger og din eventuelle besked for at kunne kontakte dig om det frivillige job, du har valgt. Oplysningerne bruges ikke til andet og slettes senest et år efter, at du er stoppet. Du kan altid se, rette eller slette dine oplysninger via kvitteringen eller ved at kontakte kommunen.".into(),
-            text_en: "Glostrup Municipality keeps your name, contact details and any note you leave so that we can contact you about the volunteer job you chose. We use them for nothing else and delete them no later than a year after you stop. You can always see, correct or delete your data through the receipt or by contacting the municipality.".into(),
-        }],
-    }
 }
 
 #[cfg(test)]

@@ -29,8 +29,6 @@
 //! plus `[[ambassador]]` (id, name, site, contact), `[[handbook]]` (id, title, body) and
 //! `[[consent]]` (version, text_da, text_en).
 
-use std::collections::HashSet;
-
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -39,23 +37,8 @@ use crate::domain::{
     SiteKind,
 };
 
-/// One problem in a catalog file: where and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogProblem {
-    /// 1-based line, where known.
-    pub line: Option<usize>,
-    /// What is wrong, in words.
-    pub message: String,
-}
-
-impl std::fmt::Display for CatalogProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: {}", self.message),
-            None => write!(f, "{}", self.message),
-        }
-    }
-}
+pub use crate::catalog_check::{CatalogProblem, check_catalog};
+use crate::catalog_check::{Field, Rule, Thing, catalog_problems};
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +83,12 @@ struct FileOpportunity {
     min_age: Option<u8>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ambassador: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    contact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    visible_from: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    visible_until: Option<Spanned<String>>,
     #[serde(default, rename = "shift")]
     shifts: Vec<FileShift>,
 }
@@ -109,8 +98,8 @@ struct FileOpportunity {
 struct FileShift {
     id: Spanned<String>,
     starts: Spanned<String>,
-    ends: String,
-    capacity: u32,
+    ends: Spanned<String>,
+    capacity: Spanned<u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -143,180 +132,108 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// Parse and check a catalog file. All problems are returned, each with its line.
+/// Where each entry's fields are in the file, to give a problem its line.
+#[derive(Default)]
+struct Lines(Vec<((Thing, String, Field), usize)>);
+
+impl Lines {
+    fn add<T>(&mut self, text: &str, thing: Thing, id: &str, field: Field, at: &Spanned<T>) {
+        self.0.push((
+            (thing, id.to_owned(), field),
+            line_of(text, at.span().start),
+        ));
+    }
+
+    /// The line of a problem: its field's, else its entry's id's. A duplicate id points at
+    /// the later of the two.
+    fn of(&self, p: &CatalogProblem) -> Option<usize> {
+        let find = |field: Field| {
+            let mut hits = self
+                .0
+                .iter()
+                .filter(|((t, id, f), _)| *t == p.thing && *id == p.id && *f == field)
+                .map(|(_, line)| *line);
+            if p.rule == Rule::DuplicateId {
+                hits.next_back()
+            } else {
+                hits.next()
+            }
+        };
+        find(p.field).or_else(|| find(Field::Id))
+    }
+}
+
+fn lines_of(text: &str, f: &FileCatalog) -> Lines {
+    let mut l = Lines::default();
+    for s in &f.sites {
+        l.add(text, Thing::Site, s.id.get_ref(), Field::Id, &s.id);
+    }
+    for a in &f.ambassadors {
+        l.add(text, Thing::Ambassador, a.id.get_ref(), Field::Id, &a.id);
+        l.add(
+            text,
+            Thing::Ambassador,
+            a.id.get_ref(),
+            Field::Site,
+            &a.site,
+        );
+    }
+    for o in &f.opportunities {
+        let id = o.id.get_ref();
+        l.add(text, Thing::Job, id, Field::Id, &o.id);
+        l.add(text, Thing::Job, id, Field::Site, &o.site);
+        if let Some(a) = &o.ambassador {
+            l.add(text, Thing::Job, id, Field::Ambassador, a);
+        }
+        if let Some(d) = &o.visible_from {
+            l.add(text, Thing::Job, id, Field::VisibleFrom, d);
+        }
+        if let Some(d) = &o.visible_until {
+            l.add(text, Thing::Job, id, Field::VisibleUntil, d);
+        }
+        for s in &o.shifts {
+            let id = s.id.get_ref();
+            l.add(text, Thing::Shift, id, Field::Id, &s.id);
+            l.add(text, Thing::Shift, id, Field::Starts, &s.starts);
+            l.add(text, Thing::Shift, id, Field::Ends, &s.ends);
+            l.add(text, Thing::Shift, id, Field::Capacity, &s.capacity);
+        }
+    }
+    for h in &f.handbook {
+        l.add(text, Thing::HandbookPage, h.id.get_ref(), Field::Id, &h.id);
+    }
+    for c in &f.consent {
+        let v = c.version.get_ref().to_string();
+        l.add(text, Thing::Consent, &v, Field::Id, &c.version);
+    }
+    l
+}
+
+/// Parse and check a catalog file by the rules of [`crate::catalog_check`]. All problems
+/// are returned, each with its line.
 pub fn parse_catalog_toml(text: &str) -> Result<Catalog, Vec<CatalogProblem>> {
     let file: FileCatalog = toml::from_str(text).map_err(|e| {
         vec![CatalogProblem {
+            thing: Thing::Catalog,
+            id: String::new(),
+            field: Field::Whole,
+            rule: Rule::Syntax(e.message().to_owned()),
             line: e.span().map(|s| line_of(text, s.start)),
-            message: e.message().to_owned(),
         }]
     })?;
-    let mut problems = Vec::new();
-    let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
-    let mut problem = |line, message: String| problems.push(CatalogProblem { line, message });
-
-    let mut site_ids = HashSet::new();
-    for s in &file.sites {
-        check_id(
-            s.id.get_ref(),
-            "site",
-            &mut site_ids,
-            at(s.id.span()),
-            &mut problem,
-        );
-        if s.name.trim().is_empty() {
-            problem(
-                at(s.id.span()),
-                format!("site {}: name is empty", s.id.get_ref()),
-            );
-        }
-    }
-    let mut amb_ids = HashSet::new();
-    for a in &file.ambassadors {
-        check_id(
-            a.id.get_ref(),
-            "ambassador",
-            &mut amb_ids,
-            at(a.id.span()),
-            &mut problem,
-        );
-        if !site_ids.contains(a.site.get_ref()) {
-            problem(
-                at(a.site.span()),
-                format!(
-                    "ambassador {}: unknown site {:?}",
-                    a.id.get_ref(),
-                    a.site.get_ref()
-                ),
-            );
-        }
-    }
-    let mut opp_ids = HashSet::new();
-    let mut shift_ids = HashSet::new();
-    for o in &file.opportunities {
-        check_id(
-            o.id.get_ref(),
-            "opportunity",
-            &mut opp_ids,
-            at(o.id.span()),
-            &mut problem,
-        );
-        if !site_ids.contains(o.site.get_ref()) {
-            problem(
-                at(o.site.span()),
-                format!(
-                    "opportunity {}: unknown site {:?}",
-                    o.id.get_ref(),
-                    o.site.get_ref()
-                ),
-            );
-        }
-        if o.title.trim().is_empty() {
-            problem(
-                at(o.id.span()),
-                format!("opportunity {}: title is empty", o.id.get_ref()),
-            );
-        }
-        if let Some(a) = &o.ambassador
-            && !amb_ids.contains(a.get_ref())
-        {
-            problem(
-                at(a.span()),
-                format!(
-                    "opportunity {}: unknown ambassador {:?}",
-                    o.id.get_ref(),
-                    a.get_ref()
-                ),
-            );
-        }
-        for s in &o.shifts {
-            check_id(
-                s.id.get_ref(),
-                "shift",
-                &mut shift_ids,
-                at(s.id.span()),
-                &mut problem,
-            );
-            let starts = chrono::DateTime::parse_from_rfc3339(s.starts.get_ref());
-            let ends = chrono::DateTime::parse_from_rfc3339(&s.ends);
-            match (starts, ends) {
-                (Ok(a), Ok(b)) if a >= b => problem(
-                    at(s.starts.span()),
-                    format!("shift {}: ends before it starts", s.id.get_ref()),
-                ),
-                (Ok(_), Ok(_)) => {}
-                _ => problem(
-                    at(s.starts.span()),
-                    format!(
-                        "shift {}: times must look like 2026-12-01T15:00:00+01:00",
-                        s.id.get_ref()
-                    ),
-                ),
-            }
-            if s.capacity == 0 {
-                problem(
-                    at(s.id.span()),
-                    format!("shift {}: capacity must be at least 1", s.id.get_ref()),
-                );
-            }
-        }
-    }
-    let mut page_ids = HashSet::new();
-    for h in &file.handbook {
-        check_id(
-            h.id.get_ref(),
-            "handbook page",
-            &mut page_ids,
-            at(h.id.span()),
-            &mut problem,
-        );
-    }
-    let mut versions = HashSet::new();
-    for c in &file.consent {
-        if !versions.insert(*c.version.get_ref()) {
-            problem(
-                at(c.version.span()),
-                format!("consent version {} appears twice", c.version.get_ref()),
-            );
-        }
-        if c.text_da.trim().is_empty() {
-            problem(
-                at(c.version.span()),
-                format!("consent version {}: text_da is empty", c.version.get_ref()),
-            );
-        }
-    }
-    if file.consent.is_empty() {
-        problem(
-            None,
-            "the catalog needs at least one [[consent]] text".into(),
-        );
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(into_catalog(file))
-}
-
-fn check_id(
-    id: &str,
-    what: &str,
-    seen: &mut HashSet<String>,
-    line: Option<usize>,
-    problem: &mut impl FnMut(Option<usize>, String),
-) {
-    let valid = !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !valid {
-        problem(
-            line,
-            format!("{what} id {id:?}: use lower-case letters, digits and dashes"),
-        );
-    } else if !seen.insert(id.to_owned()) {
-        problem(line, format!("{what} id {id:?} appears twice"));
+    let lines = lines_of(text, &file);
+    let catalog = into_catalog(file);
+    let problems: Vec<CatalogProblem> = catalog_problems(&catalog)
+        .into_iter()
+        .map(|mut p| {
+            p.line = lines.of(&p);
+            p
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(problems)
     }
 }
 
@@ -352,11 +269,14 @@ fn into_catalog(f: FileCatalog) -> Catalog {
                     .map(|s| Shift {
                         id: s.id.into_inner(),
                         starts: s.starts.into_inner(),
-                        ends: s.ends,
-                        capacity: s.capacity,
+                        ends: s.ends.into_inner(),
+                        capacity: s.capacity.into_inner(),
                     })
                     .collect(),
                 ambassador_id: o.ambassador.map(Spanned::into_inner),
+                contact: o.contact,
+                visible_from: o.visible_from.map(Spanned::into_inner),
+                visible_until: o.visible_until.map(Spanned::into_inner),
             })
             .collect(),
         ambassadors: f
@@ -420,14 +340,17 @@ pub fn catalog_to_toml(c: &Catalog) -> Result<String, toml::ser::Error> {
                 child_record_check: o.requirements.child_record_check,
                 min_age: o.requirements.min_age,
                 ambassador: o.ambassador_id.clone().map(sp),
+                contact: o.contact.clone(),
+                visible_from: o.visible_from.clone().map(sp),
+                visible_until: o.visible_until.clone().map(sp),
                 shifts: o
                     .shifts
                     .iter()
                     .map(|s| FileShift {
                         id: sp(s.id.clone()),
                         starts: sp(s.starts.clone()),
-                        ends: s.ends.clone(),
-                        capacity: s.capacity,
+                        ends: sp(s.ends.clone()),
+                        capacity: sp(s.capacity),
                     })
                     .collect(),
             })
@@ -464,24 +387,6 @@ pub fn catalog_to_toml(c: &Catalog) -> Result<String, toml::ser::Error> {
     toml::to_string_pretty(&file)
 }
 
-/// Check a catalog that did not come from a file (e.g. the admin API's JSON).
-pub fn check_catalog(c: &Catalog) -> Result<(), Vec<CatalogProblem>> {
-    let text = catalog_to_toml(c).map_err(|e| {
-        vec![CatalogProblem {
-            line: None,
-            message: e.to_string(),
-        }]
-    })?;
-    parse_catalog_toml(&text).map(|_| ()).map_err(|ps| {
-        ps.into_iter()
-            .map(|p| CatalogProblem {
-                line: None,
-                message: p.message,
-            })
-            .collect()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,8 +405,8 @@ mod tests {
         let text = "[[site]]\nid = \"bib\"\nname = \"Bibliotek\"\nkind = \"library\"\n\n[[opportunity]]\nid = \"job\"\nsite = \"nowhere\"\ntitle = \"Job\"\n\n[[opportunity.shift]]\nid = \"s1\"\nstarts = \"2026-12-01T17:00:00+01:00\"\nends = \"2026-12-01T15:00:00+01:00\"\ncapacity = 0\n\n[[consent]]\nversion = 1\ntext_da = \"ja\"\ntext_en = \"yes\"\n";
         let problems = parse_catalog_toml(text).expect_err("invalid");
         let lines: Vec<Option<usize>> = problems.iter().map(|p| p.line).collect();
-        assert_eq!(lines, vec![Some(8), Some(13), Some(12)], "{problems:?}");
-        assert!(problems[0].message.contains("unknown site"));
+        assert_eq!(lines, vec![Some(8), Some(14), Some(15)], "{problems:?}");
+        assert_eq!(problems[0].rule, Rule::UnknownSite);
         let syntax = parse_catalog_toml("[[site]]\nid = \"a\"\nname = \n").expect_err("syntax");
         assert_eq!(syntax[0].line, Some(3), "{syntax:?}");
         let unknown =

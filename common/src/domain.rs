@@ -67,6 +67,16 @@ pub struct Opportunity {
     pub shifts: Vec<Shift>,
     /// Ambassador to contact.
     pub ambassador_id: Option<String>,
+    /// Who to ask about this job, as published (name, e-mail or phone), when it is not the
+    /// ambassador.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact: String,
+    /// The first day the job is shown (`YYYY-MM-DD`, local), if not at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_from: Option<String>,
+    /// The last day the job is shown (`YYYY-MM-DD`, local), if it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visible_until: Option<String>,
 }
 
 impl Opportunity {

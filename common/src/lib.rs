@@ -15,12 +15,15 @@
 pub mod amjson;
 pub mod api;
 pub mod catalog;
+pub mod catalog_check;
 pub mod catalog_file;
+pub mod demo;
 pub mod domain;
 pub mod ids;
 pub mod journal;
 pub mod kiosk_config;
 pub mod markdown;
+pub mod offer;
 pub mod receipt;
 pub mod refusal;
 pub mod seal;

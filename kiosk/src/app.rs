@@ -20,6 +20,9 @@ use crate::ui::{self, View};
 /// normally takes a few milliseconds; this only trips when the disk hangs.
 const SAVE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often the screens work out again what is on offer (shifts that started leave).
+const OFFER_EVERY: chrono::Duration = chrono::Duration::seconds(15);
+
 /// How often a frame looks for the answer of a save under way.
 const SAVE_POLL: Duration = Duration::from_millis(10);
 
@@ -28,7 +31,13 @@ pub struct KioskApp {
     core: KioskCore,
     rt: tokio::runtime::Handle,
     state: KioskState,
+    /// The catalog as received, to see when a newer one arrives.
     catalog: Option<Catalog>,
+    /// What the screens show: the catalog as offered at `offered_at` by the kiosk's clock.
+    offered: Option<Catalog>,
+    /// When `offered` was worked out (the kiosk's clock); it is worked out again each
+    /// [`OFFER_EVERY`], so a shift leaves the screens within that of its start.
+    offered_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     taken: BTreeMap<String, u32>,
     status: tokio::sync::watch::Receiver<SyncStatus>,
     taken_here: HashMap<String, u32>,
@@ -57,6 +66,8 @@ impl KioskApp {
         let state = KioskState::new(&core.config().staff_pin, 0.0);
         KioskApp {
             catalog: core.catalog(),
+            offered: None,
+            offered_at: None,
             taken: core.taken(),
             status: core.subscribe_status(),
             state,
@@ -129,7 +140,8 @@ impl KioskApp {
         let status = self.status.borrow().clone();
         let config = self.core.config();
         let view = View {
-            catalog: self.catalog.as_ref(),
+            catalog: self.offered.as_ref(),
+            received: self.catalog.as_ref(),
             site_id: &config.site_id,
             kiosk_id: &config.kiosk_id,
             server_url: &config.server_url,
@@ -171,7 +183,16 @@ impl KioskApp {
                 self.catalog = fresh;
                 self.taken = taken;
                 self.taken_here.clear();
+                self.offered_at = None;
             }
+        }
+        let now = self.core.now();
+        let due = self
+            .offered_at
+            .is_none_or(|at| now - at >= OFFER_EVERY || now < at);
+        if due {
+            self.offered = self.catalog.as_ref().map(|c| c.on_offer(now));
+            self.offered_at = Some(now);
         }
     }
 
@@ -294,6 +315,12 @@ fn save_error_text(lang: Lang, e: &SubmitError) -> String {
             .map(|p: &FormProblem| lang.problem(*p))
             .collect::<Vec<_>>()
             .join(" "),
+        SubmitError::NoLongerOffered(_) => lang
+            .pick(
+                "Vagten er begyndt, så du kan ikke længere tilmelde dig den. Gå tilbage og vælg en anden.",
+                "The shift has started, so you can no longer sign up for it. Go back and choose another.",
+            )
+            .to_owned(),
         SubmitError::UnknownOpportunity(_) | SubmitError::UnknownShift(_) => lang
             .pick(
                 "Jobbet eller vagten er ændret imens. Gå tilbage og vælg igen.",

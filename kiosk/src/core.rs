@@ -16,6 +16,7 @@ use frivillig_common::domain::{
 use frivillig_common::journal::{
     JOURNAL_CAP, JournalHeader, add_check_in, add_sealed_signup, new_journal_doc, signup_count,
 };
+use frivillig_common::offer::NotOffered;
 use frivillig_common::receipt::{new_receipt_token, receipt_hash, receipt_url};
 use frivillig_common::seal::{Sealer, SealingPublicKey};
 use frivillig_common::storage::StorageError;
@@ -43,6 +44,9 @@ pub enum SubmitError {
     /// The shift is not part of the job, or the job has shifts and none was chosen.
     #[error("unknown or missing shift for job {0}")]
     UnknownShift(String),
+    /// The shift has started or the job is not shown today, by the kiosk's clock.
+    #[error("no longer on offer: {0}")]
+    NoLongerOffered(frivillig_common::offer::NotOffered),
     /// Sealing failed.
     #[error("sealing the personal data failed: {0}")]
     Seal(#[from] frivillig_common::seal::SealError),
@@ -421,6 +425,22 @@ impl KioskCore {
         &self.inner.config
     }
 
+    /// Now by this kiosk's clock (injected in tests).
+    pub fn now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.inner.clock.now()
+    }
+
+    /// The catalog as offered now by this kiosk's clock: no shift that has started, no job
+    /// outside its visible days.
+    pub fn offered_catalog(&self) -> Option<Catalog> {
+        let now = self.now();
+        self.inner
+            .catalog
+            .read()
+            .ok()
+            .and_then(|c| c.as_ref().map(|c| c.on_offer(now)))
+    }
+
     /// The catalog as last received, if ever.
     pub fn catalog(&self) -> Option<Catalog> {
         self.inner.catalog.read().ok().and_then(|c| c.clone())
@@ -476,12 +496,14 @@ impl KioskCore {
         form: &SignupForm,
     ) -> Result<Receipt, SubmitError> {
         let catalog = self.catalog().ok_or(SubmitError::NoCatalog)?;
+        // Judged by this kiosk's clock: offline for days, it has no other.
         let opportunity = catalog
-            .opportunity(opportunity_id)
-            .ok_or_else(|| SubmitError::UnknownOpportunity(opportunity_id.to_owned()))?;
-        if !opportunity.takes_shift(shift_id) {
-            return Err(SubmitError::UnknownShift(opportunity_id.to_owned()));
-        }
+            .offered(opportunity_id, shift_id, self.inner.clock.now())
+            .map_err(|e| match e {
+                NotOffered::UnknownJob => SubmitError::UnknownOpportunity(opportunity_id.into()),
+                NotOffered::UnknownShift => SubmitError::UnknownShift(opportunity_id.into()),
+                other => SubmitError::NoLongerOffered(other),
+            })?;
         let mut person = validate_form(form, opportunity.requirements.min_age.is_some())
             .map_err(SubmitError::Invalid)?;
         let consent_version = catalog.current_consent().map(|c| c.version).unwrap_or(0);

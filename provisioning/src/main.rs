@@ -726,13 +726,14 @@ async fn catalog_import(
 ) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    use frivillig_common::text::Lang::En;
     let catalog = match frivillig_common::catalog_file::parse_catalog_toml(&text) {
         Ok(c) => c,
         Err(problems) => {
             for p in &problems {
                 match p.line {
-                    Some(line) => eprintln!("{}:{line}: {}", file.display(), p.message),
-                    None => eprintln!("{}: {}", file.display(), p.message),
+                    Some(line) => eprintln!("{}:{line}: {}", file.display(), p.message(En)),
+                    None => eprintln!("{}: {}", file.display(), p.message(En)),
                 }
             }
             bail!(

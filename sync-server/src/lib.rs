@@ -24,7 +24,7 @@ pub mod tls;
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
-use frivillig_common::catalog::{demo_catalog, new_catalog_doc};
+use frivillig_common::catalog::{demo_catalog_from, new_catalog_doc};
 use frivillig_common::storage::{RedbStorage, StorageError};
 use frivillig_common::sync::SERVER_PEER_ID;
 use samod::{DocumentId, PeerId, Repo};
@@ -191,7 +191,9 @@ impl Server {
                 .parse::<DocumentId>()
                 .map_err(|e| StartError::Catalog(e.to_string()))?,
             None => {
-                let doc = new_catalog_doc(&demo_catalog(), &keys.signing)
+                // Its dates count from today, so the demo always shows shifts ahead.
+                let today = frivillig_common::offer::glostrup_now().date_naive();
+                let doc = new_catalog_doc(&demo_catalog_from(today), &keys.signing)
                     .map_err(|e| StartError::Catalog(e.to_string()))?;
                 let handle = repo
                     .create(doc)

@@ -177,6 +177,9 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         anyhow::ensure!(start.elapsed().as_secs() < 20, "no reminder was queued");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // The shift moves an hour later: its holders are marked for follow-up.
+    let moved = frivillig_tests::demo_catalog_with_shifts_in(&[("lektiecafe-tor", 4)]);
+    frivillig_sync_server::service::catalog::replace_catalog(&server.state, moved, "admin").await?;
     let http = reqwest::Client::new();
     let resp = http
         .get(format!("{}/api/admin/backup", server.url()))

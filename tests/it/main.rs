@@ -23,6 +23,7 @@ mod merge;
 mod mfa;
 mod min_side;
 mod offline;
+mod past_shifts;
 mod portal;
 mod powercut;
 mod privacy;

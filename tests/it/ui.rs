@@ -13,9 +13,7 @@ use egui_kittest::{Harness, SnapshotOptions, SnapshotResults};
 use frivillig_common::storage::RedbStorage;
 use frivillig_kiosk::state::{IDLE_COUNTDOWN_SECS, IDLE_WARN_SECS, Lang, Screen};
 use frivillig_kiosk::store::KioskStore;
-use frivillig_kiosk::{
-    KioskApp, KioskConfig, KioskCore, ManualClock, SetupApp, SyncWorker, SystemClock,
-};
+use frivillig_kiosk::{KioskApp, KioskConfig, KioskCore, ManualClock, SetupApp, SyncWorker};
 use frivillig_tests::powercut::PowerCutDisk;
 use frivillig_tests::{TestServer, kiosk_config, wait_status};
 
@@ -37,6 +35,14 @@ async fn enrolled_kiosk(dir: &Path) -> (TestServer, KioskConfig) {
     let server = TestServer::start(&dir.join("server"))
         .await
         .expect("server");
+    // The demo as of its reference day, which the kiosks' clock stands before: the screens
+    // (and their snapshots) show the same dates whatever day this runs.
+    let fixed = serde_json::to_value(frivillig_common::catalog::demo_catalog()).expect("json");
+    let (code, body) = server
+        .admin_put("/api/admin/catalog", &fixed)
+        .await
+        .expect("catalog");
+    assert_eq!(code, 200, "catalog: {body}");
     let enrol = server
         .enrol("bibliotek-1", "bibliotek")
         .await
@@ -48,11 +54,19 @@ async fn enrolled_kiosk(dir: &Path) -> (TestServer, KioskConfig) {
     (server, config)
 }
 
+/// A kiosk clock on the morning of the demo's reference day, before all its shifts.
+fn fixed_clock() -> ManualClock {
+    let start = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00+01:00").expect("time");
+    ManualClock::new(start)
+}
+
 /// This kiosk's staff PIN (each kiosk has its own; the test picks one to type).
 const STAFF_PIN: &str = "482915";
 
 struct Setup {
     rt: tokio::runtime::Runtime,
+    /// The kiosk's clock, to move it across a shift's start.
+    clock: ManualClock,
     server: Option<TestServer>,
     worker: Option<SyncWorker>,
     core: KioskCore,
@@ -66,9 +80,8 @@ impl Setup {
     fn new(online: bool) -> Setup {
         let rt = runtime();
         let dir = tempfile::tempdir().expect("tempdir");
-        let start =
-            chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00+01:00").expect("time");
-        let clock = Arc::new(ManualClock::new(start));
+        let manual = fixed_clock();
+        let clock = Arc::new(manual.clone());
         let (server, worker, core) = rt.block_on(async {
             let (server, config) = enrolled_kiosk(dir.path()).await;
             let core = KioskCore::open(config.clone(), clock.clone())
@@ -93,6 +106,7 @@ impl Setup {
         });
         Setup {
             rt,
+            clock: manual,
             server,
             worker,
             core,
@@ -285,11 +299,12 @@ fn the_screen_keeps_drawing_while_a_slow_disk_saves() {
     let rt = runtime();
     let dir = tempfile::tempdir().expect("tempdir");
     let disk = PowerCutDisk::new();
+    let clock = fixed_clock();
     let (server, worker, core) = rt.block_on(async {
         let (server, config) = enrolled_kiosk(dir.path()).await;
         let backend = RedbStorage::with_backend(disk.clone()).expect("disk");
         let store = KioskStore::on(backend).expect("store");
-        let core = KioskCore::open_on(config, Arc::new(SystemClock), store)
+        let core = KioskCore::open_on(config, Arc::new(clock.clone()), store)
             .await
             .expect("kiosk");
         let worker = SyncWorker::start(&core);
@@ -300,6 +315,7 @@ fn the_screen_keeps_drawing_while_a_slow_disk_saves() {
     });
     let setup = Setup {
         rt,
+        clock,
         server: Some(server),
         worker: Some(worker),
         core,
@@ -482,6 +498,58 @@ fn snapshots_of_the_main_screens() {
     results.unwrap();
 }
 
+/// With the kiosk's clock at a shift's end, the shift is gone from the job's screen and the
+/// job from the list once its last shift has started; a signup for it is refused. Mutation
+/// check: the app showing the catalog as received keeps "tir. 1. dec." on screen.
+#[test]
+fn a_shift_leaves_the_screens_when_it_starts() {
+    let setup = Setup::new(false);
+    let tuesday = "Tilmeld dig tir. 1. dec. kl. 15.00–17.00";
+    let thursday = "Tilmeld dig tor. 3. dec. kl. 15.00–17.00";
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    click(&mut h, "Find et frivilligjob");
+    click(&mut h, "Lektiehjælper i lektiecaféen");
+    find_control(&h, tuesday);
+    // Tuesday 17:00, the shift's end.
+    setup
+        .clock
+        .advance(chrono::Duration::days(4) + chrono::Duration::hours(7));
+    settle(&mut h);
+    assert!(
+        h.query_by_label(tuesday).is_none(),
+        "the ended shift is still offered"
+    );
+    find_control(&h, thursday);
+    let refused = setup.rt.block_on(setup.core.submit_signup(
+        "lektiecafe",
+        Some("lektiecafe-tir"),
+        &frivillig_tests::visitor_form("sen", 0),
+    ));
+    assert!(
+        matches!(
+            refused,
+            Err(frivillig_kiosk::SubmitError::NoLongerOffered(_))
+        ),
+        "{refused:?}"
+    );
+    // Thursday 15:00: the job's last shift has started; it leaves the list.
+    setup
+        .clock
+        .advance(chrono::Duration::days(1) + chrono::Duration::hours(22));
+    settle(&mut h);
+    h.get_by_label("Jobbet er ikke længere åbent for tilmelding");
+    click(&mut h, "Til forsiden");
+    click(&mut h, "Find et frivilligjob");
+    assert!(
+        h.query_by_label("Lektiehjælper i lektiecaféen").is_none(),
+        "the job is listed"
+    );
+    find_control(&h, "Højtlæsning for voksne");
+    drop(h);
+    setup.stop();
+}
+
 /// Every control on screen has an accessible label and is at least 64 px either way.
 fn controls_are_labelled_and_large(h: &Harness<'_, KioskApp>, screen: &str) {
     let mut seen = 0;
@@ -543,7 +611,8 @@ fn spots_left_follow_signups_at_other_kiosks_and_here() {
             .await
             .expect("enrol");
         let config = kiosk_config(&server.url(), &enrol, "bibliotek", dir.path());
-        let clock = Arc::new(frivillig_kiosk::SystemClock);
+        // Its clock stands where this kiosk's does: before the demo's fixed shifts.
+        let clock = Arc::new(ManualClock::new(setup.core.now()));
         let other = KioskCore::open(config, clock).await.expect("kiosk");
         let worker = SyncWorker::start(&other);
         wait_status(&other, Duration::from_secs(30), |_| {

@@ -57,7 +57,7 @@ pub async fn signup_for_a_removed_job(
     let receipt = core
         .submit_signup(job, None, &visitor_form("fjernet", 0))
         .await?;
-    let mut catalog = frivillig_common::catalog::demo_catalog();
+    let mut catalog = frivillig_sync_server::service::catalog::catalog(&server.state).await?;
     catalog.opportunities.retain(|o| o.id != job);
     let (code, body) = server
         .admin_put("/api/admin/catalog", &serde_json::to_value(&catalog)?)
@@ -70,11 +70,11 @@ pub async fn signup_for_a_removed_job(
     Ok((status, receipt.signup_id))
 }
 
-/// The demo catalog with each of `shifts` (id, hours from now) starting then, for two
-/// hours, in Danish winter time: the demo's dates are fixed, and tests of what depends on
+/// The demo catalog as a server starting today has it, with each of `shifts` (id, hours
+/// from now) starting then, for two hours, in Danish winter time: tests of what depends on
 /// the clock (reminders, past shifts) must not depend on the day they run.
 pub fn demo_catalog_with_shifts_in(shifts: &[(&str, i64)]) -> frivillig_common::domain::Catalog {
-    let mut catalog = frivillig_common::catalog::demo_catalog();
+    let mut catalog = demo_catalog_today();
     use chrono::SubsecRound as _;
     let zone = chrono::FixedOffset::east_opt(3600).expect("+01:00 is an offset");
     let base = chrono::Utc::now().with_timezone(&zone).trunc_subsecs(0);
@@ -88,6 +88,13 @@ pub fn demo_catalog_with_shifts_in(shifts: &[(&str, i64)]) -> frivillig_common::
         }
     }
     catalog
+}
+
+/// The demo catalog a server first started today holds (its shifts are all ahead).
+pub fn demo_catalog_today() -> frivillig_common::domain::Catalog {
+    frivillig_common::catalog::demo_catalog_from(
+        frivillig_common::offer::glostrup_now().date_naive(),
+    )
 }
 
 /// Today's date by the real clock (`YYYY-MM-DD`, UTC): the server refuses journal days and

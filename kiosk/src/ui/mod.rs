@@ -22,8 +22,12 @@ pub use qr::qr_ui;
 
 /// What the screens show besides the state: the catalog and how the kiosk is doing.
 pub struct View<'a> {
-    /// The last catalog received, if any.
+    /// The last catalog received as offered now (no shift that has started, no job out of
+    /// its visible days), if any: what the lists and the form show.
     pub catalog: Option<&'a Catalog>,
+    /// The last catalog received, whole: the confirmation names a shift even if it started
+    /// while the visitor read the receipt.
+    pub received: Option<&'a Catalog>,
     /// The site this kiosk stands at.
     pub site_id: &'a str,
     /// This kiosk's id, for staff mode.

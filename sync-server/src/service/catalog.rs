@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use frivillig_common::catalog::{read_catalog, read_taken, write_catalog, write_taken};
-use frivillig_common::catalog_file::check_catalog;
+use frivillig_common::catalog_check::{CatalogProblem, check_catalog};
 use frivillig_common::domain::Catalog;
 
 use crate::AppState;
 use crate::service::{ServiceError, blocking};
+use crate::store::follow_up::{FollowUp, ShiftChange};
 
 /// The catalog document's handle.
 pub async fn catalog_handle(state: &AppState) -> Result<samod::DocHandle, ServiceError> {
@@ -39,6 +40,38 @@ pub async fn catalog_and_taken(
     .await
 }
 
+/// The catalog as offered now in Glostrup (no shift that has started, no job outside its
+/// visible days), and the spots taken per shift: what the portal shows.
+pub async fn offered_catalog_and_taken(
+    state: &AppState,
+) -> Result<(Catalog, BTreeMap<String, u32>), ServiceError> {
+    let (catalog, taken) = catalog_and_taken(state).await?;
+    Ok((
+        catalog.on_offer(frivillig_common::offer::glostrup_now()),
+        taken,
+    ))
+}
+
+/// Why a catalog change was not saved. Nothing was written when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogChangeError {
+    /// The changed catalog breaks the catalog's rules; each problem names its field.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Problems(Vec<CatalogProblem>),
+    /// Refused or failed for another reason.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<CatalogChangeError> for ServiceError {
+    fn from(e: CatalogChangeError) -> Self {
+        match e {
+            CatalogChangeError::Problems(_) => ServiceError::Invalid(e.to_string()),
+            CatalogChangeError::Service(e) => e,
+        }
+    }
+}
+
 /// Check a catalog and write it, signed, in one change (kiosks get it at their next sync, and
 /// never see half of an import), and note it in the audit log. Consent texts may gain
 /// versions; a version people accepted may not change or go.
@@ -47,21 +80,34 @@ pub async fn replace_catalog(
     catalog: Catalog,
     by: &str,
 ) -> Result<(), ServiceError> {
-    check_catalog(&catalog).map_err(|problems| {
-        ServiceError::Invalid(
-            problems
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    })?;
+    change_catalog(state, by, "catalog", "replaced", move |c| {
+        *c = catalog;
+        Ok(())
+    })
+    .await?;
+    Ok(())
+}
+
+/// Change the catalog with `edit`, applied to the catalog as it stands under the document's
+/// lock (two coordinators saving at once both land), checked by the catalog's rules, signed
+/// and written in one change, and audited as `target` `detail` by `by`. Signups holding a
+/// shift the change moved or took out are marked for follow-up, and the scheduler tells
+/// them. Returns the catalog as saved; a change that changes nothing writes nothing.
+pub async fn change_catalog(
+    state: &AppState,
+    by: &str,
+    target: &str,
+    detail: &str,
+    edit: impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static,
+) -> Result<Catalog, CatalogChangeError> {
     let handle = catalog_handle(state).await?;
-    let new = catalog;
     let keys = state.keys.clone();
-    blocking(move || {
-        handle.with_document(|doc| {
+    let (old, new) = blocking(move || {
+        Ok(handle.with_document(|doc| {
             let old = read_catalog(doc).map_err(ServiceError::internal)?;
+            let mut new = old.clone();
+            edit(&mut new)?;
+            check_catalog(&new).map_err(CatalogChangeError::Problems)?;
             for before in &old.consent_texts {
                 let kept = new
                     .consent_texts
@@ -71,19 +117,83 @@ pub async fn replace_catalog(
                     return Err(ServiceError::Conflict(format!(
                         "consent version {} was changed or removed; add a new version instead",
                         before.version
-                    )));
+                    ))
+                    .into());
                 }
             }
-            write_catalog(doc, &new, &keys.signing).map_err(ServiceError::internal)
-        })
+            if new != old {
+                write_catalog(doc, &new, &keys.signing).map_err(ServiceError::internal)?;
+            }
+            Ok::<_, CatalogChangeError>((old, new))
+        }))
+    })
+    .await??;
+    if new == old {
+        return Ok(new);
+    }
+    tracing::info!(by, target, detail, "catalog changed");
+    let st = state.clone();
+    let (by, target, detail) = (by.to_owned(), target.to_owned(), detail.to_owned());
+    let saved = new.clone();
+    blocking(move || {
+        let marks = follow_ups(&st, &old, &new, &by)?;
+        st.store.mark_follow_ups(&marks)?;
+        Ok(st.store.audit(&by, "catalog", &target, &detail)?)
     })
     .await?;
-    tracing::info!(by, "catalog replaced");
     // Moved or cancelled shifts are told to their holders by the scheduler.
     state.mail.schedule.notify_one();
-    let st = state.clone();
-    let by = by.to_owned();
-    blocking(move || Ok(st.store.audit(&by, "catalog", "catalog", "replaced")?)).await
+    Ok(saved)
+}
+
+/// The follow-up marks a change from `old` to `new` calls for: each signup still holding a
+/// shift that moved or was taken out.
+fn follow_ups(
+    state: &AppState,
+    old: &Catalog,
+    new: &Catalog,
+    by: &str,
+) -> Result<Vec<(String, FollowUp)>, ServiceError> {
+    let now_shifts: BTreeMap<&str, &frivillig_common::domain::Shift> = new
+        .opportunities
+        .iter()
+        .flat_map(|o| &o.shifts)
+        .map(|s| (s.id.as_str(), s))
+        .collect();
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut marks = Vec::new();
+    for before in old.opportunities.iter().flat_map(|o| &o.shifts) {
+        let change = match now_shifts.get(before.id.as_str()) {
+            None => ShiftChange::Cancelled {
+                starts: before.starts.clone(),
+                ends: before.ends.clone(),
+            },
+            Some(after) if after.starts != before.starts || after.ends != before.ends => {
+                ShiftChange::Moved {
+                    from_starts: before.starts.clone(),
+                    from_ends: before.ends.clone(),
+                    to_starts: after.starts.clone(),
+                    to_ends: after.ends.clone(),
+                }
+            }
+            Some(_) => continue,
+        };
+        for row in state.store.shift_holders(&before.id)? {
+            if row.record.status.is_closed() {
+                continue;
+            }
+            marks.push((
+                row.record.id.clone(),
+                FollowUp {
+                    shift_id: before.id.clone(),
+                    change: change.clone(),
+                    by: by.to_owned(),
+                    at: at.clone(),
+                },
+            ));
+        }
+    }
+    Ok(marks)
 }
 
 /// How often, at most, the spots taken are written into the catalog while signups arrive.

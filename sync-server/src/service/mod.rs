@@ -12,6 +12,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod calendar;
 pub mod catalog;
+pub mod catalog_edit;
 pub mod erasure;
 pub mod export;
 pub mod ingest;
@@ -22,6 +23,7 @@ pub mod min_side;
 pub mod overview;
 pub mod review;
 pub mod second_factor;
+pub mod series;
 pub mod signups;
 pub mod web_signup;
 

@@ -184,6 +184,71 @@ pub fn overbooked(catalog: &Catalog, rows: &[&ListRow]) -> Vec<Overbooked> {
     out
 }
 
+/// Why a signup came too late for its shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Late {
+    /// Taken after the shift had started by the clock of the kiosk that took it (an old
+    /// kiosk, or one whose clock is behind and then was put right).
+    TakenAfterStart,
+    /// Received after the shift had ended: whoever ran the shift never saw it (a kiosk that
+    /// was offline, or whose clock said the shift was still ahead).
+    ArrivedAfterEnd,
+}
+
+/// A new signup for a shift that had started when it was taken, or had ended when it
+/// arrived. It is kept like any other: the coordinator decides what to do with it.
+#[derive(Debug, Clone)]
+pub struct LateSignup {
+    /// The signup.
+    pub row: ListRow,
+    /// The shift's start.
+    pub starts: String,
+    /// The shift's end.
+    pub ends: String,
+    /// Why it is late.
+    pub why: Late,
+}
+
+/// Whether a signup taken at `created_at` and received at `received_at` is late for a
+/// shift from `starts` to `ends`. Times that cannot be read are not judged.
+pub fn late(created_at: &str, received_at: &str, starts: &str, ends: &str) -> Option<Late> {
+    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    let (starts, ends) = (t(starts)?, t(ends)?);
+    if t(created_at).is_some_and(|c| c >= starts) {
+        Some(Late::TakenAfterStart)
+    } else if t(received_at).is_some_and(|r| r >= ends) {
+        Some(Late::ArrivedAfterEnd)
+    } else {
+        None
+    }
+}
+
+/// The new signups (not yet handled) that came too late for their shift, earliest first.
+pub fn late_signups(catalog: &Catalog, rows: &[&ListRow]) -> Vec<LateSignup> {
+    let shifts: HashMap<&str, (&str, &str)> = catalog
+        .opportunities
+        .iter()
+        .flat_map(|o| &o.shifts)
+        .map(|s| (s.id.as_str(), (s.starts.as_str(), s.ends.as_str())))
+        .collect();
+    let mut out: Vec<LateSignup> = rows
+        .iter()
+        .filter(|r| Status::parse(&r.status) == Some(Status::New))
+        .filter_map(|r| {
+            let (starts, ends) = *shifts.get(r.shift_id.as_deref()?)?;
+            let why = late(&r.created_at, &r.received_at, starts, ends)?;
+            Some(LateSignup {
+                row: (*r).clone(),
+                starts: starts.to_owned(),
+                ends: ends.to_owned(),
+                why,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.row.created_at, &a.row.id).cmp(&(&b.row.created_at, &b.row.id)));
+    out
+}
+
 impl Store {
     /// Every decision on a suggested pair, by pair key.
     pub fn pair_decisions(&self) -> Result<BTreeMap<String, PairDecision>, StoreError> {
@@ -231,6 +296,23 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signup_is_late_when_taken_after_the_start_or_received_after_the_end() {
+        let (starts, ends) = ("2026-12-01T15:00:00+01:00", "2026-12-01T17:00:00+01:00");
+        let l = |c, r| late(c, r, starts, ends);
+        assert_eq!(l("2026-12-01T13:00:00Z", "2026-12-01T13:01:00Z"), None);
+        assert_eq!(
+            l("2026-12-01T14:00:00Z", "2026-12-01T14:00:01Z"),
+            Some(Late::TakenAfterStart)
+        );
+        // Taken in time offline, delivered the next morning.
+        assert_eq!(
+            l("2026-12-01T10:00:00+01:00", "2026-12-02T08:00:00+01:00"),
+            Some(Late::ArrivedAfterEnd)
+        );
+        assert_eq!(l("i går", "i dag"), None);
+    }
 
     #[test]
     fn names_that_could_be_one_persons() {

@@ -13,6 +13,8 @@ use frivillig_common::receipt::{new_receipt_token, receipt_hash};
 use frivillig_common::seal::seal_personal_data;
 use samod::{DocHandle, DocumentId};
 
+use frivillig_common::offer::{NotOffered, glostrup_now};
+
 use crate::AppState;
 use crate::service::ServiceError;
 use crate::service::blocking;
@@ -27,6 +29,8 @@ pub enum WebSignupError {
     Invalid(Vec<FormProblem>),
     /// The job or shift is not (or no longer) in the catalog.
     UnknownJob,
+    /// The shift has started or the job is not shown today, by the server's clock.
+    NoLongerOffered,
     /// The server could not save it.
     Server(ServiceError),
 }
@@ -60,11 +64,11 @@ pub async fn web_signup(
     })
     .await?;
     let job = catalog
-        .opportunity(opportunity_id)
-        .ok_or(WebSignupError::UnknownJob)?;
-    if !job.takes_shift(shift_id) {
-        return Err(WebSignupError::UnknownJob);
-    }
+        .offered(opportunity_id, shift_id, glostrup_now())
+        .map_err(|e| match e {
+            NotOffered::UnknownJob | NotOffered::UnknownShift => WebSignupError::UnknownJob,
+            NotOffered::JobNotShown | NotOffered::ShiftStarted => WebSignupError::NoLongerOffered,
+        })?;
     let mut person =
         validate_form(form, job.requirements.min_age.is_some()).map_err(WebSignupError::Invalid)?;
     let token = new_receipt_token();

@@ -15,6 +15,7 @@
 //! opening does to rows an older server wrote.
 
 pub mod devices;
+pub mod follow_up;
 pub mod journals;
 pub mod json;
 pub mod listing;

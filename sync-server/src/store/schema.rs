@@ -8,6 +8,7 @@
 use redb::{Key, ReadTransaction, ReadableTable, TableDefinition, TableHandle, Value};
 use redb::{TableError, WriteTransaction};
 
+use super::follow_up::FollowUp;
 use super::json::JsonTable;
 use super::outbox::OutboxRow;
 use super::rows::{
@@ -185,6 +186,8 @@ tables! {
     /// [`super::templates`]).
     TEMPLATES: JsonTable<&str, TemplateRow> = JsonTable::new("message_templates"),
         InBackup::Copied;
+    /// Signups marked for follow-up because their shift moved or was cancelled.
+    FOLLOW_UPS: JsonTable<&str, FollowUp> = JsonTable::new("follow_ups"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

@@ -52,7 +52,7 @@ async fn an_admin_edits_the_catalog_and_the_kiosk_receives_it() -> anyhow::Resul
         )
         .await?;
     anyhow::ensure!(a.status == 422, "broken catalog: {}", a.status);
-    anyhow::ensure!(a.text().contains("linje "), "no line in: {}", a.text());
+    anyhow::ensure!(a.text().contains("Linje 38: "), "no line in: {}", a.text());
     // The consent text edited in place: refused.
     let consent = core
         .catalog()

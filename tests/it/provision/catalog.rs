@@ -68,6 +68,9 @@ async fn catalog_export_import_round_trip_and_refusals() -> anyhow::Result<()> {
             capacity: 10,
         }],
         ambassador_id: Some("amb-kultur".into()),
+        contact: String::new(),
+        visible_from: None,
+        visible_until: None,
     });
     let edited = catalog_to_toml(&catalog)?;
     std::fs::write(path("edited.toml"), &edited)?;
@@ -140,7 +143,7 @@ async fn catalog_export_import_round_trip_and_refusals() -> anyhow::Result<()> {
         &path("broken.toml"),
     ])?;
     anyhow::ensure!(
-        !ok && err.contains(&format!("broken.toml:{bad_line}: ")) && err.contains("unknown site"),
+        !ok && err.contains(&format!("broken.toml:{bad_line}: ")) && err.contains("No such site"),
         "{err}"
     );
     // A consent text changed in place is refused: people accepted the old wording.

@@ -247,7 +247,7 @@ pub(super) fn confirmation_ui(
                 format!("{} {}!", lang.pick("Tak,", "Thank you,"), c.first_name)
             };
             ui.label(RichText::new(thanks).size(72.0).strong().color(GREEN));
-            let o = opportunity(view, &c.opportunity_id);
+            let o = view.received.and_then(|r| r.opportunity(&c.opportunity_id));
             if let Some(o) = o {
                 let mut what = format!("{} {}", lang.pick("Du er tilmeldt", "You are signed up for"), view.title(lang, o));
                 if let Some(s) = c.shift_id.as_deref().and_then(|id| o.shifts.iter().find(|s| s.id == id)) {
@@ -257,7 +257,7 @@ pub(super) fn confirmation_ui(
             }
             let contact = o
                 .and_then(|o| o.ambassador_id.as_deref())
-                .and_then(|id| view.catalog?.ambassadors.iter().find(|a| a.id == id))
+                .and_then(|id| view.received?.ambassadors.iter().find(|a| a.id == id))
                 .map(|a| a.name.clone());
             let next = match (lang, contact) {
                 (Lang::Da, Some(n)) => format!("Hvad sker der nu? {n} kontakter dig inden for en uge."),

@@ -150,7 +150,10 @@ fn top_bar_ui(ui: &mut Ui, state: &KioskState, ev: &mut Events) {
 fn gone_ui(ui: &mut Ui, lang: Lang, ev: &mut Events) {
     heading(
         ui,
-        lang.pick("Jobbet findes ikke længere", "This job is no longer listed"),
+        lang.pick(
+            "Jobbet er ikke længere åbent for tilmelding",
+            "This job is no longer open for signups",
+        ),
     );
     if primary(ui, lang.pick("Til forsiden", "To the start"), 400.0).clicked() {
         ev.push(Event::Home);

@@ -145,14 +145,10 @@ pub(super) async fn post_catalog(
             StatusCode::FORBIDDEN,
         );
     }
-    let line = lang.t(text::LINE);
     let parsed = frivillig_common::catalog_file::parse_catalog_toml(&f.toml).map_err(|problems| {
         problems
             .iter()
-            .map(|p| match p.line {
-                Some(n) => format!("{line} {n}: {}", p.message),
-                None => p.message.clone(),
-            })
+            .map(|p| p.describe(lang))
             .collect::<Vec<_>>()
     });
     let catalog = match parsed {
@@ -259,5 +255,4 @@ mod text {
     pub(super) const TEXT_IN_DANISH: Text = ("Tekst på dansk", "Text in Danish");
     pub(super) const TEXT_IN_ENGLISH: Text = ("Tekst på engelsk", "Text in English");
     pub(super) const SAVE_AS_A_NEW: Text = ("Gem som ny version", "Save as a new version");
-    pub(super) const LINE: Text = ("linje", "line");
 }

@@ -35,6 +35,8 @@ mod account;
 mod audit;
 mod auth;
 mod catalog;
+mod form;
+mod jobs;
 mod kiosks;
 mod letters;
 mod list;
@@ -43,6 +45,7 @@ mod overview;
 mod page;
 mod refused;
 mod review;
+mod shifts;
 mod signup;
 mod staff;
 mod templates;
@@ -104,6 +107,28 @@ pub fn routes() -> Router<AppState> {
             get(catalog::catalog_page).post(catalog::post_catalog),
         )
         .route("/admin/katalog/samtykke", post(catalog::post_consent))
+        .route("/admin/job", get(jobs::jobs_page))
+        .route(
+            "/admin/job/ny",
+            get(jobs::new_job_page).post(jobs::post_new_job),
+        )
+        .route(
+            "/admin/job/{job_id}",
+            get(jobs::job_page).post(jobs::post_job),
+        )
+        .route("/admin/job/{job_id}/vagter", post(shifts::post_series))
+        .route(
+            "/admin/job/{job_id}/vagter/{shift_id}",
+            get(shifts::shift_page_get),
+        )
+        .route(
+            "/admin/job/{job_id}/vagter/{shift_id}/flyt",
+            post(shifts::post_move),
+        )
+        .route(
+            "/admin/job/{job_id}/vagter/{shift_id}/aflys",
+            post(shifts::post_cancel),
+        )
         .route("/admin/kiosker/{kiosk_id}/spaer", post(kiosks::post_revoke))
         .route("/admin/stil.css", get(|| async { stylesheet(CSS) }))
 }

@@ -55,6 +55,7 @@ pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Marku
                             a href="/admin/tilmeldinger" { (lang.t(text::SIGNUPS)) }
                             " · " a href="/admin/oversigt" { (lang.t(text::OVERVIEW)) }
                             " · " a href="/admin/koer" { (lang.t(text::TO_REVIEW)) }
+                            " · " a href="/admin/job" { (lang.pick("Job og vagter", "Jobs and shifts")) }
                             @if s.is_admin() {
                                 " · " a href="/admin/kiosker" { (lang.t(text::KIOSKS)) }
                                 " · " a href="/admin/afviste" { (lang.t(text::REFUSED)) }

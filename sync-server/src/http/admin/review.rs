@@ -43,6 +43,7 @@ pub(super) async fn queues_page(
         let rows = listing.matching(&ListQuery::default(), sites.as_deref());
         let pairs = crate::service::review::duplicate_pairs(&rows);
         let overbooked = crate::service::review::overbooked(&catalog, &rows);
+        let late = crate::service::review::late_signups(&catalog, &rows);
         let wanted: std::collections::BTreeSet<&str> = pairs
             .iter()
             .flat_map(|(a, b)| [a.as_str(), b.as_str()])
@@ -52,10 +53,10 @@ pub(super) async fn queues_page(
             .filter(|r| wanted.contains(r.id.as_str()))
             .map(|r| (r.id.clone(), (*r).clone()))
             .collect();
-        Ok((pairs, overbooked, by_id, catalog))
+        Ok((pairs, overbooked, late, by_id, catalog))
     })
     .await;
-    let (pairs, overbooked, by_id, catalog) = match computed {
+    let (pairs, overbooked, late, by_id, catalog) = match computed {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
@@ -154,8 +155,35 @@ pub(super) async fn queues_page(
                 }
             }
         }
+        section aria-labelledby="late" {
+            h2 id="late" { (lang.t(text::AFTER_THE_SHIFT)) }
+            p.hint { (lang.t(text::AFTER_THE_SHIFT_HINT)) }
+            @if late.is_empty() {
+                p { (lang.t(text::NONE_LATE)) }
+            } @else {
+                table {
+                    (thead(lang, &[("Navn", "Name"), ("Vagt", "Shift"), ("Kilde", "Source"), ("Tilmeldt", "Signed up"), ("Modtaget", "Received"), ("Hvorfor", "Why")]))
+                    tbody { @for l in &late { tr {
+                        td { a href=(format!("/admin/tilmeldinger/{}", l.row.id)) { (l.row.name) } }
+                        td { (opportunity_title(lang, &catalog, &l.row.opportunity_id)) ", " (shift_label(lang, &l.starts, &l.ends)) }
+                        td { (source_text(lang, &l.row.source)) }
+                        td { (danish_time(&l.row.created_at)) }
+                        td { (danish_time(&l.row.received_at)) }
+                        td { (lang.t(late_text(l.why))) }
+                    } } }
+                }
+            }
+        }
     };
     secure(layout(lang, Some(&s), title, body))
+}
+
+/// Why a signup is on the "after the shift" list, in words.
+pub(super) fn late_text(why: crate::service::review::Late) -> frivillig_common::text::Text {
+    match why {
+        crate::service::review::Late::TakenAfterStart => text::TAKEN_AFTER_START,
+        crate::service::review::Late::ArrivedAfterEnd => text::ARRIVED_AFTER_END,
+    }
 }
 
 /// A decision on a suggested pair, as posted.
@@ -216,6 +244,24 @@ mod text {
     use frivillig_common::text::Text;
 
     pub(super) const TO_REVIEW: Text = ("Til gennemsyn", "To review");
+    pub(super) const AFTER_THE_SHIFT: Text = (
+        "Tilmeldt efter vagtens start",
+        "Signed up after the shift began",
+    );
+    pub(super) const AFTER_THE_SHIFT_HINT: Text = (
+        "Nye tilmeldinger, der blev taget efter vagtens start, eller som først nåede serveren efter vagtens slutning (en kiosk uden net eller med forkert ur). De er gemt som alle andre; kontakt personen, og ret status.",
+        "New signups taken after the shift began, or that reached the server only after it ended (a kiosk without a connection or with a wrong clock). They are kept like any other; contact the person and set the status.",
+    );
+    pub(super) const NONE_LATE: Text = (
+        "Ingen tilmeldinger kom for sent.",
+        "No signups came too late.",
+    );
+    pub(super) const TAKEN_AFTER_START: Text =
+        ("Taget efter vagtens start", "Taken after the shift began");
+    pub(super) const ARRIVED_AFTER_END: Text = (
+        "Nåede serveren efter vagtens slutning",
+        "Reached the server after the shift ended",
+    );
     pub(super) const THE_CHANGE_IS_SAVED: Text = ("Ændringen er gemt.", "The change is saved.");
     pub(super) const POSSIBLE_DUPLICATES: Text = ("Mulige dubletter", "Possible duplicates");
     pub(super) const THE_SAME_E_MAIL: Text = (

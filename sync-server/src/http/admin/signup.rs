@@ -160,8 +160,21 @@ pub(super) async fn signup_page(
     let title = person.map_or(lang.t(text::SIGNUP), |p| p.name.as_str());
     let csrf = s.session.csrf.clone();
     let base = format!("/admin/tilmeldinger/{}", r.id);
+    let shift = r.shift_id.as_deref().and_then(|id| {
+        catalog
+            .opportunities
+            .iter()
+            .flat_map(|o| &o.shifts)
+            .find(|s| s.id == id)
+    });
+    let late = shift.and_then(|sh| {
+        crate::service::review::late(&r.created_at, &row.received_at, &sh.starts, &sh.ends)
+    });
     let body = html! {
         @if saved.gemt.is_some() { p.ok role="status" { (lang.t(text::THE_CHANGE_IS_SAVED)) } }
+        @if let Some(why) = late {
+            p.error role="alert" { (lang.t(super::review::late_text(why))) ". " (lang.t(text::LATE_FOLLOW_UP)) }
+        }
         @if !failed.is_empty() {
             div.error role="alert" {
                 p { (lang.t(text::A_MESSAGE_FAILED)) }
@@ -427,6 +440,10 @@ mod text {
     pub(super) const MESSAGE_SENT: Text = ("Besked sendt", "Message sent");
     pub(super) const MESSAGES: Text = ("Beskeder til personen", "Messages to the person");
     pub(super) const NO_MESSAGES: Text = ("Ingen beskeder.", "No messages.");
+    pub(super) const LATE_FOLLOW_UP: Text = (
+        "Den, der stod for vagten, kendte ikke til tilmeldingen. Kontakt personen.",
+        "Whoever ran the shift did not know of this signup. Contact the person.",
+    );
     pub(super) const A_MESSAGE_FAILED: Text = (
         "En besked kunne ikke afleveres. Kontakt personen på anden vis, eller ret adressen:",
         "A message could not be delivered. Reach the person another way, or correct the address:",

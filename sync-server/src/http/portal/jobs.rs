@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::http::client_ip::ClientIp;
 use crate::http::error::ApiError;
 use crate::http::web::{Lang, PageLang, cookie, same, secure};
-use crate::service::catalog::catalog_and_taken;
+use crate::service::catalog::offered_catalog_and_taken;
 use crate::service::web_signup::{WebSignupError, web_signup};
 use frivillig_common::text::{job_title, shift_label};
 
@@ -27,7 +27,7 @@ pub(super) async fn jobs_page(
 ) -> Result<Response, ApiError> {
     let lang = q.lang();
     let switch_to = format!("/frivilligjob{}", lang.other_query());
-    let (catalog, taken) = catalog_and_taken(&state).await?;
+    let (catalog, taken) = offered_catalog_and_taken(&state).await?;
     let mut themes: Vec<&str> = Vec::new();
     for o in &catalog.opportunities {
         if !themes.contains(&o.theme.as_str()) {
@@ -133,8 +133,22 @@ pub(super) async fn render_job(
         url::form_urlencoded::byte_serialize(opportunity_id.as_bytes()).collect::<String>(),
         lang.other_query()
     );
-    let (catalog, taken) = catalog_and_taken(state).await?;
+    let (catalog, taken) = offered_catalog_and_taken(state).await?;
     let Some(o) = catalog.opportunity(opportunity_id) else {
+        // A poster's QR code outlives its job: say so rather than "not found".
+        if crate::service::catalog::catalog(state)
+            .await?
+            .opportunity(opportunity_id)
+            .is_some()
+        {
+            return Ok(message_page(
+                lang,
+                axum::http::StatusCode::GONE,
+                lang.t(text::NO_LONGER_OPEN),
+                lang.t(text::ALL_SHIFTS_HAVE_STARTED),
+                &format!("/frivilligjob{}", lang.query()),
+            ));
+        }
         return Ok(not_found(lang, &switch_to));
     };
     let site = catalog.sites.iter().find(|s| s.id == o.site_id);
@@ -387,6 +401,13 @@ pub(super) async fn job_signup(
             lang.t(text::THE_JOB_OR_SHIFT),
             &back,
         )),
+        Err(WebSignupError::NoLongerOffered) => Ok(message_page(
+            lang,
+            StatusCode::CONFLICT,
+            lang.t(text::NO_LONGER_OPEN),
+            lang.t(text::THE_SHIFT_HAS_STARTED),
+            &back,
+        )),
         Err(WebSignupError::Server(e)) => Err(e.into()),
     }
 }
@@ -454,6 +475,18 @@ mod text {
     pub(super) const THE_FORM_DID_NOT: Text = (
         "Formularen kom ikke fra vores side, eller siden er for gammel. Åbn jobbet igen, og send tilmeldingen derfra.",
         "The form did not come from our page, or the page is too old. Open the job again and send the signup from there.",
+    );
+    pub(super) const NO_LONGER_OPEN: Text = (
+        "Ikke længere åben for tilmelding",
+        "No longer open for signups",
+    );
+    pub(super) const THE_SHIFT_HAS_STARTED: Text = (
+        "Vagten er begyndt, så du kan ikke længere tilmelde dig den. Din tilmelding er ikke gemt. Vælg en anden vagt.",
+        "The shift has started, so you can no longer sign up for it. Your signup was not saved. Choose another shift.",
+    );
+    pub(super) const ALL_SHIFTS_HAVE_STARTED: Text = (
+        "Jobbets vagter er begyndt, eller jobbet vises ikke længere. Se de andre frivilligjob.",
+        "The job's shifts have started, or the job is no longer shown. See the other volunteer jobs.",
     );
     pub(super) const THE_JOB_HAS_CHANGED: Text = ("Jobbet er ændret", "The job has changed");
     pub(super) const THE_JOB_OR_SHIFT: Text = (

@@ -1,0 +1,207 @@
+//! The catalog edits the admin app's forms make: a job's fields, shifts added one at a time
+//! or as a series, a shift moved or cancelled. Each is one catalog change through
+//! [`change_catalog`] (checked by the same rules as the TOML import, signed, audited), and
+//! each checks who may make it: coordinators the jobs of their own sites, admins all.
+
+use std::collections::HashSet;
+
+use frivillig_common::domain::{Catalog, Opportunity, Shift};
+
+use crate::AppState;
+use crate::service::ServiceError;
+use crate::service::catalog::{CatalogChangeError, change_catalog};
+use crate::service::series::Series;
+
+/// Who edits: their user name and the sites they may edit (`None`: every site, an admin).
+#[derive(Debug, Clone)]
+pub struct Editor {
+    /// User name, for the audit log.
+    pub username: String,
+    /// The sites they coordinate; `None` for an admin.
+    pub sites: Option<Vec<String>>,
+}
+
+impl Editor {
+    /// Whether they may edit what belongs to `site_id`.
+    pub fn may_edit(&self, site_id: &str) -> bool {
+        self.sites
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|x| x == site_id))
+    }
+}
+
+/// The job `id` if `editor` may edit it (else "not found": a coordinator does not learn of
+/// other sites' drafts through this).
+pub fn editable<'c>(
+    catalog: &'c Catalog,
+    editor: &Editor,
+    id: &str,
+) -> Result<&'c Opportunity, ServiceError> {
+    catalog
+        .opportunity(id)
+        .filter(|o| editor.may_edit(&o.site_id))
+        .ok_or(ServiceError::NotFound)
+}
+
+fn job_mut<'c>(
+    catalog: &'c mut Catalog,
+    editor: &Editor,
+    id: &str,
+) -> Result<&'c mut Opportunity, ServiceError> {
+    editable(catalog, editor, id)?;
+    catalog
+        .opportunities
+        .iter_mut()
+        .find(|o| o.id == id)
+        .ok_or(ServiceError::NotFound)
+}
+
+/// Save a job: a new job when `existing` is `None`, else the job of that id, whose shifts
+/// are kept (they are edited apart; `job.shifts` is not read). The editor must be allowed
+/// both the job's site before and after.
+pub async fn save_job(
+    state: &AppState,
+    editor: &Editor,
+    existing: Option<&str>,
+    mut job: Opportunity,
+) -> Result<Catalog, CatalogChangeError> {
+    if !editor.may_edit(&job.site_id) {
+        return Err(ServiceError::NotFound.into());
+    }
+    let ed = editor.clone();
+    let existing = existing.map(str::to_owned);
+    let target = format!("job {}", existing.as_deref().unwrap_or(&job.id));
+    let detail = if existing.is_some() {
+        "saved"
+    } else {
+        "created"
+    };
+    change_catalog(state, &editor.username, &target, detail, move |c| {
+        match existing {
+            Some(id) => {
+                let old = job_mut(c, &ed, &id)?;
+                job.id = id;
+                job.shifts = std::mem::take(&mut old.shifts);
+                *old = job;
+            }
+            None => {
+                job.shifts.clear();
+                c.opportunities.push(job);
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Add the shifts of `series` to job `job_id`. Returns how many were added.
+pub async fn add_shifts(
+    state: &AppState,
+    editor: &Editor,
+    job_id: &str,
+    series: Series,
+) -> Result<usize, CatalogChangeError> {
+    let ed = editor.clone();
+    let id = job_id.to_owned();
+    let before = crate::service::catalog::catalog(state).await?;
+    let n = series
+        .days()
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?
+        .len();
+    let saved = change_catalog(
+        state,
+        &editor.username,
+        &format!("job {job_id}"),
+        &format!("{n} shift(s) added"),
+        move |c| {
+            let taken: HashSet<String> = c
+                .opportunities
+                .iter()
+                .flat_map(|o| o.shifts.iter().map(|s| s.id.clone()))
+                .collect();
+            let shifts = series
+                .shifts(&id, &taken)
+                .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+            let job = job_mut(c, &ed, &id)?;
+            job.shifts.extend(shifts);
+            job.shifts.sort_by(|a, b| a.starts.cmp(&b.starts));
+            Ok(())
+        },
+    )
+    .await?;
+    let count = |c: &Catalog| c.opportunity(job_id).map_or(0, |o| o.shifts.len());
+    Ok(count(&saved).saturating_sub(count(&before)))
+}
+
+/// Change a shift's times and capacity. Its signups stay; they are marked for follow-up
+/// and told when the times change.
+pub async fn move_shift(
+    state: &AppState,
+    editor: &Editor,
+    job_id: &str,
+    shift: Shift,
+) -> Result<Catalog, CatalogChangeError> {
+    let ed = editor.clone();
+    let id = job_id.to_owned();
+    let target = format!("shift {}", shift.id);
+    let detail = format!(
+        "moved to {} – {}, {} spot(s)",
+        shift.starts, shift.ends, shift.capacity
+    );
+    change_catalog(state, &editor.username, &target, &detail, move |c| {
+        let job = job_mut(c, &ed, &id)?;
+        let s = job
+            .shifts
+            .iter_mut()
+            .find(|s| s.id == shift.id)
+            .ok_or(ServiceError::NotFound)?;
+        *s = shift;
+        job.shifts.sort_by(|a, b| a.starts.cmp(&b.starts));
+        Ok(())
+    })
+    .await
+}
+
+/// Take a shift out of the catalog. Its signups stay (with the shift's id); they are
+/// marked for follow-up and told it is cancelled.
+pub async fn cancel_shift(
+    state: &AppState,
+    editor: &Editor,
+    job_id: &str,
+    shift_id: &str,
+) -> Result<Catalog, CatalogChangeError> {
+    let ed = editor.clone();
+    let (id, sid) = (job_id.to_owned(), shift_id.to_owned());
+    change_catalog(
+        state,
+        &editor.username,
+        &format!("shift {shift_id}"),
+        "cancelled",
+        move |c| {
+            let job = job_mut(c, &ed, &id)?;
+            let before = job.shifts.len();
+            job.shifts.retain(|s| s.id != sid);
+            if job.shifts.len() == before {
+                return Err(ServiceError::NotFound);
+            }
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// How many signups hold `shift_id` and have not been declined or withdrawn: what moving or
+/// cancelling it affects.
+pub async fn holders(state: &AppState, shift_id: &str) -> Result<usize, ServiceError> {
+    let st = state.clone();
+    let id = shift_id.to_owned();
+    crate::service::blocking(move || {
+        Ok(st
+            .store
+            .shift_holders(&id)?
+            .iter()
+            .filter(|r| !r.record.status.is_closed())
+            .count())
+    })
+    .await
+}
