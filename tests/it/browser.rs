@@ -403,6 +403,10 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/admin/besked".to_owned(),
         "/admin/skabeloner".to_owned(),
         "/admin/skabeloner/bekraeftelse".to_owned(),
+        "/admin/job".to_owned(),
+        "/admin/job/ny".to_owned(),
+        "/admin/job/lektiecafe".to_owned(),
+        "/admin/job/lektiecafe/vagter/lektiecafe-tor".to_owned(),
     ] {
         chrome.goto(&format!("{url}{page}")).await?;
         let found = axe(&chrome, &source).await?;

@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use frivillig_common::catalog_check::{CatalogProblem, catalog_problems};
 use frivillig_common::domain::{Catalog, Opportunity, Shift};
 
 use crate::AppState;
@@ -56,18 +57,55 @@ fn job_mut<'c>(
         .ok_or(ServiceError::NotFound)
 }
 
-/// Save a job: a new job when `existing` is `None`, else the job of that id, whose shifts
-/// are kept (they are edited apart; `job.shifts` is not read). The editor must be allowed
-/// both the job's site before and after.
+/// Put `job` into `c`: a new job when `existing` is `None`, else in place of the job of
+/// that id, whose shifts are kept (they are edited apart; `job.shifts` is not read).
+fn put_job(
+    c: &mut Catalog,
+    editor: &Editor,
+    existing: Option<&str>,
+    mut job: Opportunity,
+) -> Result<(), ServiceError> {
+    if !editor.may_edit(&job.site_id) {
+        return Err(ServiceError::NotFound);
+    }
+    match existing {
+        Some(id) => {
+            let old = job_mut(c, editor, id)?;
+            job.id = id.to_owned();
+            job.shifts = std::mem::take(&mut old.shifts);
+            *old = job;
+        }
+        None => {
+            job.shifts.clear();
+            c.opportunities.push(job);
+        }
+    }
+    Ok(())
+}
+
+/// What the catalog's rules would say of saving `job` into `catalog` (empty: it may be
+/// saved), for a form to show every problem at once, even beside one it found itself.
+pub fn job_problems(
+    catalog: &Catalog,
+    editor: &Editor,
+    existing: Option<&str>,
+    job: Opportunity,
+) -> Vec<CatalogProblem> {
+    let mut trial = catalog.clone();
+    match put_job(&mut trial, editor, existing, job) {
+        Ok(()) => catalog_problems(&trial),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Save a job (see [`put_job`]). The editor must be allowed both the job's site before and
+/// after.
 pub async fn save_job(
     state: &AppState,
     editor: &Editor,
     existing: Option<&str>,
-    mut job: Opportunity,
+    job: Opportunity,
 ) -> Result<Catalog, CatalogChangeError> {
-    if !editor.may_edit(&job.site_id) {
-        return Err(ServiceError::NotFound.into());
-    }
     let ed = editor.clone();
     let existing = existing.map(str::to_owned);
     let target = format!("job {}", existing.as_deref().unwrap_or(&job.id));
@@ -77,19 +115,7 @@ pub async fn save_job(
         "created"
     };
     change_catalog(state, &editor.username, &target, detail, move |c| {
-        match existing {
-            Some(id) => {
-                let old = job_mut(c, &ed, &id)?;
-                job.id = id;
-                job.shifts = std::mem::take(&mut old.shifts);
-                *old = job;
-            }
-            None => {
-                job.shifts.clear();
-                c.opportunities.push(job);
-            }
-        }
-        Ok(())
+        put_job(c, &ed, existing.as_deref(), job)
     })
     .await
 }

@@ -85,6 +85,9 @@ impl Store {
             // Messages to them go too, sent or not: their address and words are theirs.
             crate::store::outbox::remove_for_signup(&tx, signup_id)?;
             crate::store::schedule::remove_for_signup(&tx, signup_id)?;
+            crate::store::schema::FOLLOW_UPS
+                .open(&tx)?
+                .remove(signup_id)?;
             // Their last signup: what Min side kept under their address goes too.
             if let Some(email) = row.person.as_ref().and_then(|p| p.email.as_deref()) {
                 let email = email.trim().to_lowercase();

@@ -8,6 +8,7 @@
 //! every page and form without a session or the role.
 
 mod catalog;
+mod forms;
 mod refusals;
 mod review;
 

@@ -16,7 +16,7 @@ use frivillig_common::text::{job_title, shift_label};
 use crate::AppState;
 use crate::http::web::{Lang, secure};
 use crate::service::catalog::CatalogChangeError;
-use crate::service::catalog_edit::{Editor, editable, save_job};
+use crate::service::catalog_edit::{Editor, editable, job_problems, save_job};
 
 use super::form::{Errors, Kind, checkbox, field, select, summary};
 use super::page::{SavedQuery, error_page, layout, message, page_catalog};
@@ -281,6 +281,13 @@ pub(super) async fn post_new_job(
         );
     }
     let id = fields.id.clone();
+    let catalog = match page_catalog(&state).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    for p in job_problems(&catalog, &editor(&s), None, fields.clone()) {
+        errors.add(job_field(&p, &id).unwrap_or("title"), p.text(lang));
+    }
     if errors.is_empty() {
         match save_job(&state, &editor(&s), None, fields).await {
             Ok(_) => return Redirect::to(&format!("/admin/job/{id}?gemt=1")).into_response(),
@@ -291,10 +298,6 @@ pub(super) async fn post_new_job(
             }
         }
     }
-    let catalog = match page_catalog(&state).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     let body = job_form_markup(&s, &catalog, "/admin/job/ny", &f, true, &errors);
     let mut r = secure(layout(
         lang,
@@ -430,6 +433,9 @@ pub(super) async fn post_job(
                 "You can only move the job to your own sites.",
             ),
         );
+    }
+    for p in job_problems(&catalog, &editor(&s), Some(&job_id), fields.clone()) {
+        errors.add(job_field(&p, &job_id).unwrap_or("title"), p.text(lang));
     }
     if errors.is_empty() {
         match save_job(&state, &editor(&s), Some(&job_id), fields).await {

@@ -35,6 +35,7 @@ mod account;
 mod audit;
 mod auth;
 mod catalog;
+mod follow_up;
 mod form;
 mod jobs;
 mod kiosks;
@@ -63,6 +64,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/tilmeldinger/{signup_id}/status",
             post(signup::post_status),
+        )
+        .route(
+            "/admin/tilmeldinger/{signup_id}/fulgt-op",
+            post(follow_up::post_followed_up),
         )
         .route(
             "/admin/tilmeldinger/{signup_id}/note",

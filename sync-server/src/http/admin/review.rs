@@ -44,6 +44,12 @@ pub(super) async fn queues_page(
         let pairs = crate::service::review::duplicate_pairs(&rows);
         let overbooked = crate::service::review::overbooked(&catalog, &rows);
         let late = crate::service::review::late_signups(&catalog, &rows);
+        let marks: Vec<_> = st
+            .store
+            .follow_ups()?
+            .into_iter()
+            .filter_map(|(id, f)| rows.iter().find(|r| r.id == id).map(|r| ((*r).clone(), f)))
+            .collect();
         let wanted: std::collections::BTreeSet<&str> = pairs
             .iter()
             .flat_map(|(a, b)| [a.as_str(), b.as_str()])
@@ -53,10 +59,10 @@ pub(super) async fn queues_page(
             .filter(|r| wanted.contains(r.id.as_str()))
             .map(|r| (r.id.clone(), (*r).clone()))
             .collect();
-        Ok((pairs, overbooked, late, by_id, catalog))
+        Ok((pairs, overbooked, late, marks, by_id, catalog))
     })
     .await;
-    let (pairs, overbooked, late, by_id, catalog) = match computed {
+    let (pairs, overbooked, late, marks, by_id, catalog) = match computed {
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
@@ -155,6 +161,7 @@ pub(super) async fn queues_page(
                 }
             }
         }
+        (super::follow_up::section(lang, &marks))
         section aria-labelledby="late" {
             h2 id="late" { (lang.t(text::AFTER_THE_SHIFT)) }
             p.hint { (lang.t(text::AFTER_THE_SHIFT_HINT)) }

@@ -81,11 +81,12 @@ pub(super) async fn signup_page(
     };
     let st = state.clone();
     let id = row.record.id.clone();
-    let (accounts, decisions, messages) = match blocking(move || {
+    let (accounts, decisions, messages, follow_up) = match blocking(move || {
         Ok((
             st.store.accounts()?,
             st.store.pair_decisions()?,
             st.store.messages_for_signup(&id)?,
+            st.store.follow_up(&id)?,
         ))
     })
     .await
@@ -172,6 +173,7 @@ pub(super) async fn signup_page(
     });
     let body = html! {
         @if saved.gemt.is_some() { p.ok role="status" { (lang.t(text::THE_CHANGE_IS_SAVED)) } }
+        @if let Some(f) = &follow_up { (super::follow_up::notice(lang, &r.id, &csrf, f)) }
         @if let Some(why) = late {
             p.error role="alert" { (lang.t(super::review::late_text(why))) ". " (lang.t(text::LATE_FOLLOW_UP)) }
         }
