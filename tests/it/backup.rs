@@ -180,6 +180,21 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
     // The shift moves an hour later: its holders are marked for follow-up.
     let moved = frivillig_tests::demo_catalog_with_shifts_in(&[("lektiecafe-tor", 4)]);
     frivillig_sync_server::service::catalog::replace_catalog(&server.state, moved, "admin").await?;
+    // The scheduler tells them in one transaction with its reminders: once a notice is
+    // queued, the outbox stands still for the backup.
+    let start = std::time::Instant::now();
+    while !server
+        .state
+        .store
+        .messages(None, 100)?
+        .iter()
+        .any(|(_, m)| {
+            m.message.kind == frivillig_sync_server::store::outbox::MessageKind::ShiftMoved
+        })
+    {
+        anyhow::ensure!(start.elapsed().as_secs() < 20, "the move was not told");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let http = reqwest::Client::new();
     let resp = http
         .get(format!("{}/api/admin/backup", server.url()))

@@ -407,6 +407,11 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/admin/job/ny".to_owned(),
         "/admin/job/lektiecafe".to_owned(),
         "/admin/job/lektiecafe/vagter/lektiecafe-tor".to_owned(),
+        "/admin/steder".to_owned(),
+        "/admin/steder/ny".to_owned(),
+        "/admin/ambassadoerer/ny".to_owned(),
+        "/admin/haandbog".to_owned(),
+        "/admin/haandbog/samarbejde".to_owned(),
     ] {
         chrome.goto(&format!("{url}{page}")).await?;
         let found = axe(&chrome, &source).await?;

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use frivillig_common::catalog_check::{CatalogProblem, catalog_problems};
-use frivillig_common::domain::{Catalog, Opportunity, Shift};
+use frivillig_common::domain::{Ambassador, Catalog, HandbookPage, Opportunity, Shift, Site};
 
 use crate::AppState;
 use crate::service::ServiceError;
@@ -230,4 +230,153 @@ pub async fn holders(state: &AppState, shift_id: &str) -> Result<usize, ServiceE
             .count())
     })
     .await
+}
+
+/// Sites and handbook pages are the municipality's: only admins edit them.
+fn admin_only(editor: &Editor) -> Result<(), ServiceError> {
+    match editor.sites {
+        None => Ok(()),
+        Some(_) => Err(ServiceError::NotFound),
+    }
+}
+
+/// Put `new` into `list` in place of the entry with id `existing` (keeping its id), or at
+/// the end when `existing` is `None`.
+fn put<T>(
+    list: &mut Vec<T>,
+    id_of: impl Fn(&mut T) -> &mut String,
+    existing: Option<&str>,
+    mut new: T,
+) -> Result<(), ServiceError> {
+    match existing {
+        Some(id) => {
+            let at = list
+                .iter_mut()
+                .position(|x| id_of(x) == id)
+                .ok_or(ServiceError::NotFound)?;
+            *id_of(&mut new) = id.to_owned();
+            list[at] = new;
+        }
+        None => list.push(new),
+    }
+    Ok(())
+}
+
+/// What the catalog's rules say of `edit` applied to `catalog`, without saving it: a form
+/// shows every problem at once. Empty when the edit itself is refused (who may do it is
+/// answered when it is saved).
+pub fn problems_of(
+    catalog: &Catalog,
+    edit: impl FnOnce(&mut Catalog) -> Result<(), ServiceError>,
+) -> Vec<CatalogProblem> {
+    let mut trial = catalog.clone();
+    match edit(&mut trial) {
+        Ok(()) => catalog_problems(&trial),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The edit that saves a site (admins only).
+pub fn site_edit(
+    editor: &Editor,
+    existing: Option<&str>,
+    site: Site,
+) -> impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static {
+    let ed = editor.clone();
+    let existing = existing.map(str::to_owned);
+    move |c: &mut Catalog| {
+        admin_only(&ed)?;
+        put(&mut c.sites, |s| &mut s.id, existing.as_deref(), site)
+    }
+}
+
+/// The edit that saves an ambassador: coordinators of the ambassador's site (before and
+/// after), admins all.
+pub fn ambassador_edit(
+    editor: &Editor,
+    existing: Option<&str>,
+    ambassador: Ambassador,
+) -> impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static {
+    let ed = editor.clone();
+    let existing = existing.map(str::to_owned);
+    move |c: &mut Catalog| {
+        if !ed.may_edit(&ambassador.site_id) {
+            return Err(ServiceError::NotFound);
+        }
+        if let Some(id) = &existing {
+            let old = c.ambassadors.iter().find(|a| &a.id == id);
+            if !old.is_some_and(|a| ed.may_edit(&a.site_id)) {
+                return Err(ServiceError::NotFound);
+            }
+        }
+        put(
+            &mut c.ambassadors,
+            |a| &mut a.id,
+            existing.as_deref(),
+            ambassador,
+        )
+    }
+}
+
+/// The edit that saves a handbook page (admins only).
+pub fn page_edit(
+    editor: &Editor,
+    existing: Option<&str>,
+    page: HandbookPage,
+) -> impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static {
+    let ed = editor.clone();
+    let existing = existing.map(str::to_owned);
+    move |c: &mut Catalog| {
+        admin_only(&ed)?;
+        put(&mut c.handbook, |p| &mut p.id, existing.as_deref(), page)
+    }
+}
+
+/// The edit that moves a handbook page one place up (`up`) or down, or takes it out.
+pub fn page_order_edit(
+    editor: &Editor,
+    id: &str,
+    to: PageMove,
+) -> impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static {
+    let ed = editor.clone();
+    let id = id.to_owned();
+    move |c: &mut Catalog| {
+        admin_only(&ed)?;
+        let at = c
+            .handbook
+            .iter()
+            .position(|p| p.id == id)
+            .ok_or(ServiceError::NotFound)?;
+        match to {
+            PageMove::Up if at > 0 => c.handbook.swap(at, at - 1),
+            PageMove::Down if at + 1 < c.handbook.len() => c.handbook.swap(at, at + 1),
+            PageMove::Remove => {
+                c.handbook.remove(at);
+            }
+            PageMove::Up | PageMove::Down => {}
+        }
+        Ok(())
+    }
+}
+
+/// Where a handbook page goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageMove {
+    /// One place earlier.
+    Up,
+    /// One place later.
+    Down,
+    /// Out of the handbook.
+    Remove,
+}
+
+/// Save one of the edits above as one catalog change, audited as `target` `detail`.
+pub async fn save(
+    state: &AppState,
+    editor: &Editor,
+    target: &str,
+    detail: &str,
+    edit: impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static,
+) -> Result<Catalog, CatalogChangeError> {
+    change_catalog(state, &editor.username, target, detail, edit).await
 }

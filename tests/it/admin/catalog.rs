@@ -103,16 +103,22 @@ async fn an_admin_edits_the_catalog_and_the_kiosk_receives_it() -> anyhow::Resul
         )
         .await?;
     anyhow::ensure!(a.status == 303, "save: {} {}", a.status, a.text());
-    let a = b
-        .post(
-            "/admin/katalog/samtykke",
-            &[
-                ("csrf", &csrf),
-                ("text_da", "Ny samtykketekst, version to."),
-                ("text_en", "New consent text, version two."),
-            ],
-        )
-        .await?;
+    let new_text = [
+        ("csrf", csrf.as_str()),
+        ("text_da", "Ny samtykketekst, version to."),
+        ("text_en", "New consent text, version two."),
+    ];
+    // First what it changes, word by word; saved only on the button under it.
+    let a = b.post("/admin/katalog/samtykke", &new_text).await?;
+    anyhow::ensure!(
+        a.status == 200 && a.text().contains("<ins>") && a.text().contains("<del>"),
+        "consent changes: {} {}",
+        a.status,
+        a.text()
+    );
+    let mut confirmed = new_text.to_vec();
+    confirmed.push(("confirmed", "ja"));
+    let a = b.post("/admin/katalog/samtykke", &confirmed).await?;
     anyhow::ensure!(a.status == 303, "consent: {}", a.status);
     let mut received = false;
     for _ in 0..100 {

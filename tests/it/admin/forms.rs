@@ -8,18 +8,13 @@
 use std::time::Duration;
 
 use chrono::{Datelike, Duration as Days, NaiveDate, Weekday};
-use frivillig_common::domain::Catalog;
 use frivillig_sync_server::service::accounts::Role;
 use frivillig_sync_server::store::follow_up::ShiftChange;
 use frivillig_tests::{
     Browser, TestServer, demo_catalog_with_shifts_in, synced_kiosk, wait_status, web_signup,
 };
 
-use super::coordinator_of_kulturnat;
-
-async fn catalog(server: &TestServer) -> anyhow::Result<Catalog> {
-    Ok(frivillig_sync_server::service::catalog::catalog(&server.state).await?)
-}
+use super::{catalog, coordinator_of_kulturnat, csrf_of};
 
 /// A coordinator of the library only, logged in.
 async fn coordinator_of_the_library(server: &TestServer) -> anyhow::Result<Browser> {
@@ -33,13 +28,6 @@ async fn coordinator_of_the_library(server: &TestServer) -> anyhow::Result<Brows
     let mut b = Browser::new(&server.url())?;
     anyhow::ensure!(b.log_in("lise", "bibliotek-koordinator-2026").await?.status == 303);
     Ok(b)
-}
-
-async fn csrf_of(b: &mut Browser, path: &str) -> anyhow::Result<String> {
-    b.get(path)
-        .await?
-        .field("csrf")
-        .ok_or_else(|| anyhow::anyhow!("no csrf on {path}"))
 }
 
 /// The first Tuesday at least a week ahead.

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod forms;
+mod places;
 mod refusals;
 mod review;
 
@@ -16,6 +17,21 @@ use std::time::Duration;
 
 use frivillig_sync_server::service::accounts::Role;
 use frivillig_tests::{Browser, TestServer, synced_kiosk, visitor_form, wait_status};
+
+/// The catalog as the server holds it.
+pub(crate) async fn catalog(
+    server: &TestServer,
+) -> anyhow::Result<frivillig_common::domain::Catalog> {
+    Ok(frivillig_sync_server::service::catalog::catalog(&server.state).await?)
+}
+
+/// The CSRF token of the form on `path`.
+pub(crate) async fn csrf_of(b: &mut Browser, path: &str) -> anyhow::Result<String> {
+    b.get(path)
+        .await?
+        .field("csrf")
+        .ok_or_else(|| anyhow::anyhow!("no csrf on {path}"))
+}
 
 /// A coordinator account for the festival site only, logged in.
 pub(crate) async fn coordinator_of_kulturnat(server: &TestServer) -> anyhow::Result<Browser> {

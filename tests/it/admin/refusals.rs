@@ -26,6 +26,18 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/besked",
         "/admin/skabeloner",
         "/admin/skabeloner/bekraeftelse",
+        "/admin/job",
+        "/admin/job/ny",
+        "/admin/job/lektiecafe",
+        "/admin/job/lektiecafe/vagter/lektiecafe-tir",
+        "/admin/steder",
+        "/admin/steder/ny",
+        "/admin/steder/bibliotek",
+        "/admin/ambassadoerer/ny",
+        "/admin/ambassadoerer/amb-bibliotek",
+        "/admin/haandbog",
+        "/admin/haandbog/ny",
+        "/admin/haandbog/samarbejde",
     ];
     let forms = [
         "/admin/logout",
@@ -39,6 +51,19 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/katalog/samtykke",
         "/admin/besked",
         "/admin/skabeloner/bekraeftelse",
+        "/admin/tilmeldinger/abc/fulgt-op",
+        "/admin/job/ny",
+        "/admin/job/lektiecafe",
+        "/admin/job/lektiecafe/vagter",
+        "/admin/job/lektiecafe/vagter/lektiecafe-tir/flyt",
+        "/admin/job/lektiecafe/vagter/lektiecafe-tir/aflys",
+        "/admin/steder/ny",
+        "/admin/steder/bibliotek",
+        "/admin/ambassadoerer/ny",
+        "/admin/ambassadoerer/amb-bibliotek",
+        "/admin/haandbog/ny",
+        "/admin/haandbog/samarbejde",
+        "/admin/haandbog/samarbejde/op",
     ];
     let mut anon = Browser::new(&server.url())?;
     for page in pages {
@@ -96,6 +121,43 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
             )
             .await?;
         anyhow::ensure!(a.status == 403, "{form} for a coordinator: {}", a.status);
+    }
+    // The library's job, shifts, site, ambassador and the handbook are not the festival
+    // coordinator's: neither page nor form.
+    for page in [
+        "/admin/job/lektiecafe",
+        "/admin/job/lektiecafe/vagter/lektiecafe-tir",
+        "/admin/steder/ny",
+        "/admin/steder/bibliotek",
+        "/admin/ambassadoerer/amb-bibliotek",
+        "/admin/haandbog",
+        "/admin/haandbog/samarbejde",
+    ] {
+        anyhow::ensure!(kim.get(page).await?.status == 404, "{page} for kim");
+    }
+    for form in [
+        "/admin/job/lektiecafe",
+        "/admin/job/lektiecafe/vagter",
+        "/admin/job/lektiecafe/vagter/lektiecafe-tir/flyt",
+        "/admin/job/lektiecafe/vagter/lektiecafe-tir/aflys",
+        "/admin/steder/bibliotek",
+        "/admin/ambassadoerer/amb-bibliotek",
+        "/admin/haandbog/samarbejde",
+        "/admin/haandbog/samarbejde/fjern",
+    ] {
+        let a = kim
+            .post(
+                form,
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("confirmed", "ja"),
+                    ("site", "kulturnat"),
+                    ("title", "x"),
+                    ("name", "x"),
+                ],
+            )
+            .await?;
+        anyhow::ensure!(a.status == 404, "{form} for kim: {}", a.status);
     }
     // Logins are audited, good and bad; nothing else may be.
     let (entries, _) = server.state.store.audit_entries(0, 1000)?;

@@ -122,6 +122,9 @@ pub struct ConsentForm {
     text_da: String,
     #[serde(default)]
     text_en: String,
+    /// Set on the button under the changes, once they were shown.
+    #[serde(default)]
+    confirmed: Option<String>,
 }
 
 session_form!(CatalogForm, ConsentForm);
@@ -198,6 +201,9 @@ pub(super) async fn post_consent(
         Err(e) => return ApiError::from(e).into_response(),
     };
     let version = catalog.current_consent().map_or(1, |c| c.version + 1);
+    if f.confirmed.is_none() {
+        return consent_changes(&s, &catalog, version, da, en);
+    }
     catalog
         .consent_texts
         .push(frivillig_common::domain::ConsentText {
@@ -209,6 +215,47 @@ pub(super) async fn post_consent(
         return error_page(&s, e);
     }
     Redirect::to("/admin/katalog?gemt=1").into_response()
+}
+
+/// What a new consent version changes, word by word, with the button that saves it: people
+/// accept a version, so nobody saves one without seeing what it changes.
+fn consent_changes(s: &Staff, catalog: &Catalog, version: u32, da: &str, en: &str) -> Response {
+    let lang = s.lang;
+    let current = catalog.current_consent();
+    let diff = |old: &str, new: &str| -> maud::Markup {
+        let d = similar::TextDiff::from_words(old, new);
+        html! {
+            p.diff { @for c in d.iter_all_changes() {
+                @match c.tag() {
+                    similar::ChangeTag::Equal => (c.value()),
+                    similar::ChangeTag::Delete => del { (c.value()) },
+                    similar::ChangeTag::Insert => ins { (c.value()) },
+                }
+            } }
+        }
+    };
+    let body = html! {
+        p { (lang.pick("Sådan ændrer version", "This is how version")) " " (version) " "
+            (lang.pick("teksten. Fjernet er overstreget, nyt er understreget.", "changes the text. Removed is struck through, new is underlined.")) }
+        h2 { (lang.pick("Dansk", "Danish")) }
+        (diff(current.map_or("", |c| c.text_da.as_str()), da))
+        h2 { (lang.pick("Engelsk", "English")) }
+        (diff(current.map_or("", |c| c.text_en.as_str()), en))
+        form method="post" action="/admin/katalog/samtykke" {
+            input type="hidden" name="csrf" value=(s.session.csrf);
+            input type="hidden" name="text_da" value=(da);
+            input type="hidden" name="text_en" value=(en);
+            input type="hidden" name="confirmed" value="ja";
+            button type="submit" { (lang.pick("Gem som version", "Save as version")) " " (version) }
+        }
+        p { a href="/admin/katalog" { (lang.pick("Fortryd", "Go back")) } }
+    };
+    secure(layout(
+        lang,
+        Some(s),
+        lang.pick("Ny samtykketekst", "New consent text"),
+        body,
+    ))
 }
 
 /// The texts of these pages, Danish and English side by side.

@@ -142,3 +142,74 @@ pub(super) fn summary(lang: Lang, errors: &Errors, labels: &[(&str, &str)]) -> M
         }
     }
 }
+
+/// A page holding a form: 422 when it comes back with problems, else 200.
+pub(super) fn form_page(
+    s: &super::staff::Staff,
+    title: &str,
+    body: Markup,
+    errors: &Errors,
+) -> axum::response::Response {
+    let mut r = crate::http::web::secure(super::page::layout(s.lang, Some(s), title, body));
+    if !errors.is_empty() {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+/// Put the problems of a refused catalog change beside the fields `field_of` names (the
+/// first field when it names none); any other refusal is the page to show.
+pub(super) fn take_problems(
+    s: &super::staff::Staff,
+    e: crate::service::catalog::CatalogChangeError,
+    errors: &mut Errors,
+    field_of: impl Fn(&frivillig_common::catalog_check::CatalogProblem) -> &'static str,
+) -> Option<axum::response::Response> {
+    use crate::service::catalog::CatalogChangeError;
+    match e {
+        CatalogChangeError::Problems(ps) => {
+            for p in ps {
+                errors.add(field_of(&p), p.text(s.lang));
+            }
+            None
+        }
+        CatalogChangeError::Service(crate::service::ServiceError::NotFound) => {
+            Some(super::jobs::not_yours(s))
+        }
+        CatalogChangeError::Service(e) => Some(super::page::error_page(s, e)),
+    }
+}
+
+/// Check the edit `make` makes against the catalog's rules (every problem beside its field,
+/// together with those already in `errors`), and when none is found save it as one catalog
+/// change audited as `target` "saved", answering with a redirect to `done`. `None`: show
+/// the form again with `errors`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn check_and_save<E>(
+    state: &crate::AppState,
+    s: &super::staff::Staff,
+    catalog: &frivillig_common::domain::Catalog,
+    errors: &mut Errors,
+    target: &str,
+    done: &str,
+    make: impl Fn() -> E,
+    field_of: impl Fn(&frivillig_common::catalog_check::CatalogProblem) -> &'static str,
+) -> Option<axum::response::Response>
+where
+    E: FnOnce(&mut frivillig_common::domain::Catalog) -> Result<(), crate::service::ServiceError>
+        + Send
+        + 'static,
+{
+    use axum::response::IntoResponse;
+    for p in crate::service::catalog_edit::problems_of(catalog, make()) {
+        errors.add(field_of(&p), p.text(s.lang));
+    }
+    if !errors.is_empty() {
+        return None;
+    }
+    let ed = super::jobs::editor(s);
+    match crate::service::catalog_edit::save(state, &ed, target, "saved", make()).await {
+        Ok(_) => Some(axum::response::Redirect::to(done).into_response()),
+        Err(e) => take_problems(s, e, errors, field_of),
+    }
+}

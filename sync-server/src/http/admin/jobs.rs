@@ -31,16 +31,17 @@ pub(super) fn editor(s: &Staff) -> Editor {
     }
 }
 
-/// "Not found" for a job that does not exist or is another site's.
+/// "Not found" for a job, ambassador or page that does not exist or is another site's (or
+/// an admin's to edit).
 pub(super) fn not_yours(s: &Staff) -> Response {
     let lang = s.lang;
     message(
         lang,
         StatusCode::NOT_FOUND,
-        lang.pick("Jobbet findes ikke her", "No such job here"),
+        lang.pick("Findes ikke her", "Not found here"),
         lang.pick(
-            "Jobbet findes ikke, eller det hører til et sted, du ikke koordinerer.",
-            "The job does not exist, or it belongs to a site you do not coordinate.",
+            "Det findes ikke, eller det hører til et sted, du ikke koordinerer.",
+            "It does not exist, or it belongs to a site you do not coordinate.",
         ),
         Some(s),
     )

@@ -37,6 +37,7 @@ mod auth;
 mod catalog;
 mod follow_up;
 mod form;
+mod handbook;
 mod jobs;
 mod kiosks;
 mod letters;
@@ -44,6 +45,7 @@ mod list;
 mod outbox;
 mod overview;
 mod page;
+mod places;
 mod refused;
 mod review;
 mod shifts;
@@ -112,6 +114,33 @@ pub fn routes() -> Router<AppState> {
             get(catalog::catalog_page).post(catalog::post_catalog),
         )
         .route("/admin/katalog/samtykke", post(catalog::post_consent))
+        .route("/admin/steder", get(places::places_page))
+        .route(
+            "/admin/steder/ny",
+            get(places::new_site_page).post(places::post_new_site),
+        )
+        .route(
+            "/admin/steder/{site_id}",
+            get(places::site_page).post(places::post_site),
+        )
+        .route(
+            "/admin/ambassadoerer/ny",
+            get(places::new_ambassador_page).post(places::post_new_ambassador),
+        )
+        .route(
+            "/admin/ambassadoerer/{ambassador_id}",
+            get(places::ambassador_page).post(places::post_ambassador),
+        )
+        .route("/admin/haandbog", get(handbook::handbook_page))
+        .route(
+            "/admin/haandbog/ny",
+            get(handbook::new_page).post(handbook::post_new_page),
+        )
+        .route(
+            "/admin/haandbog/{page_id}",
+            get(handbook::page).post(handbook::post_page),
+        )
+        .route("/admin/haandbog/{page_id}/{to}", post(handbook::post_order))
         .route("/admin/job", get(jobs::jobs_page))
         .route(
             "/admin/job/ny",

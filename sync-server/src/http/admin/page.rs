@@ -56,9 +56,11 @@ pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Marku
                             " · " a href="/admin/oversigt" { (lang.t(text::OVERVIEW)) }
                             " · " a href="/admin/koer" { (lang.t(text::TO_REVIEW)) }
                             " · " a href="/admin/job" { (lang.pick("Job og vagter", "Jobs and shifts")) }
+                            " · " a href="/admin/steder" { (lang.pick("Steder og ambassadører", "Sites and ambassadors")) }
                             @if s.is_admin() {
                                 " · " a href="/admin/kiosker" { (lang.t(text::KIOSKS)) }
                                 " · " a href="/admin/afviste" { (lang.t(text::REFUSED)) }
+                                " · " a href="/admin/haandbog" { (lang.pick("Håndbog", "Handbook")) }
                                 " · " a href="/admin/katalog" { (lang.t(text::CATALOG)) }
                                 " · " a href="/admin/api-noegler" { (lang.t(text::API)) }
                                 " · " a href="/admin/udbakke" { (lang.t(super::outbox::text::OUTBOX)) }

@@ -18,6 +18,8 @@ mod min_side;
 mod page;
 mod receipt;
 
+pub(crate) use page::markdown_html;
+
 use axum::Router;
 use axum::response::Redirect;
 use axum::routing::{get, post};

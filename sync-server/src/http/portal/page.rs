@@ -92,7 +92,7 @@ pub(super) fn public_page(lang: Lang, title: &str, path: &str, body: Markup) -> 
 }
 
 /// Markdown as HTML: headings, paragraphs and bullet lists.
-pub(super) fn markdown_html(md: &str) -> Markup {
+pub(crate) fn markdown_html(md: &str) -> Markup {
     html! {
         @for block in parse_markdown(md) {
             @match block {
