@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate};
 
-use crate::domain::Catalog;
+use crate::domain::{Catalog, Photo};
 use crate::text::Lang;
 
 /// What kind of entry a problem is in.
@@ -56,6 +56,10 @@ pub enum Field {
     TextDa,
     /// The version.
     Version,
+    /// A photo's alternative text.
+    PhotoAlt,
+    /// A photo's id.
+    Photo,
     /// The entry as a whole.
     Whole,
 }
@@ -87,6 +91,8 @@ pub enum Rule {
     UntilBeforeFrom,
     /// The catalog has no consent text.
     NoConsent,
+    /// A photo's id is not a content hash.
+    BadPhoto,
 }
 
 /// One problem: where (thing, id, field, and the line of a file where known) and what.
@@ -146,6 +152,10 @@ impl CatalogProblem {
             Rule::UntilBeforeFrom => (
                 "Den sidste dag ligger før den første.",
                 "The last day is before the first.",
+            ),
+            Rule::BadPhoto => (
+                "Fotoet findes ikke; upload det igen.",
+                "The photo does not exist; upload it again.",
             ),
             Rule::NoConsent => (
                 "Kataloget skal have mindst én samtykketekst.",
@@ -233,6 +243,17 @@ fn date(s: &Option<String>) -> Result<Option<NaiveDate>, ()> {
     }
 }
 
+/// A photo must be named by its content hash and say what it shows.
+fn photo_problems(photo: Option<&Photo>, thing: Thing, id: &str, out: &mut Vec<CatalogProblem>) {
+    let Some(photo) = photo else { return };
+    if !Photo::valid_id(&photo.id) {
+        out.push(CatalogProblem::new(thing, id, Field::Photo, Rule::BadPhoto));
+    }
+    if photo.alt_da.trim().is_empty() {
+        out.push(CatalogProblem::new(thing, id, Field::PhotoAlt, Rule::Empty));
+    }
+}
+
 /// Every problem of `c`, in the catalog's order (sites, ambassadors, jobs and their shifts,
 /// handbook, consent texts). Empty when the catalog may be saved.
 pub fn catalog_problems(c: &Catalog) -> Vec<CatalogProblem> {
@@ -254,6 +275,7 @@ pub fn catalog_problems(c: &Catalog) -> Vec<CatalogProblem> {
         if !sites.seen.contains(&a.site_id) {
             out.push(p(Thing::Ambassador, &a.id, Field::Site, Rule::UnknownSite));
         }
+        photo_problems(a.photo.as_ref(), Thing::Ambassador, &a.id, &mut out);
     }
     let mut jobs = Ids::new(Thing::Job);
     let mut shifts = Ids::new(Thing::Shift);
@@ -271,6 +293,7 @@ pub fn catalog_problems(c: &Catalog) -> Vec<CatalogProblem> {
         {
             out.push(job(Field::Ambassador, Rule::UnknownAmbassador));
         }
+        photo_problems(o.photo.as_ref(), Thing::Job, &o.id, &mut out);
         match (date(&o.visible_from), date(&o.visible_until)) {
             (Ok(Some(from)), Ok(Some(until))) if until < from => {
                 out.push(job(Field::VisibleUntil, Rule::UntilBeforeFrom));

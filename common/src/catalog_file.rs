@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::domain::{
-    Ambassador, Catalog, ConsentText, HandbookPage, Opportunity, Requirements, Shift, Site,
+    Ambassador, Catalog, ConsentText, HandbookPage, Opportunity, Photo, Requirements, Shift, Site,
     SiteKind,
 };
 
@@ -89,6 +89,8 @@ struct FileOpportunity {
     visible_from: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     visible_until: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    photo: Option<Photo>,
     #[serde(default, rename = "shift")]
     shifts: Vec<FileShift>,
 }
@@ -110,6 +112,8 @@ struct FileAmbassador {
     site: Spanned<String>,
     #[serde(default)]
     contact: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    photo: Option<Photo>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -277,6 +281,7 @@ fn into_catalog(f: FileCatalog) -> Catalog {
                 contact: o.contact,
                 visible_from: o.visible_from.map(Spanned::into_inner),
                 visible_until: o.visible_until.map(Spanned::into_inner),
+                photo: o.photo,
             })
             .collect(),
         ambassadors: f
@@ -287,6 +292,7 @@ fn into_catalog(f: FileCatalog) -> Catalog {
                 name: a.name,
                 site_id: a.site.into_inner(),
                 contact: a.contact,
+                photo: a.photo,
             })
             .collect(),
         handbook: f
@@ -343,6 +349,7 @@ pub fn catalog_to_toml(c: &Catalog) -> Result<String, toml::ser::Error> {
                 contact: o.contact.clone(),
                 visible_from: o.visible_from.clone().map(sp),
                 visible_until: o.visible_until.clone().map(sp),
+                photo: o.photo.clone(),
                 shifts: o
                     .shifts
                     .iter()
@@ -363,6 +370,7 @@ pub fn catalog_to_toml(c: &Catalog) -> Result<String, toml::ser::Error> {
                 name: a.name.clone(),
                 site: sp(a.site_id.clone()),
                 contact: a.contact.clone(),
+                photo: a.photo.clone(),
             })
             .collect(),
         handbook: c

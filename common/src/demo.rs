@@ -94,6 +94,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 contact: String::new(),
                 visible_from: None,
                 visible_until: None,
+                photo: None,
                 ambassador_id: Some("amb-bibliotek".into()),
             },
             Opportunity {
@@ -108,6 +109,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 contact: String::new(),
                 visible_from: None,
                 visible_until: None,
+                photo: None,
                 ambassador_id: Some("amb-bibliotek".into()),
             },
             Opportunity {
@@ -122,6 +124,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 contact: String::new(),
                 visible_from: None,
                 visible_until: None,
+                photo: None,
                 ambassador_id: Some("amb-plejecenter".into()),
             },
             Opportunity {
@@ -139,6 +142,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 contact: String::new(),
                 visible_from: None,
                 visible_until: None,
+                photo: None,
                 ambassador_id: Some("amb-kultur".into()),
             },
             Opportunity {
@@ -153,13 +157,14 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 contact: String::new(),
                 visible_from: None,
                 visible_until: None,
+                photo: None,
                 ambassador_id: Some("amb-kultur".into()),
             },
         ],
         ambassadors: vec![
-            Ambassador { id: "amb-bibliotek".into(), name: "Mette Holm".into(), site_id: "bibliotek".into(), contact: "frivillig.bibliotek@example.dk".into() },
-            Ambassador { id: "amb-plejecenter".into(), name: "Jens Kragh".into(), site_id: "plejecenter".into(), contact: "+45 43 00 00 01".into() },
-            Ambassador { id: "amb-kultur".into(), name: "Sara Lind".into(), site_id: "kulturnat".into(), contact: "kulturnat@example.dk".into() },
+            Ambassador { id: "amb-bibliotek".into(), name: "Mette Holm".into(), site_id: "bibliotek".into(), contact: "frivillig.bibliotek@example.dk".into(), photo: None },
+            Ambassador { id: "amb-plejecenter".into(), name: "Jens Kragh".into(), site_id: "plejecenter".into(), contact: "+45 43 00 00 01".into(), photo: None },
+            Ambassador { id: "amb-kultur".into(), name: "Sara Lind".into(), site_id: "kulturnat".into(), contact: "kulturnat@example.dk".into(), photo: None },
         ],
         handbook: vec![
             HandbookPage {

@@ -77,6 +77,37 @@ pub struct Opportunity {
     /// The last day the job is shown (`YYYY-MM-DD`, local), if it ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_until: Option<String>,
+    /// A photo of the place or the people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Photo>,
+}
+
+/// A photo the catalog names: stored by the server by its content hash beside the catalog
+/// (never inside the document), in the sizes kiosk and portal need, and fetched by kiosks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Photo {
+    /// The SHA-256 of its largest size, in hex: its name, the same for the same picture.
+    pub id: String,
+    /// What it shows, in Danish (required: read aloud to those who cannot see it).
+    pub alt_da: String,
+    /// What it shows, in English.
+    #[serde(default)]
+    pub alt_en: String,
+    /// Width of the largest size, in pixels.
+    pub width: u32,
+    /// Height of the largest size, in pixels.
+    pub height: u32,
+}
+
+impl Photo {
+    /// Whether `id` has the shape of a photo's id (64 lower-case hex digits).
+    pub fn valid_id(id: &str) -> bool {
+        id.len() == 64
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }
 }
 
 impl Opportunity {
@@ -123,6 +154,9 @@ pub struct Ambassador {
     pub site_id: String,
     /// Work e-mail or phone, as published.
     pub contact: String,
+    /// Their photo, if they want one shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Photo>,
 }
 
 /// A page of the digital handbook.

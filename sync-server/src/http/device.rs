@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/device/journals", post(register_journal))
         .route("/api/device/journals/{doc_id}/ack", post(ack_journal))
         .route("/api/device/certificate", post(device_certificate))
+        .route("/api/device/photos/{photo_id}/{size}", get(device_photo))
 }
 
 /// The device whose token (header, or `token` query parameter for WebSockets) a request
@@ -60,6 +61,16 @@ async fn device(state: &AppState, headers: HeaderMap) -> Result<KioskId, ApiErro
         return Err(ApiError::TooMany);
     }
     Ok(kiosk_id)
+}
+
+/// A photo the catalog names, for a kiosk to keep and show offline.
+async fn device_photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path((id, size)): axum::extract::Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    device(&state, headers).await?;
+    crate::http::portal::photo_response(&state, &id, &size).await
 }
 
 /// What a kiosk reports when it asks for the deployment's details.

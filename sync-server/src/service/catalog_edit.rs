@@ -58,7 +58,8 @@ fn job_mut<'c>(
 }
 
 /// Put `job` into `c`: a new job when `existing` is `None`, else in place of the job of
-/// that id, whose shifts are kept (they are edited apart; `job.shifts` is not read).
+/// that id, whose shifts and photo are kept (they are edited apart; `job.shifts` and
+/// `job.photo` are not read).
 fn put_job(
     c: &mut Catalog,
     editor: &Editor,
@@ -73,6 +74,7 @@ fn put_job(
             let old = job_mut(c, editor, id)?;
             job.id = id.to_owned();
             job.shifts = std::mem::take(&mut old.shifts);
+            job.photo = old.photo.take();
             *old = job;
         }
         None => {
@@ -299,6 +301,7 @@ pub fn ambassador_edit(
 ) -> impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static {
     let ed = editor.clone();
     let existing = existing.map(str::to_owned);
+    let mut ambassador = ambassador;
     move |c: &mut Catalog| {
         if !ed.may_edit(&ambassador.site_id) {
             return Err(ServiceError::NotFound);
@@ -308,6 +311,8 @@ pub fn ambassador_edit(
             if !old.is_some_and(|a| ed.may_edit(&a.site_id)) {
                 return Err(ServiceError::NotFound);
             }
+            // The photo is edited apart.
+            ambassador.photo = old.and_then(|a| a.photo.clone());
         }
         put(
             &mut c.ambassadors,
@@ -379,4 +384,37 @@ pub async fn save(
     edit: impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static,
 ) -> Result<Catalog, CatalogChangeError> {
     change_catalog(state, &editor.username, target, detail, edit).await
+}
+
+/// What a photo belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoOf {
+    /// A job, by id.
+    Job(String),
+    /// An ambassador, by id.
+    Ambassador(String),
+}
+
+/// The edit that gives `of` the photo `photo` (or takes its photo away with `None`):
+/// coordinators for their own sites, admins all.
+pub fn photo_edit(
+    editor: &Editor,
+    of: PhotoOf,
+    photo: Option<frivillig_common::domain::Photo>,
+) -> impl FnOnce(&mut Catalog) -> Result<(), ServiceError> + Send + 'static {
+    let ed = editor.clone();
+    move |c: &mut Catalog| {
+        match of {
+            PhotoOf::Job(id) => job_mut(c, &ed, &id)?.photo = photo,
+            PhotoOf::Ambassador(id) => {
+                let a = c
+                    .ambassadors
+                    .iter_mut()
+                    .find(|a| a.id == id && ed.may_edit(&a.site_id))
+                    .ok_or(ServiceError::NotFound)?;
+                a.photo = photo;
+            }
+        }
+        Ok(())
+    }
 }

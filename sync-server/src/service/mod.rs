@@ -21,6 +21,7 @@ pub mod letters;
 pub mod mail;
 pub mod min_side;
 pub mod overview;
+pub mod photos;
 pub mod review;
 pub mod second_factor;
 pub mod series;

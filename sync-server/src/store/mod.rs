@@ -20,6 +20,7 @@ pub mod journals;
 pub mod json;
 pub mod listing;
 pub mod outbox;
+pub mod photos;
 pub mod refused;
 pub mod rows;
 pub mod schedule;

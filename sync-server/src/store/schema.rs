@@ -186,6 +186,9 @@ tables! {
     /// [`super::templates`]).
     TEMPLATES: JsonTable<&str, TemplateRow> = JsonTable::new("message_templates"),
         InBackup::Copied;
+    /// Photos the catalog names, by content hash and size (JPEG bytes).
+    PHOTOS: TableDefinition<(&str, &str), &[u8]> =
+        TableDefinition::new("photos"), InBackup::Copied;
     /// Signups marked for follow-up because their shift moved or was cancelled.
     FOLLOW_UPS: JsonTable<&str, FollowUp> = JsonTable::new("follow_ups"), InBackup::Copied;
 }

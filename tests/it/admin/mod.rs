@@ -9,6 +9,7 @@
 
 mod catalog;
 mod forms;
+mod photos;
 mod places;
 mod refusals;
 mod review;

@@ -71,6 +71,7 @@ async fn catalog_export_import_round_trip_and_refusals() -> anyhow::Result<()> {
         contact: String::new(),
         visible_from: None,
         visible_until: None,
+        photo: None,
     });
     let edited = catalog_to_toml(&catalog)?;
     std::fs::write(path("edited.toml"), &edited)?;

@@ -167,6 +167,7 @@ impl JobForm {
             ambassador_id: opt(&self.ambassador),
             visible_from: opt(&self.visible_from),
             visible_until: opt(&self.visible_until),
+            photo: None,
         }
     }
 }
@@ -380,6 +381,13 @@ pub(super) fn job_page_with(
         section aria-labelledby="job-fields" {
             h2 id="job-fields" { (lang.pick("Jobbet", "The job")) }
             (job_form_markup(s, catalog, &format!("/admin/job/{job_id}"), v, false, errors))
+        }
+        section aria-labelledby="photo" {
+            h2 id="photo" { (lang.pick("Foto", "Photo")) }
+            @if let Some(p) = &job.photo {
+                img src=(format!("/foto/{}/small", p.id)) alt=(p.alt_da) width=(p.width.min(320)) style="max-width:100%;height:auto";
+            }
+            p { a href=(format!("/admin/job/{job_id}/foto")) { (if job.photo.is_some() { lang.pick("Skift eller fjern fotoet", "Replace or remove the photo") } else { lang.pick("Tilføj et foto", "Add a photo") }) } }
         }
         section aria-labelledby="shifts" {
             h2 id="shifts" { (lang.pick("Vagter", "Shifts")) }

@@ -45,6 +45,7 @@ mod list;
 mod outbox;
 mod overview;
 mod page;
+mod photo;
 mod places;
 mod refused;
 mod review;
@@ -56,6 +57,7 @@ mod tokens;
 
 /// The admin app's routes.
 pub fn routes() -> Router<AppState> {
+    use axum::extract::DefaultBodyLimit;
     Router::new()
         .route("/admin", get(auth::home))
         .route("/admin/login", get(auth::login_page).post(auth::login))
@@ -130,6 +132,26 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/ambassadoerer/{ambassador_id}",
             get(places::ambassador_page).post(places::post_ambassador),
+        )
+        .route(
+            "/admin/job/{job_id}/foto",
+            get(photo::job_photo_page)
+                .post(photo::post_job_photo)
+                .layer(DefaultBodyLimit::max(photo::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/admin/job/{job_id}/foto/fjern",
+            post(photo::post_job_photo_remove),
+        )
+        .route(
+            "/admin/ambassadoerer/{ambassador_id}/foto",
+            get(photo::ambassador_photo_page)
+                .post(photo::post_ambassador_photo)
+                .layer(DefaultBodyLimit::max(photo::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/admin/ambassadoerer/{ambassador_id}/foto/fjern",
+            post(photo::post_ambassador_photo_remove),
         )
         .route("/admin/haandbog", get(handbook::handbook_page))
         .route(

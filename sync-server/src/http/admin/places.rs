@@ -278,6 +278,7 @@ impl AmbassadorForm {
             name: self.name.trim().to_owned(),
             site_id: self.site.trim().to_owned(),
             contact: self.contact.trim().to_owned(),
+            photo: None,
         }
     }
 }
@@ -307,6 +308,7 @@ fn ambassador_form(
             (field(errors, "contact", lang.pick("Arbejdsmail eller telefon (vises offentligt)", "Work e-mail or phone (shown publicly)"), &v.contact, Kind::Text, false, None))
             button type="submit" { (lang.pick("Gem ambassadøren", "Save the ambassador")) }
         }
+        @if !new { p { a href=(format!("/admin/ambassadoerer/{}/foto", v.id)) { (lang.pick("Foto af ambassadøren", "The ambassador's photo")) } } }
     }
 }
 

@@ -25,7 +25,14 @@ pub(super) async fn ambassadors_page(
             @let people: Vec<_> = catalog.ambassadors.iter().filter(|a| a.site_id == site.id).collect();
             @if !people.is_empty() {
                 h2 { (site.name) }
-                ul { @for a in people { li { (a.name) " – " (a.contact) } } }
+                ul { @for a in people { li {
+                    @if let Some(p) = &a.photo {
+                        img src=(format!("/foto/{}/small", p.id)) alt=(if lang == Lang::En && !p.alt_en.is_empty() { &p.alt_en } else { &p.alt_da })
+                            width=(p.width.min(320) / 2) height=(p.height * (p.width.min(320) / 2) / p.width.max(1));
+                        " "
+                    }
+                    (a.name) " – " (a.contact)
+                } } }
             }
         }
     };

@@ -16,9 +16,11 @@ mod info;
 mod jobs;
 mod min_side;
 mod page;
+mod photos;
 mod receipt;
 
 pub(crate) use page::markdown_html;
+pub(crate) use photos::photo_response;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -37,6 +39,7 @@ pub fn routes() -> Router<AppState> {
             "/frivilligjob/{opportunity_id}/tilmeld",
             post(jobs::job_signup),
         )
+        .route("/foto/{photo_id}/{size}", get(photos::photo))
         .route("/ambassadoerer", get(info::ambassadors_page))
         .route("/haandbog", get(info::handbook_page))
         .route("/haandbog/{page_id}", get(info::handbook_page_one))
