@@ -101,6 +101,25 @@ pub struct Photo {
 }
 
 impl Photo {
+    /// The id of a photo whose largest size is `bytes`: the SHA-256 of them, in hex. A kiosk
+    /// checks what it fetched against the id the signed catalog names.
+    pub fn id_of(bytes: &[u8]) -> String {
+        use sha2::Digest as _;
+        hex::encode(sha2::Sha256::digest(bytes))
+    }
+
+    /// All photos the catalog names (jobs' and ambassadors'), each once.
+    pub fn named_by(c: &Catalog) -> Vec<&Photo> {
+        let mut out: Vec<&Photo> = Vec::new();
+        let all = c.opportunities.iter().filter_map(|o| o.photo.as_ref());
+        for p in all.chain(c.ambassadors.iter().filter_map(|a| a.photo.as_ref())) {
+            if !out.iter().any(|q| q.id == p.id) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
     /// Whether `id` has the shape of a photo's id (64 lower-case hex digits).
     pub fn valid_id(id: &str) -> bool {
         id.len() == 64

@@ -39,6 +39,8 @@ pub struct KioskApp {
     /// [`OFFER_EVERY`], so a shift leaves the screens within that of its start.
     offered_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     taken: BTreeMap<String, u32>,
+    /// The catalog's photos the kiosk holds, decoded once into textures, by photo id.
+    photos: HashMap<String, egui::TextureHandle>,
     status: tokio::sync::watch::Receiver<SyncStatus>,
     taken_here: HashMap<String, u32>,
     kiosk_mode: bool,
@@ -68,6 +70,7 @@ impl KioskApp {
             catalog: core.catalog(),
             offered: None,
             offered_at: None,
+            photos: HashMap::new(),
             taken: core.taken(),
             status: core.subscribe_status(),
             state,
@@ -120,9 +123,11 @@ impl KioskApp {
         if !self.look_installed {
             ui::install_look(&ctx);
             self.look_installed = true;
+            // What the kiosk held before it started, offline or not.
+            self.load_photos(&ctx);
         }
         let now = ui.input(|i| i.time);
-        self.refresh();
+        self.refresh(&ctx);
         if let Some(answer) = self.save_answer() {
             // A save answer never produces another command.
             let _ = self.state.handle(answer, now);
@@ -142,6 +147,7 @@ impl KioskApp {
         let view = View {
             catalog: self.offered.as_ref(),
             received: self.catalog.as_ref(),
+            photos: &self.photos,
             site_id: &config.site_id,
             kiosk_id: &config.kiosk_id,
             server_url: &config.server_url,
@@ -174,7 +180,7 @@ impl KioskApp {
 
     /// Take in a newer catalog or newer counts of spots taken. Signups counted here are
     /// reset with them, since the server's counts then include what it has received.
-    fn refresh(&mut self) {
+    fn refresh(&mut self, ctx: &egui::Context) {
         if self.status.has_changed().unwrap_or(false) {
             self.status.mark_unchanged();
             let fresh = self.core.catalog();
@@ -185,6 +191,8 @@ impl KioskApp {
                 self.taken_here.clear();
                 self.offered_at = None;
             }
+            // A round may have fetched photos with or without a new catalog.
+            self.load_photos(ctx);
         }
         let now = self.core.now();
         let due = self
@@ -193,6 +201,30 @@ impl KioskApp {
         if due {
             self.offered = self.catalog.as_ref().map(|c| c.on_offer(now));
             self.offered_at = Some(now);
+        }
+    }
+
+    /// Decode the photos the catalog names that the kiosk holds and the screens do not have
+    /// yet. A photo that does not decode is left out (the screens draw the job without it).
+    fn load_photos(&mut self, ctx: &egui::Context) {
+        let Some(catalog) = &self.catalog else { return };
+        for p in frivillig_common::domain::Photo::named_by(catalog) {
+            if self.photos.contains_key(&p.id) {
+                continue;
+            }
+            let Some(bytes) = self.core.photo(&p.id) else {
+                continue;
+            };
+            match image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg) {
+                Ok(img) => {
+                    let rgb = img.to_rgb8();
+                    let size = [rgb.width() as usize, rgb.height() as usize];
+                    let color = egui::ColorImage::from_rgb(size, rgb.as_raw());
+                    let tex = ctx.load_texture(&p.id, color, egui::TextureOptions::LINEAR);
+                    self.photos.insert(p.id.clone(), tex);
+                }
+                Err(e) => tracing::warn!(error = %e, photo = %p.id, "a photo does not decode"),
+            }
         }
     }
 

@@ -441,6 +441,11 @@ impl KioskCore {
             .and_then(|c| c.as_ref().map(|c| c.on_offer(now)))
     }
 
+    /// A photo the catalog names, if the kiosk holds it (JPEG bytes).
+    pub fn photo(&self, id: &str) -> Option<Vec<u8>> {
+        self.inner.store.photo(id).ok().flatten()
+    }
+
     /// The catalog as last received, if ever.
     pub fn catalog(&self) -> Option<Catalog> {
         self.inner.catalog.read().ok().and_then(|c| c.clone())

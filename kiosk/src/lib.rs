@@ -18,6 +18,7 @@ pub mod core;
 mod dial;
 pub mod enrol;
 pub mod identity;
+pub mod photos;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -24,6 +24,9 @@ const JOURNALS: TableDefinition<&str, &[u8]> = TableDefinition::new("kiosk_journ
 /// Settings: name -> value.
 const META: TableDefinition<&str, &str> = TableDefinition::new("kiosk_meta");
 
+/// Photos the catalog names, by id (their SHA-256): the largest size, JPEG.
+const PHOTOS: TableDefinition<&str, &[u8]> = TableDefinition::new("kiosk_photos");
+
 /// What the kiosk remembers about one of its journals.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JournalMeta {
@@ -119,6 +122,27 @@ impl KioskStore {
         tx.commit()?;
         self.storage.delete_document(doc_id)?;
         Ok(())
+    }
+
+    /// Keep a photo. Not synced to disk by itself (it reaches the disk with the next durable
+    /// commit): a photo lost in a power cut is fetched again, and no signup waits on it.
+    pub fn put_photo(&self, id: &str, bytes: &[u8]) -> Result<(), StorageError> {
+        let mut tx = self.db()?.begin_write()?;
+        tx.set_durability(Durability::None)?;
+        tx.open_table(PHOTOS)?.insert(id, bytes)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A photo, if kept.
+    pub fn photo(&self, id: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let tx = self.db()?.begin_read()?;
+        let t = match tx.open_table(PHOTOS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(t.get(id)?.map(|v| v.value().to_vec()))
     }
 
     /// A setting.

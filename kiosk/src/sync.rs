@@ -288,6 +288,11 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     if let Some(handle) = &round.catalog {
         refresh_catalog(core, handle)?;
     }
+    // Photos after the catalog that names them; one that fails waits for the next round.
+    if crate::photos::fetch_missing(core, &round.http, &round.base, &round.token).await > 0 {
+        // The screens look for new photos when the status changes.
+        inner.status.send_modify(|_| {});
+    }
     acknowledge_journals(core, round).await?;
     delete_acknowledged(core).await?;
     core.refresh_queue().await;

@@ -193,7 +193,10 @@ impl Server {
             None => {
                 // Its dates count from today, so the demo always shows shifts ahead.
                 let today = frivillig_common::offer::glostrup_now().date_naive();
-                let doc = new_catalog_doc(&demo_catalog_from(today), &keys.signing)
+                let mut demo = demo_catalog_from(today);
+                crate::service::demo_photos::add_to_demo(&store, &mut demo)
+                    .map_err(|e| StartError::Catalog(e.to_string()))?;
+                let doc = new_catalog_doc(&demo, &keys.signing)
                     .map_err(|e| StartError::Catalog(e.to_string()))?;
                 let handle = repo
                     .create(doc)

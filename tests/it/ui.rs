@@ -550,6 +550,55 @@ fn a_shift_leaves_the_screens_when_it_starts() {
     setup.stop();
 }
 
+/// A kiosk receives a job's photo with the catalog, keeps it, and shows it on the job's page
+/// and the start screen after the server is gone; the page's snapshot holds it.
+#[test]
+fn a_job_shows_its_photo_offline_and_in_a_snapshot() {
+    let mut setup = Setup::new(true);
+    let alt = "Tegning: to personer ved et bord med bøger";
+    setup.rt.block_on(async {
+        let server = setup.server.as_ref().expect("server");
+        let mut c = frivillig_sync_server::service::catalog::catalog(&server.state)
+            .await
+            .expect("catalog");
+        frivillig_sync_server::service::demo_photos::add_to_demo(&server.state.store, &mut c)
+            .expect("photos");
+        let id = c
+            .opportunity("lektiecafe")
+            .and_then(|o| o.photo.clone())
+            .expect("photo")
+            .id;
+        frivillig_sync_server::service::catalog::replace_catalog(&server.state, c, "admin")
+            .await
+            .expect("saved");
+        let core = &setup.core;
+        wait_status(core, Duration::from_secs(30), |_| {
+            core.sync_now();
+            core.photo(&id).is_some()
+        })
+        .await
+        .expect("the kiosk fetched the photo");
+        if let Some(w) = setup.worker.take() {
+            w.stop().await;
+        }
+        if let Some(s) = setup.server.take() {
+            s.stop().await;
+        }
+    });
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    // The start screen's two library jobs share the picture.
+    assert_eq!(h.query_all(by().role(Role::Image).label(alt)).count(), 2);
+    click(&mut h, "Find et frivilligjob");
+    click(&mut h, "Lektiehjælper i lektiecaféen");
+    h.get(by().role(Role::Image).label(alt));
+    controls_are_labelled_and_large(&h, "detail with photo");
+    let options = SnapshotOptions::new().output_path(Path::new("snapshots"));
+    h.snapshot_options("portrait-detail-photo", &options);
+    drop(h);
+    setup.stop();
+}
+
 /// Every control on screen has an accessible label and is at least 64 px either way.
 fn controls_are_labelled_and_large(h: &Harness<'_, KioskApp>, screen: &str) {
     let mut seen = 0;

@@ -28,6 +28,8 @@ pub struct View<'a> {
     /// The last catalog received, whole: the confirmation names a shift even if it started
     /// while the visitor read the receipt.
     pub received: Option<&'a Catalog>,
+    /// The catalog's photos the kiosk holds, by id.
+    pub photos: &'a HashMap<String, egui::TextureHandle>,
     /// The site this kiosk stands at.
     pub site_id: &'a str,
     /// This kiosk's id, for staff mode.

@@ -102,12 +102,19 @@ pub async fn change_catalog(
 ) -> Result<Catalog, CatalogChangeError> {
     let handle = catalog_handle(state).await?;
     let keys = state.keys.clone();
+    let store = state.store.clone();
     let (old, new) = blocking(move || {
         Ok(handle.with_document(|doc| {
             let old = read_catalog(doc).map_err(ServiceError::internal)?;
             let mut new = old.clone();
             edit(&mut new)?;
             check_catalog(&new).map_err(CatalogChangeError::Problems)?;
+            // A photo the catalog names must be here, or kiosks would fetch it in vain (an
+            // import from another server names photos this one never received).
+            let missing = missing_photos(&store, &new)?;
+            if !missing.is_empty() {
+                return Err(CatalogChangeError::Problems(missing));
+            }
             for before in &old.consent_texts {
                 let kept = new
                     .consent_texts
@@ -144,6 +151,40 @@ pub async fn change_catalog(
     // Moved or cancelled shifts are told to their holders by the scheduler.
     state.mail.schedule.notify_one();
     Ok(saved)
+}
+
+/// A problem for each job or ambassador whose photo the store does not hold.
+fn missing_photos(
+    store: &crate::store::Store,
+    c: &Catalog,
+) -> Result<Vec<CatalogProblem>, ServiceError> {
+    use frivillig_common::catalog_check::{Field, Rule, Thing};
+    let mut out = Vec::new();
+    let named = c
+        .opportunities
+        .iter()
+        .map(|o| (Thing::Job, &o.id, &o.photo))
+        .chain(
+            c.ambassadors
+                .iter()
+                .map(|a| (Thing::Ambassador, &a.id, &a.photo)),
+        );
+    for (thing, id, photo) in named {
+        if let Some(p) = photo
+            && store
+                .photo(&p.id, crate::service::photos::PhotoSize::Small.as_str())?
+                .is_none()
+        {
+            out.push(CatalogProblem {
+                thing,
+                id: id.clone(),
+                field: Field::Photo,
+                rule: Rule::BadPhoto,
+                line: None,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The follow-up marks a change from `old` to `new` calls for: each signup still holding a

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalog;
 pub mod catalog_edit;
+pub mod demo_photos;
 pub mod erasure;
 pub mod export;
 pub mod ingest;

@@ -6,7 +6,6 @@
 use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
-use sha2::{Digest, Sha256};
 
 /// The largest upload taken: a phone's photo is 2–6 MB.
 pub const MAX_UPLOAD_BYTES: usize = 12 * 1024 * 1024;
@@ -105,13 +104,19 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
     let orientation = decoder.orientation().map_err(unreadable)?;
     let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     picture.apply_orientation(orientation);
+    process_image(picture)
+}
+
+/// Encode a decoded, upright picture in every size (see [`process`]).
+pub fn process_image(picture: DynamicImage) -> Result<Processed, PhotoError> {
+    let unreadable = |e: image::ImageError| PhotoError::Unreadable(e.to_string());
     // JPEG has no transparency: what was transparent becomes white.
     let picture = DynamicImage::ImageRgb8(flatten(&picture));
     let mut sizes = Vec::new();
     for size in PhotoSize::ALL {
         let max = size.pixels();
         let scaled = if picture.width() > max || picture.height() > max {
-            picture.resize(max, max, image::imageops::FilterType::Lanczos3)
+            picture.resize(max, max, image::imageops::FilterType::Triangle)
         } else {
             picture.clone()
         };
@@ -121,7 +126,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PhotoError> {
         sizes.push((size, out, scaled.width(), scaled.height()));
     }
     let (_, largest, width, height) = &sizes[0];
-    let id = hex::encode(Sha256::digest(largest));
+    let id = frivillig_common::domain::Photo::id_of(largest);
     let (width, height) = (*width, *height);
     Ok(Processed {
         id,

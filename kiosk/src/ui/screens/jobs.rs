@@ -1,7 +1,7 @@
 //! The start screen, the job list and a job's details.
 
 use egui::{Button, Color32, Frame, RichText, ScrollArea, Sense, Ui, vec2};
-use frivillig_common::domain::Opportunity;
+use frivillig_common::domain::{Opportunity, Photo};
 
 use crate::state::markdown::{MdBlock, parse_markdown};
 use crate::state::{Event, KioskState, Lang};
@@ -63,6 +63,27 @@ pub(super) fn start_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState, ev: &mu
     });
 }
 
+/// A photo of the catalog, if the kiosk holds it, within `max` and read out by its
+/// alternative text. Without it the screen is drawn as before.
+fn photo_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, photo: Option<&Photo>, max: egui::Vec2) {
+    let Some(p) = photo else { return };
+    let Some(texture) = view.photos.get(&p.id) else {
+        return;
+    };
+    let alt = if lang == Lang::En && !p.alt_en.is_empty() {
+        &p.alt_en
+    } else {
+        &p.alt_da
+    };
+    ui.add(
+        egui::Image::new(texture)
+            .max_size(max)
+            .maintain_aspect_ratio(true)
+            .corner_radius(8)
+            .alt_text(alt.as_str()),
+    );
+}
+
 /// When a job happens, in one line: the next shift, or "ongoing".
 pub(super) fn when_label(lang: Lang, o: &Opportunity) -> String {
     match o.shifts.iter().min_by(|a, b| a.starts.cmp(&b.starts)) {
@@ -103,15 +124,18 @@ pub(super) fn job_card_ui(
         .inner_margin(20)
         .show(ui, |ui| {
             ui.set_width(width - 44.0);
-            ui.vertical(|ui| {
-                ui.label(RichText::new(title).size(34.0).strong().color(BLUE));
-                ui.label(format!(
-                    "{} · {}",
-                    theme_label(lang, &o.theme),
-                    view.site_name(&o.site_id)
-                ));
-                ui.label(RichText::new(when_label(lang, o)).color(MUTED));
-                ui.label(RichText::new(spots).strong());
+            ui.horizontal(|ui| {
+                photo_ui(ui, view, lang, o.photo.as_ref(), vec2(220.0, 165.0));
+                ui.vertical(|ui| {
+                    ui.label(RichText::new(title).size(34.0).strong().color(BLUE));
+                    ui.label(format!(
+                        "{} · {}",
+                        theme_label(lang, &o.theme),
+                        view.site_name(&o.site_id)
+                    ));
+                    ui.label(RichText::new(when_label(lang, o)).color(MUTED));
+                    ui.label(RichText::new(spots).strong());
+                });
             });
         });
     // The whole card is one touch target, announced with the job's title.
@@ -219,6 +243,7 @@ pub(super) fn detail_ui(
     ui.horizontal(|ui| back_button(ui, lang, ev));
     ScrollArea::vertical().show(ui, |ui| {
         heading(ui, view.title(lang, o));
+        photo_ui(ui, view, lang, o.photo.as_ref(), vec2(ui.available_width().min(900.0), 520.0));
         let site = view.catalog.and_then(|c| c.sites.iter().find(|s| s.id == o.site_id));
         ui.label(
             RichText::new(match site {
