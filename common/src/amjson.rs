@@ -99,6 +99,111 @@ fn to_scalar(value: &Json, at: &str) -> Result<ScalarValue, AmJsonError> {
     })
 }
 
+/// Make the value at `key` of map `obj` equal `new`, changing only what differs from what
+/// is there: unchanged values are left alone, maps are updated key by key, and lists of
+/// objects with an `"id"` are matched by id (an element keeps its place and is updated in
+/// place; what is new is inserted, what went is deleted). An edit of one job in a catalog
+/// of thousands is then a change of a few operations, not a second copy of the catalog.
+pub fn update_json<T: Transactable>(
+    tx: &mut T,
+    obj: &ObjId,
+    key: &str,
+    new: &Json,
+) -> Result<(), AmJsonError> {
+    match (tx.get(obj, key)?, new) {
+        (Some((Value::Object(ObjType::Map), id)), Json::Object(m)) => update_map(tx, &id, m),
+        (Some((Value::Object(ObjType::List), id)), Json::Array(items)) => {
+            update_list(tx, &id, items)
+        }
+        (Some((Value::Scalar(s), _)), scalar)
+            if !scalar.is_object() && !scalar.is_array() && *s == to_scalar(scalar, key)? =>
+        {
+            Ok(())
+        }
+        _ => put_json(tx, obj, key, new),
+    }
+}
+
+fn update_map<T: Transactable>(
+    tx: &mut T,
+    map: &ObjId,
+    new: &Map<String, Json>,
+) -> Result<(), AmJsonError> {
+    let gone: Vec<String> = tx.keys(map).filter(|k| !new.contains_key(k)).collect();
+    for k in gone {
+        tx.delete(map, k.as_str())?;
+    }
+    for (k, v) in new {
+        update_json(tx, map, k, v)?;
+    }
+    Ok(())
+}
+
+fn element_id<R: ReadDoc>(doc: &R, list: &ObjId, i: usize) -> Option<String> {
+    match doc.get(list, i) {
+        Ok(Some((Value::Object(ObjType::Map), id))) => get_string(doc, &id, "id"),
+        _ => None,
+    }
+}
+
+fn json_id(v: &Json) -> Option<&str> {
+    v.as_object()?.get("id")?.as_str()
+}
+
+fn update_list<T: Transactable>(
+    tx: &mut T,
+    list: &ObjId,
+    items: &[Json],
+) -> Result<(), AmJsonError> {
+    for (i, item) in items.iter().enumerate() {
+        let len = tx.length(list);
+        let found = match json_id(item) {
+            // The same element further on: what stands between went (or moved, and is
+            // inserted again where it now is).
+            Some(id) => (i..len).find(|&j| element_id(tx, list, j).as_deref() == Some(id)),
+            None => (i < len).then_some(i),
+        };
+        match found {
+            Some(j) => {
+                for _ in i..j {
+                    tx.delete(list, i)?;
+                }
+                update_element(tx, list, i, item)?;
+            }
+            None => insert_json(tx, list, i, item)?,
+        }
+    }
+    while tx.length(list) > items.len() {
+        tx.delete(list, tx.length(list) - 1)?;
+    }
+    Ok(())
+}
+
+fn update_element<T: Transactable>(
+    tx: &mut T,
+    list: &ObjId,
+    i: usize,
+    new: &Json,
+) -> Result<(), AmJsonError> {
+    match (tx.get(list, i)?, new) {
+        (Some((Value::Object(ObjType::Map), id)), Json::Object(m)) => update_map(tx, &id, m),
+        (Some((Value::Object(ObjType::List), id)), Json::Array(items)) => {
+            update_list(tx, &id, items)
+        }
+        (Some((Value::Scalar(s), _)), scalar)
+            if !scalar.is_object()
+                && !scalar.is_array()
+                && *s == to_scalar(scalar, "list item")? =>
+        {
+            Ok(())
+        }
+        _ => {
+            tx.delete(list, i)?;
+            insert_json(tx, list, i, new)
+        }
+    }
+}
+
 /// Read the object `obj` (map, list or text) as JSON.
 pub fn read_json<R: ReadDoc>(doc: &R, obj: &ObjId) -> Json {
     match doc.object_type(obj) {
@@ -183,6 +288,39 @@ mod tests {
         put_json(&mut doc, &ROOT, "v", &value).expect("put");
         let obj = get_obj(&doc, &ROOT, "v").expect("object");
         assert_eq!(read_json(&doc, &obj), value);
+    }
+
+    #[test]
+    fn an_update_changes_only_what_differs_and_reads_back_as_the_new_value() {
+        let job = |id: &str, title: &str, shifts: &[&str]| serde_json::json!({"id": id, "title": title, "shifts": shifts.iter().map(|s| serde_json::json!({"id": s, "capacity": 4})).collect::<Vec<_>>()});
+        let old = serde_json::json!({"jobs": [job("a", "A", &["a1", "a2"]), job("b", "B", &[]), job("c", "C", &["c1"])], "n": 1, "gone": true});
+        let mut doc = AutoCommit::new();
+        put_json(&mut doc, &ROOT, "v", &old).expect("put");
+        let before = doc.save().len();
+        doc.commit();
+        // One title changed, one shift added, a job removed, one added, one moved.
+        let new = serde_json::json!({"jobs": [job("c", "C", &["c1"]), job("a", "A2", &["a1", "a2", "a3"]), job("d", "D", &[])], "n": 1});
+        update_json(&mut doc, &ROOT, "v", &new).expect("update");
+        let obj = get_obj(&doc, &ROOT, "v").expect("object");
+        assert_eq!(read_json(&doc, &obj), new);
+        // Nothing changes when nothing differs.
+        let heads = doc.get_heads();
+        update_json(&mut doc, &ROOT, "v", &new).expect("again");
+        doc.commit();
+        assert_eq!(
+            doc.get_heads(),
+            heads,
+            "an update without differences made a change"
+        );
+        assert!(
+            doc.save().len() < before * 3,
+            "the update rewrote the value"
+        );
+        // Unrelated kinds are replaced whole.
+        let other = serde_json::json!({"jobs": "none", "n": [1, 2]});
+        update_json(&mut doc, &ROOT, "v", &other).expect("replace");
+        let obj = get_obj(&doc, &ROOT, "v").expect("object");
+        assert_eq!(read_json(&doc, &obj), other);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use automerge::{Automerge, ObjType, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable};
 
-use crate::amjson::{AmJsonError, get_obj, get_string, put_json, read_json};
+use crate::amjson::{AmJsonError, get_obj, get_string, read_json, update_json};
 use crate::domain::Catalog;
 
 pub use crate::demo::{DEMO_REFERENCE_DAY, demo_catalog, demo_catalog_from};
@@ -70,7 +70,8 @@ pub fn write_catalog(
     doc.transact::<_, _, CatalogError>(|tx| {
         tx.put(ROOT, "kind", CATALOG_KIND)
             .map_err(AmJsonError::from)?;
-        put_json(tx, &ROOT, "catalog", &value)?;
+        // Only what differs from the catalog there: an edit of one job is a small change.
+        update_json(tx, &ROOT, "catalog", &value)?;
         tx.put(ROOT, "signature", signature.as_str())
             .map_err(AmJsonError::from)?;
         Ok(())
@@ -228,7 +229,7 @@ mod tests {
             d.transact::<_, _, CatalogError>(|tx| {
                 tx.put(ROOT, "kind", CATALOG_KIND)
                     .map_err(AmJsonError::from)?;
-                put_json(tx, &ROOT, "catalog", &serde_json::to_value(&catalog)?)?;
+                crate::amjson::put_json(tx, &ROOT, "catalog", &serde_json::to_value(&catalog)?)?;
                 Ok(())
             })
             .map_err(|f| f.error)

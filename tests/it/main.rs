@@ -6,6 +6,7 @@ mod api_tokens;
 mod backup;
 mod bench_device;
 mod browser;
+mod browser_catalog;
 mod compaction;
 mod convergence;
 mod demo;

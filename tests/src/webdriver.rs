@@ -214,6 +214,19 @@ impl Chrome {
         Ok(())
     }
 
+    /// Choose the file at `path` in a file input, as a person picking it would.
+    pub async fn upload(&self, css: &str, path: &Path) -> anyhow::Result<()> {
+        let e = self.find(css).await?;
+        let text = path.to_string_lossy();
+        self.call(
+            "POST",
+            &self.path(&format!("/element/{}/value", e.0)),
+            Some(json!({ "text": text })),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Click an element.
     pub async fn click(&self, css: &str) -> anyhow::Result<()> {
         let e = self.find(css).await?;
