@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use frivillig_sync_server::service::accounts::Role;
 use frivillig_tests::webdriver::{Chrome, screenshot_dir};
 use frivillig_tests::{TestServer, synced_kiosk, wait_status};
 
@@ -17,13 +16,7 @@ async fn a_coordinator_builds_a_job_with_shifts_and_a_photo_in_a_real_browser() 
 {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
-    server.state.store.add_account(
-        "lise",
-        "Lise Bibliotek",
-        "bibliotek-koordinator-2026",
-        Role::Coordinator,
-        vec!["bibliotek".into()],
-    )?;
+    frivillig_tests::library_coordinator(&server)?;
     let url = server.url();
     let chrome = Chrome::start(1280, 1400).await?;
     chrome.goto(&format!("{url}/admin/login")).await?;

@@ -90,6 +90,19 @@ pub fn demo_catalog_with_shifts_in(shifts: &[(&str, i64)]) -> frivillig_common::
     catalog
 }
 
+/// A coordinator account for the library only, on `server`: its user name and password.
+pub fn library_coordinator(server: &TestServer) -> anyhow::Result<(&'static str, &'static str)> {
+    let (user, password) = ("lise", "bibliotek-koordinator-2026");
+    server.state.store.add_account(
+        user,
+        "Lise Bibliotek",
+        password,
+        frivillig_sync_server::service::accounts::Role::Coordinator,
+        vec!["bibliotek".into()],
+    )?;
+    Ok((user, password))
+}
+
 /// The demo catalog a server first started today holds (its shifts are all ahead).
 pub fn demo_catalog_today() -> frivillig_common::domain::Catalog {
     frivillig_common::catalog::demo_catalog_from(

@@ -8,7 +8,6 @@
 use std::time::Duration;
 
 use chrono::{Datelike, Duration as Days, NaiveDate, Weekday};
-use frivillig_sync_server::service::accounts::Role;
 use frivillig_sync_server::store::follow_up::ShiftChange;
 use frivillig_tests::{
     Browser, TestServer, demo_catalog_with_shifts_in, synced_kiosk, wait_status, web_signup,
@@ -18,15 +17,9 @@ use super::{catalog, coordinator_of_kulturnat, csrf_of};
 
 /// A coordinator of the library only, logged in.
 async fn coordinator_of_the_library(server: &TestServer) -> anyhow::Result<Browser> {
-    server.state.store.add_account(
-        "lise",
-        "Lise Bibliotek",
-        "bibliotek-koordinator-2026",
-        Role::Coordinator,
-        vec!["bibliotek".into()],
-    )?;
+    let (user, password) = frivillig_tests::library_coordinator(server)?;
     let mut b = Browser::new(&server.url())?;
-    anyhow::ensure!(b.log_in("lise", "bibliotek-koordinator-2026").await?.status == 303);
+    anyhow::ensure!(b.log_in(user, password).await?.status == 303);
     Ok(b)
 }
 

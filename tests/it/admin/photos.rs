@@ -6,7 +6,6 @@
 
 use std::io::Cursor;
 
-use frivillig_sync_server::service::accounts::Role;
 use frivillig_tests::{Browser, TestServer};
 
 use super::{catalog, coordinator_of_kulturnat, csrf_of};
@@ -67,13 +66,7 @@ async fn a_photo_is_served_without_its_gps_position_resized_and_cached_and_bad_u
 -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
-    server.state.store.add_account(
-        "lise",
-        "Lise Bibliotek",
-        "bibliotek-koordinator-2026",
-        Role::Coordinator,
-        vec!["bibliotek".into()],
-    )?;
+    frivillig_tests::library_coordinator(&server)?;
     let mut lise = Browser::new(&server.url())?;
     anyhow::ensure!(
         lise.log_in("lise", "bibliotek-koordinator-2026")
