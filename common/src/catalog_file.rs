@@ -77,6 +77,8 @@ struct FileOpportunity {
     theme: String,
     #[serde(default)]
     description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    description_en: String,
     #[serde(default)]
     child_record_check: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,6 +265,7 @@ fn into_catalog(f: FileCatalog) -> Catalog {
                 title_en: o.title_en,
                 theme: o.theme,
                 description_md: o.description,
+                description_md_en: o.description_en,
                 requirements: Requirements {
                     child_record_check: o.child_record_check,
                     min_age: o.min_age,
@@ -343,6 +346,7 @@ pub fn catalog_to_toml(c: &Catalog) -> Result<String, toml::ser::Error> {
                 title_en: o.title_en.clone(),
                 theme: o.theme.clone(),
                 description: o.description_md.clone(),
+                description_en: o.description_md_en.clone(),
                 child_record_check: o.requirements.child_record_check,
                 min_age: o.requirements.min_age,
                 ambassador: o.ambassador_id.clone().map(sp),

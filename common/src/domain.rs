@@ -61,6 +61,10 @@ pub struct Opportunity {
     pub theme: String,
     /// Description in markdown (Danish).
     pub description_md: String,
+    /// Description in markdown (English), if written; English pages show the Danish one
+    /// otherwise, saying so.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description_md_en: String,
     /// What a volunteer must meet.
     pub requirements: Requirements,
     /// Shifts; a job without shifts is ongoing.
@@ -130,6 +134,17 @@ impl Photo {
 }
 
 impl Opportunity {
+    /// The description in `lang` and the language it is in: the English one when asked for
+    /// and written, else the Danish.
+    pub fn description(&self, lang: crate::text::Lang) -> (&str, crate::text::Lang) {
+        match lang {
+            crate::text::Lang::En if !self.description_md_en.trim().is_empty() => {
+                (&self.description_md_en, crate::text::Lang::En)
+            }
+            _ => (&self.description_md, crate::text::Lang::Da),
+        }
+    }
+
     /// Whether a signup for `shift_id` fits this job: one of its shifts, or none for a job
     /// without shifts.
     pub fn takes_shift(&self, shift_id: Option<&str>) -> bool {

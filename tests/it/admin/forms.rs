@@ -46,6 +46,7 @@ fn job_form<'a>(
         ("title_en", "Knitting café"),
         ("theme", "kultur"),
         ("description", "Strik med os hver tirsdag.\n\n* Garn er der"),
+        ("description_en", "Knit with us every Tuesday."),
         ("contact", "strik@example.dk"),
         ("ambassador", "amb-bibliotek"),
         ("min_age", "15"),
@@ -118,6 +119,14 @@ async fn a_coordinator_builds_a_job_with_a_weekly_series_and_another_site_cannot
         .await?;
     anyhow::ensure!(page.contains("Strikkecafé"), "{page}");
     anyhow::ensure!(page.matches("kl. 15.00–17.00").count() >= 12, "{page}");
+    let en = reqwest::get(format!("{}/frivilligjob/strikkecafe?lang=en", server.url()))
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        en.contains("Knit with us every Tuesday.") && !en.contains("The description is in Danish."),
+        "{en}"
+    );
 
     // A kiosk at the library receives it, and shows it once the server is gone.
     let (kiosk, worker) = synced_kiosk(

@@ -69,6 +69,7 @@ async fn catalog_export_import_round_trip_and_refusals() -> anyhow::Result<()> {
         }],
         ambassador_id: Some("amb-kultur".into()),
         contact: String::new(),
+        description_md_en: String::new(),
         visible_from: None,
         visible_until: None,
         photo: None,

@@ -97,6 +97,7 @@ fn catalog(base: &Catalog, photos: &[Photo]) -> Catalog {
                     .collect(),
                 ambassador_id: None,
                 contact: String::new(),
+                description_md_en: String::new(),
                 visible_from: None,
                 visible_until: None,
                 photo: Some(photos[j].clone()),

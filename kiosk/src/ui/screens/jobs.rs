@@ -252,10 +252,11 @@ pub(super) fn detail_ui(
             })
             .color(MUTED),
         );
-        if lang == Lang::En {
+        let (description, written_in) = o.description(lang);
+        if lang == Lang::En && written_in == Lang::Da {
             ui.label(RichText::new("The description is in Danish.").italics().color(MUTED));
         }
-        for block in parse_markdown(&o.description_md) {
+        for block in parse_markdown(description) {
             match block {
                 MdBlock::Heading(h) => {
                     ui.label(RichText::new(h).size(32.0).strong());

@@ -92,6 +92,8 @@ pub struct JobForm {
     #[serde(default)]
     description: String,
     #[serde(default)]
+    description_en: String,
+    #[serde(default)]
     contact: String,
     #[serde(default)]
     child_record_check: Option<String>,
@@ -121,6 +123,7 @@ impl JobForm {
             title_en: o.title_en.clone(),
             theme: o.theme.clone(),
             description: o.description_md.clone(),
+            description_en: o.description_md_en.clone(),
             contact: o.contact.clone(),
             child_record_check: o.requirements.child_record_check.then(|| "ja".into()),
             min_age: o
@@ -158,6 +161,7 @@ impl JobForm {
             title_en: self.title_en.trim().to_owned(),
             theme: self.theme.trim().to_owned(),
             description_md: self.description.replace("\r\n", "\n").trim().to_owned(),
+            description_md_en: self.description_en.replace("\r\n", "\n").trim().to_owned(),
             contact: self.contact.trim().to_owned(),
             requirements: Requirements {
                 child_record_check: self.child_record_check.is_some(),
@@ -232,7 +236,9 @@ fn job_form_markup(
             (field(errors, "title", lang.pick("Titel på dansk", "Title in Danish"), &v.title, Kind::Text, true, None))
             (field(errors, "title_en", lang.pick("Titel på engelsk", "Title in English"), &v.title_en, Kind::Text, false, None))
             (field(errors, "theme", lang.pick("Tema", "Theme"), &v.theme, Kind::Text, false, Some(lang.pick("Fx kultur, ældre, børn og unge.", "E.g. kultur, ældre, børn og unge."))))
-            (field(errors, "description", lang.pick("Beskrivelse (markdown)", "Description (markdown)"), &v.description, Kind::Area, false, None))
+            (field(errors, "description", lang.pick("Beskrivelse på dansk (markdown)", "Description in Danish (markdown)"), &v.description, Kind::Area, false, None))
+            (field(errors, "description_en", lang.pick("Beskrivelse på engelsk (markdown)", "Description in English (markdown)"), &v.description_en, Kind::Area, false,
+                Some(lang.pick("Tom: engelske sider viser den danske og siger det.", "Empty: English pages show the Danish one and say so."))))
             (field(errors, "contact", lang.pick("Kontakt, hvis ikke ambassadøren", "Contact, if not the ambassador"), &v.contact, Kind::Text, false, None))
             (select(errors, "ambassador", lang.pick("Ambassadør", "Ambassador"), &ambassadors, &v.ambassador))
             (checkbox("child_record_check", lang.pick("Kræver børneattest", "Needs a child-protection record check"), v.child_record_check.is_some()))

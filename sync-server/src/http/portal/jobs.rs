@@ -162,8 +162,9 @@ pub(super) async fn render_job(
                 width=(p.width.min(800)) height=(p.height * p.width.min(800) / p.width.max(1));
         }
         @if let Some(site) = site { p { (site.name) ", " (site.address) } }
-        @if lang == Lang::En { p { em { "The description is in Danish." } } }
-        div lang="da" { (markdown_html(&o.description_md)) }
+        @let (description, written_in) = o.description(lang);
+        @if lang == Lang::En && written_in == Lang::Da { p { em { "The description is in Danish." } } }
+        div lang=(written_in.code()) { (markdown_html(description)) }
         @if o.requirements.child_record_check || o.requirements.min_age.is_some() {
             h2 { (lang.t(text::GOOD_TO_KNOW)) }
             ul {
