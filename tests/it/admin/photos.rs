@@ -258,6 +258,42 @@ async fn a_photo_is_served_without_its_gps_position_resized_and_cached_and_bad_u
         "a photo over the device API without a token"
     );
 
+    // An ambassador of the library gets the same picture; the portal shows it.
+    let (ct, body) = multipart(
+        &[
+            ("csrf", csrf.as_str()),
+            ("alt_da", "Mette Holm smiler"),
+            ("alt_en", ""),
+        ],
+        &photo,
+    );
+    let a = lise
+        .post_raw("/admin/ambassadoerer/amb-bibliotek/foto", &ct, body)
+        .await?;
+    anyhow::ensure!(
+        a.status == 303,
+        "ambassador photo: {} {}",
+        a.status,
+        a.text()
+    );
+    let people = reqwest::get(format!("{}/ambassadoerer", server.url()))
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        people.contains(&format!("src=\"/foto/{}/small\"", p.id))
+            && people.contains("alt=\"Mette Holm smiler\""),
+        "{people}"
+    );
+    let (ct, body) = multipart(&[("csrf", kim_csrf.as_str()), ("alt_da", "x")], &photo);
+    anyhow::ensure!(
+        kim.post_raw("/admin/ambassadoerer/amb-bibliotek/foto", &ct, body)
+            .await?
+            .status
+            == 404,
+        "another site's ambassador"
+    );
+
     // Taken away again, audited.
     let a = lise
         .post(
