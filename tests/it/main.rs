@@ -38,4 +38,5 @@ mod tidy;
 mod tls;
 mod trust;
 mod ui;
+mod ui_catalog;
 mod unacked;

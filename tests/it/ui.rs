@@ -18,7 +18,7 @@ use frivillig_tests::powercut::PowerCutDisk;
 use frivillig_tests::{TestServer, kiosk_config, wait_status};
 
 /// Portrait, as the library's standing kiosk.
-const PORTRAIT: egui::Vec2 = egui::vec2(1080.0, 1920.0);
+pub(crate) const PORTRAIT: egui::Vec2 = egui::vec2(1080.0, 1920.0);
 /// Landscape, as a festival tent's table screen.
 const LANDSCAPE: egui::Vec2 = egui::vec2(1920.0, 1080.0);
 
@@ -63,13 +63,13 @@ fn fixed_clock() -> ManualClock {
 /// This kiosk's staff PIN (each kiosk has its own; the test picks one to type).
 const STAFF_PIN: &str = "482915";
 
-struct Setup {
-    rt: tokio::runtime::Runtime,
+pub(crate) struct Setup {
+    pub(crate) rt: tokio::runtime::Runtime,
     /// The kiosk's clock, to move it across a shift's start.
-    clock: ManualClock,
-    server: Option<TestServer>,
-    worker: Option<SyncWorker>,
-    core: KioskCore,
+    pub(crate) clock: ManualClock,
+    pub(crate) server: Option<TestServer>,
+    pub(crate) worker: Option<SyncWorker>,
+    pub(crate) core: KioskCore,
     _dir: tempfile::TempDir,
 }
 
@@ -77,7 +77,7 @@ impl Setup {
     /// A server and a kiosk enrolled to it that has received the catalog. With `online`
     /// false the kiosk is reopened without sync and with a fixed server address, so that
     /// every pixel of a snapshot is the same from run to run.
-    fn new(online: bool) -> Setup {
+    pub(crate) fn new(online: bool) -> Setup {
         let rt = runtime();
         let dir = tempfile::tempdir().expect("tempdir");
         let manual = fixed_clock();
@@ -114,7 +114,7 @@ impl Setup {
         }
     }
 
-    fn harness(&self, size: egui::Vec2) -> Harness<'static, KioskApp> {
+    pub(crate) fn harness(&self, size: egui::Vec2) -> Harness<'static, KioskApp> {
         let app = KioskApp::new(self.core.clone(), self.rt.handle().clone(), false);
         Harness::builder()
             .with_size(size)
@@ -124,7 +124,7 @@ impl Setup {
             .build_ui_state(|ui, app: &mut KioskApp| app.show(ui), app)
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         self.rt.block_on(async {
             if let Some(w) = self.worker.take() {
                 w.stop().await;
@@ -138,7 +138,7 @@ impl Setup {
 }
 
 /// Step a few frames so clicks are processed and layout settles.
-fn settle(h: &mut Harness<'_, KioskApp>) {
+pub(crate) fn settle(h: &mut Harness<'_, KioskApp>) {
     h.run_steps(3);
     // A save runs on the kiosk's runtime while the screen goes on drawing; wait for its
     // answer, as a visitor watching "saving" would.
@@ -156,7 +156,7 @@ fn settle(h: &mut Harness<'_, KioskApp>) {
 
 /// Press the button (or tick the checkbox) with this label.
 /// It is scrolled into view first, as a visitor would scroll to it.
-fn click(h: &mut Harness<'_, KioskApp>, label: &str) {
+pub(crate) fn click(h: &mut Harness<'_, KioskApp>, label: &str) {
     find_control(h, label).scroll_to_me();
     settle(h);
     find_control(h, label).click();
@@ -172,7 +172,10 @@ fn tap_field(h: &mut Harness<'_, KioskApp>, label: &str) {
     settle(h);
 }
 
-fn find_control<'t>(h: &'t Harness<'_, KioskApp>, label: &'t str) -> egui_kittest::Node<'t> {
+pub(crate) fn find_control<'t>(
+    h: &'t Harness<'_, KioskApp>,
+    label: &'t str,
+) -> egui_kittest::Node<'t> {
     h.query(by().role(Role::Button).label(label))
         .or_else(|| h.query(by().role(Role::CheckBox).label(label)))
         .unwrap_or_else(|| panic!("no button or checkbox {label:?}"))
@@ -498,109 +501,8 @@ fn snapshots_of_the_main_screens() {
     results.unwrap();
 }
 
-/// With the kiosk's clock at a shift's end, the shift is gone from the job's screen and the
-/// job from the list once its last shift has started; a signup for it is refused. Mutation
-/// check: the app showing the catalog as received keeps "tir. 1. dec." on screen.
-#[test]
-fn a_shift_leaves_the_screens_when_it_starts() {
-    let setup = Setup::new(false);
-    let tuesday = "Tilmeld dig tir. 1. dec. kl. 15.00–17.00";
-    let thursday = "Tilmeld dig tor. 3. dec. kl. 15.00–17.00";
-    let mut h = setup.harness(PORTRAIT);
-    settle(&mut h);
-    click(&mut h, "Find et frivilligjob");
-    click(&mut h, "Lektiehjælper i lektiecaféen");
-    find_control(&h, tuesday);
-    // Tuesday 17:00, the shift's end.
-    setup
-        .clock
-        .advance(chrono::Duration::days(4) + chrono::Duration::hours(7));
-    settle(&mut h);
-    assert!(
-        h.query_by_label(tuesday).is_none(),
-        "the ended shift is still offered"
-    );
-    find_control(&h, thursday);
-    let refused = setup.rt.block_on(setup.core.submit_signup(
-        "lektiecafe",
-        Some("lektiecafe-tir"),
-        &frivillig_tests::visitor_form("sen", 0),
-    ));
-    assert!(
-        matches!(
-            refused,
-            Err(frivillig_kiosk::SubmitError::NoLongerOffered(_))
-        ),
-        "{refused:?}"
-    );
-    // Thursday 15:00: the job's last shift has started; it leaves the list.
-    setup
-        .clock
-        .advance(chrono::Duration::days(1) + chrono::Duration::hours(22));
-    settle(&mut h);
-    h.get_by_label("Jobbet er ikke længere åbent for tilmelding");
-    click(&mut h, "Til forsiden");
-    click(&mut h, "Find et frivilligjob");
-    assert!(
-        h.query_by_label("Lektiehjælper i lektiecaféen").is_none(),
-        "the job is listed"
-    );
-    find_control(&h, "Højtlæsning for voksne");
-    drop(h);
-    setup.stop();
-}
-
-/// A kiosk receives a job's photo with the catalog, keeps it, and shows it on the job's page
-/// and the start screen after the server is gone; the page's snapshot holds it.
-#[test]
-fn a_job_shows_its_photo_offline_and_in_a_snapshot() {
-    let mut setup = Setup::new(true);
-    let alt = "Tegning: to personer ved et bord med bøger";
-    setup.rt.block_on(async {
-        let server = setup.server.as_ref().expect("server");
-        let mut c = frivillig_sync_server::service::catalog::catalog(&server.state)
-            .await
-            .expect("catalog");
-        frivillig_sync_server::service::demo_photos::add_to_demo(&server.state.store, &mut c)
-            .expect("photos");
-        let id = c
-            .opportunity("lektiecafe")
-            .and_then(|o| o.photo.clone())
-            .expect("photo")
-            .id;
-        frivillig_sync_server::service::catalog::replace_catalog(&server.state, c, "admin")
-            .await
-            .expect("saved");
-        let core = &setup.core;
-        wait_status(core, Duration::from_secs(30), |_| {
-            core.sync_now();
-            core.photo(&id).is_some()
-        })
-        .await
-        .expect("the kiosk fetched the photo");
-        if let Some(w) = setup.worker.take() {
-            w.stop().await;
-        }
-        if let Some(s) = setup.server.take() {
-            s.stop().await;
-        }
-    });
-    let mut h = setup.harness(PORTRAIT);
-    settle(&mut h);
-    // The start screen's two library jobs share the picture.
-    assert_eq!(h.query_all(by().role(Role::Image).label(alt)).count(), 2);
-    click(&mut h, "Find et frivilligjob");
-    click(&mut h, "Lektiehjælper i lektiecaféen");
-    h.get(by().role(Role::Image).label(alt));
-    controls_are_labelled_and_large(&h, "detail with photo");
-    let options = SnapshotOptions::new().output_path(Path::new("snapshots"));
-    h.snapshot_options("portrait-detail-photo", &options);
-    drop(h);
-    setup.stop();
-}
-
 /// Every control on screen has an accessible label and is at least 64 px either way.
-fn controls_are_labelled_and_large(h: &Harness<'_, KioskApp>, screen: &str) {
+pub(crate) fn controls_are_labelled_and_large(h: &Harness<'_, KioskApp>, screen: &str) {
     let mut seen = 0;
     for role in [Role::Button, Role::CheckBox, Role::TextInput] {
         for n in h.query_all(by().role(role)) {

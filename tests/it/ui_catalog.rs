@@ -1,0 +1,114 @@
+//! The kiosk's screens and the catalog's time and photos, with egui_kittest: a shift leaves
+//! the screens when it starts (the kiosk's clock moved to its end), and a job shows the
+//! photo the kiosk fetched, offline, in a snapshot.
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::SnapshotOptions;
+use egui_kittest::kittest::{Queryable, by};
+use frivillig_tests::wait_status;
+
+use crate::ui::{PORTRAIT, Setup, click, controls_are_labelled_and_large, find_control, settle};
+
+/// With the kiosk's clock at a shift's end, the shift is gone from the job's screen and the
+/// job from the list once its last shift has started; a signup for it is refused. Mutation
+/// check: the app showing the catalog as received keeps "tir. 1. dec." on screen.
+#[test]
+fn a_shift_leaves_the_screens_when_it_starts() {
+    let setup = Setup::new(false);
+    let tuesday = "Tilmeld dig tir. 1. dec. kl. 15.00–17.00";
+    let thursday = "Tilmeld dig tor. 3. dec. kl. 15.00–17.00";
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    click(&mut h, "Find et frivilligjob");
+    click(&mut h, "Lektiehjælper i lektiecaféen");
+    find_control(&h, tuesday);
+    // Tuesday 17:00, the shift's end.
+    setup
+        .clock
+        .advance(chrono::Duration::days(4) + chrono::Duration::hours(7));
+    settle(&mut h);
+    assert!(
+        h.query_by_label(tuesday).is_none(),
+        "the ended shift is still offered"
+    );
+    find_control(&h, thursday);
+    let refused = setup.rt.block_on(setup.core.submit_signup(
+        "lektiecafe",
+        Some("lektiecafe-tir"),
+        &frivillig_tests::visitor_form("sen", 0),
+    ));
+    assert!(
+        matches!(
+            refused,
+            Err(frivillig_kiosk::SubmitError::NoLongerOffered(_))
+        ),
+        "{refused:?}"
+    );
+    // Thursday 15:00: the job's last shift has started; it leaves the list.
+    setup
+        .clock
+        .advance(chrono::Duration::days(1) + chrono::Duration::hours(22));
+    settle(&mut h);
+    h.get_by_label("Jobbet er ikke længere åbent for tilmelding");
+    click(&mut h, "Til forsiden");
+    click(&mut h, "Find et frivilligjob");
+    assert!(
+        h.query_by_label("Lektiehjælper i lektiecaféen").is_none(),
+        "the job is listed"
+    );
+    find_control(&h, "Højtlæsning for voksne");
+    drop(h);
+    setup.stop();
+}
+
+/// A kiosk receives a job's photo with the catalog, keeps it, and shows it on the job's page
+/// and the start screen after the server is gone; the page's snapshot holds it.
+#[test]
+fn a_job_shows_its_photo_offline_and_in_a_snapshot() {
+    let mut setup = Setup::new(true);
+    let alt = "Tegning: to personer ved et bord med bøger";
+    setup.rt.block_on(async {
+        let server = setup.server.as_ref().expect("server");
+        let mut c = frivillig_sync_server::service::catalog::catalog(&server.state)
+            .await
+            .expect("catalog");
+        frivillig_sync_server::service::demo_photos::add_to_demo(&server.state.store, &mut c)
+            .expect("photos");
+        let id = c
+            .opportunity("lektiecafe")
+            .and_then(|o| o.photo.clone())
+            .expect("photo")
+            .id;
+        frivillig_sync_server::service::catalog::replace_catalog(&server.state, c, "admin")
+            .await
+            .expect("saved");
+        let core = &setup.core;
+        wait_status(core, Duration::from_secs(30), |_| {
+            core.sync_now();
+            core.photo(&id).is_some()
+        })
+        .await
+        .expect("the kiosk fetched the photo");
+        if let Some(w) = setup.worker.take() {
+            w.stop().await;
+        }
+        if let Some(s) = setup.server.take() {
+            s.stop().await;
+        }
+    });
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    // The start screen's two library jobs share the picture.
+    assert_eq!(h.query_all(by().role(Role::Image).label(alt)).count(), 2);
+    click(&mut h, "Find et frivilligjob");
+    click(&mut h, "Lektiehjælper i lektiecaféen");
+    h.get(by().role(Role::Image).label(alt));
+    controls_are_labelled_and_large(&h, "detail with photo");
+    let options = SnapshotOptions::new().output_path(Path::new("snapshots"));
+    h.snapshot_options("portrait-detail-photo", &options);
+    drop(h);
+    setup.stop();
+}
