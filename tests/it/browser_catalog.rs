@@ -148,3 +148,57 @@ async fn a_coordinator_builds_a_job_with_shifts_and_a_photo_in_a_real_browser() 
     server.stop().await;
     Ok(())
 }
+
+/// The handbook's preview follows the text as it is typed, drawn by the server with the
+/// portal's markdown code, without a click.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_handbook_preview_follows_the_text_as_it_is_typed() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let server = TestServer::start(&dir.path().join("server")).await?;
+    let url = server.url();
+    let chrome = Chrome::start(1280, 1000).await?;
+    chrome.goto(&format!("{url}/admin/login")).await?;
+    chrome.type_into("#username", "admin").await?;
+    chrome
+        .type_into("#password", &server.admin_password)
+        .await?;
+    chrome
+        .click("form[action='/admin/login'] button[type=submit]")
+        .await?;
+    wait_for_url(&chrome, "/admin/tilmeldinger").await?;
+    chrome.goto(&format!("{url}/admin/haandbog/ny")).await?;
+    chrome
+        .type_into("#f-body", "# Mød op\n\nTi minutter før.\n\n* Navneskilt")
+        .await?;
+    let mut drawn = String::new();
+    for _ in 0..50 {
+        drawn = chrome
+            .run(
+                "return document.getElementById('live-preview').innerHTML;",
+                vec![],
+            )
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if drawn.contains("<li>Navneskilt</li>") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::ensure!(
+        drawn == "<h2>Mød op</h2><p>Ti minutter før.</p><ul><li>Navneskilt</li></ul>",
+        "the live preview shows {drawn:?}"
+    );
+    anyhow::ensure!(
+        frivillig_sync_server::service::catalog::catalog(&server.state)
+            .await?
+            .handbook
+            .len()
+            == 3,
+        "the preview saved a page"
+    );
+    chrome.quit().await;
+    server.stop().await;
+    Ok(())
+}

@@ -110,6 +110,9 @@ fn page_form(s: &Staff, action: &str, v: &PageForm, new: bool, errors: &Errors) 
             " "
             button type="submit" { (lang.pick("Gem siden", "Save the page")) }
         }
+        // Filled as the text is typed (preview.js); the server draws it, as below.
+        section.preview id="live-preview" aria-live="polite" hidden {}
+        script src=(PREVIEW_PATH) {}
         @if v.preview.is_some() {
             section.preview aria-labelledby="preview" {
                 h2 id="preview" { (lang.pick("Forhåndsvisning (ikke gemt)", "Preview (not saved)")) }
@@ -233,6 +236,41 @@ async fn post_page_for(
         page_form(&s, &action, &f, existing.is_none(), &errors),
         &errors,
     )
+}
+
+/// The live preview's script.
+pub(super) const PREVIEW_JS: &str = include_str!("preview.js");
+
+const PREVIEW_PATH: &str = concat!("/admin/forhaandsvis.js?v=", env!("CARGO_PKG_VERSION"));
+
+/// The text as the live preview posts it.
+#[derive(Debug, Default, Deserialize)]
+pub struct PreviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+session_form!(PreviewForm);
+
+/// A page's text drawn by the portal's markdown code, as an HTML fragment (admins).
+pub(super) async fn post_preview(StaffForm(s, f): StaffForm<PreviewForm>) -> Response {
+    if !s.is_admin() {
+        return not_yours(&s);
+    }
+    let body = f.body.chars().take(100_000).collect::<String>();
+    secure(html! { (markdown_html(&body)) })
+}
+
+/// The live preview's script.
+pub(super) async fn preview_script() -> Response {
+    let mut r = PREVIEW_JS.into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    r
 }
 
 /// Move a page up or down, or take it out.

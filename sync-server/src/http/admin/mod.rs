@@ -154,6 +154,8 @@ pub fn routes() -> Router<AppState> {
             post(photo::post_ambassador_photo_remove),
         )
         .route("/admin/haandbog", get(handbook::handbook_page))
+        .route("/admin/haandbog/forhaandsvis", post(handbook::post_preview))
+        .route("/admin/forhaandsvis.js", get(handbook::preview_script))
         .route(
             "/admin/haandbog/ny",
             get(handbook::new_page).post(handbook::post_new_page),
