@@ -44,9 +44,53 @@ pub enum CatalogError {
 pub const CATALOG_SIGNATURE_TAG: &str = "frivillig-catalog-1";
 
 /// The bytes that are signed: the catalog's JSON as serde writes it (field order fixed by
-/// the types, maps ordered), identical on every machine that reads the same catalog.
+/// the types, maps ordered), identical on every machine that reads the same catalog. Kiosks
+/// from before version 2 check only this, and a field they do not know breaks it for them.
 fn signed_bytes(catalog: &Catalog) -> Result<Vec<u8>, CatalogError> {
     Ok(serde_json::to_vec(catalog)?)
+}
+
+/// The tag of the second signature, over the catalog's JSON value with every map's keys
+/// sorted: a kiosk checks it on the value it read from the document, whatever fields a
+/// later server adds, so a new catalog field does not lock out the kiosks already out there.
+pub const CATALOG_SIGNATURE_TAG_V2: &str = "frivillig-catalog-2";
+
+/// `value` as JSON text with every map's keys in sorted order and no spaces.
+fn canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value as J;
+    match value {
+        J::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&J::String((*k).clone()).to_string());
+                out.push(':');
+                canonical(&map[k.as_str()], out);
+            }
+            out.push('}');
+        }
+        J::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical(v, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+fn canonical_bytes(value: &serde_json::Value) -> Vec<u8> {
+    let mut out = String::new();
+    canonical(value, &mut out);
+    out.into_bytes()
 }
 
 /// A new catalog document holding `catalog` signed by `signer`, built in one change.
@@ -67,12 +111,15 @@ pub fn write_catalog(
 ) -> Result<(), CatalogError> {
     let value = serde_json::to_value(catalog)?;
     let signature = signer.sign(CATALOG_SIGNATURE_TAG, &signed_bytes(catalog)?);
+    let signature_v2 = signer.sign(CATALOG_SIGNATURE_TAG_V2, &canonical_bytes(&value));
     doc.transact::<_, _, CatalogError>(|tx| {
         tx.put(ROOT, "kind", CATALOG_KIND)
             .map_err(AmJsonError::from)?;
         // Only what differs from the catalog there: an edit of one job is a small change.
         update_json(tx, &ROOT, "catalog", &value)?;
         tx.put(ROOT, "signature", signature.as_str())
+            .map_err(AmJsonError::from)?;
+        tx.put(ROOT, "signature_v2", signature_v2.as_str())
             .map_err(AmJsonError::from)?;
         Ok(())
     })
@@ -90,9 +137,24 @@ pub fn read_catalog<R: ReadDoc>(doc: &R) -> Result<Catalog, CatalogError> {
 }
 
 /// Read the catalog held in `doc` and check the server's signature on it with
-/// `public_hex` (the server's public signing key).
+/// `public_hex` (the server's public signing key): the second signature, over the value as
+/// the document holds it, when there is one; else the first.
 pub fn read_signed_catalog<R: ReadDoc>(doc: &R, public_hex: &str) -> Result<Catalog, CatalogError> {
-    let catalog = read_catalog(doc)?;
+    if get_string(doc, &ROOT, "kind").as_deref() != Some(CATALOG_KIND) {
+        return Err(CatalogError::NotACatalog);
+    }
+    let obj = get_obj(doc, &ROOT, "catalog").ok_or(CatalogError::NotACatalog)?;
+    let value = read_json(doc, &obj);
+    if let Some(signature) = get_string(doc, &ROOT, "signature_v2") {
+        crate::sign::verify(
+            public_hex,
+            CATALOG_SIGNATURE_TAG_V2,
+            &canonical_bytes(&value),
+            &signature,
+        )?;
+        return Ok(serde_json::from_value(value)?);
+    }
+    let catalog: Catalog = serde_json::from_value(value)?;
     let signature = get_string(doc, &ROOT, "signature").ok_or(CatalogError::Unsigned)?;
     crate::sign::verify(
         public_hex,
@@ -239,6 +301,38 @@ mod tests {
         assert!(matches!(
             read_signed_catalog(&unsigned, &keys.public_hex()),
             Err(CatalogError::Unsigned)
+        ));
+    }
+
+    #[test]
+    fn a_field_this_version_does_not_know_keeps_the_catalog_readable() {
+        let keys = SigningKeyPair::generate();
+        let mut doc = new_catalog_doc(&demo_catalog(), &keys).expect("doc");
+        // A later server adds a field to a job and signs the whole value.
+        let mut value = serde_json::to_value(demo_catalog()).expect("json");
+        value["opportunities"][0]["parking"] = serde_json::json!("Bag biblioteket");
+        let v2 = keys.sign(CATALOG_SIGNATURE_TAG_V2, &canonical_bytes(&value));
+        doc.transact::<_, _, CatalogError>(|tx| {
+            update_json(tx, &ROOT, "catalog", &value)?;
+            tx.put(ROOT, "signature_v2", v2.as_str())
+                .map_err(AmJsonError::from)?;
+            Ok(())
+        })
+        .map_err(|f| f.error)
+        .expect("later server");
+        let read = read_signed_catalog(&doc, &keys.public_hex()).expect("still signed");
+        assert_eq!(read, demo_catalog());
+        // And the second signature holds only for what was signed.
+        doc.transact::<_, _, CatalogError>(|tx| {
+            let obj = get_obj(tx, &ROOT, "catalog").expect("catalog");
+            tx.put(&obj, "extra", "falsk").map_err(AmJsonError::from)?;
+            Ok(())
+        })
+        .map_err(|f| f.error)
+        .expect("tamper");
+        assert!(matches!(
+            read_signed_catalog(&doc, &keys.public_hex()),
+            Err(CatalogError::Signature(_))
         ));
     }
 
