@@ -288,14 +288,16 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     if let Some(handle) = &round.catalog {
         refresh_catalog(core, handle)?;
     }
-    // Photos after the catalog that names them; one that fails waits for the next round.
+    acknowledge_journals(core, round).await?;
+    delete_acknowledged(core).await?;
+    core.refresh_queue().await;
+    // Photos last, after the signups' acknowledgements: on a slow link the first fetch of a
+    // catalog's photos takes a while, and signups must not wait behind pictures. One that
+    // fails waits for the next round.
     if crate::photos::fetch_missing(core, &round.http, &round.base, &round.token).await > 0 {
         // The screens look for new photos when the status changes.
         inner.status.send_modify(|_| {});
     }
-    acknowledge_journals(core, round).await?;
-    delete_acknowledged(core).await?;
-    core.refresh_queue().await;
     let now = inner.clock.now().to_rfc3339();
     inner.store.set_meta("last_contact", &now)?;
     inner.status.send_modify(|s| {

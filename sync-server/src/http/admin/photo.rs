@@ -219,7 +219,7 @@ async fn upload(state: &AppState, s: Staff, of: PhotoOf, m: Multipart) -> Respon
             let bytes = bytes.clone();
             blocking(move || Ok(process(&bytes)))
                 .await
-                .unwrap_or(Err(PhotoError::NotAPicture))
+                .unwrap_or_else(|e| Err(PhotoError::Unreadable(e.to_string())))
         }
     };
     match &processed {

@@ -378,7 +378,11 @@ pub(super) async fn shift_page_get(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let held = holders(&state, &shift_id).await.unwrap_or(0);
+    // Not knowing how many hold the shift is no reason to move it without asking.
+    let held = match holders(&state, &shift_id).await {
+        Ok(n) => n,
+        Err(e) => return error_page(&s, e),
+    };
     shift_page(
         &s,
         &title,
@@ -468,7 +472,11 @@ pub(super) async fn post_move(
             lang.pick("Skriv hvor mange, mindst 1.", "Write how many, at least 1."),
         );
     }
-    let held = holders(&state, &shift_id).await.unwrap_or(0);
+    // Not knowing how many hold the shift is no reason to move it without asking.
+    let held = match holders(&state, &shift_id).await {
+        Ok(n) => n,
+        Err(e) => return error_page(&s, e),
+    };
     let (Some(day), Some(a), Some(b), Some(capacity)) = (day, starts, ends, capacity) else {
         return shift_page(&s, &title, &job_id, &sh, &f, &errors, held);
     };
@@ -528,7 +536,11 @@ pub(super) async fn post_cancel(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let held = holders(&state, &shift_id).await.unwrap_or(0);
+    // Not knowing how many hold the shift is no reason to move it without asking.
+    let held = match holders(&state, &shift_id).await {
+        Ok(n) => n,
+        Err(e) => return error_page(&s, e),
+    };
     if held > 0 && f.confirmed.is_none() {
         let what = shift_label(lang, &sh.starts, &sh.ends);
         return confirm_page(
