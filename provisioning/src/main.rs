@@ -4,8 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+mod backup;
+mod catalog;
 mod doctor;
+mod init;
 mod poster;
+mod posters;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -348,7 +352,7 @@ async fn main() -> anyhow::Result<()> {
             force,
             config,
             public_url,
-        } => init(&data_dir, force, config, public_url).await,
+        } => init::init(&data_dir, force, config, public_url).await,
         Command::Enrol {
             access,
             kiosk: KioskTarget { kiosk_id, site },
@@ -541,7 +545,7 @@ async fn main() -> anyhow::Result<()> {
             cards_for_site,
             public_url,
         } => {
-            posters(
+            posters::posters(
                 &http,
                 &access,
                 &out_dir,
@@ -551,10 +555,10 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
         }
-        Command::Backup { access, out } => backup(&http, &access, &out).await,
+        Command::Backup { access, out } => backup::backup(&http, &access, &out).await,
         Command::Verify { backup } => {
             let (summary, _) = frivillig_sync_server::backup::verify_backup(&backup)?;
-            print_summary(&backup, &summary);
+            backup::print_summary(&backup, &summary);
             Ok(())
         }
         Command::Restore {
@@ -563,16 +567,18 @@ async fn main() -> anyhow::Result<()> {
             force,
         } => {
             let summary = frivillig_sync_server::backup::restore_backup(&backup, &data_dir, force)?;
-            print_summary(&backup, &summary);
+            backup::print_summary(&backup, &summary);
             println!("Gendannet i / restored into {}", data_dir.display());
             Ok(())
         }
-        Command::CatalogExport { access, out } => catalog_export(&http, &access, &out).await,
+        Command::CatalogExport { access, out } => {
+            catalog::catalog_export(&http, &access, &out).await
+        }
         Command::CatalogImport {
             access,
             file,
             check,
-        } => catalog_import(&http, &access, &file, check).await,
+        } => catalog::catalog_import(&http, &access, &file, check).await,
         Command::List { access } => {
             let resp = access
                 .call(http.get(access.url("/api/admin/kiosks")))
@@ -595,229 +601,4 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-async fn posters(
-    http: &reqwest::Client,
-    access: &ServerAccess,
-    out_dir: &Path,
-    only: Option<&str>,
-    cards_for_site: Option<&str>,
-    public_url: Option<String>,
-) -> anyhow::Result<()> {
-    let resp = access
-        .call(http.get(access.url("/api/admin/catalog")))
-        .await?;
-    let catalog: frivillig_common::domain::Catalog = explain(resp).await?.json().await?;
-    let public_url = public_url.unwrap_or_else(|| access.server.clone());
-    let jobs: Vec<&frivillig_common::domain::Opportunity> = catalog
-        .opportunities
-        .iter()
-        .filter(|o| only.is_none_or(|id| o.id == id))
-        .collect();
-    if let Some(id) = only
-        && jobs.is_empty()
-    {
-        bail!("no job with id {id} in the catalog");
-    }
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let write = |name: String, bytes: &[u8]| -> anyhow::Result<()> {
-        let path = out_dir.join(name);
-        if path.exists() {
-            bail!("{} exists already; not overwriting it", path.display());
-        }
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        println!("{}", path.display());
-        Ok(())
-    };
-    for job in &jobs {
-        let page = poster::poster(&catalog, job, &public_url)?;
-        write(
-            format!("plakat-{}.svg", job.id),
-            poster::to_svg(&page).as_bytes(),
-        )?;
-        write(format!("plakat-{}.pdf", job.id), &poster::to_pdf(&page))?;
-    }
-    if let Some(site) = cards_for_site {
-        let site_jobs: Vec<_> = catalog
-            .opportunities
-            .iter()
-            .filter(|o| o.site_id == site)
-            .collect();
-        if site_jobs.is_empty() {
-            bail!("no jobs at site {site}");
-        }
-        let page = poster::table_cards(&site_jobs, &public_url)?;
-        write(
-            format!("bordkort-{site}.svg"),
-            poster::to_svg(&page).as_bytes(),
-        )?;
-        write(format!("bordkort-{site}.pdf"), &poster::to_pdf(&page))?;
-    }
-    Ok(())
-}
-
-fn print_summary(path: &Path, s: &frivillig_sync_server::backup::BackupSummary) {
-    println!("{}: taget / taken {}", path.display(), s.taken_at);
-    println!(
-        "  tilmeldinger / signups: {}, journaler / journals: {}, kiosker / kiosks: {}",
-        s.rows_of("signups"),
-        s.rows_of("journals"),
-        s.rows_of("devices")
-    );
-}
-
-async fn backup(http: &reqwest::Client, access: &ServerAccess, out: &Path) -> anyhow::Result<()> {
-    if out.exists() {
-        bail!("{} exists already; not overwriting it", out.display());
-    }
-    let resp = access
-        .call(http.get(access.url("/api/admin/backup")))
-        .await?;
-    let bytes = explain(resp)
-        .await?
-        .bytes()
-        .await
-        .context("receiving the backup")?;
-    // Written under a temporary name and renamed, so a broken transfer never looks complete.
-    let partial = out.with_extension("partial");
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&partial)
-            .with_context(|| format!("writing {}", partial.display()))?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-    }
-    let (summary, _) =
-        frivillig_sync_server::backup::verify_backup(&partial).with_context(|| {
-            format!(
-                "the received backup does not verify; left as {}",
-                partial.display()
-            )
-        })?;
-    std::fs::rename(&partial, out)?;
-    print_summary(out, &summary);
-    Ok(())
-}
-
-async fn catalog_export(
-    http: &reqwest::Client,
-    access: &ServerAccess,
-    out: &Path,
-) -> anyhow::Result<()> {
-    if out.exists() {
-        bail!("{} exists already; not overwriting it", out.display());
-    }
-    let resp = access
-        .call(http.get(access.url("/api/admin/catalog")))
-        .await?;
-    let catalog: frivillig_common::domain::Catalog = explain(resp).await?.json().await?;
-    let text = frivillig_common::catalog_file::catalog_to_toml(&catalog)?;
-    std::fs::write(out, text).with_context(|| format!("writing {}", out.display()))?;
-    println!("Kataloget er gemt i / catalog written to {}", out.display());
-    Ok(())
-}
-
-async fn catalog_import(
-    http: &reqwest::Client,
-    access: &ServerAccess,
-    file: &Path,
-    check: bool,
-) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    use frivillig_common::text::Lang::En;
-    let catalog = match frivillig_common::catalog_file::parse_catalog_toml(&text) {
-        Ok(c) => c,
-        Err(problems) => {
-            for p in &problems {
-                match p.line {
-                    Some(line) => eprintln!("{}:{line}: {}", file.display(), p.message(En)),
-                    None => eprintln!("{}: {}", file.display(), p.message(En)),
-                }
-            }
-            bail!(
-                "{} has {} error(s); nothing was imported",
-                file.display(),
-                problems.len()
-            );
-        }
-    };
-    if check {
-        println!(
-            "{} er i orden / is valid: {} jobs, {} sites",
-            file.display(),
-            catalog.opportunities.len(),
-            catalog.sites.len()
-        );
-        return Ok(());
-    }
-    let resp = access
-        .call(http.put(access.url("/api/admin/catalog")).json(&catalog))
-        .await?;
-    explain(resp).await?;
-    println!(
-        "Kataloget er indlæst / catalog imported: {} jobs, {} sites",
-        catalog.opportunities.len(),
-        catalog.sites.len()
-    );
-    Ok(())
-}
-
-async fn init(
-    data_dir: &Path,
-    force: bool,
-    config_path: Option<PathBuf>,
-    public_url: String,
-) -> anyhow::Result<()> {
-    let keys = frivillig_sync_server::keys::create(data_dir, force)?;
-    let config = frivillig_sync_server::ServerConfig {
-        data_dir: data_dir.to_owned(),
-        public_url,
-        ..Default::default()
-    };
-    let config_path = config_path.unwrap_or_else(|| data_dir.join("frivillig.toml"));
-    if config_path.exists() {
-        println!(
-            "Indstillinger / settings: {} exists; left as it is",
-            config_path.display()
-        );
-    } else {
-        std::fs::write(&config_path, config.documented_toml())
-            .with_context(|| format!("writing {}", config_path.display()))?;
-        println!("Indstillinger / settings: {}", config_path.display());
-    }
-    let server = frivillig_sync_server::Server::open(config)
-        .await
-        .with_context(|| format!("opening {} (is the server running?)", data_dir.display()))?;
-    println!("Datamappe / data folder: {}", data_dir.display());
-    println!(
-        "Offentlig forseglingsnøgle / public sealing key: {}",
-        keys.sealing.public().to_hex()
-    );
-    println!(
-        "Offentlig signeringsnøgle / public signing key: {}",
-        keys.signing.public_hex()
-    );
-    match &server.new_admin_password {
-        Some(password) => {
-            println!(
-                "Første administrator i webappen / first admin of the web app (vises kun nu / shown only now):"
-            );
-            println!("  bruger / user: admin");
-            println!("  adgangskode / password: {password}");
-        }
-        None => println!("Der findes allerede konti / accounts exist already."),
-    }
-    match server.new_admin_token {
-        Some(token) => {
-            println!("Administratornøgle (vises kun nu) / admin token (shown only now):");
-            println!("{token}");
-        }
-        None => {
-            println!("Der findes allerede en administratornøgle / an admin token exists already.")
-        }
-    }
-    server.state.sync.repo.stop().await;
-    Ok(())
 }

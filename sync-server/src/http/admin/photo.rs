@@ -55,6 +55,14 @@ async fn current(
     }
 }
 
+/// How the audit log names what the photo belongs to (as the job and ambassador forms do).
+fn audit_target(of: &PhotoOf) -> String {
+    match of {
+        PhotoOf::Job(id) => format!("job {id}"),
+        PhotoOf::Ambassador(id) => format!("ambassador {id}"),
+    }
+}
+
 fn base(of: &PhotoOf) -> String {
     match of {
         PhotoOf::Job(id) => format!("/admin/job/{id}/foto"),
@@ -279,10 +287,7 @@ async fn upload(state: &AppState, s: Staff, of: PhotoOf, m: Multipart) -> Respon
         height: p.height,
     };
     let ed = editor(&s);
-    let target = match &of {
-        PhotoOf::Job(id) => format!("job {id}"),
-        PhotoOf::Ambassador(id) => format!("ambassador {id}"),
-    };
+    let target = audit_target(&of);
     match save(
         state,
         &ed,
@@ -334,10 +339,7 @@ async fn remove(state: &AppState, s: Staff, of: PhotoOf) -> Response {
         Err(r) => return r,
     };
     let ed = editor(&s);
-    let target = match &of {
-        PhotoOf::Job(id) => format!("job {id}"),
-        PhotoOf::Ambassador(id) => format!("ambassador {id}"),
-    };
+    let target = audit_target(&of);
     match save(
         state,
         &ed,

@@ -350,13 +350,14 @@ fn shift_page(
     r
 }
 
-/// Look up job and shift for this person, or the page to show instead.
+/// Look up job and shift for this person, and how many signups hold the shift, or the page
+/// to show instead.
 async fn job_and_shift(
     state: &AppState,
     s: &Staff,
     job_id: &str,
     shift_id: &str,
-) -> Result<(String, Shift), Response> {
+) -> Result<(String, Shift, usize), Response> {
     let catalog = page_catalog(state).await?;
     let job = editable(&catalog, &editor(s), job_id).map_err(|_| not_yours(s))?;
     let sh = job
@@ -365,7 +366,11 @@ async fn job_and_shift(
         .find(|x| x.id == shift_id)
         .cloned()
         .ok_or_else(|| not_yours(s))?;
-    Ok((job_title(s.lang, job).to_owned(), sh))
+    // Not knowing how many hold the shift is no reason to move it without asking.
+    let held = holders(state, shift_id)
+        .await
+        .map_err(|e| error_page(s, e))?;
+    Ok((job_title(s.lang, job).to_owned(), sh, held))
 }
 
 /// A shift's page: move it or cancel it.
@@ -374,14 +379,9 @@ pub(super) async fn shift_page_get(
     s: Staff,
     Path((job_id, shift_id)): Path<(String, String)>,
 ) -> Response {
-    let (title, sh) = match job_and_shift(&state, &s, &job_id, &shift_id).await {
+    let (title, sh, held) = match job_and_shift(&state, &s, &job_id, &shift_id).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    // Not knowing how many hold the shift is no reason to move it without asking.
-    let held = match holders(&state, &shift_id).await {
-        Ok(n) => n,
-        Err(e) => return error_page(&s, e),
     };
     shift_page(
         &s,
@@ -436,7 +436,7 @@ pub(super) async fn post_move(
     StaffForm(s, f): StaffForm<MoveForm>,
 ) -> Response {
     let lang = s.lang;
-    let (title, sh) = match job_and_shift(&state, &s, &job_id, &shift_id).await {
+    let (title, sh, held) = match job_and_shift(&state, &s, &job_id, &shift_id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -472,11 +472,6 @@ pub(super) async fn post_move(
             lang.pick("Skriv hvor mange, mindst 1.", "Write how many, at least 1."),
         );
     }
-    // Not knowing how many hold the shift is no reason to move it without asking.
-    let held = match holders(&state, &shift_id).await {
-        Ok(n) => n,
-        Err(e) => return error_page(&s, e),
-    };
     let (Some(day), Some(a), Some(b), Some(capacity)) = (day, starts, ends, capacity) else {
         return shift_page(&s, &title, &job_id, &sh, &f, &errors, held);
     };
@@ -532,14 +527,9 @@ pub(super) async fn post_cancel(
     StaffForm(s, f): StaffForm<MoveForm>,
 ) -> Response {
     let lang = s.lang;
-    let (_, sh) = match job_and_shift(&state, &s, &job_id, &shift_id).await {
+    let (_, sh, held) = match job_and_shift(&state, &s, &job_id, &shift_id).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    // Not knowing how many hold the shift is no reason to move it without asking.
-    let held = match holders(&state, &shift_id).await {
-        Ok(n) => n,
-        Err(e) => return error_page(&s, e),
     };
     if held > 0 && f.confirmed.is_none() {
         let what = shift_label(lang, &sh.starts, &sh.ends);

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, RwLock};
 
-use automerge::{Automerge, ChangeHash};
+use automerge::Automerge;
 use chrono::SecondsFormat;
 use frivillig_common::domain::{
     Catalog, CheckIn, FormProblem, SignupForm, SignupRecord, Source, validate_form,
@@ -28,6 +28,8 @@ use tokio::sync::{Notify, watch};
 use crate::clock::Clock;
 use crate::config::KioskConfig;
 use crate::store::{JournalMeta, KioskStore};
+
+mod signups;
 
 /// Why a signup was not saved. Nothing was stored when this is returned.
 #[derive(Debug, thiserror::Error)]
@@ -492,203 +494,6 @@ impl KioskCore {
         out
     }
 
-    /// Save a visitor's signup. Returns only once the signup is durable in the kiosk's store
-    /// and has been read back; the receipt is what the visitor's QR code carries.
-    pub async fn submit_signup(
-        &self,
-        opportunity_id: &str,
-        shift_id: Option<&str>,
-        form: &SignupForm,
-    ) -> Result<Receipt, SubmitError> {
-        let catalog = self.catalog().ok_or(SubmitError::NoCatalog)?;
-        // Judged by this kiosk's clock: offline for days, it has no other.
-        let opportunity = catalog
-            .offered(opportunity_id, shift_id, self.inner.clock.now())
-            .map_err(|e| match e {
-                NotOffered::UnknownJob => SubmitError::UnknownOpportunity(opportunity_id.into()),
-                NotOffered::UnknownShift => SubmitError::UnknownShift(opportunity_id.into()),
-                other => SubmitError::NoLongerOffered(other),
-            })?;
-        let mut person = validate_form(form, opportunity.requirements.min_age.is_some())
-            .map_err(SubmitError::Invalid)?;
-        let consent_version = catalog.current_consent().map(|c| c.version).unwrap_or(0);
-        let token = new_receipt_token();
-        // Sealed beside the person, so the server's confirmation can link to the receipt.
-        person.receipt_token = Some(token.clone());
-        let sealed = self.inner.sealer.seal(&person)?;
-        let now = rfc3339(self.inner.clock.now());
-        let record = SignupRecord::new_signup(
-            opportunity,
-            shift_id,
-            Source::Kiosk(self.inner.config.kiosk_id.clone()),
-            now,
-            consent_version,
-            receipt_hash(&token),
-            sealed.envelope,
-        );
-        let mut journals = self.inner.journals.lock().await;
-        let (doc_id, handle, local, outbox) = self.current_journal(&mut journals).await?;
-        let storage = self.inner.store.chunks().clone();
-        let rec = record.clone();
-        let change = blocking(move || -> Result<Vec<u8>, SubmitError> {
-            let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
-            let before = doc.get_heads();
-            add_sealed_signup(&mut doc, &rec, &sealed.run_key)?;
-            persist_last_change(&storage, &doc_id, &mut doc)
-                .inspect_err(|_| forget_unsaved(&mut doc, &before))
-        })
-        .await?;
-        hand_to_samod(&handle, &outbox, change);
-        drop(journals);
-        self.inner.status.send_modify(|s| {
-            s.queued_signups += 1;
-            s.unacked_journals = s.unacked_journals.max(1);
-        });
-        self.inner.wake.notify_one();
-        Ok(Receipt {
-            url: receipt_url(&self.inner.config.public_url, &record.id, &token),
-            signup_id: record.id,
-            token,
-        })
-    }
-
-    /// Record that a volunteer checked in at this kiosk. Durable when it returns.
-    pub async fn check_in(&self, signup_id: &str) -> Result<(), SubmitError> {
-        let journals = self.inner.journals.lock().await;
-        let at = rfc3339(self.inner.clock.now());
-        let by = self.inner.config.kiosk_id.clone();
-        for (id, j) in journals.iter() {
-            let local = j.local.clone();
-            let storage = self.inner.store.chunks().clone();
-            let (sid, at, by, doc_id) = (signup_id.to_owned(), at.clone(), by.clone(), id.clone());
-            let change = blocking(move || -> Result<Option<Vec<u8>>, SubmitError> {
-                let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
-                if frivillig_common::journal::read_signup(&*doc, &sid).is_err() {
-                    return Ok(None);
-                }
-                let before = doc.get_heads();
-                add_check_in(&mut doc, &sid, &CheckIn { at, by })?;
-                persist_last_change(&storage, &doc_id, &mut doc)
-                    .inspect_err(|_| forget_unsaved(&mut doc, &before))
-                    .map(Some)
-            })
-            .await?;
-            if let Some(change) = change {
-                hand_to_samod(&j.handle, &j.outbox, change);
-                drop(journals);
-                self.refresh_queue().await;
-                self.inner.wake.notify_one();
-                return Ok(());
-            }
-        }
-        Err(SubmitError::Journal(
-            frivillig_common::journal::JournalError::UnknownSignup(signup_id.to_owned()),
-        ))
-    }
-
-    /// Read a signup the kiosk still holds (for tests and staff; personal data stays sealed).
-    pub async fn signup(&self, signup_id: &str) -> Option<SignupRecord> {
-        let journals = self.inner.journals.lock().await;
-        for j in journals.values() {
-            let id = signup_id.to_owned();
-            let found = j
-                .handle
-                .with_document_async(move |d| frivillig_common::journal::read_signup(d, &id).ok())
-                .await
-                .ok()
-                .flatten();
-            if found.is_some() {
-                return found;
-            }
-        }
-        None
-    }
-
-    /// The ids of every signup in the journals the kiosk holds, read from its own replicas
-    /// (what its store holds), in one pass.
-    pub async fn signup_ids(&self) -> HashSet<String> {
-        let journals = self.inner.journals.lock().await;
-        let mut ids = HashSet::new();
-        for j in journals.values() {
-            if let Ok(doc) = j.local.lock()
-                && let Ok((records, _)) = frivillig_common::journal::read_signups(&*doc)
-            {
-                ids.extend(records.into_iter().map(|r| r.id));
-            }
-        }
-        ids
-    }
-
-    /// The journal new signups go into, rolling over at a new day or at the size cap.
-    async fn current_journal(
-        &self,
-        journals: &mut BTreeMap<String, OpenJournal>,
-    ) -> Result<(String, DocHandle, Arc<std::sync::Mutex<Automerge>>, Outbox), SubmitError> {
-        let today = self.inner.clock.now().date_naive().to_string();
-        let mut current = None;
-        for (id, j) in journals.iter_mut() {
-            if j.meta.closed {
-                continue;
-            }
-            let full = j.local_count() >= JOURNAL_CAP as u64;
-            if j.meta.day != today || full {
-                j.meta.closed = true;
-                self.inner.store.put_journal(id, &j.meta)?;
-            } else {
-                current = Some((
-                    id.clone(),
-                    j.handle.clone(),
-                    j.local.clone(),
-                    j.outbox.clone(),
-                ));
-            }
-        }
-        if let Some(c) = current {
-            return Ok(c);
-        }
-        let header = JournalHeader {
-            owner: format!("kiosk:{}", self.inner.config.kiosk_id),
-            day: today.clone(),
-        };
-        let doc = new_journal_doc(&header)?;
-        let local = Arc::new(std::sync::Mutex::new(doc.fork()));
-        let outbox = Outbox::default();
-        let created = doc.save();
-        let handle = self
-            .inner
-            .repo
-            .create(doc)
-            .await
-            .map_err(|_| SubmitError::Stopped)?;
-        let id = handle.document_id().to_string();
-        // samod keeps its own writes in memory on a kiosk: store the new journal durably
-        // before it is recorded (a crash in between leaves an orphan that start-up purges).
-        self.inner
-            .store
-            .chunks()
-            .put_chunk(&format!("{id}/snapshot/created"), &created)?;
-        let seq = journals.values().map(|j| j.meta.seq + 1).max().unwrap_or(0);
-        let meta = JournalMeta {
-            day: today,
-            seq,
-            closed: false,
-            registered: false,
-            acked_heads: Vec::new(),
-            acked_signups: 0,
-        };
-        self.inner.store.put_journal(&id, &meta)?;
-        journals.insert(
-            id.clone(),
-            OpenJournal {
-                meta,
-                handle: handle.clone(),
-                local: local.clone(),
-                outbox: outbox.clone(),
-            },
-        );
-        Ok((id, handle, local, outbox))
-    }
-
     /// Recount the signups not yet acknowledged.
     pub(crate) async fn refresh_queue(&self) {
         let journals = self.inner.journals.lock().await;
@@ -712,22 +517,6 @@ impl KioskCore {
         if !self.inner.store.close().await {
             tracing::warn!("the database was still in use when the kiosk shut down");
         }
-    }
-}
-
-/// Run the blocking part of a signup (Automerge change, redb commit). On a multi-threaded
-/// runtime in place, which spares a hand-off to another thread (about 0.1 ms on this
-/// machine); elsewhere on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, SubmitError> + Send + 'static,
-) -> Result<T, SubmitError> {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
-        tokio::task::block_in_place(f)
-    } else {
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|_| SubmitError::Stopped)?
     }
 }
 
@@ -791,31 +580,4 @@ fn load_and_compact(store: &KioskStore, doc_id: &str) -> Result<Automerge, OpenE
 fn sha2_digest(bytes: &[u8]) -> Vec<u8> {
     use sha2::Digest as _;
     sha2::Sha256::digest(bytes).to_vec()
-}
-
-/// Write the document's last local change into the store ourselves, durably, and read it
-/// back. samod writes it too, later; the key is content-addressed so both agree.
-/// Take a change that did not reach the disk back out of the kiosk's copy: the visitor was
-/// told it was not saved, and the next change would otherwise depend on it, so the next
-/// one could not be stored or synced on its own. The copy continues under a new actor, so
-/// the forgotten change's sequence number is never reused for other content.
-fn forget_unsaved(doc: &mut Automerge, heads: &[ChangeHash]) {
-    match doc.fork_at(heads) {
-        Ok(back) => *doc = back,
-        Err(e) => tracing::error!(error = %e, "cannot take an unsaved change back out"),
-    }
-}
-
-fn persist_last_change(
-    storage: &frivillig_common::storage::RedbStorage,
-    doc_id: &str,
-    doc: &mut automerge::Automerge,
-) -> Result<Vec<u8>, SubmitError> {
-    let change = doc.get_last_local_change().ok_or_else(|| {
-        SubmitError::Storage(StorageError::Corrupt("no local change to persist".into()))
-    })?;
-    let hash: ChangeHash = change.hash();
-    let bytes = change.raw_bytes().to_vec();
-    storage.put_chunk(&format!("{doc_id}/incremental/{hash}"), &bytes)?;
-    Ok(bytes)
 }
