@@ -52,6 +52,8 @@ pub enum Field {
     VisibleFrom,
     /// The last day shown.
     VisibleUntil,
+    /// An event's last day to register.
+    RegisterUntil,
     /// The Danish text.
     TextDa,
     /// The version.
@@ -306,6 +308,11 @@ pub fn catalog_problems(c: &Catalog) -> Vec<CatalogProblem> {
                     out.push(job(Field::VisibleUntil, Rule::BadDate));
                 }
             }
+        }
+        if let Some(e) = &o.event
+            && date(&e.register_until).is_err()
+        {
+            out.push(job(Field::RegisterUntil, Rule::BadDate));
         }
         for s in &o.shifts {
             shifts.add(&s.id, &mut out);

@@ -33,8 +33,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::domain::{
-    Ambassador, Catalog, ConsentText, HandbookPage, Opportunity, Photo, Requirements, Shift, Site,
-    SiteKind,
+    Ambassador, Catalog, ConsentText, EventInfo, HandbookPage, Opportunity, Photo, Requirements,
+    Shift, Site, SiteKind,
 };
 
 pub use crate::catalog_check::{CatalogProblem, check_catalog};
@@ -93,6 +93,8 @@ struct FileOpportunity {
     visible_until: Option<Spanned<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     photo: Option<Photo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    event: Option<EventInfo>,
     #[serde(default, rename = "shift")]
     shifts: Vec<FileShift>,
 }
@@ -285,6 +287,7 @@ fn into_catalog(f: FileCatalog) -> Catalog {
                 visible_from: o.visible_from.map(Spanned::into_inner),
                 visible_until: o.visible_until.map(Spanned::into_inner),
                 photo: o.photo,
+                event: o.event,
             })
             .collect(),
         ambassadors: f
@@ -354,6 +357,7 @@ pub fn catalog_to_toml(c: &Catalog) -> Result<String, toml::ser::Error> {
                 visible_from: o.visible_from.clone().map(sp),
                 visible_until: o.visible_until.clone().map(sp),
                 photo: o.photo.clone(),
+                event: o.event.clone(),
                 shifts: o
                     .shifts
                     .iter()

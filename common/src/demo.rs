@@ -96,6 +96,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 visible_from: None,
                 visible_until: None,
                 photo: None,
+                event: None,
                 ambassador_id: Some("amb-bibliotek".into()),
             },
             Opportunity {
@@ -112,6 +113,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 visible_from: None,
                 visible_until: None,
                 photo: None,
+                event: None,
                 ambassador_id: Some("amb-bibliotek".into()),
             },
             Opportunity {
@@ -128,6 +130,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 visible_from: None,
                 visible_until: None,
                 photo: None,
+                event: None,
                 ambassador_id: Some("amb-plejecenter".into()),
             },
             Opportunity {
@@ -147,6 +150,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 visible_from: None,
                 visible_until: None,
                 photo: None,
+                event: None,
                 ambassador_id: Some("amb-kultur".into()),
             },
             Opportunity {
@@ -163,6 +167,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
                 visible_from: None,
                 visible_until: None,
                 photo: None,
+                event: None,
                 ambassador_id: Some("amb-kultur".into()),
             },
         ],

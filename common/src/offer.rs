@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::domain::{Catalog, Opportunity, Shift};
+use crate::domain::{Audience, Catalog, Opportunity, Shift};
 
 /// Now in Glostrup (Europe/Copenhagen, with summer time), whatever the machine's zone:
 /// visible days are local days.
@@ -30,6 +30,12 @@ pub enum NotOffered {
     /// The shift has started (or ended).
     #[error("the shift has started")]
     ShiftStarted,
+    /// The event takes only those invited, who answer through their own links.
+    #[error("the event is by invitation")]
+    ByInvitation,
+    /// The event's last day to register has passed.
+    #[error("registration for the event has closed")]
+    RegistrationClosed,
 }
 
 impl Shift {
@@ -57,10 +63,27 @@ impl Opportunity {
         self.shifts.iter().filter(move |s| s.open_at(now))
     }
 
+    /// Why an event takes no registrations at `now` from the public (kiosks, portal), if
+    /// it takes none: it is by invitation, or its last day to register has passed. `None`
+    /// for a job.
+    pub fn event_closed(&self, now: DateTime<FixedOffset>) -> Option<NotOffered> {
+        let e = self.event.as_ref()?;
+        if e.audience == Audience::Invited {
+            return Some(NotOffered::ByInvitation);
+        }
+        day(&e.register_until)
+            .is_some_and(|until| now.date_naive() > until)
+            .then_some(NotOffered::RegistrationClosed)
+    }
+
     /// Whether the job is offered at `now`: shown on this day, and ongoing or with a shift
-    /// still ahead.
+    /// still ahead. An event is offered while it has a time ahead, is open to all and its
+    /// registration has not closed.
     pub fn offered_at(&self, now: DateTime<FixedOffset>) -> bool {
-        self.shown_on(now) && (self.shifts.is_empty() || self.open_shifts(now).next().is_some())
+        let ongoing = self.shifts.is_empty() && self.event.is_none();
+        self.shown_on(now)
+            && self.event_closed(now).is_none()
+            && (ongoing || self.open_shifts(now).next().is_some())
     }
 }
 
@@ -93,6 +116,9 @@ impl Catalog {
         }
         if !job.shown_on(now) {
             return Err(NotOffered::JobNotShown);
+        }
+        if let Some(closed) = job.event_closed(now) {
+            return Err(closed);
         }
         let shift = shift_id.and_then(|id| job.shifts.iter().find(|s| s.id == id));
         if shift.is_some_and(|s| !s.open_at(now)) {
@@ -156,6 +182,50 @@ mod tests {
         );
         assert!(offered.opportunity("kulturnat-info").is_some());
         assert_eq!(offered.sites, c.sites);
+    }
+
+    #[test]
+    fn an_event_is_offered_until_its_last_day_to_register_and_never_when_by_invitation() {
+        use crate::domain::{EventInfo, EventKind};
+        let mut c = demo_catalog();
+        let meeting = &mut c.opportunities[0];
+        let (id, shift) = (meeting.id.clone(), meeting.shifts[0].id.clone());
+        meeting.event = Some(EventInfo {
+            kind: EventKind::ThemeMeeting,
+            place: "Salen".into(),
+            audience: Audience::Open,
+            register_until: Some("2026-11-28".into()),
+        });
+        let on = |c: &Catalog, at| c.offered(&id, Some(&shift), t(at)).err();
+        assert_eq!(on(&c, "2026-11-28T23:59:00+01:00"), None);
+        assert_eq!(
+            on(&c, "2026-11-29T00:00:00+01:00"),
+            Some(NotOffered::RegistrationClosed)
+        );
+        assert!(
+            c.on_offer(t("2026-11-29T08:00:00+01:00"))
+                .opportunity(&id)
+                .is_none()
+        );
+        if let Some(e) = c.opportunities[0].event.as_mut() {
+            e.audience = Audience::Invited;
+            e.register_until = None;
+        }
+        assert_eq!(
+            on(&c, "2026-11-27T10:00:00+01:00"),
+            Some(NotOffered::ByInvitation)
+        );
+        assert!(
+            c.on_offer(t("2026-11-27T10:00:00+01:00"))
+                .opportunity(&id)
+                .is_none()
+        );
+        // An event without a time is not an ongoing job: nothing to register for.
+        c.opportunities[0].shifts.clear();
+        if let Some(e) = c.opportunities[0].event.as_mut() {
+            e.audience = Audience::Open;
+        }
+        assert!(!c.opportunities[0].offered_at(t("2026-11-27T10:00:00+01:00")));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Backups miss no table: after a server has done every kind of work (kiosks, codes, web
 //! signups, accounts, sessions, the audit log, an erasure with its rewrite, a review
-//! decision, a refused kiosk record), every table its database file holds is in the schema's list, every table
+//! decision, a refused kiosk record, an invitation), every table its database file holds is in the schema's list, every table
 //! the list copies holds rows, and the backup holds each of them row for row.
 
 use frivillig_sync_server::store::schema::{ALL_TABLES, InBackup, table_named};
@@ -161,6 +161,19 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         )
         .await?;
     anyhow::ensure!(a.status == 303, "news: {}", a.status);
+    // The party, and an invitation to the ambassadors (they wait in the outbox).
+    let mut with_party = frivillig_sync_server::service::catalog::catalog(&server.state).await?;
+    with_party.opportunities.push(crate::events::party());
+    frivillig_sync_server::service::catalog::replace_catalog(&server.state, with_party, "admin")
+        .await?;
+    let invited = frivillig_sync_server::service::invitations::send(
+        &server.state,
+        "frivilligfest",
+        &frivillig_sync_server::service::invitations::Who::Ambassadors,
+        "admin",
+    )
+    .await?;
+    anyhow::ensure!(invited == 2, "ambassadors with an address: {invited}");
 
     // The scheduler has reminded Bodil (it runs after each ingest that queued mail).
     let start = std::time::Instant::now();

@@ -331,6 +331,33 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let server = TestServer::start(&dir.path().join("server")).await?;
     let url = server.url();
+    frivillig_sync_server::service::catalog::replace_catalog(
+        &server.state,
+        crate::events::catalog_with_events(),
+        "admin",
+    )
+    .await?;
+    // An invitation (to the ambassadors), so its page can be checked too.
+    frivillig_sync_server::service::invitations::send(
+        &server.state,
+        "frivilligfest",
+        &frivillig_sync_server::service::invitations::Who::Ambassadors,
+        "admin",
+    )
+    .await?;
+    let invitation = server
+        .state
+        .store
+        .messages(None, 10)?
+        .into_iter()
+        .find_map(|(_, m)| {
+            let at = m.message.body.find("/invitation/")?;
+            m.message.body[at..]
+                .split_whitespace()
+                .next()
+                .map(str::to_owned)
+        })
+        .ok_or_else(|| anyhow::anyhow!("no invitation link"))?;
     let (core, worker) =
         synced_kiosk(&server, "kiosk-axe", "bibliotek", &dir.path().join("k")).await?;
     let receipt = core
@@ -365,6 +392,9 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/tilgaengelighed",
         "/min-side",
         "/admin/login",
+        "/arrangementer",
+        "/frivilligjob/temamoede",
+        &invitation,
     ]
     .iter()
     .map(|p| format!("{url}{p}"))
@@ -412,6 +442,9 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/admin/ambassadoerer/ny".to_owned(),
         "/admin/haandbog".to_owned(),
         "/admin/haandbog/samarbejde".to_owned(),
+        "/admin/arrangementer".to_owned(),
+        "/admin/arrangementer/frivilligfest".to_owned(),
+        "/admin/arrangementer/frivilligfest/inviter?hvem=aktive".to_owned(),
     ] {
         chrome.goto(&format!("{url}{page}")).await?;
         let found = axe(&chrome, &source).await?;

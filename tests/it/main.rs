@@ -12,6 +12,7 @@ mod convergence;
 mod demo;
 mod diskfault;
 mod erasure;
+mod events;
 mod fuzz_replay;
 mod hardening;
 mod hostile;

@@ -98,6 +98,7 @@ impl Store {
                     .any(|id| id != signup_id);
                 if !others {
                     crate::store::volunteers::forget_volunteer(&tx, &email)?;
+                    crate::store::invitations::forget_invitations_in(&tx, &email)?;
                 }
             }
             let mut journals = JOURNALS.open(&tx)?;

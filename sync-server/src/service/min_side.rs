@@ -224,13 +224,11 @@ pub async fn set_news(state: &AppState, email: &str, on: bool) -> Result<(), Ser
     let st = state.clone();
     let email = email.to_owned();
     blocking(move || {
-        let prefs = VolunteerPrefs {
-            news: on.then(|| Consent {
-                at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-                text_version: NEWS_CONSENT_VERSION,
-            }),
-        };
-        Ok(st.store.set_volunteer_prefs(&email, &prefs)?)
+        let news = on.then(|| Consent {
+            at: Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            text_version: NEWS_CONSENT_VERSION,
+        });
+        Ok(st.store.update_volunteer_prefs(&email, |p| p.news = news)?)
     })
     .await
 }

@@ -17,6 +17,7 @@ pub mod demo_photos;
 pub mod erasure;
 pub mod export;
 pub mod ingest;
+pub mod invitations;
 pub mod kiosks;
 pub mod letters;
 pub mod mail;

@@ -67,7 +67,10 @@ pub async fn web_signup(
         .offered(opportunity_id, shift_id, glostrup_now())
         .map_err(|e| match e {
             NotOffered::UnknownJob | NotOffered::UnknownShift => WebSignupError::UnknownJob,
-            NotOffered::JobNotShown | NotOffered::ShiftStarted => WebSignupError::NoLongerOffered,
+            NotOffered::JobNotShown
+            | NotOffered::ShiftStarted
+            | NotOffered::ByInvitation
+            | NotOffered::RegistrationClosed => WebSignupError::NoLongerOffered,
         })?;
     let mut person =
         validate_form(form, job.requirements.min_age.is_some()).map_err(WebSignupError::Invalid)?;

@@ -16,6 +16,7 @@
 
 pub mod devices;
 pub mod follow_up;
+pub mod invitations;
 pub mod journals;
 pub mod json;
 pub mod listing;

@@ -38,6 +38,10 @@ pub enum MessageKind {
     ShiftCancelled,
     /// A sign-in link to Min side the person asked for.
     SignInLink,
+    /// An invitation to an event.
+    Invitation,
+    /// The one reminder of an invitation not answered.
+    InvitationReminder,
 }
 
 impl MessageKind {
@@ -51,6 +55,8 @@ impl MessageKind {
             MessageKind::ShiftMoved => ("Vagt flyttet", "Shift moved"),
             MessageKind::ShiftCancelled => ("Vagt aflyst", "Shift cancelled"),
             MessageKind::SignInLink => ("Link til Min side", "Link to My page"),
+            MessageKind::Invitation => ("Invitation", "Invitation"),
+            MessageKind::InvitationReminder => ("Påmindelse om invitation", "Invitation reminder"),
         }
     }
 }

@@ -9,6 +9,7 @@ use redb::{Key, ReadTransaction, ReadableTable, TableDefinition, TableHandle, Va
 use redb::{TableError, WriteTransaction};
 
 use super::follow_up::FollowUp;
+use super::invitations::Invitation;
 use super::json::JsonTable;
 use super::outbox::OutboxRow;
 use super::rows::{
@@ -191,6 +192,12 @@ tables! {
         TableDefinition::new("photos"), InBackup::Copied;
     /// Signups marked for follow-up because their shift moved or was cancelled.
     FOLLOW_UPS: JsonTable<&str, FollowUp> = JsonTable::new("follow_ups"), InBackup::Copied;
+    /// Invitations to events: "event id address" -> who, the link's hash, the answer (see
+    /// [`super::invitations`]).
+    INVITATIONS: JsonTable<&str, Invitation> = JsonTable::new("invitations"), InBackup::Copied;
+    /// SHA-256 of an invitation link's token -> the invitation's key.
+    INVITATION_LINKS: TableDefinition<&str, &str> =
+        TableDefinition::new("invitation_links"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

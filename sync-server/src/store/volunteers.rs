@@ -44,8 +44,12 @@ pub struct Consent {
 /// What a person chose beyond their signups.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VolunteerPrefs {
-    /// News and invitations to events: only with this opt-in.
+    /// News (campaigns, everyone's invitations): only with this opt-in.
     pub news: Option<Consent>,
+    /// When the person said no to invitations (RFC 3339): no invitation reaches them, not
+    /// even as an active volunteer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_invitations: Option<String>,
 }
 
 impl Store {
@@ -117,6 +121,18 @@ impl Store {
         Ok(())
     }
 
+    /// Every address with what it chose (the audiences of invitations read them).
+    pub fn all_volunteer_prefs(&self) -> Result<Vec<(String, VolunteerPrefs)>, StoreError> {
+        let tx = self.read()?;
+        let t = VOLUNTEER_PREFS.read(&tx)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, prefs) = item?;
+            out.push((k.value().to_owned(), prefs));
+        }
+        Ok(out)
+    }
+
     /// What `email` chose.
     pub fn volunteer_prefs(&self, email: &str) -> Result<VolunteerPrefs, StoreError> {
         Ok(VOLUNTEER_PREFS
@@ -125,14 +141,19 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// Record what `email` chose.
-    pub fn set_volunteer_prefs(
+    /// Change what `email` chose, in one transaction, keeping what `change` leaves alone.
+    pub fn update_volunteer_prefs(
         &self,
         email: &str,
-        prefs: &VolunteerPrefs,
+        change: impl FnOnce(&mut VolunteerPrefs),
     ) -> Result<(), StoreError> {
         let tx = self.write()?;
-        VOLUNTEER_PREFS.open(&tx)?.insert(email, prefs)?;
+        {
+            let mut t = VOLUNTEER_PREFS.open(&tx)?;
+            let mut prefs = t.get(email)?.unwrap_or_default();
+            change(&mut prefs);
+            t.insert(email, &prefs)?;
+        }
         tx.commit()?;
         Ok(())
     }

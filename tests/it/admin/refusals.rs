@@ -38,6 +38,9 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/haandbog",
         "/admin/haandbog/ny",
         "/admin/haandbog/samarbejde",
+        "/admin/arrangementer",
+        "/admin/arrangementer/frivilligfest",
+        "/admin/arrangementer/frivilligfest/inviter",
     ];
     let forms = [
         "/admin/logout",
@@ -64,6 +67,8 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/haandbog/ny",
         "/admin/haandbog/samarbejde",
         "/admin/haandbog/samarbejde/op",
+        "/admin/arrangementer/frivilligfest/inviter",
+        "/admin/arrangementer/frivilligfest/paamind",
     ];
     let mut anon = Browser::new(&server.url())?;
     for page in pages {
@@ -96,6 +101,7 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/udbakke/1",
         "/admin/skabeloner",
         "/admin/skabeloner/bekraeftelse",
+        "/admin/arrangementer/frivilligfest/inviter",
     ] {
         anyhow::ensure!(
             kim.get(page).await?.status == 403,
@@ -106,6 +112,8 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/kiosker/k/spaer",
         "/admin/katalog",
         "/admin/katalog/samtykke",
+        "/admin/arrangementer/frivilligfest/inviter",
+        "/admin/arrangementer/frivilligfest/paamind",
     ] {
         let a = kim
             .post(

@@ -73,6 +73,7 @@ async fn catalog_export_import_round_trip_and_refusals() -> anyhow::Result<()> {
         visible_from: None,
         visible_until: None,
         photo: None,
+        event: None,
     });
     let edited = catalog_to_toml(&catalog)?;
     std::fs::write(path("edited.toml"), &edited)?;

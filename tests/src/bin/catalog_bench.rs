@@ -114,6 +114,7 @@ fn catalog(base: &Catalog, photos: &[Photo]) -> Catalog {
                 visible_from: None,
                 visible_until: None,
                 photo: Some(photos[j].clone()),
+                event: None,
             }
         })
         .collect();

@@ -10,7 +10,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use frivillig_common::catalog_check::{CatalogProblem, Field, Thing};
-use frivillig_common::domain::{Catalog, Opportunity, Requirements};
+use frivillig_common::domain::{
+    Audience, Catalog, EventInfo, EventKind, Opportunity, Requirements,
+};
 use frivillig_common::text::{job_title, shift_label};
 
 use crate::AppState;
@@ -105,6 +107,15 @@ pub struct JobForm {
     visible_from: String,
     #[serde(default)]
     visible_until: String,
+    /// Empty for a job; else the event's kind.
+    #[serde(default)]
+    event_kind: String,
+    #[serde(default)]
+    event_place: String,
+    #[serde(default)]
+    event_audience: String,
+    #[serde(default)]
+    event_register_until: String,
 }
 
 session_form!(JobForm);
@@ -134,6 +145,25 @@ impl JobForm {
             ambassador: o.ambassador_id.clone().unwrap_or_default(),
             visible_from: o.visible_from.clone().unwrap_or_default(),
             visible_until: o.visible_until.clone().unwrap_or_default(),
+            event_kind: o
+                .event
+                .as_ref()
+                .map(|e| e.kind.as_str().to_owned())
+                .unwrap_or_default(),
+            event_place: o
+                .event
+                .as_ref()
+                .map(|e| e.place.clone())
+                .unwrap_or_default(),
+            event_audience: match o.event.as_ref().map(|e| e.audience) {
+                Some(Audience::Invited) => "invited".into(),
+                _ => "open".into(),
+            },
+            event_register_until: o
+                .event
+                .as_ref()
+                .and_then(|e| e.register_until.clone())
+                .unwrap_or_default(),
             csrf: String::new(),
         }
     }
@@ -172,6 +202,16 @@ impl JobForm {
             visible_from: opt(&self.visible_from),
             visible_until: opt(&self.visible_until),
             photo: None,
+            event: EventKind::parse(self.event_kind.trim()).map(|kind| EventInfo {
+                kind,
+                place: self.event_place.trim().to_owned(),
+                audience: if self.event_audience == "invited" {
+                    Audience::Invited
+                } else {
+                    Audience::Open
+                },
+                register_until: opt(&self.event_register_until),
+            }),
         }
     }
 }
@@ -188,6 +228,7 @@ fn job_field(p: &CatalogProblem, job_id: &str) -> Option<&'static str> {
         Field::Ambassador => "ambassador",
         Field::VisibleFrom => "visible_from",
         Field::VisibleUntil => "visible_until",
+        Field::RegisterUntil => "event_register_until",
         _ => "title",
     })
 }
@@ -200,6 +241,7 @@ const LABELS: &[(&str, &str)] = &[
     ("ambassador", "Ambassadør"),
     ("visible_from", "Vises fra"),
     ("visible_until", "Vises til"),
+    ("event_register_until", "Tilmelding senest"),
 ];
 
 fn job_form_markup(
@@ -245,21 +287,81 @@ fn job_form_markup(
             (field(errors, "min_age", lang.pick("Mindstealder", "Minimum age"), &v.min_age, Kind::Number, false, None))
             (field(errors, "visible_from", lang.pick("Vises fra (dato)", "Shown from (date)"), &v.visible_from, Kind::Date, false, None))
             (field(errors, "visible_until", lang.pick("Vises til og med (dato)", "Shown until (date)"), &v.visible_until, Kind::Date, false, None))
+            (event_fields(lang, errors, v))
             button type="submit" { (lang.pick("Gem jobbet", "Save the job")) }
         }
     }
 }
 
+/// The fields that make the entry an event: its kind (none: a job), place, who may come and
+/// the last day to register. Its times and places are its shifts.
+fn event_fields(lang: Lang, errors: &Errors, v: &JobForm) -> Markup {
+    let mut kinds = vec![(
+        String::new(),
+        lang.pick("Et job, ikke et arrangement", "A job, not an event")
+            .to_owned(),
+    )];
+    kinds.extend(EventKind::ALL.iter().map(|k| {
+        (
+            k.as_str().to_owned(),
+            lang.pick(k.label().0, k.label().1).to_owned(),
+        )
+    }));
+    let audiences = [
+        (
+            "open".to_owned(),
+            lang.pick(
+                "Åbent for alle (portal og kiosker)",
+                "Open to all (portal and kiosks)",
+            )
+            .to_owned(),
+        ),
+        (
+            "invited".to_owned(),
+            lang.pick("Kun for inviterede", "By invitation only")
+                .to_owned(),
+        ),
+    ];
+    html! {
+        fieldset {
+            legend { (lang.pick("Arrangement", "Event")) }
+            p.hint { (lang.pick("Et arrangement er fx et temamøde eller frivilligfesten. Dets tid og antal pladser er vagten nedenfor.", "An event is e.g. a theme meeting or the volunteer party. Its time and number of places are the shift below.")) }
+            (select(errors, "event_kind", lang.pick("Slags", "Kind"), &kinds, &v.event_kind))
+            (field(errors, "event_place", lang.pick("Hvor (hvis ikke stedets adresse)", "Where (if not the site's address)"), &v.event_place, Kind::Text, false, None))
+            (select(errors, "event_audience", lang.pick("Hvem må komme", "Who may come"), &audiences, &v.event_audience))
+            (field(errors, "event_register_until", lang.pick("Tilmelding senest (dato)", "Register by (date)"), &v.event_register_until, Kind::Date, false, None))
+        }
+    }
+}
+
+/// `?arrangement=party` opens the form as a new event of that kind.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct NewJobQuery {
+    arrangement: Option<String>,
+}
+
 /// The form for a new job.
-pub(super) async fn new_job_page(State(state): State<AppState>, s: Staff) -> Response {
+pub(super) async fn new_job_page(
+    State(state): State<AppState>,
+    s: Staff,
+    Query(q): Query<NewJobQuery>,
+) -> Response {
     let catalog = match page_catalog(&state).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let ed = editor(&s);
     let first_site = catalog.sites.iter().find(|x| ed.may_edit(&x.id));
+    let event_kind = q
+        .arrangement
+        .as_deref()
+        .and_then(EventKind::parse)
+        .map(|k| k.as_str().to_owned())
+        .unwrap_or_default();
     let v = JobForm {
         site: first_site.map(|x| x.id.clone()).unwrap_or_default(),
+        event_kind,
+        event_audience: "open".into(),
         ..JobForm::default()
     };
     let body = job_form_markup(&s, &catalog, "/admin/job/ny", &v, true, &Errors::default());

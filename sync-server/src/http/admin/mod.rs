@@ -35,6 +35,7 @@ mod account;
 mod audit;
 mod auth;
 mod catalog;
+mod events;
 mod follow_up;
 mod form;
 mod handbook;
@@ -165,6 +166,16 @@ pub fn routes() -> Router<AppState> {
             get(handbook::page).post(handbook::post_page),
         )
         .route("/admin/haandbog/{page_id}/{to}", post(handbook::post_order))
+        .route("/admin/arrangementer", get(events::events_page))
+        .route("/admin/arrangementer/{job_id}", get(events::event_page))
+        .route(
+            "/admin/arrangementer/{job_id}/inviter",
+            get(events::invite_page).post(events::post_invite),
+        )
+        .route(
+            "/admin/arrangementer/{job_id}/paamind",
+            post(events::post_remind),
+        )
         .route("/admin/job", get(jobs::jobs_page))
         .route(
             "/admin/job/ny",

@@ -29,7 +29,8 @@ pub(super) async fn jobs_page(
     let switch_to = format!("/frivilligjob{}", lang.other_query());
     let (catalog, taken) = offered_catalog_and_taken(&state).await?;
     let mut themes: Vec<&str> = Vec::new();
-    for o in &catalog.opportunities {
+    // Events have their own list.
+    for o in catalog.opportunities.iter().filter(|o| o.event.is_none()) {
         if !themes.contains(&o.theme.as_str()) {
             themes.push(&o.theme);
         }
@@ -64,7 +65,7 @@ pub(super) async fn jobs_page(
         }
         @for site in &catalog.sites {
             @let jobs: Vec<&Opportunity> = catalog.opportunities.iter()
-                .filter(|o| o.site_id == site.id && chosen.is_none_or(|t| o.theme == t)).collect();
+                .filter(|o| o.event.is_none() && o.site_id == site.id && chosen.is_none_or(|t| o.theme == t)).collect();
             @if !jobs.is_empty() {
                 h2 { (site.name) }
                 ul.jobs {
@@ -162,6 +163,7 @@ pub(super) async fn render_job(
                 width=(p.width.min(800)) height=(p.height * p.width.min(800) / p.width.max(1));
         }
         @if let Some(site) = site { p { (site.name) ", " (site.address) } }
+        (super::events::event_facts(lang, &catalog, o))
         @let (description, written_in) = o.description(lang);
         @if lang == Lang::En && written_in == Lang::Da { p { em { "The description is in Danish." } } }
         div lang=(written_in.code()) { (markdown_html(description)) }

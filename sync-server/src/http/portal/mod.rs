@@ -9,9 +9,11 @@
 //! tells a stranger with a guessed link nothing, and a visitor who scans the code before the
 //! kiosk has synced is told kindly to look again later.
 //!
-//! Layout: [`jobs`] the job pages and the signup form, [`receipt`] the receipt pages,
+//! Layout: [`jobs`] the job pages and the signup form, [`events`] the events and the
+//! answers to invitations, [`receipt`] the receipt pages,
 //! [`info`] ambassadors, handbook and accessibility statement, [`page`] what they share.
 
+mod events;
 mod info;
 mod jobs;
 mod min_side;
@@ -38,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/frivilligjob/{opportunity_id}/tilmeld",
             post(jobs::job_signup),
+        )
+        .route("/arrangementer", get(events::events_page))
+        .route(
+            "/invitation/{token}",
+            get(events::invitation_page).post(events::post_answer),
         )
         .route("/foto/{photo_id}/{size}", get(photos::photo))
         .route("/ambassadoerer", get(info::ambassadors_page))

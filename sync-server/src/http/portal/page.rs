@@ -53,6 +53,7 @@ pub(super) fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Ma
                     p.brand { "Glostrup Kommune · Frivillig" }
                     nav aria-label=(lang.t(text::MAIN_MENU)) {
                         a href=(format!("/frivilligjob{}", lang.query())) { (lang.t(text::VOLUNTEER_JOBS)) }
+                        " · " a href=(format!("/arrangementer{}", lang.query())) { (lang.pick("Arrangementer", "Events")) }
                         " · " a href=(format!("/ambassadoerer{}", lang.query())) { (lang.t(text::AMBASSADORS)) }
                         " · " a href=(format!("/haandbog{}", lang.query())) { (lang.t(text::HANDBOOK)) }
                         " · " a href=(format!("/min-side{}", lang.query())) { (lang.t(text::MY_PAGE)) }

@@ -9,6 +9,7 @@
 
 pub mod compose;
 pub mod ics;
+pub mod invitation;
 pub mod schedule;
 pub mod templates;
 
