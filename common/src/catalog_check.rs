@@ -23,6 +23,8 @@ pub enum Thing {
     Ambassador,
     /// A handbook page.
     HandbookPage,
+    /// A good story.
+    Story,
     /// A consent text, by its version.
     Consent,
     /// The catalog as a whole.
@@ -54,6 +56,10 @@ pub enum Field {
     VisibleUntil,
     /// An event's last day to register.
     RegisterUntil,
+    /// The job a story belongs to.
+    Job,
+    /// The day a story was published.
+    PublishedOn,
     /// The Danish text.
     TextDa,
     /// The version.
@@ -81,6 +87,8 @@ pub enum Rule {
     UnknownSite,
     /// The ambassador named does not exist.
     UnknownAmbassador,
+    /// The job named does not exist.
+    UnknownJob,
     /// A time is not RFC 3339 with an offset.
     BadTime,
     /// The end is not after the start.
@@ -138,6 +146,7 @@ impl CatalogProblem {
             Rule::Empty => ("Skal udfyldes.", "Required."),
             Rule::UnknownSite => ("Stedet findes ikke.", "No such site."),
             Rule::UnknownAmbassador => ("Ambassadøren findes ikke.", "No such ambassador."),
+            Rule::UnknownJob => ("Jobbet findes ikke.", "No such job."),
             Rule::BadTime => (
                 "Skriv tidspunktet som 2026-12-01T15:00:00+01:00.",
                 "Write the time as 2026-12-01T15:00:00+01:00.",
@@ -175,6 +184,7 @@ impl CatalogProblem {
             Thing::Shift => lang.pick("Vagt", "Shift"),
             Thing::Ambassador => lang.pick("Ambassadør", "Ambassador"),
             Thing::HandbookPage => lang.pick("Håndbogsside", "Handbook page"),
+            Thing::Story => lang.pick("Historie", "Story"),
             Thing::Consent => lang.pick("Samtykketekst version", "Consent text version"),
             Thing::Catalog => return self.text(lang),
         };
@@ -335,6 +345,26 @@ pub fn catalog_problems(c: &Catalog) -> Vec<CatalogProblem> {
                 out.push(shift(Field::Capacity, Rule::NoCapacity));
             }
         }
+    }
+    let mut stories = Ids::new(Thing::Story);
+    for st in &c.stories {
+        stories.add(&st.id, &mut out);
+        let story = |field, rule| p(Thing::Story, &st.id, field, rule);
+        if st.title.trim().is_empty() {
+            out.push(story(Field::Title, Rule::Empty));
+        }
+        if !sites.seen.contains(&st.site_id) {
+            out.push(story(Field::Site, Rule::UnknownSite));
+        }
+        if let Some(j) = &st.opportunity_id
+            && !jobs.seen.contains(j)
+        {
+            out.push(story(Field::Job, Rule::UnknownJob));
+        }
+        if date(&Some(st.published_on.clone())).is_err() {
+            out.push(story(Field::PublishedOn, Rule::BadDate));
+        }
+        photo_problems(st.photo.as_ref(), Thing::Story, &st.id, &mut out);
     }
     let mut pages = Ids::new(Thing::HandbookPage);
     for h in &c.handbook {

@@ -34,7 +34,7 @@ use toml::Spanned;
 
 use crate::domain::{
     Ambassador, Catalog, ConsentText, EventInfo, HandbookPage, Opportunity, Photo, Requirements,
-    Shift, Site, SiteKind,
+    Shift, Site, SiteKind, Story,
 };
 
 pub use crate::catalog_check::{CatalogProblem, check_catalog};
@@ -53,6 +53,9 @@ struct FileCatalog {
     handbook: Vec<FileHandbook>,
     #[serde(default)]
     consent: Vec<FileConsent>,
+    /// Published stories, as the catalog holds them (their consents stay on the server).
+    #[serde(default, rename = "story", skip_serializing_if = "Vec::is_empty")]
+    stories: Vec<Story>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -319,6 +322,7 @@ fn into_catalog(f: FileCatalog) -> Catalog {
                 text_en: c.text_en,
             })
             .collect(),
+        stories: f.stories,
     }
 }
 
@@ -399,6 +403,7 @@ pub fn catalog_to_toml(c: &Catalog) -> Result<String, toml::ser::Error> {
                 text_en: t.text_en.clone(),
             })
             .collect(),
+        stories: c.stories.clone(),
     };
     toml::to_string_pretty(&file)
 }

@@ -198,6 +198,7 @@ pub fn demo_catalog_from(day: NaiveDate) -> Catalog {
             text_da: "Glostrup Kommune gemmer dit navn, dine kontaktoplysninger og din eventuelle besked for at kunne kontakte dig om det frivillige job, du har valgt. Oplysningerne bruges ikke til andet og slettes senest et år efter, at du er stoppet. Du kan altid se, rette eller slette dine oplysninger via kvitteringen eller ved at kontakte kommunen.".into(),
             text_en: "Glostrup Municipality keeps your name, contact details and any note you leave so that we can contact you about the volunteer job you chose. We use them for nothing else and delete them no later than a year after you stop. You can always see, correct or delete your data through the receipt or by contacting the municipality.".into(),
         }],
+        stories: Vec::new(),
     }
 }
 

@@ -17,6 +17,57 @@ pub struct Catalog {
     pub handbook: Vec<HandbookPage>,
     /// Consent texts; a new version is added, never edited in place.
     pub consent_texts: Vec<ConsentText>,
+    /// Good stories as published (a story leaves the catalog when it is unpublished; the
+    /// server keeps drafts and the consents of the people in them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stories: Vec<Story>,
+}
+
+/// A good story about volunteering, as the portal and the kiosks' start screen show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Story {
+    /// Stable id (slug).
+    pub id: String,
+    /// The site it belongs to.
+    pub site_id: String,
+    /// The job it belongs to, if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opportunity_id: Option<String>,
+    /// Title in Danish.
+    pub title: String,
+    /// Title in English, if written.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title_en: String,
+    /// The story in markdown (Danish).
+    pub body_md: String,
+    /// The story in markdown (English), if written.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body_md_en: String,
+    /// A photo, with its alternative text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Photo>,
+    /// The day it was published (`YYYY-MM-DD`): newest first on the portal.
+    pub published_on: String,
+}
+
+impl Story {
+    /// The title in `lang`: the English one when asked for and written.
+    pub fn title(&self, lang: crate::text::Lang) -> &str {
+        match lang {
+            crate::text::Lang::En if !self.title_en.trim().is_empty() => &self.title_en,
+            _ => &self.title,
+        }
+    }
+
+    /// The text in `lang` and the language it is in.
+    pub fn body(&self, lang: crate::text::Lang) -> (&str, crate::text::Lang) {
+        match lang {
+            crate::text::Lang::En if !self.body_md_en.trim().is_empty() => {
+                (&self.body_md_en, crate::text::Lang::En)
+            }
+            _ => (&self.body_md, crate::text::Lang::Da),
+        }
+    }
 }
 
 /// A library, nursing home, festival or other place.
@@ -191,11 +242,14 @@ impl Photo {
         hex::encode(sha2::Sha256::digest(bytes))
     }
 
-    /// All photos the catalog names (jobs' and ambassadors'), each once.
+    /// All photos the catalog names (jobs', ambassadors' and stories'), each once.
     pub fn named_by(c: &Catalog) -> Vec<&Photo> {
         let mut out: Vec<&Photo> = Vec::new();
         let all = c.opportunities.iter().filter_map(|o| o.photo.as_ref());
-        for p in all.chain(c.ambassadors.iter().filter_map(|a| a.photo.as_ref())) {
+        let all = all
+            .chain(c.ambassadors.iter().filter_map(|a| a.photo.as_ref()))
+            .chain(c.stories.iter().filter_map(|s| s.photo.as_ref()));
+        for p in all {
             if !out.iter().any(|q| q.id == p.id) {
                 out.push(p);
             }

@@ -208,7 +208,11 @@ impl KioskApp {
     /// yet. A photo that does not decode is left out (the screens draw the job without it).
     fn load_photos(&mut self, ctx: &egui::Context) {
         let Some(catalog) = &self.catalog else { return };
-        for p in frivillig_common::domain::Photo::named_by(catalog) {
+        let named = frivillig_common::domain::Photo::named_by(catalog);
+        // A photo the catalog stopped naming leaves the screens at once.
+        self.photos
+            .retain(|id, _| named.iter().any(|p| &p.id == id));
+        for p in named {
             if self.photos.contains_key(&p.id) {
                 continue;
             }

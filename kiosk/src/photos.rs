@@ -1,6 +1,7 @@
 //! The photos the catalog names, fetched over the device API and kept in the kiosk's store
 //! so it shows them offline. A photo is taken only if its bytes hash to the id the signed
-//! catalog names, so a photo that was altered on the way is never shown.
+//! catalog names, so a photo that was altered on the way is never shown; one the catalog
+//! no longer names is deleted.
 
 use frivillig_common::domain::Photo;
 
@@ -20,8 +21,13 @@ pub(crate) async fn fetch_missing(
     let Some(catalog) = core.catalog() else {
         return 0;
     };
+    let named = Photo::named_by(&catalog);
+    let keep: std::collections::HashSet<&str> = named.iter().map(|p| p.id.as_str()).collect();
+    if let Err(e) = core.inner.store.drop_photos_except(&keep) {
+        tracing::warn!(error = %e, "photos the catalog no longer names could not be deleted");
+    }
     let mut fetched = 0;
-    for photo in Photo::named_by(&catalog) {
+    for photo in named {
         match core.inner.store.photo(&photo.id) {
             Ok(Some(_)) => continue,
             Ok(None) => {}

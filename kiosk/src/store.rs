@@ -134,6 +134,34 @@ impl KioskStore {
         Ok(())
     }
 
+    /// Delete every kept photo whose id `keep` does not hold: a photo the catalog stopped
+    /// naming (a story unpublished because someone withdrew their consent) leaves the kiosk.
+    /// How many went.
+    pub fn drop_photos_except(
+        &self,
+        keep: &std::collections::HashSet<&str>,
+    ) -> Result<usize, StorageError> {
+        let mut tx = self.db()?.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        let mut gone = 0;
+        {
+            let mut t = tx.open_table(PHOTOS)?;
+            let mut old = Vec::new();
+            for item in t.iter()? {
+                let (k, _) = item?;
+                if !keep.contains(k.value()) {
+                    old.push(k.value().to_owned());
+                }
+            }
+            for id in &old {
+                t.remove(id.as_str())?;
+                gone += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(gone)
+    }
+
     /// A photo, if kept.
     pub fn photo(&self, id: &str) -> Result<Option<Vec<u8>>, StorageError> {
         let tx = self.db()?.begin_read()?;

@@ -358,6 +358,33 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
                 .map(str::to_owned)
         })
         .ok_or_else(|| anyhow::anyhow!("no invitation link"))?;
+    // A published story, for the front page and the story's page.
+    let admin = frivillig_sync_server::service::catalog_edit::Editor {
+        username: "admin".into(),
+        sites: None,
+    };
+    let story = frivillig_common::domain::Story {
+        id: "lektier-med-sofie".into(),
+        site_id: "bibliotek".into(),
+        opportunity_id: Some("lektiecafe".into()),
+        title: "Sofie har hjulpet med lektier i tre år".into(),
+        title_en: String::new(),
+        body_md: "Hver tirsdag sidder Sofie i lektiecaféen.".into(),
+        body_md_en: String::new(),
+        photo: None,
+        published_on: String::new(),
+    };
+    frivillig_sync_server::service::stories::save(
+        &server.state,
+        &admin,
+        None,
+        story,
+        Vec::new(),
+        true,
+    )
+    .await?;
+    frivillig_sync_server::service::stories::publish(&server.state, &admin, "lektier-med-sofie")
+        .await?;
     let (core, worker) =
         synced_kiosk(&server, "kiosk-axe", "bibliotek", &dir.path().join("k")).await?;
     let receipt = core
@@ -394,6 +421,10 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/admin/login",
         "/arrangementer",
         "/frivilligjob/temamoede",
+        "/",
+        "/?lang=en&sted=bibliotek",
+        "/historier",
+        "/historier/lektier-med-sofie",
         &invitation,
     ]
     .iter()
@@ -445,6 +476,10 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/admin/arrangementer".to_owned(),
         "/admin/arrangementer/frivilligfest".to_owned(),
         "/admin/arrangementer/frivilligfest/inviter?hvem=aktive".to_owned(),
+        "/admin/historier".to_owned(),
+        "/admin/historier/ny".to_owned(),
+        "/admin/historier/lektier-med-sofie".to_owned(),
+        "/admin/historier/lektier-med-sofie/foto".to_owned(),
     ] {
         chrome.goto(&format!("{url}{page}")).await?;
         let found = axe(&chrome, &source).await?;

@@ -34,6 +34,7 @@ mod proxy;
 mod receipt;
 mod security;
 mod shutdown;
+mod stories;
 mod templates;
 mod tidy;
 mod tls;

@@ -112,3 +112,93 @@ fn a_job_shows_its_photo_offline_and_in_a_snapshot() {
     drop(h);
     setup.stop();
 }
+
+/// A story published on the server reaches the kiosk with its photo and stands on the start
+/// screen (in a snapshot); unpublished, it leaves the screen and its photo the kiosk's store.
+#[test]
+fn a_published_story_stands_on_the_start_screen_and_leaves_when_unpublished() {
+    use frivillig_sync_server::service::catalog_edit::Editor;
+    use frivillig_sync_server::service::stories;
+    let setup = Setup::new(true);
+    let title = "Sofie har hjulpet med lektier i tre år";
+    let alt = "Tegning: to personer ved et bord med bøger";
+    let admin = Editor {
+        username: "admin".into(),
+        sites: None,
+    };
+    let photo_id = setup.rt.block_on(async {
+        let server = setup.server.as_ref().expect("server");
+        // A photo in the server's store: one of the demo's painted scenes.
+        let mut c = frivillig_sync_server::service::catalog::catalog(&server.state)
+            .await
+            .expect("catalog");
+        frivillig_sync_server::service::demo_photos::add_to_demo(&server.state.store, &mut c)
+            .expect("photos");
+        let mut photo = c
+            .opportunity("lektiecafe")
+            .and_then(|o| o.photo.clone())
+            .expect("photo");
+        photo.alt_da = alt.into();
+        let story = frivillig_common::domain::Story {
+            id: "lektier-med-sofie".into(),
+            site_id: "bibliotek".into(),
+            opportunity_id: Some("lektiecafe".into()),
+            title: title.into(),
+            title_en: String::new(),
+            body_md: "Hver tirsdag sidder Sofie i lektiecaféen og hjælper med brøker.".into(),
+            body_md_en: String::new(),
+            photo: None,
+            published_on: String::new(),
+        };
+        let consent = frivillig_sync_server::store::stories::PersonConsent {
+            name: "Sofie Berg".into(),
+            given_on: "2026-11-20".into(),
+            how: "skriftligt på papir".into(),
+        };
+        stories::save(&server.state, &admin, None, story, vec![consent], false)
+            .await
+            .expect("saved");
+        let id = photo.id.clone();
+        stories::set_photo(&server.state, &admin, "lektier-med-sofie", Some(photo))
+            .await
+            .expect("photo");
+        stories::publish(&server.state, &admin, "lektier-med-sofie")
+            .await
+            .expect("published");
+        let core = &setup.core;
+        wait_status(core, Duration::from_secs(30), |_| {
+            core.sync_now();
+            core.photo(&id).is_some() && core.catalog().is_some_and(|c| !c.stories.is_empty())
+        })
+        .await
+        .expect("the kiosk received the story and its photo");
+        id
+    });
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    h.get_by_label(title);
+    h.get(by().role(Role::Image).label(alt));
+    let options = SnapshotOptions::new().output_path(Path::new("snapshots"));
+    h.snapshot_options("portrait-start-story", &options);
+
+    setup.rt.block_on(async {
+        let server = setup.server.as_ref().expect("server");
+        stories::unpublish(&server.state, &admin, "lektier-med-sofie")
+            .await
+            .expect("unpublished");
+        let core = &setup.core;
+        wait_status(core, Duration::from_secs(30), |_| {
+            core.sync_now();
+            core.catalog().is_some_and(|c| c.stories.is_empty()) && core.photo(&photo_id).is_none()
+        })
+        .await
+        .expect("the kiosk dropped the story and its photo");
+    });
+    settle(&mut h);
+    assert!(
+        h.query_by_label(title).is_none(),
+        "the story is still shown"
+    );
+    drop(h);
+    setup.stop();
+}

@@ -393,6 +393,8 @@ pub enum PhotoOf {
     Job(String),
     /// An ambassador, by id.
     Ambassador(String),
+    /// A story, by id (kept in the store with its draft: see `service::stories`).
+    Story(String),
 }
 
 /// The edit that gives `of` the photo `photo` (or takes its photo away with `None`):
@@ -414,6 +416,9 @@ pub fn photo_edit(
                     .ok_or(ServiceError::NotFound)?;
                 a.photo = photo;
             }
+            // A story's photo is set through `stories::set_photo`, which keeps the draft
+            // and the published copy together.
+            PhotoOf::Story(_) => return Err(ServiceError::NotFound),
         }
         Ok(())
     }

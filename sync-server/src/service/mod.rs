@@ -28,6 +28,7 @@ pub mod review;
 pub mod second_factor;
 pub mod series;
 pub mod signups;
+pub mod stories;
 pub mod web_signup;
 
 use crate::store::StoreError;

@@ -27,6 +27,7 @@ pub mod rows;
 pub mod schedule;
 pub mod schema;
 pub mod signups;
+pub mod stories;
 pub mod templates;
 mod upgrade;
 pub mod volunteers;

@@ -17,6 +17,7 @@ use super::rows::{
     RefusedRow, SessionRow, SignupRow,
 };
 use super::schedule::ShiftTold;
+use super::stories::StoryRow;
 use super::templates::TemplateRow;
 use super::volunteers::{SignInLink, VolunteerPrefs, VolunteerSession};
 
@@ -198,6 +199,9 @@ tables! {
     /// SHA-256 of an invitation link's token -> the invitation's key.
     INVITATION_LINKS: TableDefinition<&str, &str> =
         TableDefinition::new("invitation_links"), InBackup::Copied;
+    /// Good stories as the editors keep them, with the consents of the people in them (see
+    /// [`super::stories`]).
+    STORIES: JsonTable<&str, StoryRow> = JsonTable::new("stories"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

@@ -9,7 +9,7 @@
 
 mod catalog;
 mod forms;
-mod photos;
+pub(crate) mod photos;
 mod places;
 mod refusals;
 mod review;

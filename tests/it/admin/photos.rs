@@ -15,7 +15,7 @@ const POSITION: &[u8] = b"GLOSTRUP-55.6664N-12.4";
 
 /// A JPEG of `w` × `h` with an EXIF segment holding a GPS latitude reference and a GPS map
 /// datum carrying [`POSITION`].
-fn phone_photo(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn phone_photo(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x % 200) as u8, (y % 200) as u8, 120])
     });
@@ -46,7 +46,7 @@ fn phone_photo(w: u32, h: u32) -> Vec<u8> {
 }
 
 /// A multipart form body of `fields` and one file.
-fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "frivillig-test-boundary-7f3a";
     let mut body = Vec::new();
     for (k, v) in fields {

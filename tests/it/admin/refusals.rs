@@ -41,6 +41,10 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/arrangementer",
         "/admin/arrangementer/frivilligfest",
         "/admin/arrangementer/frivilligfest/inviter",
+        "/admin/historier",
+        "/admin/historier/ny",
+        "/admin/historier/x",
+        "/admin/historier/x/foto",
     ];
     let forms = [
         "/admin/logout",
@@ -69,6 +73,11 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/haandbog/samarbejde/op",
         "/admin/arrangementer/frivilligfest/inviter",
         "/admin/arrangementer/frivilligfest/paamind",
+        "/admin/historier/ny",
+        "/admin/historier/x",
+        "/admin/historier/x/udgiv",
+        "/admin/historier/x/afpublicer",
+        "/admin/historier/x/foto/fjern",
     ];
     let mut anon = Browser::new(&server.url())?;
     for page in pages {

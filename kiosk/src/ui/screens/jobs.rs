@@ -59,8 +59,55 @@ pub(super) fn start_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState, ev: &mu
                     job_card_ui(ui, view, lang, o, width, ev);
                 }
             }
+            story_ui(ui, view, lang, width);
         });
     });
+}
+
+/// How long each story stays on the start screen: slow enough to read, and calm.
+const STORY_SECONDS: f64 = 20.0;
+
+/// One good story at a time on the start screen, in turn. The start screen is what stands
+/// between visitors, so the rotation never moves under someone using the kiosk.
+fn story_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, width: f32) {
+    let Some(stories) = view.catalog.map(|c| &c.stories).filter(|s| !s.is_empty()) else {
+        return;
+    };
+    let turn = (view.now.max(0.0) / STORY_SECONDS) as usize % stories.len();
+    let story = &stories[turn];
+    ui.add_space(24.0);
+    ui.label(
+        RichText::new(lang.pick("Gode historier", "Good stories"))
+            .size(32.0)
+            .strong(),
+    );
+    let (body, _) = story.body(lang);
+    let teaser: String = parse_markdown(body)
+        .into_iter()
+        .find_map(|b| match b {
+            MdBlock::Paragraph(p) => Some(p),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Frame::new()
+        .fill(CARD)
+        .corner_radius(12)
+        .inner_margin(20)
+        .show(ui, |ui| {
+            ui.set_width(width - 40.0);
+            ui.horizontal(|ui| {
+                photo_ui(ui, view, lang, story.photo.as_ref(), vec2(220.0, 165.0));
+                ui.vertical(|ui| {
+                    ui.label(
+                        RichText::new(story.title(lang))
+                            .size(30.0)
+                            .strong()
+                            .color(BLUE),
+                    );
+                    ui.label(teaser);
+                });
+            });
+        });
 }
 
 /// A photo of the catalog, if the kiosk holds it, within `max` and read out by its
@@ -128,11 +175,12 @@ pub(super) fn job_card_ui(
                 photo_ui(ui, view, lang, o.photo.as_ref(), vec2(220.0, 165.0));
                 ui.vertical(|ui| {
                     ui.label(RichText::new(title).size(34.0).strong().color(BLUE));
-                    ui.label(format!(
-                        "{} · {}",
-                        theme_label(lang, &o.theme),
-                        view.site_name(&o.site_id)
-                    ));
+                    let kind = match &o.event {
+                        // An event says what it is: a theme meeting is not a job.
+                        Some(e) => lang.pick(e.kind.label().0, e.kind.label().1).to_owned(),
+                        None => theme_label(lang, &o.theme).to_string(),
+                    };
+                    ui.label(format!("{kind} · {}", view.site_name(&o.site_id)));
                     ui.label(RichText::new(when_label(lang, o)).color(MUTED));
                     ui.label(RichText::new(spots).strong());
                 });

@@ -33,6 +33,16 @@ pub(super) fn editor(s: &Staff) -> Editor {
     }
 }
 
+/// The sites `ed` may edit, as (id, name) choices for a form's select.
+pub(super) fn site_choices(ed: &Editor, catalog: &Catalog) -> Vec<(String, String)> {
+    catalog
+        .sites
+        .iter()
+        .filter(|x| ed.may_edit(&x.id))
+        .map(|x| (x.id.clone(), x.name.clone()))
+        .collect()
+}
+
 /// "Not found" for a job, ambassador or page that does not exist or is another site's (or
 /// an admin's to edit).
 pub(super) fn not_yours(s: &Staff) -> Response {
@@ -253,12 +263,7 @@ fn job_form_markup(
     errors: &Errors,
 ) -> Markup {
     let (lang, ed) = (s.lang, editor(s));
-    let sites: Vec<(String, String)> = catalog
-        .sites
-        .iter()
-        .filter(|x| ed.may_edit(&x.id))
-        .map(|x| (x.id.clone(), x.name.clone()))
-        .collect();
+    let sites = site_choices(&ed, catalog);
     let mut ambassadors = vec![(String::new(), lang.pick("(ingen)", "(none)").to_owned())];
     ambassadors.extend(
         catalog

@@ -53,6 +53,7 @@ mod review;
 mod shifts;
 mod signup;
 mod staff;
+mod stories;
 mod templates;
 mod tokens;
 
@@ -175,6 +176,33 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/arrangementer/{job_id}/paamind",
             post(events::post_remind),
+        )
+        .route("/admin/historier", get(stories::stories_page))
+        .route(
+            "/admin/historier/ny",
+            get(stories::new_story_page).post(stories::post_new_story),
+        )
+        .route(
+            "/admin/historier/{story_id}",
+            get(stories::story_page).post(stories::post_story),
+        )
+        .route(
+            "/admin/historier/{story_id}/udgiv",
+            post(stories::post_publish),
+        )
+        .route(
+            "/admin/historier/{story_id}/afpublicer",
+            post(stories::post_unpublish),
+        )
+        .route(
+            "/admin/historier/{story_id}/foto",
+            get(photo::story_photo_page)
+                .post(photo::post_story_photo)
+                .layer(DefaultBodyLimit::max(photo::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/admin/historier/{story_id}/foto/fjern",
+            post(photo::post_story_photo_remove),
         )
         .route("/admin/job", get(jobs::jobs_page))
         .route(

@@ -57,6 +57,7 @@ pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Marku
                             " · " a href="/admin/koer" { (lang.t(text::TO_REVIEW)) }
                             " · " a href="/admin/job" { (lang.pick("Job og vagter", "Jobs and shifts")) }
                             " · " a href="/admin/arrangementer" { (lang.pick("Arrangementer", "Events")) }
+                            " · " a href="/admin/historier" { (lang.pick("Historier", "Stories")) }
                             " · " a href="/admin/steder" { (lang.pick("Steder og ambassadører", "Sites and ambassadors")) }
                             @if s.is_admin() {
                                 " · " a href="/admin/kiosker" { (lang.t(text::KIOSKS)) }

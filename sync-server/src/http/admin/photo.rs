@@ -1,4 +1,4 @@
-//! A job's or an ambassador's photo: the page with the current photo and the upload form
+//! A job's, an ambassador's or a story's photo: the page with the current photo and the upload form
 //! (multipart, with its own CSRF check since it is not a plain form), the upload, and
 //! taking the photo away. The photo is processed (EXIF gone, resized) before anything is
 //! stored; the catalog then names it by its hash in one checked change.
@@ -52,7 +52,38 @@ async fn current(
                 format!("/admin/ambassadoerer/{id}"),
             ))
         }
+        PhotoOf::Story(id) => {
+            let (row, _) = crate::service::stories::story(state, &ed, id)
+                .await
+                .map_err(|_| not_yours(s))?;
+            Ok((
+                row.story.photo.clone(),
+                row.story.title.clone(),
+                format!("/admin/historier/{id}"),
+            ))
+        }
     }
+}
+
+/// Give `of` the photo (or none), as one checked change.
+async fn apply(
+    state: &AppState,
+    s: &Staff,
+    of: &PhotoOf,
+    photo: Option<Photo>,
+) -> Result<(), crate::service::catalog::CatalogChangeError> {
+    let ed = editor(s);
+    if let PhotoOf::Story(id) = of {
+        return crate::service::stories::set_photo(state, &ed, id, photo).await;
+    }
+    let detail = match &photo {
+        Some(p) => format!("photo {}", p.id),
+        None => "photo removed".to_owned(),
+    };
+    let edit = photo_edit(&ed, of.clone(), photo);
+    save(state, &ed, &audit_target(of), &detail, edit)
+        .await
+        .map(|_| ())
 }
 
 /// How the audit log names what the photo belongs to (as the job and ambassador forms do).
@@ -60,6 +91,7 @@ fn audit_target(of: &PhotoOf) -> String {
     match of {
         PhotoOf::Job(id) => format!("job {id}"),
         PhotoOf::Ambassador(id) => format!("ambassador {id}"),
+        PhotoOf::Story(id) => format!("story {id}"),
     }
 }
 
@@ -67,6 +99,7 @@ fn base(of: &PhotoOf) -> String {
     match of {
         PhotoOf::Job(id) => format!("/admin/job/{id}/foto"),
         PhotoOf::Ambassador(id) => format!("/admin/ambassadoerer/{id}/foto"),
+        PhotoOf::Story(id) => format!("/admin/historier/{id}/foto"),
     }
 }
 
@@ -286,18 +319,8 @@ async fn upload(state: &AppState, s: Staff, of: PhotoOf, m: Multipart) -> Respon
         width: p.width,
         height: p.height,
     };
-    let ed = editor(&s);
-    let target = audit_target(&of);
-    match save(
-        state,
-        &ed,
-        &target,
-        &format!("photo {}", p.id),
-        photo_edit(&ed, of.clone(), Some(photo)),
-    )
-    .await
-    {
-        Ok(_) => Redirect::to(&format!("{back}?gemt=1")).into_response(),
+    match apply(state, &s, &of, Some(photo)).await {
+        Ok(()) => Redirect::to(&format!("{back}?gemt=1")).into_response(),
         Err(e) => match take_problems(&s, e, &mut errors, |_| "alt_da") {
             Some(r) => r,
             None => page(
@@ -338,18 +361,8 @@ async fn remove(state: &AppState, s: Staff, of: PhotoOf) -> Response {
         Ok((_, _, back)) => back,
         Err(r) => return r,
     };
-    let ed = editor(&s);
-    let target = audit_target(&of);
-    match save(
-        state,
-        &ed,
-        &target,
-        "photo removed",
-        photo_edit(&ed, of, None),
-    )
-    .await
-    {
-        Ok(_) => Redirect::to(&format!("{back}?gemt=1")).into_response(),
+    match apply(state, &s, &of, None).await {
+        Ok(()) => Redirect::to(&format!("{back}?gemt=1")).into_response(),
         Err(e) => take_problems(&s, e, &mut Errors::default(), |_| "file")
             .unwrap_or_else(|| not_yours(&s)),
     }
@@ -362,6 +375,34 @@ pub(super) async fn post_job_photo_remove(
     StaffForm(s, _): StaffForm<CsrfForm>,
 ) -> Response {
     remove(&state, s, PhotoOf::Job(id)).await
+}
+
+/// A story's photo page.
+pub(super) async fn story_photo_page(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+) -> Response {
+    show(&state, s, PhotoOf::Story(id)).await
+}
+
+/// Upload a story's photo.
+pub(super) async fn post_story_photo(
+    State(state): State<AppState>,
+    s: Staff,
+    Path(id): Path<String>,
+    m: Multipart,
+) -> Response {
+    upload(&state, s, PhotoOf::Story(id), m).await
+}
+
+/// Take a story's photo away.
+pub(super) async fn post_story_photo_remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    StaffForm(s, _): StaffForm<CsrfForm>,
+) -> Response {
+    remove(&state, s, PhotoOf::Story(id)).await
 }
 
 /// Take an ambassador's photo away.

@@ -14,7 +14,7 @@ use crate::http::web::{Lang, secure};
 use crate::service::catalog_edit::{ambassador_edit, site_edit};
 
 use super::form::{Errors, Kind, check_and_save, field, form_page, select, summary};
-use super::jobs::{editor, not_yours};
+use super::jobs::{editor, not_yours, site_choices};
 use super::page::{SavedQuery, layout, page_catalog};
 use super::staff::{Staff, StaffForm};
 
@@ -292,12 +292,7 @@ fn ambassador_form(
     errors: &Errors,
 ) -> Markup {
     let (lang, ed) = (s.lang, editor(s));
-    let sites: Vec<(String, String)> = catalog
-        .sites
-        .iter()
-        .filter(|x| ed.may_edit(&x.id))
-        .map(|x| (x.id.clone(), x.name.clone()))
-        .collect();
+    let sites = site_choices(&ed, catalog);
     html! {
         (summary(lang, errors, LABELS))
         form method="post" action=(action) novalidate {

@@ -14,6 +14,7 @@
 //! [`info`] ambassadors, handbook and accessibility statement, [`page`] what they share.
 
 mod events;
+mod front;
 mod info;
 mod jobs;
 mod min_side;
@@ -25,7 +26,6 @@ pub(crate) use page::markdown_html;
 pub(crate) use photos::photo_response;
 
 use axum::Router;
-use axum::response::Redirect;
 use axum::routing::{get, post};
 
 use crate::AppState;
@@ -34,7 +34,9 @@ use crate::http::web::stylesheet;
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/frivilligjob") }))
+        .route("/", get(front::front_page))
+        .route("/historier", get(front::stories_page))
+        .route("/historier/{story_id}", get(front::story_page))
         .route("/frivilligjob", get(jobs::jobs_page))
         .route("/frivilligjob/{opportunity_id}", get(jobs::job_page))
         .route(

@@ -50,7 +50,7 @@ pub(super) fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Ma
             (head(&format!("{title} – Frivillig i Glostrup"), CSS_PATH))
             body {
                 header {
-                    p.brand { "Glostrup Kommune · Frivillig" }
+                    p.brand { a href=(format!("/{}", lang.query())) { "Glostrup Kommune · Frivillig" } }
                     nav aria-label=(lang.t(text::MAIN_MENU)) {
                         a href=(format!("/frivilligjob{}", lang.query())) { (lang.t(text::VOLUNTEER_JOBS)) }
                         " · " a href=(format!("/arrangementer{}", lang.query())) { (lang.pick("Arrangementer", "Events")) }

@@ -144,6 +144,11 @@ impl Mailer {
         })
     }
 
+    /// The address messages come from and answers go to: the coordination function's.
+    pub fn address(&self) -> String {
+        self.from.email.to_string()
+    }
+
     /// What composing a message now needs: the sender, `public_url` and the texts in use.
     pub fn writer<'a>(&'a self, public_url: &'a str) -> compose::Writer<'a> {
         compose::Writer {
