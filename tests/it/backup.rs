@@ -1,6 +1,6 @@
 //! Backups miss no table: after a server has done every kind of work (kiosks, codes, web
 //! signups, accounts, sessions, the audit log, an erasure with its rewrite, a review
-//! decision, a refused kiosk record, an invitation), every table its database file holds is in the schema's list, every table
+//! decision, a refused kiosk record, an invitation, a story), every table its database file holds is in the schema's list, every table
 //! the list copies holds rows, and the backup holds each of them row for row.
 
 use frivillig_sync_server::store::schema::{ALL_TABLES, InBackup, table_named};
@@ -174,6 +174,31 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
     )
     .await?;
     anyhow::ensure!(invited == 2, "ambassadors with an address: {invited}");
+    // A story kept as a draft with its consents.
+    let editor = frivillig_sync_server::service::catalog_edit::Editor {
+        username: "admin".into(),
+        sites: None,
+    };
+    let story = frivillig_common::domain::Story {
+        id: "en-god-historie".into(),
+        site_id: "bibliotek".into(),
+        opportunity_id: None,
+        title: "En god historie".into(),
+        title_en: String::new(),
+        body_md: "Om at læse højt.".into(),
+        body_md_en: String::new(),
+        photo: None,
+        published_on: String::new(),
+    };
+    frivillig_sync_server::service::stories::save(
+        &server.state,
+        &editor,
+        None,
+        story,
+        Vec::new(),
+        true,
+    )
+    .await?;
 
     // The scheduler has reminded Bodil (it runs after each ingest that queued mail).
     let start = std::time::Instant::now();
