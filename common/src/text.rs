@@ -168,6 +168,22 @@ pub fn spots_label(lang: Lang, left: i64) -> String {
     }
 }
 
+/// Text in PDF's WinAnsiEncoding, the encoding of the standard fonts (it has æ, ø and å);
+/// a character it lacks becomes `?`.
+pub fn win_ansi(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|ch| match ch {
+            c if (c as u32) < 0x80 => c as u8,
+            c if (0xA0..=0xFF).contains(&(c as u32)) => c as u32 as u8,
+            '–' => 0x96,
+            '—' => 0x97,
+            '•' => 0x95,
+            '€' => 0x80,
+            _ => b'?',
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -281,18 +281,10 @@ fn rgb(color: &str) -> (f64, f64, f64) {
 /// Text as a PDF string in WinAnsiEncoding (which has æ, ø, å); other characters become '?'.
 fn pdf_string(t: &str) -> Vec<u8> {
     let mut out = vec![b'('];
-    for ch in t.chars() {
-        let b = match ch {
-            '(' | ')' | '\\' => {
-                out.push(b'\\');
-                ch as u8
-            }
-            c if (c as u32) < 0x80 => c as u8,
-            c if (0xA0..=0xFF).contains(&(c as u32)) => c as u32 as u8,
-            '–' => 0x96,
-            '—' => 0x97,
-            _ => b'?',
-        };
+    for b in frivillig_common::text::win_ansi(t) {
+        if matches!(b, b'(' | b')' | b'\\') {
+            out.push(b'\\');
+        }
         out.push(b);
     }
     out.push(b')');

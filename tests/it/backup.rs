@@ -1,6 +1,6 @@
 //! Backups miss no table: after a server has done every kind of work (kiosks, codes, web
 //! signups, accounts, sessions, the audit log, an erasure with its rewrite, a review
-//! decision, a refused kiosk record, an invitation, a story), every table its database file holds is in the schema's list, every table
+//! decision, a refused kiosk record, an invitation, a story, hours by hand), every table its database file holds is in the schema's list, every table
 //! the list copies holds rows, and the backup holds each of them row for row.
 
 use frivillig_sync_server::store::schema::{ALL_TABLES, InBackup, table_named};
@@ -116,6 +116,19 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         )
         .await?;
     anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());
+    // Hours by hand for Bodil.
+    let a = coordinator
+        .post(
+            &format!("/admin/tilmeldinger/{first}/timer"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("hours", "2"),
+                ("day", "2026-11-30"),
+                ("reason", "Oplæsning"),
+            ],
+        )
+        .await?;
+    anyhow::ensure!(a.status == 303, "hours: {} {}", a.status, a.text());
 
     // An admin's own confirmation text.
     server
@@ -124,31 +137,7 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         .set_template("bekraeftelse", "da", "Hej {navn}", "Tak, {navn}", "admin")?;
 
     // Bodil signs in to Min side and opts in to news.
-    let a = visitor
-        .post("/min-side/link", &[("email", "bodil@example.dk")])
-        .await?;
-    anyhow::ensure!(a.status == 200, "link: {} {}", a.status, a.text());
-    let link = server
-        .state
-        .store
-        .messages(None, 100)?
-        .into_iter()
-        .find_map(|(_, m)| {
-            m.message
-                .body
-                .lines()
-                .find(|l| l.contains("/min-side/ind/"))
-                .map(|l| l.trim().to_owned())
-        })
-        .ok_or_else(|| anyhow::anyhow!("no sign-in link queued"))?;
-    let path = &link[link.find("/min-side/").unwrap_or(0)..];
-    let nonce = visitor
-        .get(path)
-        .await?
-        .field("nonce")
-        .ok_or_else(|| anyhow::anyhow!("no sign-in button"))?;
-    let a = visitor.post(path, &[("nonce", nonce.as_str())]).await?;
-    anyhow::ensure!(a.status == 303, "sign-in: {} {}", a.status, a.text());
+    frivillig_tests::sign_in_to_min_side(&server, &mut visitor, "bodil@example.dk").await?;
     let csrf = visitor
         .get("/min-side")
         .await?

@@ -16,6 +16,7 @@ mod events;
 mod fuzz_replay;
 mod hardening;
 mod hostile;
+mod hours;
 mod kill;
 mod letters;
 mod load;

@@ -190,3 +190,37 @@ pub async fn closed_by_server(
     .await;
     matches!(r, Ok(true))
 }
+
+/// Sign `b` in to Min side as `email`, through the link the server queued (its outbox holds
+/// the message whether or not a mail server took it).
+pub async fn sign_in_to_min_side(
+    server: &TestServer,
+    b: &mut Browser,
+    email: &str,
+) -> anyhow::Result<()> {
+    let a = b.post("/min-side/link", &[("email", email)]).await?;
+    anyhow::ensure!(a.status == 200, "link: {} {}", a.status, a.text());
+    let link = server
+        .state
+        .store
+        .messages(None, 100)?
+        .into_iter()
+        .filter(|(_, m)| m.message.to == email)
+        .find_map(|(_, m)| {
+            m.message
+                .body
+                .lines()
+                .find(|l| l.contains("/min-side/ind/"))
+                .map(|l| l.trim().to_owned())
+        })
+        .ok_or_else(|| anyhow::anyhow!("no sign-in link queued"))?;
+    let path = &link[link.find("/min-side/").unwrap_or(0)..];
+    let nonce = b
+        .get(path)
+        .await?
+        .field("nonce")
+        .ok_or_else(|| anyhow::anyhow!("no sign-in button"))?;
+    let a = b.post(path, &[("nonce", nonce.as_str())]).await?;
+    anyhow::ensure!(a.status == 303, "sign-in: {} {}", a.status, a.text());
+    Ok(())
+}

@@ -14,6 +14,7 @@
 //! [`templates`] the message texts admins wrote; `upgrade` what
 //! opening does to rows an older server wrote.
 
+pub mod attendance;
 pub mod devices;
 pub mod follow_up;
 pub mod invitations;

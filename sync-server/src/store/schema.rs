@@ -8,6 +8,7 @@
 use redb::{Key, ReadTransaction, ReadableTable, TableDefinition, TableHandle, Value};
 use redb::{TableError, WriteTransaction};
 
+use super::attendance::Attendance;
 use super::follow_up::FollowUp;
 use super::invitations::Invitation;
 use super::json::JsonTable;
@@ -202,6 +203,9 @@ tables! {
     /// Good stories as the editors keep them, with the consents of the people in them (see
     /// [`super::stories`]).
     STORIES: JsonTable<&str, StoryRow> = JsonTable::new("stories"), InBackup::Copied;
+    /// Attendance coordinators recorded: signup id -> present or no-show, hours by hand (see
+    /// [`super::attendance`]).
+    ATTENDANCE: JsonTable<&str, Attendance> = JsonTable::new("attendance"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

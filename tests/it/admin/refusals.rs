@@ -78,6 +78,9 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/historier/x/udgiv",
         "/admin/historier/x/afpublicer",
         "/admin/historier/x/foto/fjern",
+        "/admin/tilmeldinger/abc/fremmoede",
+        "/admin/tilmeldinger/abc/timer",
+        "/admin/tilmeldinger/abc/timer/0/fjern",
     ];
     let mut anon = Browser::new(&server.url())?;
     for page in pages {

@@ -32,6 +32,7 @@ macro_rules! session_form {
 }
 
 mod account;
+mod attendance;
 mod audit;
 mod auth;
 mod catalog;
@@ -176,6 +177,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/arrangementer/{job_id}/paamind",
             post(events::post_remind),
+        )
+        .route(
+            "/admin/tilmeldinger/{signup_id}/fremmoede",
+            post(attendance::post_mark),
+        )
+        .route(
+            "/admin/tilmeldinger/{signup_id}/timer",
+            post(attendance::post_hours),
+        )
+        .route(
+            "/admin/tilmeldinger/{signup_id}/timer/{index}/fjern",
+            post(attendance::post_remove),
         )
         .route("/admin/historier", get(stories::stories_page))
         .route(

@@ -171,6 +171,7 @@ pub(super) async fn signup_page(
     let late = shift.and_then(|sh| {
         crate::service::review::late(&r.created_at, &row.received_at, &sh.starts, &sh.ends)
     });
+    let hours = super::attendance::section(&state, &s, &row, &catalog).await;
     let body = html! {
         @if saved.gemt.is_some() { p.ok role="status" { (lang.t(text::THE_CHANGE_IS_SAVED)) } }
         @if let Some(f) = &follow_up { (super::follow_up::notice(lang, &r.id, &csrf, f)) }
@@ -219,6 +220,7 @@ pub(super) async fn signup_page(
                 }
             }
         }
+        (hours)
         div.cols {
             form method="post" action=(format!("{base}/status")) {
                 h2 { label for="status" { (lang.t(text::CHANGE_STATUS)) } }

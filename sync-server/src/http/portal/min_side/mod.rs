@@ -41,6 +41,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/min-side/kontakt", post(change_contact))
         .route("/min-side/nyheder", post(news))
         .route("/min-side/data", get(download))
+        .route("/min-side/frivilligbevis.pdf", get(page::certificate))
         .route("/min-side/slet", post(erase))
         .route("/min-side/ud", post(sign_out))
         .route("/kalender/{file}", get(page::calendar_feed))

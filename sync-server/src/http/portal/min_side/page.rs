@@ -45,6 +45,7 @@ pub(super) async fn home(
     let feed = crate::service::calendar::feed_link(&state, &s.email).await?;
     let catalog = catalog(&state).await?;
     let prefs = service::prefs(&state, &s.email).await?;
+    let hours = crate::service::hours::hours_of_email(&state, &s.email).await?;
     let phone = rows
         .iter()
         .find_map(|r| r.person.as_ref().and_then(|p| p.phone.clone()))
@@ -57,6 +58,13 @@ pub(super) async fn home(
         h2 { (lang.t(text::YOUR_SIGNUPS)) }
         @if rows.is_empty() { p { (lang.t(text::NO_SIGNUPS)) } }
         ul.signups { @for r in &rows { li { (signup_item(lang, &catalog, r, &s.csrf, q)) } } }
+        h2 { (lang.pick("Dine timer", "Your hours")) }
+        @if hours.by_year.is_empty() {
+            p { (lang.pick("Der er ikke registreret timer endnu. Timer kommer, når du er tjekket ind på en vagt, eller når en koordinator har skrevet dem.", "No hours are recorded yet. Hours come when you are checked in at a shift, or when a coordinator has entered them.")) }
+        } @else {
+            ul { @for (year, minutes) in &hours.by_year { li { (year) ": " (crate::service::hours::hours_text(lang, *minutes)) } } }
+            p { a.button.secondary href=(format!("/min-side/frivilligbevis.pdf{q}")) download { (lang.pick("Hent dit frivilligbevis (PDF)", "Download your volunteer certificate (PDF)")) } }
+        }
         h2 { (lang.t(text::CALENDAR)) }
         p { (lang.t(text::CALENDAR_EXPLAINED)) }
         p { a href=(feed) { (lang.t(text::SUBSCRIBE)) } }
@@ -252,6 +260,32 @@ pub(super) async fn calendar_feed(
         "text/calendar; charset=utf-8",
         "frivillig.ics",
     ))
+}
+
+/// The volunteer certificate of the signed-in person, as PDF.
+pub(super) async fn certificate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Result<Response, ApiError> {
+    let Some((_, s)) = signed_in(&state, &headers).await? else {
+        return Err(ApiError::NotFound);
+    };
+    let rows = service::signups_of(&state, &s.email).await?;
+    let name = rows
+        .iter()
+        .find_map(|r| r.person.as_ref().map(|p| p.name.clone()))
+        .unwrap_or_default();
+    let hours = crate::service::hours::hours_of_email(&state, &s.email).await?;
+    let catalog = catalog(&state).await?;
+    let c = crate::service::certificate::Certificate {
+        lang: q.lang(),
+        name: &name,
+        issuer: &state.mail.sender_name,
+        issued_on: frivillig_common::offer::glostrup_now().date_naive(),
+    };
+    let pdf = crate::service::certificate::certificate_pdf(&c, &catalog, &hours);
+    Ok(private_file(pdf, "application/pdf", "frivilligbevis.pdf"))
 }
 
 /// Everything held under the address, as one file.
