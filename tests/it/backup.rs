@@ -1,6 +1,6 @@
 //! Backups miss no table: after a server has done every kind of work (kiosks, codes, web
 //! signups, accounts, sessions, the audit log, an erasure with its rewrite, a review
-//! decision, a refused kiosk record, an invitation, a story, hours by hand), every table its database file holds is in the schema's list, every table
+//! decision, a refused kiosk record, an invitation, a story, hours by hand, a nomination), every table its database file holds is in the schema's list, every table
 //! the list copies holds rows, and the backup holds each of them row for row.
 
 use frivillig_sync_server::store::schema::{ALL_TABLES, InBackup, table_named};
@@ -116,6 +116,19 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         )
         .await?;
     anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());
+    // A nomination for the volunteer prize.
+    frivillig_sync_server::service::nominations::nominate(
+        &server.state,
+        frivillig_sync_server::service::nominations::NominationForm {
+            nominee: "Bodil Backup".into(),
+            why: "Hun læser højt hver uge.".into(),
+            by_name: "Erik".into(),
+            by_contact: "erik@example.dk".into(),
+            consent: true,
+            ..Default::default()
+        },
+    )
+    .await?;
     // Hours by hand for Bodil.
     let a = coordinator
         .post(

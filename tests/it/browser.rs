@@ -425,6 +425,7 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/?lang=en&sted=bibliotek",
         "/historier",
         "/historier/lektier-med-sofie",
+        "/frivillighedspris",
         &invitation,
     ]
     .iter()
@@ -477,6 +478,7 @@ async fn axe_finds_no_serious_accessibility_violations() -> anyhow::Result<()> {
         "/admin/arrangementer/frivilligfest".to_owned(),
         "/admin/arrangementer/frivilligfest/inviter?hvem=aktive".to_owned(),
         "/admin/historier".to_owned(),
+        "/admin/priser".to_owned(),
         "/admin/historier/ny".to_owned(),
         "/admin/historier/lektier-med-sofie".to_owned(),
         "/admin/historier/lektier-med-sofie/foto".to_owned(),

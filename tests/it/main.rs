@@ -30,6 +30,7 @@ mod past_shifts;
 mod portal;
 mod powercut;
 mod privacy;
+mod prize;
 mod provision;
 mod proxy;
 mod receipt;

@@ -24,6 +24,7 @@ pub mod kiosks;
 pub mod letters;
 pub mod mail;
 pub mod min_side;
+pub mod nominations;
 pub mod overview;
 pub mod photos;
 pub mod review;

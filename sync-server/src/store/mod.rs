@@ -21,6 +21,7 @@ pub mod invitations;
 pub mod journals;
 pub mod json;
 pub mod listing;
+pub mod nominations;
 pub mod outbox;
 pub mod photos;
 pub mod refused;

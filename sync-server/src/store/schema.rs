@@ -12,6 +12,7 @@ use super::attendance::Attendance;
 use super::follow_up::FollowUp;
 use super::invitations::Invitation;
 use super::json::JsonTable;
+use super::nominations::Nomination;
 use super::outbox::OutboxRow;
 use super::rows::{
     AccountRow, ApiTokenRow, AuditEntry, DeviceRow, EnrolCodeRow, JournalRow, PairDecision,
@@ -206,6 +207,8 @@ tables! {
     /// Attendance coordinators recorded: signup id -> present or no-show, hours by hand (see
     /// [`super::attendance`]).
     ATTENDANCE: JsonTable<&str, Attendance> = JsonTable::new("attendance"), InBackup::Copied;
+    /// Nominations for the volunteer prize by id (see [`super::nominations`]).
+    NOMINATIONS: JsonTable<&str, Nomination> = JsonTable::new("nominations"), InBackup::Copied;
 }
 
 /// A backup file's manifest (taken at, row counts, digest, keys). Only in backup files,

@@ -45,6 +45,7 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/historier/ny",
         "/admin/historier/x",
         "/admin/historier/x/foto",
+        "/admin/priser",
     ];
     let forms = [
         "/admin/logout",
@@ -81,6 +82,8 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/tilmeldinger/abc/fremmoede",
         "/admin/tilmeldinger/abc/timer",
         "/admin/tilmeldinger/abc/timer/0/fjern",
+        "/admin/priser/x/laest",
+        "/admin/priser/x/slet",
     ];
     let mut anon = Browser::new(&server.url())?;
     for page in pages {
@@ -114,6 +117,7 @@ async fn every_admin_page_and_form_refuses_without_a_session_or_the_role() -> an
         "/admin/skabeloner",
         "/admin/skabeloner/bekraeftelse",
         "/admin/arrangementer/frivilligfest/inviter",
+        "/admin/priser",
     ] {
         anyhow::ensure!(
             kim.get(page).await?.status == 403,

@@ -49,6 +49,7 @@ mod overview;
 mod page;
 mod photo;
 mod places;
+mod prize;
 mod refused;
 mod review;
 mod shifts;
@@ -189,6 +190,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/tilmeldinger/{signup_id}/timer/{index}/fjern",
             post(attendance::post_remove),
+        )
+        .route("/admin/priser", get(prize::nominations_page))
+        .route(
+            "/admin/priser/{nomination_id}/laest",
+            post(prize::post_read),
+        )
+        .route(
+            "/admin/priser/{nomination_id}/slet",
+            post(prize::post_delete),
         )
         .route("/admin/historier", get(stories::stories_page))
         .route(

@@ -63,6 +63,7 @@ pub(super) fn layout(lang: Lang, staff: Option<&Staff>, title: &str, body: Marku
                                 " · " a href="/admin/kiosker" { (lang.t(text::KIOSKS)) }
                                 " · " a href="/admin/afviste" { (lang.t(text::REFUSED)) }
                                 " · " a href="/admin/haandbog" { (lang.pick("Håndbog", "Handbook")) }
+                                " · " a href="/admin/priser" { (lang.pick("Frivillighedsprisen", "Volunteer prize")) }
                                 " · " a href="/admin/katalog" { (lang.t(text::CATALOG)) }
                                 " · " a href="/admin/api-noegler" { (lang.t(text::API)) }
                                 " · " a href="/admin/udbakke" { (lang.t(super::outbox::text::OUTBOX)) }

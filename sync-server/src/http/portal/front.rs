@@ -105,6 +105,11 @@ pub(super) async fn front_page(
             } }
             ul.jobs { @for o in &jobs { li { a href=(format!("/frivilligjob/{}{lang_q}", o.id)) { (job_title(lang, o)) } } } }
         }
+        section aria-labelledby="prize" {
+            h2 #prize { (lang.pick("Frivillighedsprisen", "The volunteer prize")) }
+            p { (lang.pick("Hvert år hylder kommunen en frivillig, der gør en særlig forskel.", "Each year the municipality honours a volunteer who makes a special difference.")) " "
+                a href=(format!("/frivillighedspris{lang_q}")) { (lang.pick("Indstil en frivillig", "Nominate a volunteer")) } }
+        }
         section aria-labelledby="contact" {
             h2 #contact { (lang.pick("Hvem kan jeg spørge?", "Whom can I ask?")) }
             p { (lang.pick("Hver institution har en frivillighedsambassadør:", "Each institution has a volunteering ambassador:")) " "

@@ -20,6 +20,7 @@ mod jobs;
 mod min_side;
 mod page;
 mod photos;
+mod prize;
 mod receipt;
 
 pub(crate) use page::markdown_html;
@@ -44,6 +45,10 @@ pub fn routes() -> Router<AppState> {
             post(jobs::job_signup),
         )
         .route("/arrangementer", get(events::events_page))
+        .route(
+            "/frivillighedspris",
+            get(prize::prize_page).post(prize::post_prize),
+        )
         .route(
             "/invitation/{token}",
             get(events::invitation_page).post(events::post_answer),
