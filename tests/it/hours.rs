@@ -164,6 +164,22 @@ async fn check_ins_at_two_kiosks_and_a_correction_give_the_hours_on_the_certific
         )
         .await?;
 
+    // An invitation to "volunteers with at least five hours this year" reaches Ida only.
+    let mut with_party = frivillig_sync_server::service::catalog::catalog(&server.state).await?;
+    with_party.opportunities.push(crate::events::party());
+    frivillig_sync_server::service::catalog::replace_catalog(&server.state, with_party, "admin")
+        .await?;
+    let reach = frivillig_sync_server::service::invitations::audience(
+        &server.state,
+        "frivilligfest",
+        &frivillig_sync_server::service::invitations::Who::Hours {
+            at_least_minutes: 300,
+        },
+    )
+    .await?;
+    let emails: Vec<&str> = reach.by_mail.iter().map(|i| i.email.as_str()).collect();
+    anyhow::ensure!(emails == [ida.email.as_str()], "{emails:?}");
+
     // Ida on Min side: her hours, and the certificate.
     let mut ida_browser = Browser::new(&server.url())?;
     frivillig_tests::sign_in_to_min_side(&server, &mut ida_browser, &ida.email).await?;
@@ -172,6 +188,10 @@ async fn check_ins_at_two_kiosks_and_a_correction_give_the_hours_on_the_certific
         mine.contains(&format!("{year}: 5,5 timer")) && !mine.contains("udeblevet"),
         "{mine}"
     );
+    // Her own copy of her data holds the hours too.
+    let data: serde_json::Value =
+        serde_json::from_slice(&ida_browser.get("/min-side/data").await?.bytes)?;
+    anyhow::ensure!(data["minutes_per_year"][&year] == 330, "{data}");
     let pdf = ida_browser.get("/min-side/frivilligbevis.pdf").await?.bytes;
     anyhow::ensure!(pdf.starts_with(b"%PDF"), "not a PDF");
     let file = dir.path().join("bevis.pdf");

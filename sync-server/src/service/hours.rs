@@ -187,6 +187,19 @@ fn summary_of(
     Ok(out)
 }
 
+/// [`person_hours`] on a blocking thread of the caller's, with the catalog it holds.
+pub fn person_hours_now(
+    state: &AppState,
+    catalog: &Catalog,
+    signup_id: &str,
+) -> Result<Summary, ServiceError> {
+    summary_of(
+        state,
+        catalog,
+        &person_ids(state, vec![signup_id.to_owned()])?,
+    )
+}
+
 /// The hours of the person behind `signup_id` (all their signups).
 pub async fn person_hours(state: &AppState, signup_id: &str) -> Result<Summary, ServiceError> {
     let catalog = catalog(state).await?;

@@ -41,6 +41,12 @@ pub enum Who {
         /// Last day (local).
         until: Option<NaiveDate>,
     },
+    /// Volunteers with at least this many hours in the current year (over all their
+    /// signups, as [`crate::service::hours`] adds them up).
+    Hours {
+        /// Minutes.
+        at_least_minutes: u32,
+    },
     /// Everyone who opted in to news.
     News,
     /// The ambassadors the catalog names.
@@ -162,6 +168,28 @@ fn audience_now(
                 let site_ok = sites.is_empty() || sites.contains(&r.site_id);
                 let job_ok = jobs.is_empty() || jobs.contains(&r.opportunity_id);
                 if site_ok && job_ok && in_period(catalog, r, *from, *until) {
+                    candidates.push((
+                        r.email.clone(),
+                        r.name.clone(),
+                        Some(r.id.clone()),
+                        r.phone.clone(),
+                    ));
+                }
+            }
+        }
+        Who::Hours { at_least_minutes } => {
+            let year = chrono::Datelike::year(&frivillig_common::offer::glostrup_now());
+            let q = ListQuery::default();
+            let mut counted = HashSet::new();
+            for r in listing.matching(&q, None) {
+                if r.status == "withdrawn"
+                    || r.status == "declined"
+                    || !counted.insert(r.id.clone())
+                {
+                    continue;
+                }
+                let hours = crate::service::hours::person_hours_now(state, catalog, &r.id)?;
+                if hours.in_year(year) >= *at_least_minutes {
                     candidates.push((
                         r.email.clone(),
                         r.name.clone(),

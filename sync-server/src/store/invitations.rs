@@ -99,6 +99,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Every invitation to `email` (for the person's own copy of their data).
+    pub fn invitations_to(&self, email: &str) -> Result<Vec<Invitation>, StoreError> {
+        let tx = self.read()?;
+        let rows = INVITATIONS.read(&tx)?;
+        let mut out = Vec::new();
+        for item in rows.iter()? {
+            let (_, inv) = item?;
+            if inv.email == email {
+                out.push(inv);
+            }
+        }
+        Ok(out)
+    }
+
     /// The invitation whose link's token hashes to `token_hash`.
     pub fn invitation_by_link(&self, token_hash: &str) -> Result<Option<Invitation>, StoreError> {
         let tx = self.read()?;

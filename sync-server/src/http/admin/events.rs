@@ -195,6 +195,9 @@ pub struct InviteForm {
     fra: String,
     #[serde(default)]
     til: String,
+    /// Hours this year at least, for `hvem=timer`.
+    #[serde(default)]
+    timer: String,
     #[serde(flatten)]
     chosen: HashMap<String, String>,
 }
@@ -215,6 +218,16 @@ impl InviteForm {
         let day = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
         match self.hvem.as_str() {
             "nyheder" => Who::News,
+            "timer" => Who::Hours {
+                at_least_minutes: self
+                    .timer
+                    .trim()
+                    .replace(',', ".")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|h| h.is_finite() && *h >= 0.0)
+                    .map_or(0, |h| (h * 60.0).round() as u32),
+            },
             "ambassadoerer" => Who::Ambassadors,
             _ => Who::Active {
                 sites: picked("site:"),
@@ -230,6 +243,7 @@ impl InviteForm {
             input type="hidden" name="hvem" value=(self.hvem);
             input type="hidden" name="fra" value=(self.fra);
             input type="hidden" name="til" value=(self.til);
+            input type="hidden" name="timer" value=(self.timer);
             @for k in self.chosen.keys().filter(|k| k.starts_with("site:") || k.starts_with("job:")) {
                 input type="hidden" name=(k) value="ja";
             }
@@ -253,6 +267,8 @@ fn who_form(lang: Lang, catalog: &Catalog, action: &str, f: &InviteForm) -> Mark
             fieldset {
                 legend { (lang.pick("Hvem skal inviteres?", "Whom to invite?")) }
                 (radio("aktive", lang.pick("Aktive frivillige (vælg steder, job og periode herunder)", "Active volunteers (choose sites, jobs and period below)")))
+                (radio("timer", lang.pick("Frivillige med mindst så mange timer i år:", "Volunteers with at least this many hours this year:")))
+                p.field { label for="f-timer" { (lang.pick("Timer i år, mindst", "Hours this year, at least")) } " " input id="f-timer" name="timer" inputmode="decimal" size="5" value=(f.timer); }
                 (radio("nyheder", lang.pick("Alle, der har sagt ja til nyheder", "Everyone who opted in to news")))
                 (radio("ambassadoerer", lang.pick("Ambassadørerne", "The ambassadors")))
             }

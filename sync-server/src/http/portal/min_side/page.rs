@@ -298,12 +298,24 @@ pub(super) async fn download(
     };
     let rows = service::signups_of(&state, &s.email).await?;
     let prefs = service::prefs(&state, &s.email).await?;
+    let hours = crate::service::hours::hours_of_email(&state, &s.email).await?;
+    let invitations = state
+        .store
+        .invitations_to(&s.email)
+        .map_err(ApiError::internal)?;
     let export = serde_json::json!({
         "about": "Oplysninger Glostrup Kommune har om dig som frivillig / data Glostrup Kommune holds about you as a volunteer",
         "email": s.email,
         "news_opt_in": prefs.news,
         "news_consent_version_now": NEWS_CONSENT_VERSION,
         "signups": rows.into_iter().map(export_of).collect::<Vec<_>>(),
+        "minutes_per_year": hours.by_year,
+        "invitations": invitations.iter().map(|i| serde_json::json!({
+            "event": i.event_id,
+            "invited_at": i.invited_at,
+            "answer": i.answer.as_ref().map(|a| if a.coming { "yes" } else { "no" }),
+        })).collect::<Vec<_>>(),
+        "no_invitations_since": prefs.no_invitations,
     });
     let body = serde_json::to_vec_pretty(&export).map_err(ApiError::internal)?;
     Ok(private_file(
