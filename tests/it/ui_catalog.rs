@@ -202,3 +202,28 @@ fn a_published_story_stands_on_the_start_screen_and_leaves_when_unpublished() {
     drop(h);
     setup.stop();
 }
+
+/// The start screen leads to the handbook, offline: its pages from the catalog, each
+/// readable, and this site's ambassador; back leads home again.
+#[test]
+fn the_handbook_and_the_ambassador_are_at_the_kiosk_offline() {
+    let setup = Setup::new(false);
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    click(&mut h, "Håndbog for frivillige og kontakt");
+    find_control(&h, "Sådan arbejder frivillige og ansatte sammen");
+    h.get_by_label("Mette Holm");
+    h.get_by_label("frivillig.bibliotek@example.dk");
+    assert!(
+        h.query_by_label("Jens Kragh").is_none(),
+        "another site's ambassador is shown"
+    );
+    controls_are_labelled_and_large(&h, "handbook");
+    click(&mut h, "Hvad er frivilligt arbejde?");
+    h.get_by_label_contains("Det er ulønnet, og du kan altid sige fra.");
+    click(&mut h, "‹ Tilbage");
+    click(&mut h, "‹ Tilbage");
+    find_control(&h, "Find et frivilligjob");
+    drop(h);
+    setup.stop();
+}

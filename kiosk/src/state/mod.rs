@@ -73,6 +73,13 @@ pub enum Screen {
     },
     /// Thanks and the receipt QR code.
     Confirmation(Confirmation),
+    /// The handbook's pages and this site's ambassador: what a volunteer may ask and whom.
+    Handbook,
+    /// One page of the handbook.
+    HandbookPage {
+        /// The page.
+        page_id: String,
+    },
     /// The PIN pad in front of staff mode.
     StaffPin,
     /// Staff mode.
@@ -94,6 +101,10 @@ pub enum Event {
     FilterTheme(Option<String>),
     /// A job card.
     OpenJob(String),
+    /// "Håndbog og kontakt" on the start screen.
+    OpenHandbook,
+    /// A page in the handbook's list.
+    OpenPage(String),
     /// "Sign up" on a job, for a shift or for a job without shifts.
     ChooseShift {
         /// The shift, `None` for a job without shifts.
@@ -268,6 +279,8 @@ impl KioskState {
             Event::OpenJob(id) => {
                 self.screen = Screen::Detail { opportunity_id: id };
             }
+            Event::OpenHandbook => self.screen = Screen::Handbook,
+            Event::OpenPage(page_id) => self.screen = Screen::HandbookPage { page_id },
             Event::ChooseShift {
                 shift_id,
                 needs_age,
@@ -386,7 +399,8 @@ impl KioskState {
 
     fn back(&mut self) {
         self.screen = match std::mem::replace(&mut self.screen, Screen::Start) {
-            Screen::Browse | Screen::Start => Screen::Start,
+            Screen::Browse | Screen::Start | Screen::Handbook => Screen::Start,
+            Screen::HandbookPage { .. } => Screen::Handbook,
             Screen::Detail { .. } => Screen::Browse,
             Screen::Form { opportunity_id, .. } if !self.form.saving => {
                 // Leaving the form drops what was typed: no way back into it.

@@ -38,6 +38,11 @@ pub(super) fn start_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState, ev: &mu
             if primary(ui, lang.pick("Find et frivilligjob", "Find a volunteer job"), width).clicked() {
                 ev.push(Event::StartBrowsing);
             }
+            ui.add_space(8.0);
+            // In sight without scrolling: what a volunteer may ask, and whom.
+            if secondary(ui, lang.pick("Håndbog for frivillige og kontakt", "Handbook for volunteers and contact")).clicked() {
+                ev.push(Event::OpenHandbook);
+            }
             ui.add_space(24.0);
             let here: Vec<&Opportunity> = catalog
                 .opportunities
@@ -112,7 +117,13 @@ fn story_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, width: f32) {
 
 /// A photo of the catalog, if the kiosk holds it, within `max` and read out by its
 /// alternative text. Without it the screen is drawn as before.
-fn photo_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, photo: Option<&Photo>, max: egui::Vec2) {
+pub(super) fn photo_ui(
+    ui: &mut Ui,
+    view: &View<'_>,
+    lang: Lang,
+    photo: Option<&Photo>,
+    max: egui::Vec2,
+) {
     let Some(p) = photo else { return };
     let Some(texture) = view.photos.get(&p.id) else {
         return;
@@ -304,19 +315,7 @@ pub(super) fn detail_ui(
         if lang == Lang::En && written_in == Lang::Da {
             ui.label(RichText::new("The description is in Danish.").italics().color(MUTED));
         }
-        for block in parse_markdown(description) {
-            match block {
-                MdBlock::Heading(h) => {
-                    ui.label(RichText::new(h).size(32.0).strong());
-                }
-                MdBlock::Paragraph(p) => {
-                    ui.label(p);
-                }
-                MdBlock::Bullet(b) => {
-                    ui.label(format!("•  {b}"));
-                }
-            }
-        }
+        markdown_ui(ui, description);
         let req = &o.requirements;
         if req.child_record_check || req.min_age.is_some() {
             Frame::new().fill(Color32::from_rgb(0xFF, 0xF4, 0xD6)).corner_radius(10).inner_margin(16).show(ui, |ui| {

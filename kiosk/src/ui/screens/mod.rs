@@ -1,11 +1,13 @@
 //! One function per screen. Each draws from the state and pushes the visitor's events.
 
 mod form;
+mod handbook;
 mod jobs;
 mod setup;
 mod staff;
 
 use form::*;
+use handbook::*;
 use jobs::*;
 pub use setup::{enrolled_ui, setup_ui};
 use staff::*;
@@ -65,6 +67,8 @@ pub(super) fn kiosk_screens_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState,
                 None => gone_ui(ui, lang, ev),
             },
             Screen::Confirmation(c) => confirmation_ui(ui, view, lang, c, ev),
+            Screen::Handbook => handbook_ui(ui, view, lang, ev),
+            Screen::HandbookPage { page_id } => handbook_page_ui(ui, view, lang, page_id, ev),
             Screen::StaffPin => pin_ui(ui, view, state, ev),
             Screen::Staff => staff_ui(ui, view, lang, ev),
         });
@@ -78,6 +82,24 @@ pub(super) fn kiosk_screens_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState,
 
 fn opportunity<'c>(view: &View<'c>, id: &str) -> Option<&'c Opportunity> {
     view.catalog.and_then(|c| c.opportunity(id))
+}
+
+/// Markdown as the catalog writes it: headings, paragraphs and bullets.
+fn markdown_ui(ui: &mut Ui, md: &str) {
+    use crate::state::markdown::{MdBlock, parse_markdown};
+    for block in parse_markdown(md) {
+        match block {
+            MdBlock::Heading(h) => {
+                ui.label(RichText::new(h).size(32.0).strong());
+            }
+            MdBlock::Paragraph(p) => {
+                ui.label(p);
+            }
+            MdBlock::Bullet(b) => {
+                ui.label(format!("•  {b}"));
+            }
+        }
+    }
 }
 
 fn heading(ui: &mut Ui, text: &str) {
