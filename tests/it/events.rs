@@ -521,6 +521,25 @@ async fn an_offline_kiosk_takes_registrations_for_a_theme_meeting_and_they_arriv
     anyhow::ensure!(admin.log_in("admin", &server.admin_password).await?.status == 303);
     let text = admin.get("/admin/arrangementer/temamoede").await?.text();
     anyhow::ensure!(text.contains("Tilmeldte (3)"), "{text}");
+    // The strategy's numbers count the meeting's registrations and, as new volunteers,
+    // three who came in through an event.
+    let year = frivillig_common::offer::glostrup_now()
+        .format("%Y")
+        .to_string();
+    let csv = admin
+        .get(&format!("/admin/oversigt/strategi.csv?aar={year}"))
+        .await?
+        .text();
+    for line in [
+        format!("\"event_registered\";\"{year}\";\"temamoede\";"),
+        format!("\"new_volunteers_per_source\";\"{year}\";\"event\";\"event\";\"3\""),
+    ] {
+        anyhow::ensure!(csv.contains(&line), "{line} missing in:\n{csv}");
+    }
+    anyhow::ensure!(
+        csv.contains("\"Temamøde: frivillige og erhvervsliv\";\"3\""),
+        "{csv}"
+    );
     worker.stop().await;
     server.stop().await;
     Ok(())

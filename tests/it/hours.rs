@@ -164,6 +164,39 @@ async fn check_ins_at_two_kiosks_and_a_correction_give_the_hours_on_the_certific
         )
         .await?;
 
+    // The strategy's numbers: the library's hours, its one active volunteer, two new
+    // volunteers who came in at a kiosk; the same in the CSV.
+    let ida_id = frivillig_common::ids::SignupId::parse(&first.signup_id)
+        .ok_or_else(|| anyhow::anyhow!("id"))?;
+    frivillig_sync_server::service::signups::change_status(
+        &server.state,
+        &ida_id,
+        frivillig_common::domain::Status::Active,
+        "admin",
+    )
+    .await?;
+    let overview = admin
+        .get(&format!("/admin/oversigt?aar={year}"))
+        .await?
+        .text();
+    anyhow::ensure!(
+        overview.contains("Strategiens opfølgning") && overview.contains("Timer pr. sted"),
+        "{overview}"
+    );
+    let csv = admin
+        .get(&format!("/admin/oversigt/strategi.csv?aar={year}"))
+        .await?
+        .text();
+    for line in [
+        format!("\"minutes_per_site\";\"{year}\";\"bibliotek\";\"Glostrup Bibliotek\";\"330\""),
+        format!(
+            "\"active_volunteers_per_site\";\"{year}\";\"bibliotek\";\"Glostrup Bibliotek\";\"1\""
+        ),
+        format!("\"new_volunteers_per_source\";\"{year}\";\"kiosk\";\"kiosk\";\"2\""),
+    ] {
+        anyhow::ensure!(csv.contains(&line), "{line} missing in:\n{csv}");
+    }
+
     // An invitation to "volunteers with at least five hours this year" reaches Ida only.
     let mut with_party = frivillig_sync_server::service::catalog::catalog(&server.state).await?;
     with_party.opportunities.push(crate::events::party());

@@ -32,6 +32,7 @@ pub mod second_factor;
 pub mod series;
 pub mod signups;
 pub mod stories;
+pub mod strategy;
 pub mod web_signup;
 
 use crate::store::StoreError;

@@ -112,6 +112,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/konto/totp/fra", post(account::post_totp_off))
         .route("/admin/afviste", get(refused::refused_page))
         .route("/admin/oversigt", get(overview::overview_page))
+        .route("/admin/oversigt/strategi.csv", get(overview::strategy_csv))
         .route("/admin/koer", get(review::queues_page))
         .route("/admin/koer/dublet", post(review::post_pair))
         .route("/admin/kiosker", get(kiosks::kiosks_page))
