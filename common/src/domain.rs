@@ -468,13 +468,18 @@ pub struct StatusChange {
     pub by: String,
 }
 
-/// A volunteer checked in at a shift.
+/// A volunteer checked in (or out) at a shift.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckIn {
     /// RFC 3339 kiosk-local time.
     pub at: String,
     /// The kiosk that checked them in.
     pub by: String,
+    /// A check-out. Kept in the same list as the check-ins, so a kiosk never has to create
+    /// a container in a record it did not make (and an older server, which does not know
+    /// the field, reads it as one more check-in, harmlessly).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub out: bool,
 }
 
 /// A coordinator's note.

@@ -492,6 +492,7 @@ mod tests {
             &CheckIn {
                 at: "2026-11-27T11:00:01+01:00".into(),
                 by: "k1".into(),
+                out: false,
             },
         )
         .expect("check in");

@@ -254,6 +254,7 @@ impl World {
                             &CheckIn {
                                 at,
                                 by: format!("k{k}"),
+                                out: false,
                             },
                         )?;
                     }

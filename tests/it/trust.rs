@@ -125,6 +125,7 @@ async fn a_kiosks_forged_records_are_refused_shown_to_admins_and_reported() -> a
                 check_ins: vec![CheckIn {
                     at: now_rfc3339(),
                     by: "koordinator".into(),
+                    out: false,
                 }],
                 ..record(&key, "forged-check-in", "Eva Eriksen")?
             },

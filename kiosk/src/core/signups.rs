@@ -70,6 +70,16 @@ impl KioskCore {
 
     /// Record that a volunteer checked in at this kiosk. Durable when it returns.
     pub async fn check_in(&self, signup_id: &str) -> Result<(), SubmitError> {
+        self.presence(signup_id, false).await
+    }
+
+    /// Record that a volunteer checked out at this kiosk (the hours then run from the
+    /// check-in to it). Durable when it returns.
+    pub async fn check_out(&self, signup_id: &str) -> Result<(), SubmitError> {
+        self.presence(signup_id, true).await
+    }
+
+    async fn presence(&self, signup_id: &str, out: bool) -> Result<(), SubmitError> {
         let journals = self.inner.journals.lock().await;
         let at = rfc3339(self.inner.clock.now());
         let by = self.inner.config.kiosk_id.clone();
@@ -83,7 +93,7 @@ impl KioskCore {
                     return Ok(None);
                 }
                 let before = doc.get_heads();
-                add_check_in(&mut doc, &sid, &CheckIn { at, by })?;
+                add_check_in(&mut doc, &sid, &CheckIn { at, by, out })?;
                 persist_last_change(&storage, &doc_id, &mut doc)
                     .inspect_err(|_| forget_unsaved(&mut doc, &before))
                     .map(Some)

@@ -4,6 +4,8 @@
 //! it. A person is every signup under their address and every signup a coordinator linked
 //! to one of them as the same person, so their hours add up over all of them.
 //!
+//! Checked in and out, the time between counts instead of the shift's length.
+//!
 //! The arithmetic is pure ([`signup_hours`], [`Summary`]); the rest reads the store.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,18 +58,44 @@ fn shift_of(catalog: &Catalog, r: &SignupRecord) -> Option<(NaiveDate, u32)> {
     Some((a.date_naive(), minutes))
 }
 
+/// The time between the first check-in and the last check-out after it, if both were
+/// recorded (at most a day: a check-out forgotten until the next shift does not count).
+fn checked_minutes(r: &SignupRecord) -> Option<(NaiveDate, u32)> {
+    let time = |c: &frivillig_common::domain::CheckIn| DateTime::parse_from_rfc3339(&c.at).ok();
+    let first_in = r
+        .check_ins
+        .iter()
+        .filter(|c| !c.out)
+        .filter_map(time)
+        .min()?;
+    let last_out = r
+        .check_ins
+        .iter()
+        .filter(|c| c.out)
+        .filter_map(time)
+        .filter(|t| *t > first_in)
+        .max()?;
+    let minutes = u32::try_from((last_out - first_in).num_minutes()).ok()?;
+    (minutes <= 24 * 60).then(|| (first_in.date_naive(), minutes))
+}
+
 /// The hours of one signup.
 pub fn signup_hours(catalog: &Catalog, r: &SignupRecord, a: &Attendance) -> SignupHours {
-    let presence = match (&a.mark, r.check_ins.is_empty()) {
+    let checked_in = r.check_ins.iter().any(|c| !c.out);
+    let presence = match (&a.mark, checked_in) {
         (Some(m), _) if m.present => Presence::Present,
         (Some(_), _) => Presence::NoShow,
-        (None, false) => Presence::CheckedIn,
-        (None, true) => Presence::Unknown,
+        (None, true) => Presence::CheckedIn,
+        (None, false) => Presence::Unknown,
     };
     let mut lines = Vec::new();
-    if matches!(presence, Presence::Present | Presence::CheckedIn)
-        && let Some((day, minutes)) = shift_of(catalog, r)
-    {
+    // Checked in and out: the time between; else a shift the person came to counts whole.
+    let worked = match presence {
+        Presence::CheckedIn => checked_minutes(r).or_else(|| shift_of(catalog, r)),
+        Presence::Present => shift_of(catalog, r),
+        _ => None,
+    };
+    if let Some((day, minutes)) = worked {
         lines.push((day.year(), r.opportunity_id.clone(), minutes));
     }
     for e in &a.entries {
@@ -343,6 +371,7 @@ mod tests {
         r.check_ins.push(CheckIn {
             at: "2026-12-01T14:55:00+01:00".into(),
             by: "kiosk-1".into(),
+            out: false,
         });
         r
     }
@@ -373,6 +402,18 @@ mod tests {
         s.add(&signup_hours(&c, &r, &a), "lektiecafe", None);
         assert_eq!((s.in_year(2026), s.in_year(2027)), (0, 90));
         assert_eq!(hours_text(Lang::Da, 330), "5,5 timer");
+        // Checked out 95 minutes after the check-in: those minutes, not the shift's 120.
+        let mut r = record(&c, "lektiecafe-tir");
+        r.check_ins.push(CheckIn {
+            at: "2026-12-01T16:30:00+01:00".into(),
+            by: "kiosk-1".into(),
+            out: true,
+        });
+        let h = signup_hours(&c, &r, &Attendance::default());
+        assert_eq!(h.lines, vec![(2026, "lektiecafe".to_owned(), 95)]);
+        // A check-out before the check-in, or a day later, is not a time worked.
+        r.check_ins[1].at = "2026-12-02T17:00:00+01:00".into();
+        assert_eq!(signup_hours(&c, &r, &Attendance::default()).lines[0].2, 120);
         assert_eq!(hours_text(Lang::En, 60), "1 hour");
     }
 }

@@ -140,7 +140,11 @@ pub(super) async fn signup_page(
         events.push(Event {
             at: c.at.clone(),
             by: c.by.clone(),
-            what: lang.t(text::CHECKED_IN).to_owned(),
+            what: if c.out {
+                lang.pick("Tjekket ud", "Checked out").to_owned()
+            } else {
+                lang.t(text::CHECKED_IN).to_owned()
+            },
         });
     }
     for (_, m) in &messages {

@@ -211,6 +211,7 @@ fn each_forgery_is_refused_with_its_reason() {
                 check_ins: vec![CheckIn {
                     at: "2026-12-02T10:00:00Z".into(),
                     by: "admin".into(),
+                    out: false,
                 }],
                 ..good()
             },
@@ -228,6 +229,7 @@ fn a_kiosk_may_record_its_own_check_in() {
         check_ins: vec![CheckIn {
             at: "2026-12-02T11:00:00+01:00".into(),
             by: "kiosk-1".into(),
+            out: false,
         }],
         ..good()
     };
