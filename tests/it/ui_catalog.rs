@@ -227,3 +227,53 @@ fn the_handbook_and_the_ambassador_are_at_the_kiosk_offline() {
     drop(h);
     setup.stop();
 }
+
+/// An event on the kiosk: its card says what kind of event it is, and its page where it is
+/// and until when one can register.
+#[test]
+fn an_event_says_what_it_is_and_where_on_the_kiosk() {
+    let setup = Setup::new(true);
+    setup.rt.block_on(async {
+        let server = setup.server.as_ref().expect("server");
+        let mut c = frivillig_sync_server::service::catalog::catalog(&server.state)
+            .await
+            .expect("catalog");
+        let job = c
+            .opportunities
+            .iter_mut()
+            .find(|o| o.id == "hojtlaesning")
+            .expect("job");
+        job.event = Some(frivillig_common::domain::EventInfo {
+            kind: frivillig_common::domain::EventKind::ThemeMeeting,
+            place: "Salen på 1. sal".into(),
+            audience: frivillig_common::domain::Audience::Open,
+            register_until: Some("2026-12-20".into()),
+        });
+        job.shifts = vec![frivillig_common::domain::Shift {
+            id: "tema-1".into(),
+            starts: "2026-12-21T18:00:00+01:00".into(),
+            ends: "2026-12-21T20:00:00+01:00".into(),
+            capacity: 30,
+        }];
+        frivillig_sync_server::service::catalog::replace_catalog(&server.state, c, "admin")
+            .await
+            .expect("saved");
+        let core = &setup.core;
+        wait_status(core, Duration::from_secs(30), |_| {
+            core.sync_now();
+            core.catalog()
+                .and_then(|c| c.opportunity("hojtlaesning").map(|o| o.event.is_some()))
+                .unwrap_or(false)
+        })
+        .await
+        .expect("the kiosk received the event");
+    });
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    h.get_by_label_contains("Temamøde · Glostrup Bibliotek");
+    click(&mut h, "Højtlæsning for voksne");
+    h.get_by_label("Temamøde · Salen på 1. sal");
+    h.get_by_label("Tilmelding senest 2026-12-20");
+    drop(h);
+    setup.stop();
+}

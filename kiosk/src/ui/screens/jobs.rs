@@ -311,6 +311,15 @@ pub(super) fn detail_ui(
             })
             .color(MUTED),
         );
+        if let Some(e) = &o.event {
+            // An event says what it is, where, and until when one can register.
+            let kind = lang.pick(e.kind.label().0, e.kind.label().1);
+            let place = if e.place.trim().is_empty() { String::new() } else { format!(" · {}", e.place) };
+            ui.label(RichText::new(format!("{kind}{place}")).strong());
+            if let Some(d) = &e.register_until {
+                ui.label(format!("{} {d}", lang.pick("Tilmelding senest", "Register by")));
+            }
+        }
         let (description, written_in) = o.description(lang);
         if lang == Lang::En && written_in == Lang::Da {
             ui.label(RichText::new("The description is in Danish.").italics().color(MUTED));
