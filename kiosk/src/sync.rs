@@ -480,7 +480,16 @@ async fn delete_acknowledged(core: &KioskCore) -> Result<(), SyncError> {
         }
     }
     for id in done {
+        let Some(j) = journals.get(&id) else { continue };
+        // No write is in flight while the gate is held; one that finished since the check
+        // above has made the journal not fully acknowledged any more.
+        let gate = j.gate.clone();
+        let mut deleted = gate.lock().await;
+        if !j.fully_acked().await {
+            continue;
+        }
         inner.store.delete_journal(&id)?;
+        *deleted = true;
         journals.remove(&id);
         tracing::info!(journal = %id, "closed journal deleted after the server's durable acknowledgement");
     }

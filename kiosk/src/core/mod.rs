@@ -143,7 +143,15 @@ pub(crate) struct OpenJournal {
     pub(crate) local: Arc<std::sync::Mutex<Automerge>>,
     /// Durable changes waiting to be applied to samod's replica.
     pub(crate) outbox: Outbox,
+    /// Held by whoever writes the journal to the store, and by the sync round that deletes
+    /// it; `true` once deleted. Writers take it after letting go of the journals' lock, so a
+    /// slow disk stalls neither other journals nor the sync round's bookkeeping, and a write
+    /// can never land in a journal deleted under it.
+    pub(crate) gate: Gate,
 }
+
+/// See [`OpenJournal::gate`].
+pub(crate) type Gate = Arc<tokio::sync::Mutex<bool>>;
 
 /// Changes on their way from the local replica to samod's.
 pub(crate) type Outbox = Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
@@ -408,6 +416,7 @@ impl KioskCore {
                             handle,
                             local: Arc::new(std::sync::Mutex::new(local)),
                             outbox: Outbox::default(),
+                            gate: Gate::default(),
                         },
                     );
                 }

@@ -42,20 +42,35 @@ impl KioskCore {
             receipt_hash(&token),
             sealed.envelope,
         );
-        let mut journals = self.inner.journals.lock().await;
-        let (doc_id, handle, local, outbox) = self.current_journal(&mut journals).await?;
-        let storage = self.inner.store.chunks().clone();
-        let rec = record.clone();
-        let change = blocking(move || -> Result<Vec<u8>, SubmitError> {
-            let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
-            let before = doc.get_heads();
-            add_sealed_signup(&mut doc, &rec, &sealed.run_key)?;
-            persist_last_change(&storage, &doc_id, &mut doc)
-                .inspect_err(|_| forget_unsaved(&mut doc, &before))
-        })
-        .await?;
-        hand_to_samod(&handle, &outbox, change);
-        drop(journals);
+        // A journal deleted between choosing it and taking its gate is not written: the
+        // current one is chosen again (a new one if it was the last).
+        let mut written = None;
+        for _ in 0..3 {
+            let (doc_id, handle, local, outbox, gate) = {
+                let mut journals = self.inner.journals.lock().await;
+                self.current_journal(&mut journals).await?
+            };
+            let held = gate.lock_owned().await;
+            if *held {
+                continue;
+            }
+            let storage = self.inner.store.chunks().clone();
+            let rec = record.clone();
+            let run_key = sealed.run_key.clone();
+            let change = blocking(move || -> Result<Vec<u8>, SubmitError> {
+                let _held = held;
+                let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
+                let before = doc.get_heads();
+                add_sealed_signup(&mut doc, &rec, &run_key)?;
+                persist_last_change(&storage, &doc_id, &mut doc)
+                    .inspect_err(|_| forget_unsaved(&mut doc, &before))
+            })
+            .await?;
+            hand_to_samod(&handle, &outbox, change);
+            written = Some(());
+            break;
+        }
+        written.ok_or(SubmitError::Stopped)?;
         self.inner.status.send_modify(|s| {
             s.queued_signups += 1;
             s.unacked_journals = s.unacked_journals.max(1);
@@ -80,14 +95,27 @@ impl KioskCore {
     }
 
     async fn presence(&self, signup_id: &str, out: bool) -> Result<(), SubmitError> {
-        let journals = self.inner.journals.lock().await;
         let at = rfc3339(self.inner.clock.now());
         let by = self.inner.config.kiosk_id.clone();
-        for (id, j) in journals.iter() {
-            let local = j.local.clone();
+        let open: Vec<_> = {
+            let journals = self.inner.journals.lock().await;
+            journals
+                .iter()
+                .map(|(id, j)| {
+                    let parts = (j.local.clone(), j.handle.clone(), j.outbox.clone());
+                    (id.clone(), parts, j.gate.clone())
+                })
+                .collect()
+        };
+        for (doc_id, (local, handle, outbox), gate) in open {
+            let held = gate.lock_owned().await;
+            if *held {
+                continue;
+            }
             let storage = self.inner.store.chunks().clone();
-            let (sid, at, by, doc_id) = (signup_id.to_owned(), at.clone(), by.clone(), id.clone());
+            let (sid, at, by) = (signup_id.to_owned(), at.clone(), by.clone());
             let change = blocking(move || -> Result<Option<Vec<u8>>, SubmitError> {
+                let _held = held;
                 let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
                 if frivillig_common::journal::read_signup(&*doc, &sid).is_err() {
                     return Ok(None);
@@ -100,8 +128,7 @@ impl KioskCore {
             })
             .await?;
             if let Some(change) = change {
-                hand_to_samod(&j.handle, &j.outbox, change);
-                drop(journals);
+                hand_to_samod(&handle, &outbox, change);
                 self.refresh_queue().await;
                 self.inner.wake.notify_one();
                 return Ok(());
@@ -149,7 +176,16 @@ impl KioskCore {
     async fn current_journal(
         &self,
         journals: &mut BTreeMap<String, OpenJournal>,
-    ) -> Result<(String, DocHandle, Arc<std::sync::Mutex<Automerge>>, Outbox), SubmitError> {
+    ) -> Result<
+        (
+            String,
+            DocHandle,
+            Arc<std::sync::Mutex<Automerge>>,
+            Outbox,
+            Gate,
+        ),
+        SubmitError,
+    > {
         let today = self.inner.clock.now().date_naive().to_string();
         let mut current = None;
         for (id, j) in journals.iter_mut() {
@@ -166,6 +202,7 @@ impl KioskCore {
                     j.handle.clone(),
                     j.local.clone(),
                     j.outbox.clone(),
+                    j.gate.clone(),
                 ));
             }
         }
@@ -179,6 +216,7 @@ impl KioskCore {
         let doc = new_journal_doc(&header)?;
         let local = Arc::new(std::sync::Mutex::new(doc.fork()));
         let outbox = Outbox::default();
+        let gate = Gate::default();
         let created = doc.save();
         let handle = self
             .inner
@@ -210,26 +248,22 @@ impl KioskCore {
                 handle: handle.clone(),
                 local: local.clone(),
                 outbox: outbox.clone(),
+                gate: gate.clone(),
             },
         );
-        Ok((id, handle, local, outbox))
+        Ok((id, handle, local, outbox, gate))
     }
 }
 
-/// Run the blocking part of a signup (Automerge change, redb commit). On a multi-threaded
-/// runtime in place, which spares a hand-off to another thread (about 0.1 ms on this
-/// machine); elsewhere on the blocking pool.
+/// Run the blocking part of a signup (Automerge change, redb commit) on the blocking pool,
+/// never on one of the runtime's worker threads: a slow disk then stalls this signup only,
+/// not the sync round or the screen's other work. (The hand-off costs about 0.1 ms.)
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, SubmitError> + Send + 'static,
 ) -> Result<T, SubmitError> {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
-        tokio::task::block_in_place(f)
-    } else {
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|_| SubmitError::Stopped)?
-    }
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| SubmitError::Stopped)?
 }
 
 /// Take a change that did not reach the disk back out of the kiosk's copy: the visitor was
