@@ -38,6 +38,12 @@ impl Lang {
         self.pick("da", "en")
     }
 
+    /// The language of a code as [`Lang::code`] writes it: English for `en`, Danish for
+    /// anything else (Danish is the default everywhere).
+    pub fn of_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Da }
+    }
+
     /// A validation message in this language.
     pub fn problem(self, p: FormProblem) -> &'static str {
         match self {

@@ -71,6 +71,14 @@ pub struct Photo {
 }
 
 impl Photo {
+    /// What it shows, in `lang`: the English text where written, else the Danish.
+    pub fn alt(&self, lang: crate::text::Lang) -> &str {
+        match lang {
+            crate::text::Lang::En if !self.alt_en.trim().is_empty() => &self.alt_en,
+            _ => &self.alt_da,
+        }
+    }
+
     /// The id of a photo whose largest size is `bytes`: the SHA-256 of them, in hex. A kiosk
     /// checks what it fetched against the id the signed catalog names.
     pub fn id_of(bytes: &[u8]) -> String {

@@ -55,14 +55,15 @@ impl EventKind {
         EventKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// What it is called, in Danish and English.
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
+    /// What it is called in `lang`.
+    pub fn name(self, lang: crate::text::Lang) -> &'static str {
+        let (da, en) = match self {
             EventKind::ThemeMeeting => ("Temamøde", "Theme meeting"),
             EventKind::Party => ("Frivilligfest", "Volunteer party"),
             EventKind::Introduction => ("Introduktionsmøde", "Introduction meeting"),
             EventKind::Network => ("Netværksmøde", "Network meeting"),
-        }
+        };
+        lang.pick(da, en)
     }
 }
 

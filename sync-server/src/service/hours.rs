@@ -137,6 +137,18 @@ impl Summary {
     }
 }
 
+/// Minutes from hours as a person types them: "1,5", "2", "0.5". `None` for what is not a
+/// number of hours (negative, not finite, not a number).
+pub fn typed_minutes(typed: &str) -> Option<u32> {
+    typed
+        .trim()
+        .replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .filter(|h| h.is_finite() && *h >= 0.0 && *h <= f64::from(u32::MAX) / 60.0)
+        .map(|h| (h * 60.0).round() as u32)
+}
+
 /// Minutes as hours to read: "5,5 timer" or "5.5 hours", "1 time".
 pub fn hours_text(lang: Lang, minutes: u32) -> String {
     let tenths = (minutes * 10 + 30) / 60;

@@ -264,11 +264,11 @@ fn links(state: &AppState, token: &str) -> (String, String) {
 }
 
 fn person_lang(state: &AppState, signup_id: Option<&str>) -> Lang {
-    let row = signup_id.and_then(|id| state.store.signup(id).ok().flatten());
-    match row.as_ref().map(crate::service::mail::compose::person_lang) {
-        Some(Lang::En) => Lang::En,
-        _ => Lang::Da,
-    }
+    signup_id
+        .and_then(|id| state.store.signup(id).ok().flatten())
+        .map_or(Lang::Da, |row| {
+            crate::service::mail::compose::person_lang(&row)
+        })
 }
 
 /// The invitation the first of `audience` would get, for the admin to read before sending.
@@ -374,7 +374,7 @@ pub async fn remind(state: &AppState, event_id: &str, by: &str) -> Result<usize,
         let n = st
             .store
             .remind_invited(&ev.id, &at, &st.mail.domain, |inv| {
-                let lang = if inv.lang == "en" { Lang::En } else { Lang::Da };
+                let lang = Lang::of_code(&inv.lang);
                 let token = new_receipt_token();
                 let (yes, no) = links(&st, &token);
                 let message = compose::reminder(

@@ -128,17 +128,12 @@ pub(super) fn photo_ui(
     let Some(texture) = view.photos.get(&p.id) else {
         return;
     };
-    let alt = if lang == Lang::En && !p.alt_en.is_empty() {
-        &p.alt_en
-    } else {
-        &p.alt_da
-    };
     ui.add(
         egui::Image::new(texture)
             .max_size(max)
             .maintain_aspect_ratio(true)
             .corner_radius(8)
-            .alt_text(alt.as_str()),
+            .alt_text(p.alt(lang)),
     );
 }
 
@@ -188,7 +183,7 @@ pub(super) fn job_card_ui(
                     ui.label(RichText::new(title).size(34.0).strong().color(BLUE));
                     let kind = match &o.event {
                         // An event says what it is: a theme meeting is not a job.
-                        Some(e) => lang.pick(e.kind.label().0, e.kind.label().1).to_owned(),
+                        Some(e) => e.kind.name(lang).to_owned(),
                         None => theme_label(lang, &o.theme).to_string(),
                     };
                     ui.label(format!("{kind} · {}", view.site_name(&o.site_id)));
@@ -313,7 +308,7 @@ pub(super) fn detail_ui(
         );
         if let Some(e) = &o.event {
             // An event says what it is, where, and until when one can register.
-            let kind = lang.pick(e.kind.label().0, e.kind.label().1);
+            let kind = e.kind.name(lang);
             let place = if e.place.trim().is_empty() { String::new() } else { format!(" · {}", e.place) };
             ui.label(RichText::new(format!("{kind}{place}")).strong());
             if let Some(d) = &e.register_until {

@@ -131,13 +131,8 @@ pub(super) async fn post_mark(
 
 /// Minutes from hours as typed: "1,5", "2", "0.5".
 fn minutes(typed: &str, lang: Lang) -> Result<u32, crate::service::ServiceError> {
-    typed
-        .trim()
-        .replace(',', ".")
-        .parse::<f64>()
-        .ok()
-        .filter(|h| h.is_finite() && *h > 0.0 && *h <= 24.0)
-        .map(|h| (h * 60.0).round() as u32)
+    hours::typed_minutes(typed)
+        .filter(|m| (1..=24 * 60).contains(m))
         .ok_or_else(|| {
             crate::service::ServiceError::Invalid(
                 lang.pick(

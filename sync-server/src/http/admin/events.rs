@@ -25,9 +25,7 @@ use super::page::{error_page, layout, page_catalog};
 use super::staff::{Admin, AdminForm, Staff};
 
 fn kind_label(lang: Lang, o: &Opportunity) -> &'static str {
-    o.event
-        .as_ref()
-        .map_or("", |e| lang.pick(e.kind.label().0, e.kind.label().1))
+    o.event.as_ref().map_or("", |e| e.kind.name(lang))
 }
 
 /// Every event this person may see, soonest first, with links to make new ones.
@@ -42,7 +40,7 @@ pub(super) async fn events_page(State(state): State<AppState>, s: Staff) -> Resp
     let body = html! {
         p { (lang.pick("Temamøder, frivilligfesten og andre arrangementer. Et arrangement redigeres som et job; dets tid og pladser er dets vagt.", "Theme meetings, the volunteer party and other events. An event is edited like a job; its time and places are its shift.")) }
         ul.actions { @for k in EventKind::ALL {
-            li { a.button href=(format!("/admin/job/ny?arrangement={}", k.as_str())) { (lang.pick("Nyt", "New")) " " (lang.pick(k.label().0, k.label().1).to_lowercase()) } }
+            li { a.button href=(format!("/admin/job/ny?arrangement={}", k.as_str())) { (lang.pick("Nyt", "New")) " " (k.name(lang).to_lowercase()) } }
         } }
         @if events.is_empty() { p { (lang.pick("Ingen arrangementer endnu.", "No events yet.")) } }
         @else {
@@ -75,11 +73,20 @@ fn audience_label(lang: Lang, o: &Opportunity) -> &'static str {
     }
 }
 
-/// The event `id`, if this person may see it.
-fn event_of<'c>(s: &Staff, catalog: &'c Catalog, id: &str) -> Option<&'c Opportunity> {
-    invitations::event(catalog, id)
+/// The catalog and the event `id` in it, if this person may see it; else the page to show
+/// ("not found", or the catalog's error).
+async fn visible_event(
+    state: &AppState,
+    s: &Staff,
+    id: &str,
+) -> Result<(Catalog, Opportunity), Response> {
+    let catalog = page_catalog(state).await?;
+    let event = invitations::event(&catalog, id)
         .ok()
         .filter(|o| editor(s).may_edit(&o.site_id))
+        .cloned()
+        .ok_or_else(|| not_yours(s))?;
+    Ok((catalog, event))
 }
 
 /// `?sendt=N` or `?paamindet=N` after a send.
@@ -96,13 +103,11 @@ pub(super) async fn event_page(
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let catalog = match page_catalog(&state).await {
-        Ok(c) => c,
+    let (catalog, o) = match visible_event(&state, &s, &id).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(o) = event_of(&s, &catalog, &id) else {
-        return not_yours(&s);
-    };
+    let o = &o;
     let invited = match invitations::invited(&state, &id).await {
         Ok(i) => i,
         Err(e) => return error_page(&s, e),
@@ -219,14 +224,7 @@ impl InviteForm {
         match self.hvem.as_str() {
             "nyheder" => Who::News,
             "timer" => Who::Hours {
-                at_least_minutes: self
-                    .timer
-                    .trim()
-                    .replace(',', ".")
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|h| h.is_finite() && *h >= 0.0)
-                    .map_or(0, |h| (h * 60.0).round() as u32),
+                at_least_minutes: crate::service::hours::typed_minutes(&self.timer).unwrap_or(0),
             },
             "ambassadoerer" => Who::Ambassadors,
             _ => Who::Active {
@@ -301,13 +299,11 @@ pub(super) async fn invite_page(
     Path(id): Path<String>,
     Query(f): Query<InviteForm>,
 ) -> Response {
-    let catalog = match page_catalog(&state).await {
-        Ok(c) => c,
+    let (catalog, o) = match visible_event(&state, &s, &id).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(o) = event_of(&s, &catalog, &id) else {
-        return not_yours(&s);
-    };
+    let o = &o;
     let lang = s.lang;
     let action = format!("/admin/arrangementer/{id}/inviter");
     let looked = !f.hvem.is_empty();
@@ -364,14 +360,6 @@ fn reach_markup(
     }
 }
 
-/// "Not found" unless `id` is an event this person may see; `None` when it is.
-async fn refused(state: &AppState, s: &Staff, id: &str) -> Option<Response> {
-    match page_catalog(state).await {
-        Ok(catalog) => event_of(s, &catalog, id).is_none().then(|| not_yours(s)),
-        Err(r) => Some(r),
-    }
-}
-
 /// Back to the event's page, saying what was done (`sendt=N`, `paamindet=N`), or the error.
 fn done(
     s: &Staff,
@@ -391,7 +379,7 @@ pub(super) async fn post_invite(
     Path(id): Path<String>,
     AdminForm(s, f): AdminForm<InviteForm>,
 ) -> Response {
-    if let Some(r) = refused(&state, &s, &id).await {
+    if let Err(r) = visible_event(&state, &s, &id).await {
         return r;
     }
     let sent = invitations::send(&state, &id, &f.who(), &s.username).await;
@@ -413,7 +401,7 @@ pub(super) async fn post_remind(
     Path(id): Path<String>,
     AdminForm(s, _): AdminForm<RemindForm>,
 ) -> Response {
-    if let Some(r) = refused(&state, &s, &id).await {
+    if let Err(r) = visible_event(&state, &s, &id).await {
         return r;
     }
     let reminded = invitations::remind(&state, &id, &s.username).await;

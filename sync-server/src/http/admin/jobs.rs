@@ -306,12 +306,11 @@ fn event_fields(lang: Lang, errors: &Errors, v: &JobForm) -> Markup {
         lang.pick("Et job, ikke et arrangement", "A job, not an event")
             .to_owned(),
     )];
-    kinds.extend(EventKind::ALL.iter().map(|k| {
-        (
-            k.as_str().to_owned(),
-            lang.pick(k.label().0, k.label().1).to_owned(),
-        )
-    }));
+    kinds.extend(
+        EventKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), k.name(lang).to_owned())),
+    );
     let audiences = [
         (
             "open".to_owned(),

@@ -55,10 +55,10 @@ pub(super) async fn events_page(
 /// One event in a list: its title as a link, its kind and time.
 pub(crate) fn event_item(lang: Lang, catalog: &Catalog, o: &Opportunity) -> Markup {
     let (_, when) = event_place_and_time(catalog, o, lang);
-    let kind = o.event.as_ref().map(|e| e.kind.label()).unwrap_or(("", ""));
+    let kind = o.event.as_ref().map_or("", |e| e.kind.name(lang));
     html! {
         a href=(format!("/frivilligjob/{}{}", o.id, lang.query())) { (job_title(lang, o)) }
-        " · " (lang.pick(kind.0, kind.1)) " · " (when)
+        " · " (kind) " · " (when)
     }
 }
 
@@ -70,7 +70,7 @@ pub(super) fn event_facts(lang: Lang, catalog: &Catalog, o: &Opportunity) -> Mar
     };
     let (place, _) = event_place_and_time(catalog, o, lang);
     html! {
-        p.event { strong { (lang.pick(e.kind.label().0, e.kind.label().1)) } " · " (lang.pick("Hvor", "Where")) ": " (place) }
+        p.event { strong { (e.kind.name(lang)) } " · " (lang.pick("Hvor", "Where")) ": " (place) }
         @if let Some(d) = &e.register_until {
             p { (lang.pick("Tilmelding senest", "Register by")) " " (d) "." }
         }
@@ -93,10 +93,6 @@ pub(super) struct AnswerForm {
     svar: String,
 }
 
-fn lang_of(code: &str) -> Lang {
-    if code == "en" { Lang::En } else { Lang::Da }
-}
-
 fn unknown_link() -> Response {
     message_page(
         Lang::Da,
@@ -116,7 +112,7 @@ pub(super) async fn invitation_page(
     let Some((inv, o, catalog)) = invitations::by_link(&state, &token).await? else {
         return Ok(unknown_link());
     };
-    let lang = lang_of(q.lang.as_deref().unwrap_or(&inv.lang));
+    let lang = Lang::of_code(q.lang.as_deref().unwrap_or(&inv.lang));
     let (place, when) = event_place_and_time(&catalog, &o, lang);
     let coming = q.svar != "nej";
     let other = if lang == Lang::En { "da" } else { "en" };
@@ -179,7 +175,7 @@ pub(super) async fn post_answer(
             return Ok(unknown_link());
         };
         invitations::stop(&state, &token).await?;
-        let lang = lang_of(&inv.lang);
+        let lang = Lang::of_code(&inv.lang);
         return Ok(message_page(
             lang,
             StatusCode::OK,
@@ -222,7 +218,7 @@ pub(super) async fn post_answer(
             ),
         ),
     };
-    let lang = lang_of(&inv.lang);
+    let lang = Lang::of_code(&inv.lang);
     let status = if matches!(outcome, Answered::Full(_)) {
         StatusCode::CONFLICT
     } else {

@@ -16,7 +16,7 @@ use crate::http::web::{Lang, PageLang};
 use crate::service::catalog::offered_catalog_and_taken;
 
 use super::events::event_item;
-use super::page::{markdown_html, not_found, public_page};
+use super::page::{LangQuery, markdown_html, not_found, public_page};
 
 /// How many stories, events and jobs the front page shows of each.
 const SHOWN: usize = 3;
@@ -26,14 +26,6 @@ const SHOWN: usize = 3;
 pub(super) struct FrontQuery {
     lang: Option<String>,
     sted: Option<String>,
-}
-
-fn lang_of(q: &Option<String>) -> Lang {
-    if q.as_deref() == Some("en") {
-        Lang::En
-    } else {
-        Lang::Da
-    }
 }
 
 /// Stories newest first.
@@ -47,7 +39,7 @@ fn story_card(lang: Lang, s: &Story) -> Markup {
     html! {
         article.story {
             @if let Some(p) = &s.photo {
-                img src=(format!("/foto/{}/small", p.id)) alt=(if lang == Lang::En && !p.alt_en.is_empty() { &p.alt_en } else { &p.alt_da })
+                img src=(format!("/foto/{}/small", p.id)) alt=(p.alt(lang))
                     width=(p.width.min(320)) height=(p.height * p.width.min(320) / p.width.max(1));
             }
             h3 { a href=(format!("/historier/{}{}", s.id, lang.query())) { (s.title(lang)) } }
@@ -61,7 +53,7 @@ pub(super) async fn front_page(
     State(state): State<AppState>,
     Query(q): Query<FrontQuery>,
 ) -> Result<Response, ApiError> {
-    let lang = lang_of(&q.lang);
+    let lang = Lang::of_code(q.lang.as_deref().unwrap_or_default());
     let (catalog, _) = offered_catalog_and_taken(&state).await?;
     let chosen = q
         .sted
@@ -127,18 +119,12 @@ pub(super) async fn front_page(
     ))
 }
 
-/// `?lang=en`.
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct LangOnly {
-    lang: Option<String>,
-}
-
 /// Every published story, newest first.
 pub(super) async fn stories_page(
     State(state): State<AppState>,
-    Query(q): Query<LangOnly>,
+    Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
-    let lang = lang_of(&q.lang);
+    let lang = q.lang();
     let (catalog, _) = offered_catalog_and_taken(&state).await?;
     let body = html! {
         @let stories = newest(&catalog);
@@ -157,9 +143,9 @@ pub(super) async fn stories_page(
 pub(super) async fn story_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(q): Query<LangOnly>,
+    Query(q): Query<LangQuery>,
 ) -> Result<Response, ApiError> {
-    let lang = lang_of(&q.lang);
+    let lang = q.lang();
     let (catalog, _) = offered_catalog_and_taken(&state).await?;
     let path = format!(
         "/historier/{}",
@@ -176,7 +162,7 @@ pub(super) async fn story_page(
     let (text, written_in) = s.body(lang);
     let body = html! {
         @if let Some(p) = &s.photo {
-            img.photo src=(format!("/foto/{}/medium", p.id)) alt=(if lang == Lang::En && !p.alt_en.is_empty() { &p.alt_en } else { &p.alt_da })
+            img.photo src=(format!("/foto/{}/medium", p.id)) alt=(p.alt(lang))
                 width=(p.width.min(800)) height=(p.height * p.width.min(800) / p.width.max(1));
         }
         p.muted { (s.published_on) @if let Some(site) = site { " · " (site.name) } }

@@ -27,7 +27,7 @@ pub(super) async fn ambassadors_page(
                 h2 { (site.name) }
                 ul { @for a in people { li {
                     @if let Some(p) = &a.photo {
-                        img src=(format!("/foto/{}/small", p.id)) alt=(if lang == Lang::En && !p.alt_en.is_empty() { &p.alt_en } else { &p.alt_da })
+                        img src=(format!("/foto/{}/small", p.id)) alt=(p.alt(lang))
                             width=(p.width.min(320) / 2) height=(p.height * (p.width.min(320) / 2) / p.width.max(1));
                         " "
                     }

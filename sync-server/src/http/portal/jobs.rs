@@ -159,7 +159,7 @@ pub(super) async fn render_job(
         .and_then(|id| catalog.ambassadors.iter().find(|a| a.id == id));
     let body = html! {
         @if let Some(p) = &o.photo {
-            img.photo src=(format!("/foto/{}/medium", p.id)) alt=(if lang == Lang::En && !p.alt_en.is_empty() { &p.alt_en } else { &p.alt_da })
+            img.photo src=(format!("/foto/{}/medium", p.id)) alt=(p.alt(lang))
                 width=(p.width.min(800)) height=(p.height * p.width.min(800) / p.width.max(1));
         }
         @if let Some(site) = site { p { (site.name) ", " (site.address) } }

@@ -147,7 +147,7 @@ pub(super) async fn post_prize(
             back,
         ));
     };
-    let lang = if v.lang == "en" { Lang::En } else { Lang::Da };
+    let lang = Lang::of_code(&v.lang);
     if !state.limits.web_signups.allow_address(client, PER_MINUTE) {
         return Ok(message_page(
             lang,
