@@ -18,6 +18,21 @@ pub struct DeviceInfo {
     /// against the right key.
     #[serde(default)]
     pub server_signing_key: String,
+    /// The other kiosks of this kiosk's site that are enrolled and not revoked, with the
+    /// addresses they last said they listen on for their peers (festival mode). A kiosk
+    /// talks to no other kiosk than these, as of its last contact.
+    #[serde(default)]
+    pub peers: Vec<PeerKiosk>,
+}
+
+/// Another kiosk of the same site, as the server knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerKiosk {
+    /// Its id.
+    pub kiosk_id: String,
+    /// `host:port` it last said it listens on for its peers.
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 /// A kiosk tells the server it created a journal, before it syncs it.
@@ -27,6 +42,10 @@ pub struct RegisterJournal {
     pub doc_id: String,
     /// The day it covers.
     pub day: String,
+    /// Festival mode: the kiosk that wrote it, when the kiosk registering it only carries
+    /// it for that kiosk (a peer of the same site). Absent: the registering kiosk's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A kiosk asks for a durable acknowledgement of a journal at these heads.
@@ -48,6 +67,11 @@ pub struct AckResponse {
     /// Records of this journal the server refused, and why (absent from older servers).
     #[serde(default)]
     pub refused: Vec<RefusedSignup>,
+    /// The server's signature on the acknowledgement ([`crate::sign::ack_content`]), hex,
+    /// so any peer can carry it to the kiosk that owns the journal (empty from older
+    /// servers).
+    #[serde(default)]
+    pub signature: String,
 }
 
 /// A record the server refused to take from a kiosk's journal. The kiosk may still delete
@@ -203,4 +227,8 @@ pub struct CertificateResponse {
     pub certificate_pem: String,
     /// RFC 3339 end of its validity.
     pub expires_at: String,
+    /// The certificate authority's own certificate (PEM), which signs every kiosk's: a kiosk
+    /// takes a peer's certificate only if this CA signed it (empty from older servers).
+    #[serde(default)]
+    pub ca_pem: String,
 }

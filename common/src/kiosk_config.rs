@@ -35,6 +35,24 @@ pub struct KioskConfig {
     /// shared default). A file without one gets a new one the first time it is loaded.
     #[serde(default)]
     pub staff_pin: String,
+    /// Festival mode: where the kiosk listens for the other kiosks of its site, `host:port`
+    /// (e.g. `0.0.0.0:7420`). Unset, it neither listens nor dials them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_listen: Option<String>,
+    /// Festival mode: addresses (`host:port`) of other kiosks typed or scanned by staff, for
+    /// networks that drop multicast. Kiosks the server named are dialled as well.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<String>,
+}
+
+/// Whether `text` is `host:port` (a name or an address, and a port number).
+pub fn is_host_port(text: &str) -> bool {
+    match text.rsplit_once(':') {
+        Some((host, port)) => {
+            !host.is_empty() && !host.contains(' ') && port.parse::<u16>().is_ok_and(|p| p > 0)
+        }
+        None => false,
+    }
 }
 
 /// The PIN older versions gave every kiosk, published in their README: refused.
@@ -100,6 +118,8 @@ impl KioskConfig {
             server_ca_sha256: enrolment.server_ca_sha256,
             data_dir,
             staff_pin: generate_pin(),
+            peer_listen: None,
+            peers: Vec::new(),
         }
     }
 
@@ -156,6 +176,14 @@ impl KioskConfig {
         }
         if let Some(problem) = pin_problem(&self.staff_pin) {
             return Err(problem);
+        }
+        if let Some(listen) = &self.peer_listen {
+            listen.parse::<std::net::SocketAddr>().map_err(|_| {
+                format!("peer_listen {listen:?}: use address:port, e.g. 0.0.0.0:7420")
+            })?;
+        }
+        if let Some(bad) = self.peers.iter().find(|p| !is_host_port(p)) {
+            return Err(format!("peers: {bad:?} is not host:port"));
         }
         Ok(())
     }
@@ -214,6 +242,8 @@ mod tests {
             data_dir: dir.join("data"),
             server_ca_sha256: None,
             staff_pin: staff_pin.into(),
+            peer_listen: None,
+            peers: Vec::new(),
         }
     }
 

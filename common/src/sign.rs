@@ -1,4 +1,5 @@
-//! The server's signature on what it alone may write: the catalog.
+//! The server's signature on what it alone may write: the catalog, and its durable
+//! acknowledgement of a journal (which peers carry to the journal's kiosk in festival mode).
 //!
 //! Kiosks talk to the server over links we do not always control (a festival's borrowed
 //! network, plain `ws://` inside a municipal LAN). A kiosk therefore accepts a catalog only
@@ -83,6 +84,32 @@ pub fn verify(
         .map_err(|_| SignError::BadSignature)?;
     key.verify_strict(&tagged(tag, content), &Signature::from_bytes(&sig))
         .map_err(|_| SignError::Mismatch)
+}
+
+/// The tag of the server's signature on a durable acknowledgement.
+pub const ACK_SIGNATURE_TAG: &str = "frivillig-ack-1";
+
+/// What the server signs when it acknowledges `heads` of journal `doc_id`: the document and
+/// its heads in sorted order, so the same acknowledgement always has the same content.
+pub fn ack_content(doc_id: &str, heads: &[String]) -> Vec<u8> {
+    let mut sorted: Vec<&str> = heads.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    format!("{doc_id}\n{}", sorted.join(",")).into_bytes()
+}
+
+/// Check the server's signature on an acknowledgement of `heads` of `doc_id`.
+pub fn verify_ack(
+    public_hex: &str,
+    doc_id: &str,
+    heads: &[String],
+    signature_hex: &str,
+) -> Result<(), SignError> {
+    verify(
+        public_hex,
+        ACK_SIGNATURE_TAG,
+        &ack_content(doc_id, heads),
+        signature_hex,
+    )
 }
 
 /// Check that `public_hex` is a usable public key.

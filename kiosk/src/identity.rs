@@ -37,6 +37,11 @@ pub fn paths(data_dir: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
+/// Where the server's CA certificate lives: what a peer's certificate must be signed by.
+pub fn ca_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("server-ca.pem")
+}
+
 /// Whether the kiosk should ask for a certificate at `now`: it has none, or it ends soon.
 pub fn needs_certificate(
     store: &KioskStore,
@@ -44,7 +49,9 @@ pub fn needs_certificate(
     now: DateTime<FixedOffset>,
 ) -> Result<bool, IdentityError> {
     let (_, cert) = paths(data_dir);
-    if !cert.exists() {
+    // A certificate kept from before the server sent its CA's with it is asked for again
+    // once, to get the CA that peers' certificates are checked against.
+    if !cert.exists() || !ca_path(data_dir).exists() {
         return Ok(true);
     }
     let ends = store
@@ -74,14 +81,32 @@ pub fn certificate_request(data_dir: &Path, kiosk_id: &str) -> Result<String, Id
     Ok(csr)
 }
 
-/// Keep the certificate the server signed.
+/// Keep the certificate the server signed, and the CA's certificate if the server sent it.
+/// Where the kiosk pins the CA (`pin`, over https), a CA certificate with another
+/// fingerprint is refused: the kiosk would otherwise trust peers another CA signed.
 pub fn save_certificate(
     store: &KioskStore,
     data_dir: &Path,
     certificate_pem: &str,
     expires_at: &str,
+    ca_pem: &str,
+    pin: Option<&str>,
 ) -> Result<(), IdentityError> {
     let (_, cert) = paths(data_dir);
+    if !ca_pem.is_empty() {
+        use rustls::pki_types::{CertificateDer, pem::PemObject as _};
+        let der = CertificateDer::from_pem_slice(ca_pem.as_bytes())
+            .map_err(|e| IdentityError::Key(format!("the server's CA certificate: {e}")))?;
+        let found = frivillig_common::tls::fingerprint(&der);
+        if let Some(pin) = pin
+            && !pin.trim().eq_ignore_ascii_case(&found)
+        {
+            return Err(IdentityError::Key(format!(
+                "the server sent a CA certificate ({found}) other than the one this kiosk was enrolled with"
+            )));
+        }
+        write_owner_only(&ca_path(data_dir), ca_pem)?;
+    }
     write_owner_only(&cert, certificate_pem)?;
     store.set_meta("certificate_expires_at", expires_at)?;
     Ok(())
@@ -141,7 +166,20 @@ mod tests {
             let mode = std::fs::metadata(&key).expect("meta").permissions().mode();
             assert_eq!(mode & 0o077, 0, "the key is readable by others: {mode:o}");
         }
-        save_certificate(&store, dir.path(), "PEM", "2027-03-02T12:00:00+01:00").expect("save");
+        // The CA's certificate comes with it; one that is not the pinned CA is refused.
+        let ca = rcgen::generate_simple_self_signed(vec!["ca".into()]).expect("a CA");
+        let ca_pem = ca.cert.pem();
+        let wrong_pin = "00".repeat(32);
+        let end = "2027-03-02T12:00:00+01:00";
+        let refused = save_certificate(&store, dir.path(), "PEM", end, &ca_pem, Some(&wrong_pin));
+        assert!(refused.is_err(), "a CA other than the pinned one was kept");
+        assert!(!ca_path(dir.path()).exists());
+        let pin = frivillig_common::tls::fingerprint(ca.cert.der());
+        save_certificate(&store, dir.path(), "PEM", end, &ca_pem, Some(&pin)).expect("save");
+        assert_eq!(
+            std::fs::read_to_string(ca_path(dir.path())).expect("CA kept"),
+            ca_pem
+        );
         assert!(
             !needs_certificate(&store, dir.path(), now).expect("check"),
             "90 days left"

@@ -18,6 +18,7 @@ pub mod core;
 mod dial;
 pub mod enrol;
 pub mod identity;
+pub mod peers;
 pub mod photos;
 pub mod state;
 pub mod store;
@@ -30,4 +31,5 @@ pub use crate::core::{
 pub use app::{KioskApp, SetupApp};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::KioskConfig;
+pub use peers::PeerNet;
 pub use sync::SyncWorker;

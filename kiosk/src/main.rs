@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use frivillig_kiosk::{KioskApp, KioskConfig, KioskCore, SetupApp, SyncWorker, SystemClock};
+use frivillig_kiosk::{
+    KioskApp, KioskConfig, KioskCore, PeerNet, SetupApp, SyncWorker, SystemClock,
+};
 
 #[derive(Parser)]
 #[command(
@@ -120,10 +122,20 @@ fn main() -> anyhow::Result<()> {
     match opened {
         Ok(core) => {
             let worker = rt.block_on(async { SyncWorker::start(&core) });
+            // Festival mode, where IT set an address to listen on for the site's kiosks.
+            let peers = core.config().peer_listen.as_deref().and_then(|listen| {
+                let addr = listen.parse().ok()?;
+                rt.block_on(PeerNet::start(&core, addr))
+                    .inspect_err(|e| tracing::warn!(error = %e, "festival mode did not start"))
+                    .ok()
+            });
             let app = KioskApp::new(core.clone(), rt.handle().clone(), cli.kiosk)
                 .show_cursor(cli.show_cursor);
             let result = eframe::run_native("Frivillig", options, Box::new(|_| Ok(Box::new(app))));
             rt.block_on(async {
+                if let Some(p) = peers {
+                    p.stop().await;
+                }
                 worker.stop().await;
                 core.shutdown().await;
             });

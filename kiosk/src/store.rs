@@ -8,9 +8,13 @@
 //! disk, and everything they hold is either already durable here (the kiosk's own changes)
 //! or fetched again from the server after a restart (its status changes, the catalog).
 //!
+//! In festival mode the kiosk also holds its peers' journals (sealed to the server, so it
+//! cannot open them) to carry them to the server and to count their signups in the spots
+//! left; samod writes those durably here, since nobody else may hold them.
+//!
 //! Nothing personal is stored in the clear: signups are in journals, sealed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +27,9 @@ use serde::{Deserialize, Serialize};
 const JOURNALS: TableDefinition<&str, &[u8]> = TableDefinition::new("kiosk_journals");
 /// Settings: name -> value.
 const META: TableDefinition<&str, &str> = TableDefinition::new("kiosk_meta");
+
+/// Journals of other kiosks this kiosk holds for them: document id -> [`PeerJournalMeta`].
+const PEER_JOURNALS: TableDefinition<&str, &[u8]> = TableDefinition::new("kiosk_peer_journals");
 
 /// Photos the catalog names, by id (their SHA-256): the largest size, JPEG.
 const PHOTOS: TableDefinition<&str, &[u8]> = TableDefinition::new("kiosk_photos");
@@ -42,12 +49,49 @@ pub struct JournalMeta {
     pub acked_heads: Vec<String>,
     /// Signups it held when those heads were acknowledged.
     pub acked_signups: u64,
+    /// The server's signature on that acknowledgement (hex; empty if the server sent none),
+    /// which the kiosk's peers take as proof that they may count and drop what it covers.
+    #[serde(default)]
+    pub acked_signature: String,
+}
+
+/// What the kiosk knows of a journal it holds for another kiosk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerJournalMeta {
+    /// The kiosk that writes it.
+    pub owner: String,
+    /// Day it covers.
+    pub day: String,
+    /// Its owner said it is closed to new signups.
+    pub closed: bool,
+    /// The latest acknowledgement of it by the server the kiosk has seen, checked.
+    #[serde(default)]
+    pub ack: Option<SignedAck>,
+    /// The server knows this kiosk carries it.
+    #[serde(default)]
+    pub registered: bool,
+    /// Its owner has told that it holds that acknowledgement too, or no longer lists the
+    /// journal: the copy here is needed by nobody once the server holds all of it.
+    #[serde(default)]
+    pub owner_done: bool,
+}
+
+/// The server's durable acknowledgement of heads of a journal, with its signature
+/// ([`frivillig_common::sign::verify_ack`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedAck {
+    /// The heads acknowledged.
+    pub heads: Vec<String>,
+    /// The server's signature, hex.
+    pub signature: String,
 }
 
 /// The kiosk's store.
 #[derive(Clone)]
 pub struct KioskStore {
     storage: RedbStorage,
+    /// Documents whose samod writes go to disk: peers' journals.
+    durable_docs: Arc<std::sync::RwLock<HashSet<String>>>,
 }
 
 impl KioskStore {
@@ -61,9 +105,13 @@ impl KioskStore {
     pub fn on(storage: RedbStorage) -> Result<KioskStore, StorageError> {
         let tx = storage.database()?.begin_write()?;
         tx.open_table(JOURNALS)?;
+        tx.open_table(PEER_JOURNALS)?;
         tx.open_table(META)?;
         tx.commit()?;
-        Ok(KioskStore { storage })
+        Ok(KioskStore {
+            storage,
+            durable_docs: Arc::default(),
+        })
     }
 
     /// The durable chunks of the journals.
@@ -76,7 +124,42 @@ impl KioskStore {
         KioskSamodStorage {
             durable: self.storage.clone(),
             memory: Arc::default(),
+            durable_docs: self.durable_docs.clone(),
         }
+    }
+
+    /// From now on samod's writes of `doc_id` go to disk (a peer's journal).
+    pub fn keep_durably(&self, doc_id: &str) {
+        if let Ok(mut set) = self.durable_docs.write() {
+            set.insert(doc_id.to_owned());
+        }
+    }
+
+    /// Every peer journal held, by document id.
+    pub fn peer_journals(&self) -> Result<Vec<(String, PeerJournalMeta)>, StorageError> {
+        self.json_rows(PEER_JOURNALS, "peer journal")
+    }
+
+    /// Write a peer journal's row durably.
+    pub fn put_peer_journal(
+        &self,
+        doc_id: &str,
+        meta: &PeerJournalMeta,
+    ) -> Result<(), StorageError> {
+        self.put_json_row(PEER_JOURNALS, doc_id, meta)
+    }
+
+    /// Forget a peer journal, row first, as [`KioskStore::delete_journal`].
+    pub fn delete_peer_journal(&self, doc_id: &str) -> Result<(), StorageError> {
+        let mut tx = self.db()?.begin_write()?;
+        tx.set_durability(Durability::Immediate)?;
+        tx.open_table(PEER_JOURNALS)?.remove(doc_id)?;
+        tx.commit()?;
+        self.storage.delete_document(doc_id)?;
+        if let Ok(mut set) = self.durable_docs.write() {
+            set.remove(doc_id);
+        }
+        Ok(())
     }
 
     fn db(&self) -> Result<Arc<redb::Database>, StorageError> {
@@ -90,24 +173,43 @@ impl KioskStore {
 
     /// Every journal, by document id.
     pub fn journals(&self) -> Result<Vec<(String, JournalMeta)>, StorageError> {
-        let tx = self.db()?.begin_read()?;
-        let t = tx.open_table(JOURNALS)?;
-        let mut out = Vec::new();
-        for item in t.iter()? {
-            let (k, v) = item?;
-            let meta = serde_json::from_slice(v.value())
-                .map_err(|e| StorageError::Corrupt(format!("journal row {}: {e}", k.value())))?;
-            out.push((k.value().to_owned(), meta));
-        }
-        Ok(out)
+        self.json_rows(JOURNALS, "journal")
     }
 
     /// Write a journal's row durably.
     pub fn put_journal(&self, doc_id: &str, meta: &JournalMeta) -> Result<(), StorageError> {
+        self.put_json_row(JOURNALS, doc_id, meta)
+    }
+
+    /// Every row of a table of JSON rows, by key; `what` names a row in an error.
+    fn json_rows<T: serde::de::DeserializeOwned>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        what: &str,
+    ) -> Result<Vec<(String, T)>, StorageError> {
+        let tx = self.db()?.begin_read()?;
+        let t = tx.open_table(table)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let row = serde_json::from_slice(v.value())
+                .map_err(|e| StorageError::Corrupt(format!("{what} row {}: {e}", k.value())))?;
+            out.push((k.value().to_owned(), row));
+        }
+        Ok(out)
+    }
+
+    /// Write one JSON row durably.
+    fn put_json_row<T: Serialize>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        key: &str,
+        row: &T,
+    ) -> Result<(), StorageError> {
         let mut tx = self.db()?.begin_write()?;
         tx.set_durability(Durability::Immediate)?;
-        let bytes = serde_json::to_vec(meta).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        tx.open_table(JOURNALS)?.insert(doc_id, bytes.as_slice())?;
+        let bytes = serde_json::to_vec(row).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        tx.open_table(table)?.insert(key, bytes.as_slice())?;
         tx.commit()?;
         Ok(())
     }
@@ -196,11 +298,37 @@ impl KioskStore {
 pub struct KioskSamodStorage {
     durable: RedbStorage,
     memory: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    durable_docs: Arc<std::sync::RwLock<HashSet<String>>>,
 }
 
 impl KioskSamodStorage {
     fn memory(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether samod's writes under `key` go to disk (see [`KioskStore::keep_durably`]).
+    fn is_durable(&self, key: &StorageKey) -> bool {
+        let k = key.to_string();
+        let doc = k.split('/').next().unwrap_or_default();
+        self.durable_docs
+            .read()
+            .map(|set| set.contains(doc))
+            .unwrap_or(false)
+    }
+
+    /// Run a write of a durable document on the blocking pool, patiently; a failure is
+    /// logged (the peer sends the changes again, and its owner still holds them).
+    async fn write_durably(
+        &self,
+        what: &'static str,
+        f: impl Fn(&RedbStorage) -> Result<(), StorageError> + Send + 'static,
+    ) {
+        let durable = self.durable.clone();
+        let done =
+            tokio::task::spawn_blocking(move || durable.patiently(what, || f(&durable))).await;
+        if let Ok(Err(e)) | Err(e) = done.map_err(|e| StorageError::Corrupt(e.to_string())) {
+            tracing::warn!(error = %e, "a peer journal's change could not be stored");
+        }
     }
 }
 
@@ -257,10 +385,22 @@ impl samod::storage::Storage for KioskSamodStorage {
     }
 
     async fn put(&self, key: StorageKey, data: Vec<u8>) {
+        if self.is_durable(&key) {
+            let k = key.to_string();
+            self.write_durably("put", move |s| s.put_chunk(&k, &data))
+                .await;
+            return;
+        }
         self.memory().insert(key.to_string(), data);
     }
 
     async fn delete(&self, key: StorageKey) {
+        if self.is_durable(&key) {
+            let k = vec![key.to_string()];
+            self.write_durably("delete", move |s| s.delete_chunks(&k))
+                .await;
+            return;
+        }
         self.memory().remove(&key.to_string());
     }
 }

@@ -58,6 +58,8 @@ pub struct ServerCa {
     key: KeyPair,
     /// Its certificate as stored (what kiosks pin).
     der: CertificateDer<'static>,
+    /// The same certificate as PEM, for kiosks that check each other's certificates.
+    pem: String,
 }
 
 const CA_NAME: &str = "Frivillig server CA";
@@ -90,7 +92,8 @@ impl ServerCa {
             let key = KeyPair::from_pem(&key_pem).map_err(|e| file_error(&key_path, e))?;
             let der =
                 CertificateDer::from_pem_file(&cert_path).map_err(|e| file_error(&cert_path, e))?;
-            return Ok(ServerCa { key, der });
+            let pem = std::fs::read_to_string(&cert_path).map_err(|e| file_error(&cert_path, e))?;
+            return Ok(ServerCa { key, der, pem });
         }
         let key = KeyPair::generate()?;
         let cert = ca_params()?.self_signed(&key)?;
@@ -99,6 +102,7 @@ impl ServerCa {
         Ok(ServerCa {
             key,
             der: cert.der().clone(),
+            pem: cert.pem(),
         })
     }
 
@@ -184,9 +188,14 @@ impl ServerCa {
         ))
     }
 
-    /// The CA's certificate as stored (PEM), for whoever checks a kiosk's certificate.
+    /// The CA's certificate as stored (DER).
     pub fn der(&self) -> &CertificateDer<'static> {
         &self.der
+    }
+
+    /// The CA's certificate as PEM, for kiosks that check each other's certificates.
+    pub fn pem(&self) -> &str {
+        &self.pem
     }
 }
 

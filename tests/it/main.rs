@@ -13,6 +13,7 @@ mod demo;
 mod diskfault;
 mod erasure;
 mod events;
+mod festival;
 mod fuzz_replay;
 mod hardening;
 mod hostile;

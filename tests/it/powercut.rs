@@ -41,6 +41,8 @@ fn config() -> KioskConfig {
         data_dir: std::env::temp_dir(),
         server_ca_sha256: None,
         staff_pin: "482915".into(),
+        peer_listen: None,
+        peers: Vec::new(),
     }
 }
 

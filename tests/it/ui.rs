@@ -49,6 +49,8 @@ async fn enrolled_kiosk(dir: &Path) -> (TestServer, KioskConfig) {
         .expect("enrol");
     let config = KioskConfig {
         staff_pin: STAFF_PIN.into(),
+        peer_listen: None,
+        peers: Vec::new(),
         ..kiosk_config(&server.url(), &enrol, "bibliotek", &dir.join("kiosk"))
     };
     (server, config)

@@ -20,16 +20,22 @@ use frivillig_common::offer::NotOffered;
 use frivillig_common::receipt::{new_receipt_token, receipt_hash, receipt_url};
 use frivillig_common::seal::{Sealer, SealingPublicKey};
 use frivillig_common::storage::StorageError;
-use frivillig_common::sync::{SERVER_PEER_ID, format_heads, kiosk_peer_id};
-use futures::Stream;
-use samod::{DocHandle, DocumentId, PeerId, Repo, ShareConfig};
+use frivillig_common::sync::{format_heads, kiosk_peer_id};
+use samod::{DocHandle, DocumentId, Repo};
 use tokio::sync::{Notify, watch};
 
 use crate::clock::Clock;
 use crate::config::KioskConfig;
 use crate::store::{JournalMeta, KioskStore};
 
+mod held;
+mod sharing;
 mod signups;
+mod spots;
+
+pub(crate) use held::HeldJournal;
+pub use held::{HeldInfo, PeerSeen};
+pub(crate) use sharing::Sharing;
 
 /// Why a signup was not saved. Nothing was stored when this is returned.
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +135,8 @@ pub struct JournalInfo {
     pub signups: u64,
     /// The server durably holds every change the kiosk has of it.
     pub fully_acked: bool,
+    /// Heads of the copy that is synced (hex).
+    pub heads: Vec<String>,
 }
 
 /// A journal the kiosk holds, in two replicas in memory.
@@ -228,7 +236,19 @@ pub(crate) struct Inner {
     /// Spots taken per shift, as the server last counted them.
     pub(crate) taken: RwLock<BTreeMap<String, u32>>,
     pub(crate) catalog_id: Arc<RwLock<Option<DocumentId>>>,
-    pub(crate) registered: watch::Sender<HashSet<DocumentId>>,
+    /// What the share policy decides from (see `sharing.rs`).
+    pub(crate) sharing: watch::Sender<Sharing>,
+    /// Other kiosks' journals held here (festival mode), by document id.
+    pub(crate) held: tokio::sync::Mutex<BTreeMap<String, HeldJournal>>,
+    /// The kiosks of the site heard from, by id (festival mode).
+    pub(crate) seen: RwLock<BTreeMap<String, PeerSeen>>,
+    /// Spots taken per shift by signups in the journals held (own and peers') that the
+    /// server had not acknowledged when it last counted; see `spots.rs`.
+    pub(crate) unacked: RwLock<spots::Unacked>,
+    /// One recount at a time, so an older count never overwrites a newer one.
+    pub(crate) recounting: tokio::sync::Mutex<()>,
+    /// Where the kiosk listens for its peers (festival mode), as it tells them.
+    pub(crate) advertised: RwLock<Vec<String>>,
     pub(crate) status: watch::Sender<SyncStatus>,
     pub(crate) wake: Notify,
 }
@@ -237,59 +257,6 @@ pub(crate) struct Inner {
 #[derive(Clone)]
 pub struct KioskCore {
     pub(crate) inner: Arc<Inner>,
-}
-
-/// The kiosk's share policy: only the server is a peer; the catalog may be requested from
-/// it; a journal is offered only once the server has registered it as this kiosk's.
-#[derive(Clone)]
-struct KioskPolicy {
-    catalog_id: Arc<RwLock<Option<DocumentId>>>,
-    registered: watch::Receiver<HashSet<DocumentId>>,
-}
-
-impl samod::SharePolicy for KioskPolicy {
-    fn share(
-        &self,
-        doc_id: DocumentId,
-        peer_id: PeerId,
-    ) -> impl Stream<Item = ShareConfig> + Send + 'static {
-        let is_server = peer_id.as_str() == SERVER_PEER_ID;
-        let is_catalog = self
-            .catalog_id
-            .read()
-            .map(|c| c.as_ref() == Some(&doc_id))
-            .unwrap_or(false);
-        let rx = self.registered.clone();
-        // State: (receiver, finished, first item sent).
-        futures::stream::unfold((rx, false, false), move |(mut rx, finished, sent)| {
-            let doc_id = doc_id.clone();
-            async move {
-                if finished {
-                    return None;
-                }
-                if !is_server {
-                    return Some((ShareConfig::none(), (rx, true, true)));
-                }
-                if is_catalog {
-                    return Some((ShareConfig::read_write(), (rx, true, true)));
-                }
-                if rx.borrow_and_update().contains(&doc_id) {
-                    return Some((ShareConfig::read_write(), (rx, true, true)));
-                }
-                if !sent {
-                    return Some((ShareConfig::none(), (rx, false, true)));
-                }
-                loop {
-                    if rx.changed().await.is_err() {
-                        return None;
-                    }
-                    if rx.borrow_and_update().contains(&doc_id) {
-                        return Some((ShareConfig::read_write(), (rx, true, true)));
-                    }
-                }
-            }
-        })
-    }
 }
 
 fn rfc3339(t: chrono::DateTime<chrono::FixedOffset>) -> String {
@@ -319,9 +286,11 @@ impl KioskCore {
         let metas = store.journals()?;
         // Chunks of documents that are neither a known journal nor the catalog are leftovers
         // of a crash between creating a journal and recording it, or of a deletion.
+        let held_ids = store.peer_journals()?;
         let known: HashSet<String> = metas
             .iter()
             .map(|(id, _)| id.clone())
+            .chain(held_ids.into_iter().map(|(id, _)| id))
             .chain(catalog_id.iter().map(ToString::to_string))
             .collect();
         for doc in store.chunks().document_ids()? {
@@ -329,16 +298,43 @@ impl KioskCore {
                 store.chunks().delete_document(&doc)?;
             }
         }
-        let registered: HashSet<DocumentId> = metas
-            .iter()
-            .filter(|(_, m)| m.registered)
-            .filter_map(|(id, _)| id.parse().ok())
-            .collect();
-        let (registered_tx, registered_rx) = watch::channel(registered);
+        let held_metas = store.peer_journals()?;
+        let sharing = Sharing {
+            registered: metas
+                .iter()
+                .filter(|(_, m)| m.registered)
+                .map(|(id, _)| id.as_str())
+                .chain(
+                    held_metas
+                        .iter()
+                        .filter(|(_, m)| m.registered)
+                        .map(|(id, _)| id.as_str()),
+                )
+                .filter_map(|id| id.parse().ok())
+                .collect(),
+            own: metas.iter().filter_map(|(id, _)| id.parse().ok()).collect(),
+            held: held_metas
+                .iter()
+                .filter_map(|(id, _)| id.parse().ok())
+                .collect(),
+            peers: store
+                .meta("site_peers")?
+                .and_then(|j| {
+                    serde_json::from_str::<Vec<frivillig_common::api::PeerKiosk>>(&j).ok()
+                })
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.kiosk_id)
+                .collect(),
+        };
+        for (id, _) in &held_metas {
+            store.keep_durably(id);
+        }
+        let (sharing_tx, sharing_rx) = watch::channel(sharing);
         let catalog_cell = Arc::new(RwLock::new(catalog_id));
-        let policy = KioskPolicy {
+        let policy = sharing::KioskPolicy {
             catalog_id: catalog_cell.clone(),
-            registered: registered_rx,
+            sharing: sharing_rx,
         };
         let repo = Repo::build_tokio()
             .with_storage(store.samod_view())
@@ -356,6 +352,7 @@ impl KioskCore {
                 return Err(e);
             }
         };
+        let held = held::load(&repo, held_metas).await;
         let catalog = store
             .meta("catalog_json")?
             .and_then(|j| serde_json::from_str(&j).ok());
@@ -378,12 +375,18 @@ impl KioskCore {
                 catalog: RwLock::new(catalog),
                 taken: RwLock::new(taken),
                 catalog_id: catalog_cell,
-                registered: registered_tx,
+                sharing: sharing_tx,
+                held: tokio::sync::Mutex::new(held),
+                seen: RwLock::default(),
+                unacked: RwLock::default(),
+                recounting: tokio::sync::Mutex::new(()),
+                advertised: RwLock::default(),
                 status: watch::channel(status).0,
                 wake: Notify::new(),
             }),
         };
         core.refresh_queue().await;
+        core.recount().await;
         Ok(core)
     }
 
@@ -431,6 +434,11 @@ impl KioskCore {
         Ok(journals)
     }
 
+    /// The sync repository (festival mode dials and accepts peers on it).
+    pub(crate) fn repo(&self) -> &Repo {
+        &self.inner.repo
+    }
+
     /// The configuration.
     pub fn config(&self) -> &KioskConfig {
         &self.inner.config
@@ -462,16 +470,6 @@ impl KioskCore {
         self.inner.catalog.read().ok().and_then(|c| c.clone())
     }
 
-    /// Spots taken per shift as the server counted them at the last contact (signups from
-    /// every kiosk and the web, less those declined or withdrawn).
-    pub fn taken(&self) -> BTreeMap<String, u32> {
-        self.inner
-            .taken
-            .read()
-            .map(|t| t.clone())
-            .unwrap_or_default()
-    }
-
     /// Ask the sync worker to try now rather than at its next round.
     pub fn sync_now(&self) {
         self.inner.wake.notify_one();
@@ -498,6 +496,7 @@ impl KioskCore {
                 closed: j.meta.closed,
                 signups: j.local_count(),
                 fully_acked: j.fully_acked().await,
+                heads: j.synced_heads().await.map(|(h, _)| h).unwrap_or_default(),
             });
         }
         out

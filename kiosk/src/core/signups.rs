@@ -76,6 +76,8 @@ impl KioskCore {
             s.unacked_journals = s.unacked_journals.max(1);
         });
         self.inner.wake.notify_one();
+        // Spots left on this kiosk (and its peers, through its journal) move at once.
+        self.recount_soon();
         Ok(Receipt {
             url: receipt_url(&self.inner.config.public_url, &record.id, &token),
             signup_id: record.id,
@@ -225,6 +227,10 @@ impl KioskCore {
             .await
             .map_err(|_| SubmitError::Stopped)?;
         let id = handle.document_id().to_string();
+        // Peers get it read-only from now on (festival mode).
+        self.inner.sharing.send_modify(|s| {
+            s.own.insert(handle.document_id().clone());
+        });
         // samod keeps its own writes in memory on a kiosk: store the new journal durably
         // before it is recorded (a crash in between leaves an orphan that start-up purges).
         self.inner
@@ -239,6 +245,7 @@ impl KioskCore {
             registered: false,
             acked_heads: Vec::new(),
             acked_signups: 0,
+            acked_signature: String::new(),
         };
         self.inner.store.put_journal(&id, &meta)?;
         journals.insert(

@@ -80,6 +80,8 @@ pub struct InfoQuery {
     queued: Option<u64>,
     /// Its app version.
     version: Option<String>,
+    /// Where it listens for its peers in festival mode: `host:port`, comma-separated.
+    peers: Option<String>,
 }
 
 /// Every sync round starts here: the kiosk learns the catalog id, the server's time and
@@ -94,12 +96,16 @@ async fn device_info(
     // A malformed figure is ignored rather than refused: it is a report, not a request.
     let report = query.map(|q| q.0).unwrap_or_default();
     let st = state.clone();
-    blocking(move || {
+    let peers = blocking(move || {
         let report = Report {
             queued: report.queued,
             version: report.version,
+            peer_addresses: report
+                .peers
+                .map(|p| p.split(',').map(str::to_owned).collect()),
         };
-        Ok(kiosks::note_contact(&st, &kiosk_id, report)?)
+        kiosks::note_contact(&st, &kiosk_id, report)?;
+        Ok(kiosks::site_peers(&st, &kiosk_id)?)
     })
     .await?;
     Ok(Json(DeviceInfo {
@@ -107,6 +113,7 @@ async fn device_info(
         server_time: now(),
         server_public_key: state.keys.sealing.public().to_hex(),
         server_signing_key: state.keys.signing.public_hex(),
+        peers,
     }))
 }
 
@@ -128,8 +135,22 @@ async fn register_journal(
     let st = state.clone();
     let id = doc_id.clone();
     let owner = blocking(move || {
-        let mine = JournalOwner::Kiosk(kiosk_id);
-        Ok(st.store.claim_journal(&id.to_string(), &mine, &req.day)? == Some(mine))
+        let key = id.to_string();
+        // Festival mode: a kiosk carrying a peer's journal registers it in the peer's name.
+        let Some(owner) = req.owner.filter(|o| o != kiosk_id.as_str()) else {
+            let mine = JournalOwner::Kiosk(kiosk_id);
+            return Ok(st.store.claim_journal(&key, &mine, &req.day)? == Some(mine));
+        };
+        let owner = kiosks::relay_owner(&st, &kiosk_id, &owner)?;
+        let theirs = JournalOwner::Kiosk(owner.clone());
+        if st.store.claim_journal(&key, &theirs, &req.day)? != Some(theirs) {
+            return Ok(false);
+        }
+        if st.store.note_relayer(&key, kiosk_id.as_str())? {
+            st.store
+                .audit(kiosk_id.as_str(), "relay", &key, owner.as_str())?;
+        }
+        Ok(true)
     })
     .await?;
     if owner {
@@ -156,12 +177,13 @@ async fn ack_journal(
     blocking(move || {
         // Answer "not found" for a journal of another kiosk: its existence is not theirs to learn.
         match st.store.journal(&key)? {
-            Some(row) if row.owner.is_kiosk(kiosk_id.as_str()) => {}
+            Some(row) if row.is_carried_by(kiosk_id.as_str()) => {}
             _ => return Err(ApiError::NotFound),
         }
         let report = Report {
             queued: Some(queued),
             version: None,
+            peer_addresses: None,
         };
         Ok(kiosks::note_contact(&st, &kiosk_id, report)?)
     })
@@ -178,10 +200,16 @@ async fn ack_journal(
             reason: r.reason,
         })
         .collect();
+    // Signed, so that a peer can carry it to this kiosk and the kiosk can trust it.
+    let signature = state.keys.signing.sign(
+        frivillig_common::sign::ACK_SIGNATURE_TAG,
+        &frivillig_common::sign::ack_content(&doc_id.to_string(), &req.heads),
+    );
     Ok(Json(AckResponse {
         acked_heads: req.heads,
         signups: outcome.signups,
         refused,
+        signature,
     }))
 }
 
@@ -212,5 +240,6 @@ async fn device_certificate(
     Ok(Json(CertificateResponse {
         certificate_pem,
         expires_at,
+        ca_pem: state.ca.pem().to_owned(),
     }))
 }

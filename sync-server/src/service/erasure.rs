@@ -345,6 +345,7 @@ async fn rewrite_journal(state: &AppState, old_id: &str) -> Result<(), ServiceEr
         chunks: 1,
         signups: kept.len() as u64,
         needs_rewrite: false,
+        relayed_by: Vec::new(),
     };
     let moved: Vec<String> = kept.iter().map(|r| r.id.clone()).collect();
     let st = state.clone();

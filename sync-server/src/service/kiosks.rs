@@ -153,6 +153,57 @@ pub struct Report {
     pub queued: Option<u64>,
     /// Its app version.
     pub version: Option<String>,
+    /// Where it listens for its peers (festival mode), as it said: `host:port` each.
+    pub peer_addresses: Option<Vec<String>>,
+}
+
+/// The owner a kiosk may register a journal for as its carrier (festival mode): an
+/// enrolled, unrevoked kiosk of the carrier's own site. The journal is then checked as its
+/// owner's in every way; the carrier only delivers it. Blocking: reads redb.
+pub fn relay_owner(
+    state: &AppState,
+    carrier: &KioskId,
+    owner: &str,
+) -> Result<KioskId, ServiceError> {
+    let owner = kiosk_id(owner)?;
+    let carrier_site = state.store.device(carrier.as_str())?.map(|d| d.site_id);
+    match state.store.device(owner.as_str())? {
+        Some(row) if !row.revoked && !row.bench && Some(&row.site_id) == carrier_site.as_ref() => {
+            Ok(owner)
+        }
+        _ => Err(ServiceError::Conflict(
+            "a kiosk carries journals only for the enrolled kiosks of its own site".into(),
+        )),
+    }
+}
+
+/// How many peer addresses a kiosk's report keeps.
+pub const PEER_ADDRESSES_KEPT: usize = 8;
+
+/// The other kiosks of `kiosk_id`'s site that are enrolled and not revoked, with their last
+/// peer addresses: the only kiosks it may talk to in festival mode. Blocking: reads redb.
+pub fn site_peers(
+    state: &AppState,
+    kiosk_id: &KioskId,
+) -> Result<Vec<frivillig_common::api::PeerKiosk>, ServiceError> {
+    let rows = state.store.device_rows()?;
+    let Some(site) = rows
+        .iter()
+        .find(|(id, _)| id == kiosk_id.as_str())
+        .map(|(_, row)| row.site_id.clone())
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(id, row)| {
+            id != kiosk_id.as_str() && row.site_id == site && !row.revoked && !row.bench
+        })
+        .map(|(kiosk_id, row)| frivillig_common::api::PeerKiosk {
+            kiosk_id,
+            addresses: row.peer_addresses,
+        })
+        .collect())
 }
 
 /// Note that `kiosk_id` was in touch, with what it reported. A version that is not a short
@@ -173,6 +224,13 @@ pub fn note_contact(
                     .all(|c| c.is_ascii_alphanumeric() || ".-+".contains(c))
         }) {
             d.version = Some(v);
+        }
+        if let Some(addresses) = report.peer_addresses {
+            d.peer_addresses = addresses
+                .into_iter()
+                .filter(|a| a.len() <= 64 && frivillig_common::kiosk_config::is_host_port(a))
+                .take(PEER_ADDRESSES_KEPT)
+                .collect();
         }
     })?;
     Ok(())

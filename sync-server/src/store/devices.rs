@@ -85,22 +85,31 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Every device.
-    pub fn devices(&self) -> Result<Vec<KioskSummary>, StoreError> {
+    /// Every device with its row, by kiosk id.
+    pub fn device_rows(&self) -> Result<Vec<(String, DeviceRow)>, StoreError> {
         let tx = self.read()?;
         let t = DEVICES.read(&tx)?;
         let mut out = Vec::new();
         for item in t.iter()? {
             let (k, row) = item?;
-            out.push(KioskSummary {
-                kiosk_id: k.value().to_owned(),
+            out.push((k.value().to_owned(), row));
+        }
+        Ok(out)
+    }
+
+    /// Every device.
+    pub fn devices(&self) -> Result<Vec<KioskSummary>, StoreError> {
+        Ok(self
+            .device_rows()?
+            .into_iter()
+            .map(|(kiosk_id, row)| KioskSummary {
+                kiosk_id,
                 site_id: row.site_id,
                 revoked: row.revoked,
                 last_contact: row.last_contact,
                 queued: row.queued,
                 version: row.version,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 }

@@ -43,6 +43,7 @@ impl Store {
                         chunks: 0,
                         signups: 0,
                         needs_rewrite: false,
+                        relayed_by: Vec::new(),
                     };
                     t.insert(doc_id, &row)?;
                     owner.clone()
@@ -51,6 +52,37 @@ impl Store {
         };
         tx.commit()?;
         Ok(Some(existing))
+    }
+
+    /// How many journals `kiosk_id` carried for other kiosks (festival mode).
+    pub fn journals_relayed_by(&self, kiosk_id: &str) -> Result<usize, StoreError> {
+        let tx = self.read()?;
+        let t = JOURNALS.read(&tx)?;
+        let mut n = 0;
+        for item in t.iter()? {
+            let (_, row) = item?;
+            n += usize::from(row.relayed_by.iter().any(|k| k == kiosk_id));
+        }
+        Ok(n)
+    }
+
+    /// Record that `relayer` carries journal `doc_id` for its owner; `false` if the journal
+    /// is unknown. Returns whether the relayer is new.
+    pub fn note_relayer(&self, doc_id: &str, relayer: &str) -> Result<bool, StoreError> {
+        let tx = self.write()?;
+        let added = {
+            let mut t = JOURNALS.open(&tx)?;
+            match t.get(doc_id)? {
+                Some(mut row) if !row.relayed_by.iter().any(|k| k == relayer) => {
+                    row.relayed_by.push(relayer.to_owned());
+                    t.insert(doc_id, &row)?;
+                    true
+                }
+                _ => false,
+            }
+        };
+        tx.commit()?;
+        Ok(added)
     }
 
     /// The durable copy of a journal: its chunks concatenated (loadable by Automerge).

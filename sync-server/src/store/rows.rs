@@ -28,6 +28,9 @@ pub struct DeviceRow {
     /// A benchmark client, not a kiosk (see `ServerConfig::bench_devices`).
     #[serde(default)]
     pub bench: bool,
+    /// `host:port` it last said it listens on for the kiosks of its site (festival mode).
+    #[serde(default)]
+    pub peer_addresses: Vec<String>,
 }
 
 impl DeviceRow {
@@ -42,6 +45,7 @@ impl DeviceRow {
             queued: 0,
             version: None,
             bench: false,
+            peer_addresses: Vec::new(),
         }
     }
 }
@@ -145,6 +149,17 @@ pub struct JournalRow {
     /// A signup in it was erased: the journal is to be rewritten without it.
     #[serde(default)]
     pub needs_rewrite: bool,
+    /// Kiosks that delivered it for its owner (festival mode), in the order they first did.
+    #[serde(default)]
+    pub relayed_by: Vec<String>,
+}
+
+impl JournalRow {
+    /// Whether `kiosk_id` may sync and have acknowledged this journal: its owner, or a kiosk
+    /// that registered itself as carrying it.
+    pub fn is_carried_by(&self, kiosk_id: &str) -> bool {
+        self.owner.is_kiosk(kiosk_id) || self.relayed_by.iter().any(|k| k == kiosk_id)
+    }
 }
 
 /// An ingested signup.

@@ -3,7 +3,8 @@
 //! samod's default shares every document read-write with every peer and announces it; that
 //! would hand one kiosk's signups to the next. Here: an enrolled, unrevoked kiosk reads the
 //! catalog (and its changes to it are ignored), reads and writes the journals it registered
-//! as its own, and is told of nothing else. Journals are never announced, so a kiosk that
+//! as its own or as carried for a kiosk of its site (festival mode), and is told of nothing
+//! else. Journals are never announced, so a kiosk that
 //! deleted an acknowledged journal is not handed it back.
 
 use std::sync::{Arc, OnceLock};
@@ -51,7 +52,7 @@ impl ServerPolicy {
             return ShareConfig::read_only().with_announce(true);
         }
         match self.store.journal(&doc_id.to_string()) {
-            Ok(Some(row)) if row.owner.is_kiosk(kiosk_id) => {
+            Ok(Some(row)) if row.is_carried_by(kiosk_id) => {
                 ShareConfig::read_write().with_announce(false)
             }
             Ok(_) => ShareConfig::none(),

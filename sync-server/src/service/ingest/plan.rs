@@ -198,6 +198,7 @@ mod tests {
             chunks: 0,
             signups: 0,
             needs_rewrite: false,
+            relayed_by: Vec::new(),
         }
     }
 

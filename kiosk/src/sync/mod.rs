@@ -20,6 +20,8 @@ use tokio_util::sync::CancellationToken;
 
 pub use crate::dial::{WsDialer, WsError};
 
+mod relay;
+
 use crate::core::KioskCore;
 use crate::store::JournalMeta;
 
@@ -210,6 +212,8 @@ async fn renew_certificate(core: &KioskCore, round: &Round) -> Result<(), String
         &config.data_dir,
         &answer.certificate_pem,
         &answer.expires_at,
+        &answer.ca_pem,
+        config.server_ca_sha256.as_deref(),
     )
     .map_err(|e| e.to_string())?;
     tracing::info!(until = %answer.expires_at, "the kiosk has a new certificate");
@@ -219,12 +223,20 @@ async fn renew_certificate(core: &KioskCore, round: &Round) -> Result<(), String
 async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError> {
     let inner = &core.inner;
     let queued = core.status().queued_signups;
+    let advertised = core.advertised();
+    let peers = if advertised.is_empty() {
+        String::new()
+    } else {
+        format!("&peers={}", advertised.join(","))
+    };
     let info: DeviceInfo = round
         .get(&format!(
-            "/api/device/info?queued={queued}&version={}",
+            "/api/device/info?queued={queued}&version={}{peers}",
             env!("CARGO_PKG_VERSION")
         ))
         .await?;
+    // Festival mode talks only to the kiosks the server names for this site.
+    core.set_site_peers(&info.peers)?;
     // The kiosk's certificate, when it has none or it ends soon. Sync goes on without one
     // (it is for festival mode), so a failure is logged, not the round's.
     if let Err(e) = renew_certificate(core, round).await {
@@ -290,7 +302,10 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     }
     acknowledge_journals(core, round).await?;
     delete_acknowledged(core).await?;
+    relay::relay_held(core, round).await;
+    core.drop_acknowledged_held().await;
     core.refresh_queue().await;
+    core.recount().await;
     // Photos last, after the signups' acknowledgements: on a slow link the first fetch of a
     // catalog's photos takes a while, and signups must not wait behind pictures. One that
     // fails waits for the next round.
@@ -310,10 +325,39 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     Ok(())
 }
 
+/// Festival mode: the catalog a peer names, if the server has named none yet (a peer cannot
+/// switch the kiosk to another), taken from the peers as samod finds it; shown only if the
+/// server's signature on it holds.
+pub(crate) async fn adopt_catalog(core: &KioskCore, doc_id: &str) {
+    let inner = &core.inner;
+    let Ok(id) = doc_id.parse::<DocumentId>() else {
+        return;
+    };
+    let current = inner.catalog_id.read().ok().and_then(|c| c.clone());
+    match current {
+        Some(known) if known != id => return,
+        Some(_) => {}
+        None => {
+            if inner.store.set_meta("catalog_doc_id", doc_id).is_err() {
+                return;
+            }
+            if let Ok(mut c) = inner.catalog_id.write() {
+                *c = Some(id.clone());
+            }
+        }
+    }
+    if let Ok(Ok(Some(handle))) =
+        tokio::time::timeout(Duration::from_secs(5), inner.repo.find(id)).await
+        && let Err(e) = refresh_catalog(core, &handle)
+    {
+        tracing::warn!(error = %e, "the catalog from a peer could not be kept");
+    }
+}
+
 /// Take the catalog and the spots taken from the synced catalog document, if the server's
 /// signature on the catalog holds. A refused catalog leaves the last good one in place and
 /// the round goes on: acknowledgements of signups do not depend on it.
-fn refresh_catalog(core: &KioskCore, handle: &DocHandle) -> Result<(), SyncError> {
+pub(crate) fn refresh_catalog(core: &KioskCore, handle: &DocHandle) -> Result<(), SyncError> {
     let inner = &core.inner;
     let key = inner.config.server_signing_key.clone();
     let read = handle.with_document(|d| read_signed_catalog(d, &key).map(|c| (c, read_taken(d))));
@@ -379,6 +423,7 @@ async fn register_journals(core: &KioskCore, round: &Round) -> Result<(), SyncEr
                 &RegisterJournal {
                     doc_id: id.clone(),
                     day,
+                    owner: None,
                 },
             )
             .await?;
@@ -387,8 +432,8 @@ async fn register_journals(core: &KioskCore, round: &Round) -> Result<(), SyncEr
         // registered in memory only, it would never have been offered nor registered again
         // (found by the disk-fault test).
         if let Ok(doc_id) = id.parse::<DocumentId>() {
-            inner.registered.send_modify(|set| {
-                set.insert(doc_id);
+            inner.sharing.send_modify(|s| {
+                s.registered.insert(doc_id);
             });
         }
         let mut journals = inner.journals.lock().await;
@@ -452,13 +497,14 @@ async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), Syn
         if let Some(j) = journals.get_mut(&id) {
             j.meta.acked_heads = heads;
             j.meta.acked_signups = count;
+            j.meta.acked_signature = ack.signature;
             inner.store.put_journal(&id, &j.meta)?;
         }
     }
     Ok(())
 }
 
-async fn delete_acknowledged(core: &KioskCore) -> Result<(), SyncError> {
+pub(crate) async fn delete_acknowledged(core: &KioskCore) -> Result<(), SyncError> {
     let inner = &core.inner;
     let mut journals = inner.journals.lock().await;
     // A journal of a past day is closed even if no signup came since midnight to roll it
