@@ -24,6 +24,7 @@ pub mod journal;
 pub mod kiosk_config;
 pub mod markdown;
 pub mod offer;
+pub mod presence;
 pub mod receipt;
 pub mod refusal;
 pub mod seal;

@@ -42,7 +42,6 @@ pub struct KioskApp {
     /// The catalog's photos the kiosk holds, decoded once into textures, by photo id.
     photos: HashMap<String, egui::TextureHandle>,
     status: tokio::sync::watch::Receiver<SyncStatus>,
-    taken_here: HashMap<String, u32>,
     kiosk_mode: bool,
     hide_cursor: bool,
     zoom: f32,
@@ -55,8 +54,6 @@ pub struct KioskApp {
 /// thread looks for the answer at each frame instead of waiting for it.
 struct PendingSave {
     answer: mpsc::Receiver<Result<Receipt, SubmitError>>,
-    /// What the spots taken here count it under: the shift, or the job without shifts.
-    counted_as: String,
     /// When the visitor is told it failed if no answer came (the disk hangs).
     gives_up: Instant,
 }
@@ -76,7 +73,6 @@ impl KioskApp {
             state,
             rt,
             core,
-            taken_here: HashMap::new(),
             kiosk_mode,
             hide_cursor: kiosk_mode,
             zoom: 1.0,
@@ -152,7 +148,6 @@ impl KioskApp {
             kiosk_id: &config.kiosk_id,
             server_url: &config.server_url,
             status: &status,
-            taken_here: &self.taken_here,
             taken_server: &self.taken,
             now,
             kiosk_mode: self.kiosk_mode,
@@ -178,8 +173,8 @@ impl KioskApp {
         }
     }
 
-    /// Take in a newer catalog or newer counts of spots taken. Signups counted here are
-    /// reset with them, since the server's counts then include what it has received.
+    /// Take in a newer catalog or newer counts of spots taken (the core's: the server's
+    /// count plus every signup the kiosk holds that it had not acknowledged).
     fn refresh(&mut self, ctx: &egui::Context) {
         if self.status.has_changed().unwrap_or(false) {
             self.status.mark_unchanged();
@@ -188,7 +183,6 @@ impl KioskApp {
             if fresh != self.catalog || taken != self.taken {
                 self.catalog = fresh;
                 self.taken = taken;
-                self.taken_here.clear();
                 self.offered_at = None;
             }
             // A round may have fetched photos with or without a new catalog.
@@ -297,14 +291,14 @@ impl KioskApp {
     fn start_save(&mut self, opportunity_id: String, shift_id: Option<String>, form: SignupForm) {
         let (tx, rx) = mpsc::channel();
         let core = self.core.clone();
-        let (o, s) = (opportunity_id.clone(), shift_id.clone());
         self.rt.spawn(async move {
-            let result = core.submit_signup(&o, s.as_deref(), &form).await;
+            let result = core
+                .submit_signup(&opportunity_id, shift_id.as_deref(), &form)
+                .await;
             let _ = tx.send(result);
         });
         self.saving = Some(PendingSave {
             answer: rx,
-            counted_as: shift_id.unwrap_or(opportunity_id),
             gives_up: Instant::now() + SAVE_TIMEOUT,
         });
     }
@@ -317,10 +311,6 @@ impl KioskApp {
         let answer = match pending.answer.try_recv() {
             Ok(Ok(receipt)) => {
                 self.last_saved = Some(receipt.signup_id.clone());
-                *self
-                    .taken_here
-                    .entry(pending.counted_as.clone())
-                    .or_default() += 1;
                 Event::Saved {
                     signup_id: receipt.signup_id,
                     receipt_url: receipt.url,

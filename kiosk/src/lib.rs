@@ -12,6 +12,7 @@
 //! `state` has no egui types and `ui` changes no state.
 
 pub mod app;
+pub mod camera;
 pub mod clock;
 pub mod config;
 pub mod core;
@@ -26,7 +27,8 @@ pub mod sync;
 pub mod ui;
 
 pub use crate::core::{
-    COMPACT_AFTER_CHUNKS, JournalInfo, KioskCore, OpenError, Receipt, SubmitError, SyncStatus,
+    BoardShift, COMPACT_AFTER_CHUNKS, CheckInError, HeldInfo, JournalInfo, KioskCore, OpenError,
+    PeerSeen, Presence, Receipt, SubmitError, SyncStatus,
 };
 pub use app::{KioskApp, SetupApp};
 pub use clock::{Clock, ManualClock, SystemClock};

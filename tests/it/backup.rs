@@ -116,6 +116,32 @@ async fn a_backup_holds_every_table_the_server_writes() -> anyhow::Result<()> {
         )
         .await?;
     anyhow::ensure!(a.status == 303, "erasure: {} {}", a.status, a.text());
+    // A check-in a festival kiosk recorded for a signup whose journal has not come yet.
+    let owner = frivillig_common::ids::KioskId::parse("kiosk-backup")
+        .map(frivillig_sync_server::store::JournalOwner::Kiosk)
+        .ok_or_else(|| anyhow::anyhow!("a kiosk id"))?;
+    server
+        .state
+        .store
+        .claim_journal("festival-journal", &owner, &frivillig_tests::today())?;
+    server
+        .state
+        .store
+        .ingest(frivillig_sync_server::store::IngestBatch {
+            doc_id: "festival-journal".into(),
+            heads: Vec::new(),
+            chunk: Vec::new(),
+            records: Vec::new(),
+            refused: Vec::new(),
+            presence: vec![(
+                frivillig_common::receipt::new_signup_id(),
+                frivillig_common::domain::CheckIn {
+                    at: frivillig_tests::now_rfc3339(),
+                    by: "kiosk-backup".into(),
+                    out: false,
+                },
+            )],
+        })?;
     // A nomination for the volunteer prize.
     frivillig_sync_server::service::nominations::nominate(
         &server.state,

@@ -28,11 +28,15 @@ use crate::clock::Clock;
 use crate::config::KioskConfig;
 use crate::store::{JournalMeta, KioskStore};
 
+mod board;
+mod check_in;
 mod held;
 mod sharing;
 mod signups;
 mod spots;
 
+pub use board::BoardShift;
+pub use check_in::{CheckInError, Presence};
 pub(crate) use held::HeldJournal;
 pub use held::{HeldInfo, PeerSeen};
 pub(crate) use sharing::Sharing;
@@ -249,6 +253,8 @@ pub(crate) struct Inner {
     pub(crate) recounting: tokio::sync::Mutex<()>,
     /// Where the kiosk listens for its peers (festival mode), as it tells them.
     pub(crate) advertised: RwLock<Vec<String>>,
+    /// The staff board as last counted (see `board.rs`).
+    pub(crate) board: RwLock<Vec<BoardShift>>,
     pub(crate) status: watch::Sender<SyncStatus>,
     pub(crate) wake: Notify,
 }
@@ -381,6 +387,7 @@ impl KioskCore {
                 unacked: RwLock::default(),
                 recounting: tokio::sync::Mutex::new(()),
                 advertised: RwLock::default(),
+                board: RwLock::default(),
                 status: watch::channel(status).0,
                 wake: Notify::new(),
             }),

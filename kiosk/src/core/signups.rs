@@ -42,9 +42,37 @@ impl KioskCore {
             receipt_hash(&token),
             sealed.envelope,
         );
-        // A journal deleted between choosing it and taking its gate is not written: the
-        // current one is chosen again (a new one if it was the last).
-        let mut written = None;
+        let run_key = sealed.run_key.clone();
+        let rec = record.clone();
+        let written = self
+            .write_current(move |doc| add_sealed_signup(doc, &rec, &run_key))
+            .await?;
+        // Spots left move at once, on this kiosk's screens and (through its journal) its
+        // peers'.
+        self.count_new_signup(&written, record.shift_id.as_deref());
+        self.inner.status.send_modify(|s| {
+            s.queued_signups += 1;
+            s.unacked_journals = s.unacked_journals.max(1);
+        });
+        self.inner.wake.notify_one();
+        Ok(Receipt {
+            url: receipt_url(&self.inner.config.public_url, &record.id, &token),
+            signup_id: record.id,
+            token,
+        })
+    }
+
+    /// Make one change to the journal new signups go into (a new one at a new day or the
+    /// size cap), commit it to the store and hand it to samod. A journal deleted between
+    /// choosing it and taking its gate is not written: the current one is chosen again (a
+    /// new one if it was the last).
+    pub(crate) async fn write_current(
+        &self,
+        change: impl Fn(&mut Automerge) -> Result<(), frivillig_common::journal::JournalError>
+        + Clone
+        + Send
+        + 'static,
+    ) -> Result<Written, SubmitError> {
         for _ in 0..3 {
             let (doc_id, handle, local, outbox, gate) = {
                 let mut journals = self.inner.journals.lock().await;
@@ -55,34 +83,26 @@ impl KioskCore {
                 continue;
             }
             let storage = self.inner.store.chunks().clone();
-            let rec = record.clone();
-            let run_key = sealed.run_key.clone();
-            let change = blocking(move || -> Result<Vec<u8>, SubmitError> {
+            let change = change.clone();
+            let id = doc_id.clone();
+            let (bytes, before, after) = blocking(move || {
                 let _held = held;
                 let mut doc = local.lock().map_err(|_| SubmitError::Stopped)?;
                 let before = doc.get_heads();
-                add_sealed_signup(&mut doc, &rec, &run_key)?;
-                persist_last_change(&storage, &doc_id, &mut doc)
-                    .inspect_err(|_| forget_unsaved(&mut doc, &before))
+                change(&mut doc)?;
+                let bytes = persist_last_change(&storage, &id, &mut doc)
+                    .inspect_err(|_| forget_unsaved(&mut doc, &before))?;
+                Ok((bytes, before, doc.get_heads()))
             })
             .await?;
-            hand_to_samod(&handle, &outbox, change);
-            written = Some(());
-            break;
+            hand_to_samod(&handle, &outbox, bytes);
+            return Ok(Written {
+                doc_id,
+                before,
+                after,
+            });
         }
-        written.ok_or(SubmitError::Stopped)?;
-        self.inner.status.send_modify(|s| {
-            s.queued_signups += 1;
-            s.unacked_journals = s.unacked_journals.max(1);
-        });
-        self.inner.wake.notify_one();
-        // Spots left on this kiosk (and its peers, through its journal) move at once.
-        self.recount_soon();
-        Ok(Receipt {
-            url: receipt_url(&self.inner.config.public_url, &record.id, &token),
-            signup_id: record.id,
-            token,
-        })
+        Err(SubmitError::Stopped)
     }
 
     /// Record that a volunteer checked in at this kiosk. Durable when it returns.
@@ -260,6 +280,13 @@ impl KioskCore {
         );
         Ok((id, handle, local, outbox, gate))
     }
+}
+
+/// Which journal a change went into, and its heads before and after.
+pub(crate) struct Written {
+    pub(crate) doc_id: String,
+    pub(crate) before: Vec<ChangeHash>,
+    pub(crate) after: Vec<ChangeHash>,
 }
 
 /// Run the blocking part of a signup (Automerge change, redb commit) on the blocking pool,

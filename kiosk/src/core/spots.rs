@@ -167,9 +167,32 @@ impl KioskCore {
         }
     }
 
-    /// Count again in the background (after a signup, or a peer's journal changed).
-    pub(crate) fn recount_soon(&self) {
-        let core = self.clone();
-        tokio::spawn(async move { core.recount().await });
+    /// Count a signup just written into `written`'s journal on `shift`, without reading
+    /// the journal: its count moves by one, and its heads to the new ones, if the count
+    /// stood at the heads before the change; otherwise the next recount reads it all.
+    pub(crate) fn count_new_signup(&self, written: &super::signups::Written, shift: Option<&str>) {
+        let Ok(mut unacked) = self.inner.unacked.write() else {
+            return;
+        };
+        let known = unacked
+            .per_journal
+            .get(&written.doc_id)
+            .is_none_or(|c| c.heads == written.before);
+        if !known {
+            return;
+        }
+        let entry = unacked
+            .per_journal
+            .entry(written.doc_id.clone())
+            .or_insert_with(|| Counted {
+                heads: Vec::new(),
+                acked: Vec::new(),
+                spots: BTreeMap::new(),
+            });
+        entry.heads = written.after.clone();
+        if let Some(shift) = shift {
+            *entry.spots.entry(shift.to_owned()).or_insert(0) += 1;
+            *unacked.total.entry(shift.to_owned()).or_insert(0) += 1;
+        }
     }
 }

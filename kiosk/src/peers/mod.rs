@@ -402,6 +402,7 @@ async fn work_loop(
         }
         core.drop_acknowledged_held().await;
         core.recount().await;
+        core.refresh_board().await;
         core.refresh_queue().await;
     }
     for d in dialers.into_values() {

@@ -306,6 +306,7 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     core.drop_acknowledged_held().await;
     core.refresh_queue().await;
     core.recount().await;
+    core.refresh_board().await;
     // Photos last, after the signups' acknowledgements: on a slow link the first fetch of a
     // catalog's photos takes a while, and signups must not wait behind pictures. One that
     // fails waits for the next round.

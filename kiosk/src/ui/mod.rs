@@ -38,10 +38,8 @@ pub struct View<'a> {
     pub server_url: &'a str,
     /// Sync state.
     pub status: &'a SyncStatus,
-    /// Signups made at this kiosk per shift (or per job without shifts) since the server's
-    /// counts were received, so that spots left move as people sign up here while offline.
-    pub taken_here: &'a HashMap<String, u32>,
-    /// Spots taken per shift as the server last counted them, across all kiosks.
+    /// Spots taken per shift: the server's last count plus every signup this kiosk holds
+    /// (its own and, in festival mode, its peers') that the server had not acknowledged.
     pub taken_server: &'a BTreeMap<String, u32>,
     /// Seconds on egui's clock.
     pub now: f64,
@@ -50,13 +48,12 @@ pub struct View<'a> {
 }
 
 impl View<'_> {
-    /// Spots left on a shift: its capacity less the server's last count and this kiosk's
-    /// signups since. Signups elsewhere since the last contact are not known here; the
+    /// Spots left on a shift: its capacity less the spots taken as the kiosk knows them.
+    /// Signups at kiosks it cannot see since the last contact are not known here; the
     /// screens say so when the kiosk is offline.
     pub fn spots_left(&self, shift: &Shift) -> i64 {
-        let server = self.taken_server.get(&shift.id).copied().unwrap_or(0);
-        let here = self.taken_here.get(&shift.id).copied().unwrap_or(0);
-        i64::from(shift.capacity) - i64::from(server) - i64::from(here)
+        let taken = self.taken_server.get(&shift.id).copied().unwrap_or(0);
+        i64::from(shift.capacity) - i64::from(taken)
     }
 
     /// The job's title in the current language (English falls back to Danish).

@@ -91,6 +91,9 @@ impl Store {
             crate::store::schema::ATTENDANCE
                 .open(&tx)?
                 .remove(signup_id)?;
+            crate::store::schema::PENDING_PRESENCE
+                .open(&tx)?
+                .remove(signup_id)?;
             // Their last signup: what Min side kept under their address goes too.
             if let Some(email) = row.person.as_ref().and_then(|p| p.email.as_deref()) {
                 let email = email.trim().to_lowercase();

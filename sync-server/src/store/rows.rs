@@ -198,6 +198,9 @@ pub struct IngestBatch {
     pub records: Vec<(SignupRecord, Option<PersonalData>)>,
     /// Records the trust checks refused, and why: kept aside, never listed.
     pub refused: Vec<(SignupRecord, Refusal)>,
+    /// Check-ins the journal's kiosk recorded for signups whatever journal holds them
+    /// (festival mode), checked: each is added to its signup, or kept until it arrives.
+    pub presence: Vec<(String, frivillig_common::domain::CheckIn)>,
 }
 
 /// A record a kiosk wrote that the server refused, kept for an admin to see. It holds the

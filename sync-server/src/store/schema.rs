@@ -207,6 +207,11 @@ tables! {
     /// Attendance coordinators recorded: signup id -> present or no-show, hours by hand (see
     /// [`super::attendance`]).
     ATTENDANCE: JsonTable<&str, Attendance> = JsonTable::new("attendance"), InBackup::Copied;
+    /// Check-ins a kiosk recorded for a signup the server does not hold yet (festival mode:
+    /// the signup's own journal is still on its way), by signup id; added to the signup
+    /// when it arrives.
+    PENDING_PRESENCE: JsonTable<&str, Vec<frivillig_common::domain::CheckIn>> =
+        JsonTable::new("pending_presence"), InBackup::Copied;
     /// Nominations for the volunteer prize by id (see [`super::nominations`]).
     NOMINATIONS: JsonTable<&str, Nomination> = JsonTable::new("nominations"), InBackup::Copied;
 }

@@ -8,7 +8,9 @@ use frivillig_common::domain::SignupRecord;
 
 use super::outbox::{NewMessage, enqueue};
 use super::refused::refused_key;
-use super::schema::{ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, REFUSED, SAMOD_CHUNKS, SIGNUPS};
+use super::schema::{
+    ERASED, INDEX, JOURNAL_CHUNKS, JOURNALS, PENDING_PRESENCE, REFUSED, SAMOD_CHUNKS, SIGNUPS,
+};
 use super::{
     IngestBatch, IngestOutcome, RefusedRow, SignupFilter, SignupRow, Store, StoreError, now,
 };
@@ -47,6 +49,10 @@ fn keep_coordinators_work(stored: &SignupRecord, from_journal: SignupRecord) -> 
         ..from_journal
     }
 }
+
+/// At most this many check-ins wait for one signup that has not arrived: a kiosk cannot
+/// fill the table with check-ins for signups that do not exist.
+const MAX_PENDING_PRESENCE: usize = 16;
 
 impl Store {
     /// Change a signup's record with `edit` in one transaction (index and list with it).
@@ -169,6 +175,7 @@ impl Store {
             };
             let received_at = now();
             let mut refused = REFUSED.open(&tx)?;
+            let mut pending = PENDING_PRESENCE.open(&tx)?;
             for (record, person) in batch.records {
                 // An erased signup stays erased, whatever copy of its journal arrives.
                 if erased.get(record.id.as_str())?.is_some() {
@@ -202,6 +209,15 @@ impl Store {
                     None => {
                         outcome.new += 1;
                         is_new = true;
+                        let mut record = record;
+                        // Check-ins another kiosk's journal brought before this signup came.
+                        if let Some(pending) = pending.remove(record.id.as_str())? {
+                            for c in pending {
+                                if !record.check_ins.contains(&c) {
+                                    record.check_ins.push(c);
+                                }
+                            }
+                        }
                         SignupRow {
                             record,
                             person,
@@ -239,6 +255,26 @@ impl Store {
                     refused_at,
                 };
                 refused.insert(key.as_str(), &kept)?;
+            }
+            for (signup_id, c) in batch.presence {
+                if erased.get(signup_id.as_str())?.is_some() {
+                    continue;
+                }
+                match signups.get(signup_id.as_str())? {
+                    Some(mut held) if !held.record.check_ins.contains(&c) => {
+                        held.record.check_ins.push(c);
+                        signups.insert(signup_id.as_str(), &held)?;
+                        changed.push(held);
+                    }
+                    Some(_) => {}
+                    None => {
+                        let mut waiting = pending.get(signup_id.as_str())?.unwrap_or_default();
+                        if !waiting.contains(&c) && waiting.len() < MAX_PENDING_PRESENCE {
+                            waiting.push(c);
+                            pending.insert(signup_id.as_str(), &waiting)?;
+                        }
+                    }
+                }
             }
             row.signups = outcome.signups;
             journals.insert(batch.doc_id.as_str(), &row)?;
@@ -382,6 +418,7 @@ mod tests {
             chunk: b"x".to_vec(),
             records: recs.into_iter().map(|r| (r, None)).collect(),
             refused: Vec::new(),
+            presence: Vec::new(),
         };
         let out = store
             .ingest(batch(

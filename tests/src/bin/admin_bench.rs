@@ -120,6 +120,7 @@ fn main() -> anyhow::Result<()> {
                     chunk: Vec::new(),
                     records: chunk.iter().map(|i| signup(*i)).collect(),
                     refused: Vec::new(),
+                    presence: Vec::new(),
                 })?;
             }
             anyhow::Ok(())

@@ -272,6 +272,14 @@ pub(super) fn confirmation_ui(
             if qr_ui(ui, &c.receipt_url, side, label).is_none() {
                 ui.label(&c.receipt_url);
             }
+            // What staff type at check-in when no camera can read the code.
+            if let Some(code) = frivillig_common::presence::short_code_of_receipt(&c.receipt_url) {
+                ui.label(
+                    RichText::new(format!("{} {code}", lang.pick("Kode til tjek ind:", "Check-in code:")))
+                        .size(28.0)
+                        .strong(),
+                );
+            }
             ui.label(RichText::new(lang.pick(
                 "Scan koden med din telefon: her kan du se din tilmelding eller trække den tilbage.",
                 "Scan the code with your phone to see your signup or withdraw it.",

@@ -9,12 +9,13 @@
 
 use automerge::{Automerge, ChangeHash};
 
-use frivillig_common::domain::{PersonalData, SignupRecord, Source};
+use frivillig_common::domain::{CheckIn, PersonalData, SignupRecord, Source};
 use frivillig_common::journal::{JournalHeader, read_header, read_run_keys, read_signups};
+use frivillig_common::presence::read_presence;
 use frivillig_common::seal::RunKeys;
 use frivillig_common::sync::format_heads;
 
-use super::trust::{KioskContext, check_kiosk_record};
+use super::trust::{KioskContext, check_kiosk_record, check_presence};
 use crate::service::ServiceError;
 use crate::store::{IngestBatch, JournalOwner, JournalRow, SignupRow, StoreError};
 
@@ -31,6 +32,8 @@ pub struct JournalSnapshot {
     records: Result<(Vec<SignupRecord>, usize), String>,
     /// The kiosk's sealing runs, to open its envelopes with.
     runs: RunKeys,
+    /// Check-ins recorded in the journal for signups of any journal.
+    presence: Vec<(String, CheckIn)>,
 }
 
 /// Read what an ingest needs from `doc`, given the heads `prev` the durable copy reaches.
@@ -57,6 +60,7 @@ pub fn read_journal(doc: &Automerge, prev: &[ChangeHash]) -> Option<JournalSnaps
         header: read_header(doc).map_err(|e| e.to_string()),
         records: read_signups(doc).map_err(|e| e.to_string()),
         runs: read_run_keys(doc),
+        presence: read_presence(doc),
     })
 }
 
@@ -129,6 +133,15 @@ pub fn plan_ingest(
             chunk: snapshot.chunk,
             records: batch_records,
             refused,
+            // Only a kiosk writes check-ins there, each its own (the web's journal has none).
+            presence: match trust {
+                Some(ctx) => snapshot
+                    .presence
+                    .into_iter()
+                    .filter(|(id, c)| check_presence(ctx, id, c))
+                    .collect(),
+                None => Vec::new(),
+            },
         },
         heads: snapshot.heads,
         malformed,

@@ -13,7 +13,9 @@
 //! `store::signups`; this module only decides what is refused and why.
 
 use chrono::{DateTime, Duration, Utc};
-use frivillig_common::domain::{Catalog, PersonalData, SignupForm, SignupRecord, validate_form};
+use frivillig_common::domain::{
+    Catalog, CheckIn, PersonalData, SignupForm, SignupRecord, validate_form,
+};
 use frivillig_common::ids::{KioskId, SignupId};
 pub use frivillig_common::refusal::Refusal;
 
@@ -169,6 +171,12 @@ fn check_kiosk_check_ins(
         }
     }
     Ok(())
+}
+
+/// A check-in the journal's kiosk recorded in its `presence` map (festival mode): its own,
+/// at a plausible time, for an id shaped like a signup's.
+pub fn check_presence(ctx: &KioskContext<'_>, signup_id: &str, c: &CheckIn) -> bool {
+    c.by == ctx.kiosk.as_str() && plausible(ctx, &c.at) && SignupId::parse(signup_id).is_some()
 }
 
 /// `at` is an RFC 3339 time within the window the server accepts from a kiosk.
