@@ -25,6 +25,8 @@ const OFFER_EVERY: chrono::Duration = chrono::Duration::seconds(15);
 
 /// How often a frame looks for the answer of a save under way.
 const SAVE_POLL: Duration = Duration::from_millis(10);
+/// How often the staff board is counted again while staff look at it.
+const BOARD_EVERY: Duration = Duration::from_secs(5);
 
 /// The running kiosk window's contents.
 pub struct KioskApp {
@@ -48,6 +50,12 @@ pub struct KioskApp {
     look_installed: bool,
     last_saved: Option<String>,
     saving: Option<PendingSave>,
+    /// A check-in under way (staff mode): its answer arrives here, in words.
+    checking_in: Option<mpsc::Receiver<Result<String, String>>>,
+    board: Vec<crate::core::BoardShift>,
+    /// When the board was last counted for staff looking at it.
+    board_asked: Option<Instant>,
+    peers: BTreeMap<String, crate::core::PeerSeen>,
 }
 
 /// A save under way on the core's runtime; the form shows "saving" meanwhile, and the UI
@@ -79,6 +87,10 @@ impl KioskApp {
             look_installed: false,
             last_saved: None,
             saving: None,
+            checking_in: None,
+            board: Vec::new(),
+            board_asked: None,
+            peers: BTreeMap::new(),
         }
     }
 
@@ -128,10 +140,15 @@ impl KioskApp {
             // A save answer never produces another command.
             let _ = self.state.handle(answer, now);
         }
+        if let Some(answer) = self.checking_in.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.checking_in = None;
+            let _ = self.state.handle(Event::CheckInDone(answer), now);
+        }
         for event in self.input_events(ui) {
             self.apply(event, now, &ctx);
         }
         self.apply(Event::Tick, now, &ctx);
+        self.ask_for_board();
 
         let zoom = if self.state.large_text { 1.25 } else { 1.0 };
         if (zoom - self.zoom).abs() > f32::EPSILON {
@@ -149,6 +166,8 @@ impl KioskApp {
             server_url: &config.server_url,
             status: &status,
             taken_server: &self.taken,
+            board: &self.board,
+            peers: &self.peers,
             now,
             kiosk_mode: self.kiosk_mode,
         };
@@ -185,6 +204,8 @@ impl KioskApp {
                 self.taken = taken;
                 self.offered_at = None;
             }
+            self.board = self.core.board();
+            self.peers = self.core.peers_seen();
             // A round may have fetched photos with or without a new catalog.
             self.load_photos(ctx);
         }
@@ -278,6 +299,18 @@ impl KioskApp {
                 form,
             } => self.start_save(opportunity_id, shift_id, form),
             Command::SyncNow => self.core.sync_now(),
+            Command::CheckIn { code, out } => {
+                let (tx, rx) = mpsc::channel();
+                let core = self.core.clone();
+                let lang = self.state.lang;
+                let catalog = self.catalog.clone();
+                self.rt.spawn(async move {
+                    let result = core.check_in_by_code(&code, out).await;
+                    let _ = tx.send(check_in_text(lang, catalog.as_ref(), result));
+                });
+                self.checking_in = Some(rx);
+                ctx.request_repaint_after(SAVE_POLL);
+            }
             Command::LeaveKioskMode => {
                 self.kiosk_mode = false;
                 self.hide_cursor = false;
@@ -285,6 +318,20 @@ impl KioskApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Decorations(true));
             }
         }
+    }
+
+    /// While staff look at the board, count it every few seconds on the core's runtime
+    /// (festival mode counts it too); the answer comes with the next status change.
+    fn ask_for_board(&mut self) {
+        if self.state.screen != crate::state::Screen::Staff {
+            return;
+        }
+        if self.board_asked.is_some_and(|t| t.elapsed() < BOARD_EVERY) {
+            return;
+        }
+        self.board_asked = Some(Instant::now());
+        let core = self.core.clone();
+        self.rt.spawn(async move { core.refresh_board().await });
     }
 
     /// Start saving on the core's runtime; [`Self::save_answer`] takes the answer in.
@@ -530,4 +577,39 @@ impl eframe::App for SetupApp {
     fn on_exit(&mut self) {
         self.shutdown();
     }
+}
+
+/// A check-in's answer as the staff screen says it.
+fn check_in_text(
+    lang: crate::state::Lang,
+    catalog: Option<&Catalog>,
+    result: Result<crate::core::Presence, crate::core::CheckInError>,
+) -> Result<String, String> {
+    use crate::core::CheckInError;
+    let p = match result {
+        Ok(p) => p,
+        Err(CheckInError::Write(e)) => return Err(save_error_text(lang, &e)),
+        // The error's words are Danish, then English after " / ".
+        Err(e) => {
+            let text = e.to_string();
+            let (da, en) = text.split_once(" / ").unwrap_or((&text, &text));
+            return Err(lang.pick(da, en).to_owned());
+        }
+    };
+    let job = catalog
+        .and_then(|c| c.opportunity(&p.opportunity_id))
+        .map(|o| frivillig_common::text::job_title(lang, o).to_owned())
+        .unwrap_or(p.opportunity_id);
+    Ok(match (p.checked_in, p.recorded) {
+        (true, true) => format!("{} {job}", lang.pick("Tjekket ind:", "Checked in:")),
+        (true, false) => format!(
+            "{} {job}",
+            lang.pick("Allerede tjekket ind:", "Already checked in:")
+        ),
+        (false, true) => format!("{} {job}", lang.pick("Tjekket ud:", "Checked out:")),
+        (false, false) => format!(
+            "{} {job}",
+            lang.pick("Allerede tjekket ud:", "Already checked out:")
+        ),
+    })
 }

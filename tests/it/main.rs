@@ -44,4 +44,5 @@ mod tls;
 mod trust;
 mod ui;
 mod ui_catalog;
+mod ui_check_in;
 mod unacked;

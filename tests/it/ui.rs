@@ -63,7 +63,7 @@ fn fixed_clock() -> ManualClock {
 }
 
 /// This kiosk's staff PIN (each kiosk has its own; the test picks one to type).
-const STAFF_PIN: &str = "482915";
+pub(crate) const STAFF_PIN: &str = "482915";
 
 pub(crate) struct Setup {
     pub(crate) rt: tokio::runtime::Runtime,
@@ -184,7 +184,7 @@ pub(crate) fn find_control<'t>(
 }
 
 /// Type on the on-screen keyboard, key by key, as a finger would.
-fn type_on_screen(h: &mut Harness<'_, KioskApp>, text: &str) {
+pub(crate) fn type_on_screen(h: &mut Harness<'_, KioskApp>, text: &str) {
     for c in text.chars() {
         let label = if c == ' ' {
             if h.state().state().lang == Lang::Da {
@@ -488,7 +488,12 @@ fn snapshots_of_the_main_screens() {
         // The receipt link is random; mask the code, keep the rest of the screen.
         let qr = h.get(by().role(Role::Image)).rect();
         h.mask(qr);
-        let code = h.get(by().label_contains("Kode til tjek ind")).rect();
+        let Screen::Confirmation(c) = &h.state().state().screen else {
+            panic!("no confirmation")
+        };
+        let code = frivillig_common::presence::short_code_of_receipt(&c.receipt_url)
+            .expect("a receipt link");
+        let code = h.get_by_label(&code).rect();
         h.mask(code);
         controls_are_labelled_and_large(&h, "confirmation");
         h.snapshot_options(format!("{name}-confirmation"), &options);
@@ -529,7 +534,7 @@ pub(crate) fn controls_are_labelled_and_large(h: &Harness<'_, KioskApp>, screen:
 }
 
 /// Five quick taps on the logo.
-fn staff_gesture(h: &mut Harness<'_, KioskApp>) {
+pub(crate) fn staff_gesture(h: &mut Harness<'_, KioskApp>) {
     for _ in 0..5 {
         h.get_by_label("Glostrup Kommune · Frivillig").click();
         h.step();

@@ -5,6 +5,7 @@
 //!
 //! Time is passed in as seconds on egui's clock, so tests move it by hand.
 
+pub mod check_in;
 mod form;
 pub mod keyboard;
 /// Job descriptions, read the same way as on the portal.
@@ -30,6 +31,7 @@ pub const PIN_ATTEMPTS: u32 = 5;
 /// How long the PIN pad stays locked.
 pub const PIN_LOCK_SECS: f64 = 300.0;
 
+pub use check_in::CheckInState;
 pub use form::{FormState, TextField};
 
 /// The language of the screens (shared with the portal).
@@ -84,6 +86,8 @@ pub enum Screen {
     StaffPin,
     /// Staff mode.
     Staff,
+    /// Staff mode's check-in: a volunteer's receipt code typed in.
+    CheckIn,
 }
 
 /// Something the visitor or the clock did.
@@ -153,6 +157,15 @@ pub enum Event {
     LeaveKioskMode,
     /// Toggle large text.
     ToggleLargeText,
+    /// "Check volunteers in" in staff mode.
+    OpenCheckIn,
+    /// "Check in" (`out == false`) or "Check out" on the check-in screen.
+    CheckIn {
+        /// A check-out.
+        out: bool,
+    },
+    /// The app's answer to a check-in, in words (`Ok`: done; `Err`: why not).
+    CheckInDone(Result<String, String>),
 }
 
 /// Work for the app, returned by [`KioskState::handle`].
@@ -171,6 +184,14 @@ pub enum Command {
     SyncNow,
     /// Leave full screen and show the window normally.
     LeaveKioskMode,
+    /// Check in or out the volunteer with this receipt code; answer with
+    /// [`Event::CheckInDone`].
+    CheckIn {
+        /// The code as typed.
+        code: String,
+        /// A check-out.
+        out: bool,
+    },
 }
 
 /// The idle timer, as the screen shows it.
@@ -196,6 +217,8 @@ pub struct KioskState {
     pub theme: Option<String>,
     /// The signup form.
     pub form: FormState,
+    /// The check-in screen (staff mode).
+    pub check_in: CheckInState,
     /// Larger text for those who need it.
     pub large_text: bool,
     /// The digits typed on the PIN pad.
@@ -217,6 +240,7 @@ impl KioskState {
             lang: Lang::Da,
             theme: None,
             form: FormState::default(),
+            check_in: CheckInState::default(),
             large_text: false,
             pin_entry: String::new(),
             pin_wrong: false,
@@ -307,6 +331,11 @@ impl KioskState {
                 }
             }
             Event::Key(key) => self.key(key),
+            Event::TypeText(text) if self.screen == Screen::CheckIn => {
+                for c in text.chars().filter(|c| !c.is_control()) {
+                    apply_key(&mut self.check_in.code, &Key::Char(c), check_in::CODE_MAX);
+                }
+            }
             Event::TypeText(text) => {
                 if let (true, Some(field)) = (self.on_form(), self.form.focus) {
                     for c in text.chars().filter(|c| !c.is_control()) {
@@ -359,6 +388,31 @@ impl KioskState {
                 }
             }
             Event::ToggleLargeText => self.large_text = !self.large_text,
+            Event::OpenCheckIn => {
+                if self.screen == Screen::Staff {
+                    self.check_in = CheckInState::default();
+                    self.screen = Screen::CheckIn;
+                }
+            }
+            Event::CheckIn { out } => {
+                let c = &mut self.check_in;
+                if self.screen == Screen::CheckIn && !c.busy && !c.code.trim().is_empty() {
+                    c.busy = true;
+                    c.answer = None;
+                    return Some(Command::CheckIn {
+                        code: c.code.clone(),
+                        out,
+                    });
+                }
+            }
+            Event::CheckInDone(answer) => {
+                self.check_in.busy = false;
+                // The next volunteer types their own code.
+                if answer.is_ok() {
+                    self.check_in.code.clear();
+                }
+                self.check_in.answer = Some(answer);
+            }
         }
         None
     }
@@ -395,6 +449,7 @@ impl KioskState {
         self.large_text = false;
         self.pin_entry.clear();
         self.pin_wrong = false;
+        self.check_in = CheckInState::default();
     }
 
     fn back(&mut self) {
@@ -408,6 +463,10 @@ impl KioskState {
                 Screen::Detail { opportunity_id }
             }
             form @ Screen::Form { .. } => form,
+            Screen::CheckIn => {
+                self.check_in = CheckInState::default();
+                Screen::Staff
+            }
             // A finished signup is never shown again: back from it means start.
             Screen::Confirmation(_) | Screen::StaffPin | Screen::Staff => {
                 self.reset();
@@ -417,6 +476,12 @@ impl KioskState {
     }
 
     fn key(&mut self, key: Key) {
+        if self.screen == Screen::CheckIn {
+            if !matches!(key, Key::Shift | Key::Next | Key::Done) {
+                apply_key(&mut self.check_in.code, &key, check_in::CODE_MAX);
+            }
+            return;
+        }
         if !self.on_form() {
             return;
         }

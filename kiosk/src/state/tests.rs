@@ -189,3 +189,55 @@ fn physical_keyboard_text_goes_to_the_focused_field() {
     s.handle(Event::TypeText("ignored".into()), 4.0);
     assert_eq!(s.form.form.name, "Kim");
 }
+
+/// The check-in screen opens from staff mode only; keys and a physical keyboard type the
+/// code; "check in" asks the app once (not again while it answers); a good answer clears
+/// the code for the next volunteer, a refusal keeps it to correct; back is staff mode,
+/// and the idle wipe leaves nothing of the code.
+#[test]
+fn the_check_in_screen_types_a_code_and_asks_once() {
+    let mut s = KioskState::new("2600", 0.0);
+    s.handle(Event::OpenCheckIn, 1.0);
+    assert_eq!(s.screen, Screen::Start, "not without staff mode");
+    for i in 0..STAFF_TAPS {
+        s.handle(Event::SecretTap, 2.0 + i as f64 * 0.3);
+    }
+    for d in "2600".chars() {
+        s.handle(Event::PinDigit(d), 4.0);
+    }
+    s.handle(Event::OpenCheckIn, 5.0);
+    assert_eq!(s.screen, Screen::CheckIn);
+    assert_eq!(
+        s.handle(Event::CheckIn { out: false }, 5.0),
+        None,
+        "no code yet"
+    );
+    for c in "K7QM".chars() {
+        s.handle(Event::Key(Key::Char(c)), 6.0);
+    }
+    s.handle(Event::TypeText("-2xpa\n".into()), 6.0);
+    assert_eq!(s.check_in.code, "K7QM-2xpa");
+    assert_eq!(
+        s.handle(Event::CheckIn { out: false }, 7.0),
+        Some(Command::CheckIn {
+            code: "K7QM-2xpa".into(),
+            out: false
+        })
+    );
+    assert_eq!(s.handle(Event::CheckIn { out: true }, 7.0), None, "busy");
+    s.handle(Event::CheckInDone(Err("Koden findes ikke".into())), 8.0);
+    assert_eq!(s.check_in.code, "K7QM-2xpa", "kept to correct");
+    s.handle(Event::CheckIn { out: true }, 9.0);
+    s.handle(Event::CheckInDone(Ok("Tjekket ud".into())), 9.0);
+    assert_eq!(s.check_in.code, "");
+    assert_eq!(s.check_in.answer, Some(Ok("Tjekket ud".into())));
+    s.handle(Event::Key(Key::Char('A')), 10.0);
+    s.handle(Event::Back, 10.0);
+    assert_eq!(s.screen, Screen::Staff);
+    assert_eq!(s.check_in, CheckInState::default());
+    s.handle(Event::OpenCheckIn, 11.0);
+    s.handle(Event::Key(Key::Char('B')), 11.0);
+    s.handle(Event::Tick, 11.0 + IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS);
+    assert_eq!(s.screen, Screen::Start);
+    assert_eq!(s.check_in, CheckInState::default());
+}

@@ -41,6 +41,10 @@ pub struct View<'a> {
     /// Spots taken per shift: the server's last count plus every signup this kiosk holds
     /// (its own and, in festival mode, its peers') that the server had not acknowledged.
     pub taken_server: &'a BTreeMap<String, u32>,
+    /// The staff board: tonight's shifts of the site over every journal held.
+    pub board: &'a [crate::core::BoardShift],
+    /// The site's kiosks heard from (festival mode), by id.
+    pub peers: &'a BTreeMap<String, crate::core::PeerSeen>,
     /// Seconds on egui's clock.
     pub now: f64,
     /// Full screen and cursor hidden.

@@ -274,11 +274,13 @@ pub(super) fn confirmation_ui(
             }
             // What staff type at check-in when no camera can read the code.
             if let Some(code) = frivillig_common::presence::short_code_of_receipt(&c.receipt_url) {
-                ui.label(
-                    RichText::new(format!("{} {code}", lang.pick("Kode til tjek ind:", "Check-in code:")))
-                        .size(28.0)
-                        .strong(),
-                );
+                ui.horizontal(|ui| {
+                    let text = lang.pick("Kode til tjek ind:", "Check-in code:");
+                    let width = 520.0_f32.min(ui.available_width());
+                    ui.add_space(((ui.available_width() - width) / 2.0).max(0.0));
+                    ui.label(RichText::new(text).size(28.0));
+                    ui.label(RichText::new(code).size(32.0).strong().monospace());
+                });
             }
             ui.label(RichText::new(lang.pick(
                 "Scan koden med din telefon: her kan du se din tilmelding eller trække den tilbage.",

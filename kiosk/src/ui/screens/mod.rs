@@ -1,11 +1,13 @@
 //! One function per screen. Each draws from the state and pushes the visitor's events.
 
+mod check_in;
 mod form;
 mod handbook;
 mod jobs;
 mod setup;
 mod staff;
 
+use check_in::*;
 use form::*;
 use handbook::*;
 use jobs::*;
@@ -31,9 +33,13 @@ pub(super) fn kiosk_screens_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState,
                 .inner_margin(Margin::symmetric(24, 12)),
         )
         .show(ui, |ui| top_bar_ui(ui, state, ev));
-    if let Screen::Form { .. } = &state.screen
-        && let Some(field) = state.form.focus
-    {
+    let keyboard = match &state.screen {
+        Screen::Form { .. } => state.form.focus.map(|f| (f.layout(), state.form.shift)),
+        // Receipt codes are letters and digits.
+        Screen::CheckIn => Some((crate::state::keyboard::KeyboardLayout::Address, true)),
+        _ => None,
+    };
+    if let Some((layout, shifted)) = keyboard {
         egui::Panel::bottom("keyboard")
             .frame(
                 Frame::new()
@@ -41,7 +47,7 @@ pub(super) fn kiosk_screens_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState,
                     .inner_margin(12),
             )
             .show(ui, |ui| {
-                if let Some(key) = keyboard_ui(ui, field.layout(), state.form.shift, lang) {
+                if let Some(key) = keyboard_ui(ui, layout, shifted, lang) {
                     ev.push(Event::Key(key));
                 }
             });
@@ -71,6 +77,7 @@ pub(super) fn kiosk_screens_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState,
             Screen::HandbookPage { page_id } => handbook_page_ui(ui, view, lang, page_id, ev),
             Screen::StaffPin => pin_ui(ui, view, state, ev),
             Screen::Staff => staff_ui(ui, view, lang, ev),
+            Screen::CheckIn => check_in_ui(ui, state, ev),
         });
     if state.form.consent_open {
         consent_ui(ui, view, lang, ev);

@@ -145,8 +145,18 @@ pub(super) fn staff_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events
                 }
             }
         });
+    board_ui(ui, view, lang);
     ui.add_space(16.0);
     ui.horizontal_wrapped(|ui| {
+        if primary(
+            ui,
+            lang.pick("Tjek frivillige ind", "Check volunteers in"),
+            360.0,
+        )
+        .clicked()
+        {
+            ev.push(Event::OpenCheckIn);
+        }
         if primary(ui, lang.pick("Synkronisér nu", "Sync now"), 360.0).clicked() {
             ev.push(Event::SyncNow);
         }
@@ -159,4 +169,64 @@ pub(super) fn staff_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events
             ev.push(Event::Home);
         }
     });
+}
+
+/// Tonight's shifts: signed up, checked in and missing over every journal the kiosk holds,
+/// and when each kiosk of the site was last heard from. No names: the kiosk cannot open
+/// them.
+fn board_ui(ui: &mut Ui, view: &View<'_>, lang: Lang) {
+    ui.add_space(16.0);
+    ui.label(
+        RichText::new(lang.pick("Vagter i aften", "Tonight's shifts"))
+            .size(32.0)
+            .strong(),
+    );
+    if view.board.is_empty() {
+        ui.label(lang.pick(
+            "Ingen vagter her de næste timer.",
+            "No shifts here in the hours ahead.",
+        ));
+    }
+    egui::Grid::new("board")
+        .num_columns(2)
+        .spacing(vec2(32.0, 8.0))
+        .show(ui, |ui| {
+            for s in view.board {
+                let job = view
+                    .catalog
+                    .and_then(|c| c.opportunity(&s.opportunity_id))
+                    .map_or(s.opportunity_id.as_str(), |o| view.title(lang, o));
+                ui.label(format!(
+                    "{job}, {}",
+                    frivillig_common::text::shift_label(lang, &s.starts, &s.ends)
+                ));
+                ui.label(
+                    RichText::new(match lang {
+                        Lang::Da => format!(
+                            "{} tilmeldt, {} tjekket ind, {} mangler",
+                            s.signed_up,
+                            s.checked_in,
+                            s.missing()
+                        ),
+                        Lang::En => format!(
+                            "{} signed up, {} checked in, {} missing",
+                            s.signed_up,
+                            s.checked_in,
+                            s.missing()
+                        ),
+                    })
+                    .strong(),
+                );
+                ui.end_row();
+            }
+            for (id, seen) in view.peers {
+                ui.label(id);
+                let at = seen.at.get(11..16).unwrap_or(&seen.at);
+                ui.label(match lang {
+                    Lang::Da => format!("hørt fra kl. {at}"),
+                    Lang::En => format!("last heard at {at}"),
+                });
+                ui.end_row();
+            }
+        });
 }

@@ -1,0 +1,47 @@
+//! Staff mode's check-in: the volunteer's receipt code typed in, and the answer in words.
+
+use egui::{RichText, Ui};
+
+use crate::state::{Event, KioskState};
+use crate::ui::look::{ERROR, GREEN};
+
+use super::*;
+
+pub(super) fn check_in_ui(ui: &mut Ui, state: &KioskState, ev: &mut Events) {
+    let lang = state.lang;
+    let c = &state.check_in;
+    ui.horizontal(|ui| back_button(ui, lang, ev));
+    ui.vertical_centered(|ui| {
+        heading(ui, lang.pick("Tjek frivillige ind", "Check volunteers in"));
+        ui.label(lang.pick(
+            "Skriv koden under QR-koden på kvitteringen.",
+            "Type the code under the QR code on the receipt.",
+        ));
+        let label = lang.pick("Kode fra kvitteringen", "Code from the receipt");
+        let refused = matches!(c.answer, Some(Err(_)));
+        let width = ui.available_width().min(600.0);
+        entry_ui(ui, label, &c.code, true, refused, width);
+        ui.add_space(12.0);
+        ui.horizontal(|ui| {
+            ui.add_space(((ui.available_width() - 2.0 * 380.0) / 2.0).max(0.0));
+            if primary(ui, lang.pick("Tjek ind", "Check in"), 360.0).clicked() {
+                ev.push(Event::CheckIn { out: false });
+            }
+            if primary(ui, lang.pick("Tjek ud", "Check out"), 360.0).clicked() {
+                ev.push(Event::CheckIn { out: true });
+            }
+        });
+        if c.busy {
+            ui.label(lang.pick("Et øjeblik …", "One moment …"));
+        }
+        match &c.answer {
+            Some(Ok(text)) => {
+                ui.label(RichText::new(text).size(32.0).color(GREEN).strong());
+            }
+            Some(Err(text)) => {
+                ui.label(RichText::new(text).size(28.0).color(ERROR));
+            }
+            None => {}
+        }
+    });
+}

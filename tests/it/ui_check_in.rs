@@ -1,0 +1,68 @@
+//! Staff mode's check-in and board on the kiosk's own screens: the code from the receipt
+//! typed key by key, the answer in words, and tonight's shift counted on the board.
+
+use egui_kittest::kittest::Queryable;
+use frivillig_tests::visitor_form;
+
+use crate::ui::{
+    PORTRAIT, STAFF_PIN, Setup, click, controls_are_labelled_and_large, settle, staff_gesture,
+    type_on_screen,
+};
+
+/// A volunteer signed up at this kiosk comes for Tuesday's shift an hour before it starts:
+/// staff open the check-in screen, type a wrong code (refused in words), then the code
+/// under the receipt's QR code, and check the volunteer in; the board shows the shift with
+/// one signed up, one checked in and none missing.
+#[test]
+fn staff_check_a_volunteer_in_by_the_receipt_code_and_the_board_counts_it() {
+    let setup = Setup::new(false);
+    let receipt = setup
+        .rt
+        .block_on(setup.core.submit_signup(
+            "lektiecafe",
+            Some("lektiecafe-tir"),
+            &visitor_form("ib", 1),
+        ))
+        .expect("signup");
+    let code = frivillig_common::presence::short_code_of_receipt(&receipt.url).expect("a code");
+    let start = chrono::DateTime::parse_from_rfc3339("2026-12-01T15:00:00+01:00").expect("time");
+    setup
+        .clock
+        .advance(start - chrono::Duration::hours(1) - setup.core.now());
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    staff_gesture(&mut h);
+    for d in STAFF_PIN.chars() {
+        click(&mut h, &d.to_string());
+    }
+    wait_for(&mut h, "1 tilmeldt, 0 tjekket ind, 1 mangler");
+    click(&mut h, "Tjek frivillige ind");
+    controls_are_labelled_and_large(&h, "check-in");
+    type_on_screen(&mut h, "ZZZZZZZZ");
+    click(&mut h, "Tjek ind");
+    wait_for(&mut h, "Koden findes ikke på denne kiosk");
+    for _ in 0..8 {
+        click(&mut h, "Slet");
+    }
+    type_on_screen(&mut h, &code.replace('-', ""));
+    click(&mut h, "Tjek ind");
+    wait_for(&mut h, "Tjekket ind: Lektiehjælper i lektiecaféen");
+    click(&mut h, "‹ Tilbage");
+    wait_for(&mut h, "1 tilmeldt, 1 tjekket ind, 0 mangler");
+    drop(h);
+    setup.stop();
+}
+
+/// Step frames until a label containing `text` is on screen (answers come from the
+/// kiosk's runtime), or fail.
+fn wait_for(h: &mut egui_kittest::Harness<'_, frivillig_kiosk::KioskApp>, text: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while h.query_by_label_contains(text).is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never shown: {text:?}"
+        );
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
