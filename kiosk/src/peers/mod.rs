@@ -1,7 +1,8 @@
 //! Festival mode: the kiosks of one site sync with each other without the server.
 //!
 //! Each kiosk listens on `peer_listen` and dials the addresses it knows (staff's list in
-//! the config, and the last addresses the server gave for the site's kiosks). Every
+//! the config, what mDNS finds on the network (`mdns.rs`), and the last addresses the
+//! server gave for the site's kiosks). Every
 //! connection is mutual TLS with the certificates the server's CA signed (`tls.rs`), and is
 //! dropped unless the other side is a kiosk of the same site, unrevoked as of the last
 //! contact with the server. Its first byte says what it carries (`wire.rs`): a manifest
@@ -31,6 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::core::KioskCore;
 
+pub mod mdns;
 pub mod tls;
 pub mod wire;
 
@@ -49,6 +51,7 @@ pub struct PeerNet {
     stop: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     local: SocketAddr,
+    discovery: Option<Arc<mdns::Discovery>>,
 }
 
 impl PeerNet {
@@ -74,11 +77,21 @@ impl PeerNet {
             manifests,
             stop.clone(),
         ));
-        let working = tokio::spawn(work_loop(core.clone(), tls, incoming, stop.clone()));
+        let config = core.config();
+        let discovery =
+            mdns::Discovery::start(&config.kiosk_id, &config.site_id, local).map(Arc::new);
+        let working = tokio::spawn(work_loop(
+            core.clone(),
+            tls,
+            discovery.clone(),
+            incoming,
+            stop.clone(),
+        ));
         Ok(PeerNet {
             stop,
             tasks: vec![listening, working],
             local,
+            discovery,
         })
     }
 
@@ -87,8 +100,19 @@ impl PeerNet {
         self.local
     }
 
+    /// The addresses mDNS found for the site's other kiosks.
+    pub fn discovered(&self) -> Vec<String> {
+        self.discovery
+            .as_ref()
+            .map(|d| d.addresses())
+            .unwrap_or_default()
+    }
+
     /// Stop listening and dialling.
     pub async fn stop(self) {
+        if let Some(d) = &self.discovery {
+            d.stop();
+        }
         self.stop.cancel();
         for t in self.tasks {
             let _ = t.await;
@@ -351,6 +375,7 @@ async fn exchange(
 async fn work_loop(
     core: KioskCore,
     cell: Arc<TlsCell>,
+    discovery: Option<Arc<mdns::Discovery>>,
     mut incoming: mpsc::Receiver<(String, wire::Manifest)>,
     stop: CancellationToken,
 ) {
@@ -363,7 +388,8 @@ async fn work_loop(
             _ = stop.cancelled() => break,
             Some((id, m)) = incoming.recv() => received.push((id, None, m)),
             _ = ticker.tick() => {
-                let targets = targets(&core);
+                let found = discovery.as_ref().map(|d| d.addresses()).unwrap_or_default();
+                let targets = targets(&core, found);
                 let tls = cell.get();
                 let exchanges = targets.iter().filter_map(|a| {
                     let (core, tls) = (core.clone(), tls.clone()?);
@@ -440,15 +466,16 @@ fn keep_sync(
     }
 }
 
-/// Addresses to exchange manifests with: staff's list and the server's, once each, not
-/// this kiosk's own.
-fn targets(core: &KioskCore) -> Vec<String> {
+/// Addresses to exchange manifests with: staff's list, what mDNS found (`found`) and the
+/// server's, once each, not this kiosk's own.
+fn targets(core: &KioskCore, found: Vec<String>) -> Vec<String> {
     let own = core.advertised();
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
     core.config()
         .peers
         .iter()
         .cloned()
+        .chain(found)
         .chain(core.site_peers().into_iter().flat_map(|p| p.addresses))
         .filter(|a| !own.contains(a))
         .filter(|a| seen.insert(a.clone(), ()).is_none())

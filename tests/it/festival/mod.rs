@@ -15,6 +15,7 @@ use frivillig_kiosk::{KioskCore, ManualClock, PeerNet, SyncWorker};
 use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
 
 mod check_in;
+mod lan;
 mod refusals;
 mod relay;
 mod spots;
