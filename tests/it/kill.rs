@@ -103,41 +103,27 @@ fn start_kiosk(
     epoch: &str,
     saved: tokio::sync::mpsc::UnboundedSender<String>,
 ) -> anyhow::Result<Proc> {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kiosk-burst"))
-        .args([
+    let from = chrono::DateTime::parse_from_rfc3339(epoch)? - chrono::Duration::days(40);
+    let child = frivillig_tests::spawn_burst(
+        env!("CARGO_BIN_EXE_kiosk-burst"),
+        &[
             config.to_str().unwrap_or_default(),
             "1000000",
             "hojtlaesning",
-        ])
-        .env("FRIVILLIG_BURST_SYNC", "1")
-        .env("FRIVILLIG_BURST_PAUSE_MS", "4")
-        .env("FRIVILLIG_BURST_FIRST", first.to_string())
-        // A kiosk day lasts 4 s: journals close, are acknowledged and deleted throughout.
-        .env("FRIVILLIG_BURST_SPEED", "21600")
-        .env("FRIVILLIG_BURST_EPOCH", epoch)
-        // A day every four seconds, starting 40 days ago: the loop stays in the past, where
-        // the server accepts a kiosk's times (it refuses journals of days to come).
-        .env(
-            "FRIVILLIG_BURST_FROM",
-            (chrono::DateTime::parse_from_rfc3339(epoch)? - chrono::Duration::days(40))
-                .to_rfc3339(),
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stdout).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(id) = line.strip_prefix("SAVED ") {
-                let _ = saved.send(id.to_owned());
-            }
-        }
-    });
+        ],
+        &[
+            ("FRIVILLIG_BURST_SYNC", "1".into()),
+            ("FRIVILLIG_BURST_PAUSE_MS", "4".into()),
+            ("FRIVILLIG_BURST_FIRST", first.to_string()),
+            // A kiosk day lasts 4 s: journals close, are acknowledged and deleted throughout.
+            ("FRIVILLIG_BURST_SPEED", "21600".into()),
+            ("FRIVILLIG_BURST_EPOCH", epoch.to_owned()),
+            // A day every four seconds, starting 40 days ago: the loop stays in the past,
+            // where the server accepts a kiosk's times (it refuses days to come).
+            ("FRIVILLIG_BURST_FROM", from.to_rfc3339()),
+        ],
+        saved,
+    )?;
     Ok(Proc { child })
 }
 

@@ -224,3 +224,32 @@ pub async fn sign_in_to_min_side(
     anyhow::ensure!(a.status == 303, "sign-in: {} {}", a.status, a.text());
     Ok(())
 }
+
+/// Start the `kiosk-burst` process at `exe` (its path is known to integration tests only)
+/// with `args` and `env`; every signup it confirms (`SAVED <id>` on its stdout) goes to
+/// `saved`. Killed when the handle is dropped.
+pub fn spawn_burst(
+    exe: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+    saved: tokio::sync::mpsc::UnboundedSender<String>,
+) -> anyhow::Result<tokio::process::Child> {
+    use tokio::io::AsyncBufReadExt as _;
+    let mut child = tokio::process::Command::new(exe)
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+    tokio::spawn(async move {
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(id) = line.strip_prefix("SAVED ") {
+                let _ = saved.send(id.to_owned());
+            }
+        }
+    });
+    Ok(child)
+}

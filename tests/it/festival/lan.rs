@@ -132,14 +132,7 @@ fn enrolled(
         for id in ["telt-a", "telt-b", "telt-c"] {
             kiosks.push(kiosk(server, id, SITE, dir, &clock).await?);
         }
-        // Each learns from the server which kiosks of the site it may talk to.
-        eventually("every kiosk knows the other two", async || {
-            for k in &kiosks {
-                k.core.sync_now();
-            }
-            kiosks.iter().all(|k| k.core.site_peers().len() == 2)
-        })
-        .await?;
+        know_each_other(&kiosks).await?;
         let mut configs = Vec::new();
         for k in kiosks {
             configs.push(k.core.config().clone());

@@ -15,6 +15,7 @@ use frivillig_kiosk::{KioskCore, ManualClock, PeerNet, SyncWorker};
 use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
 
 mod check_in;
+mod kill;
 mod lan;
 mod refusals;
 mod relay;
@@ -118,6 +119,19 @@ pub(super) async fn introduce(kiosks: &[Kiosk]) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     anyhow::bail!("the kiosks did not learn each other's addresses from the server")
+}
+
+/// Sync every kiosk until each has learnt from the server that it may talk to all the
+/// others (addresses aside).
+pub(super) async fn know_each_other(kiosks: &[Kiosk]) -> anyhow::Result<()> {
+    let others = kiosks.len() - 1;
+    eventually("every kiosk knows the others", async || {
+        for k in kiosks {
+            k.core.sync_now();
+        }
+        kiosks.iter().all(|k| k.core.site_peers().len() == others)
+    })
+    .await
 }
 
 /// Wait until `check` holds, or fail with `what`.

@@ -9,7 +9,8 @@
 //! faster from the epoch (reading `FRIVILLIG_BURST_FROM` at it, if given), so days end every
 //! few seconds: journals close, are acknowledged
 //! and deleted at the kiosk, which is where a server that acknowledged too early would
-//! lose signups.
+//! lose signups. With `FRIVILLIG_BURST_PEERS=1` it runs festival mode too, on the config's
+//! `peer_listen` and `peers`.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -66,6 +67,15 @@ async fn main() -> anyhow::Result<()> {
     let core = KioskCore::open(config, clock()?).await?;
     let worker = (std::env::var("FRIVILLIG_BURST_SYNC").as_deref() == Ok("1"))
         .then(|| frivillig_kiosk::SyncWorker::start(&core));
+    let peers = match (
+        std::env::var("FRIVILLIG_BURST_PEERS").as_deref(),
+        core.config().peer_listen.clone(),
+    ) {
+        (Ok("1"), Some(listen)) => Some(
+            frivillig_kiosk::PeerNet::start(&core, listen.parse().context("peer_listen")?).await?,
+        ),
+        _ => None,
+    };
     let pause: u64 = std::env::var("FRIVILLIG_BURST_PAUSE_MS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -87,6 +97,9 @@ async fn main() -> anyhow::Result<()> {
         let mut out = stdout.lock();
         writeln!(out, "SAVED {}", receipt.signup_id)?;
         out.flush()?;
+    }
+    if let Some(p) = peers {
+        p.stop().await;
     }
     if let Some(w) = worker {
         w.stop().await;
