@@ -26,6 +26,7 @@ bench:
     cargo run --release -p frivillig-tests --bin admin-list-bench -- --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin outbox-bench -- --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin catalog-bench -- --out BENCHMARKS.md
+    cargo run --release -p frivillig-tests --bin festival-bench -- --out BENCHMARKS.md
     taskset -c 1 target/release/kiosk-fleet-bench --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin sync-bench -- --out BENCHMARKS.md
     cargo run --release -p frivillig-tests --bin sync-bench -- --client rust --out BENCHMARKS.md

@@ -134,6 +134,20 @@ impl KioskCore {
         }
     }
 
+    /// Bytes of sync messages and manifests this kiosk exchanged with its peers since it
+    /// started (festival mode's traffic).
+    pub fn peer_bytes(&self) -> u64 {
+        self.inner
+            .peer_bytes
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_peer_bytes(&self, n: usize) {
+        self.inner
+            .peer_bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Note that `kiosk_id` was heard from at `address`.
     pub(crate) fn note_heard(&self, kiosk_id: &str, address: &str) {
         let seen = PeerSeen {

@@ -255,6 +255,8 @@ pub(crate) struct Inner {
     pub(crate) advertised: RwLock<Vec<String>>,
     /// The staff board as last counted (see `board.rs`).
     pub(crate) board: RwLock<Vec<BoardShift>>,
+    /// Bytes of sync messages and manifests sent to and received from peers since start.
+    pub(crate) peer_bytes: std::sync::atomic::AtomicU64,
     pub(crate) status: watch::Sender<SyncStatus>,
     pub(crate) wake: Notify,
 }
@@ -388,6 +390,7 @@ impl KioskCore {
                 recounting: tokio::sync::Mutex::new(()),
                 advertised: RwLock::default(),
                 board: RwLock::default(),
+                peer_bytes: std::sync::atomic::AtomicU64::new(0),
                 status: watch::channel(status).0,
                 wake: Notify::new(),
             }),

@@ -180,14 +180,19 @@ fn url_of(address: &str) -> url::Url {
 type PeerStream = tokio_rustls::TlsStream<TcpStream>;
 
 /// samod's transport over a peer connection, bound to the kiosk its certificate names.
-fn transport(stream: PeerStream, kiosk_id: &str) -> Transport {
+fn transport(core: &KioskCore, stream: PeerStream, kiosk_id: &str) -> Transport {
     let codec = LengthDelimitedCodec::builder()
         .max_frame_length(MAX_MESSAGE)
         .new_codec();
     let (sink, stream) =
         futures::StreamExt::split::<tokio_util::bytes::Bytes>(Framed::new(stream, codec));
-    let stream = stream.map_ok(|b| b.to_vec());
-    let sink = sink.with(|m: Vec<u8>| {
+    let (a, b) = (core.clone(), core.clone());
+    let stream = stream.map_ok(move |m| {
+        a.count_peer_bytes(m.len());
+        m.to_vec()
+    });
+    let sink = sink.with(move |m: Vec<u8>| {
+        b.count_peer_bytes(m.len());
         futures::future::ready(Ok::<_, std::io::Error>(tokio_util::bytes::Bytes::from(m)))
     });
     Transport::new(stream, Box::pin(sink)).with_expected_peer_id(kiosk_peer_id(kiosk_id))
@@ -284,20 +289,21 @@ async fn serve(
         .map_err(|_| PeerError::Refused("said nothing".into()))??;
     match kind[0] {
         wire::MANIFEST => {
-            let theirs: wire::Manifest =
-                tokio::time::timeout(HANDSHAKE, wire::read_frame(&mut stream))
+            let (theirs, read): (wire::Manifest, usize) =
+                tokio::time::timeout(HANDSHAKE, wire::read_frame_counted(&mut stream))
                     .await
                     .map_err(|_| PeerError::Refused("no manifest".into()))?
                     .map_err(|e| PeerError::Refused(e.to_string()))?;
-            wire::write_frame(&mut stream, &core.manifest().await)
+            let written = wire::write_frame(&mut stream, &core.manifest().await)
                 .await
                 .map_err(|e| PeerError::Refused(e.to_string()))?;
+            core.count_peer_bytes(1 + read + written);
             let _ = stream.shutdown().await;
             let _ = manifests.send((id, theirs)).await;
         }
         wire::SYNC => {
             acceptor
-                .accept(transport(stream, &id))
+                .accept(transport(core, stream, &id))
                 .map_err(|_| PeerError::Refused("the kiosk is stopping".into()))?;
         }
         other => return Err(PeerError::Refused(format!("unknown channel {other}"))),
@@ -340,7 +346,7 @@ impl samod::Dialer for SyncDialer {
                 .write_all(&[wire::SYNC])
                 .await
                 .map_err(|e| DialError::transient(PeerError::Io(e)))?;
-            Ok(transport(stream, &id))
+            Ok(transport(&core, stream, &id))
         })
     }
 }
@@ -355,12 +361,14 @@ async fn exchange(
     let ours = core.manifest().await;
     let talk = async {
         stream.write_all(&[wire::MANIFEST]).await?;
-        wire::write_frame(&mut stream, &ours)
+        let written = wire::write_frame(&mut stream, &ours)
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;
-        wire::read_frame::<_, wire::Manifest>(&mut stream)
+        let (theirs, read) = wire::read_frame_counted::<_, wire::Manifest>(&mut stream)
             .await
-            .map_err(|e| std::io::Error::other(e.to_string()))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        core.count_peer_bytes(1 + read + written);
+        Ok::<_, std::io::Error>(theirs)
     };
     let theirs = tokio::time::timeout(HANDSHAKE, talk)
         .await

@@ -59,11 +59,11 @@ pub enum WireError {
     Json(#[from] serde_json::Error),
 }
 
-/// Write `value` as one frame.
+/// Write `value` as one frame; the bytes written.
 pub async fn write_frame<W: AsyncWrite + Unpin, T: Serialize>(
     w: &mut W,
     value: &T,
-) -> Result<(), WireError> {
+) -> Result<usize, WireError> {
     let bytes = serde_json::to_vec(value)?;
     if bytes.len() > MAX_FRAME {
         return Err(WireError::TooLarge(bytes.len()));
@@ -71,13 +71,20 @@ pub async fn write_frame<W: AsyncWrite + Unpin, T: Serialize>(
     w.write_all(&(bytes.len() as u32).to_be_bytes()).await?;
     w.write_all(&bytes).await?;
     w.flush().await?;
-    Ok(())
+    Ok(4 + bytes.len())
 }
 
 /// Read one frame, refusing one larger than [`MAX_FRAME`] before reading it.
 pub async fn read_frame<R: AsyncRead + Unpin, T: for<'de> Deserialize<'de>>(
     r: &mut R,
 ) -> Result<T, WireError> {
+    read_frame_counted(r).await.map(|(v, _)| v)
+}
+
+/// [`read_frame`], with the bytes read.
+pub async fn read_frame_counted<R: AsyncRead + Unpin, T: for<'de> Deserialize<'de>>(
+    r: &mut R,
+) -> Result<(T, usize), WireError> {
     let mut len = [0u8; 4];
     r.read_exact(&mut len).await?;
     let len = u32::from_be_bytes(len) as usize;
@@ -86,7 +93,7 @@ pub async fn read_frame<R: AsyncRead + Unpin, T: for<'de> Deserialize<'de>>(
     }
     let mut bytes = vec![0u8; len];
     r.read_exact(&mut bytes).await?;
-    Ok(serde_json::from_slice(&bytes)?)
+    Ok((serde_json::from_slice(&bytes)?, 4 + len))
 }
 
 #[cfg(test)]
