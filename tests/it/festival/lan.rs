@@ -164,7 +164,7 @@ fn signups_cross_the_lan(lan: &Lan, configs: Vec<KioskConfig>) -> anyhow::Result
                 .await
         }))??;
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while kiosks.iter().any(|(_, core, _)| taken(core) != 3) {
         let counts: Vec<u32> = kiosks.iter().map(|(_, c, _)| taken(c)).collect();
         anyhow::ensure!(

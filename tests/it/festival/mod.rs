@@ -139,7 +139,7 @@ pub(super) async fn eventually(
     what: &str,
     mut check: impl AsyncFnMut() -> bool,
 ) -> anyhow::Result<()> {
-    for _ in 0..300 {
+    for _ in 0..600 {
         if check().await {
             return Ok(());
         }
