@@ -364,8 +364,21 @@ impl KioskCore {
         let Ok(doc_id) = entry.doc_id.parse::<DocumentId>() else {
             return;
         };
+        // A peer may name any document: never one of this kiosk's own journals or the
+        // catalog, which would open them to its writes (and a failed fetch would delete them).
+        let is_catalog = self
+            .inner
+            .catalog_id
+            .read()
+            .map(|c| c.as_ref() == Some(&doc_id))
+            .unwrap_or(true);
+        let sharing = self.inner.sharing.borrow().clone();
+        if is_catalog || sharing.own.contains(&doc_id) {
+            tracing::warn!(journal = %entry.doc_id, via = %from, "a peer offered a document of this kiosk's own as another's");
+            return;
+        }
         // Listed in `held` of the share policy but not in the map: being fetched already.
-        if self.inner.sharing.borrow().held.contains(&doc_id) {
+        if sharing.held.contains(&doc_id) {
             return;
         }
         self.inner.store.keep_durably(&entry.doc_id);

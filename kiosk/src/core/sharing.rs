@@ -51,12 +51,13 @@ impl KioskPolicy {
         }
         // samod binds a peer's id to its certificate before any message (`crate::peers`).
         let allowed = kiosk_id_of_peer(peer).is_some_and(|k| sharing.peers.contains(k));
+        // The kiosk's own journals first: whatever else lists them, no peer writes them.
         if !allowed {
             ShareConfig::none()
-        } else if is_catalog || sharing.held.contains(doc_id) {
-            ShareConfig::read_write()
         } else if sharing.own.contains(doc_id) {
             ShareConfig::read_only()
+        } else if is_catalog || sharing.held.contains(doc_id) {
+            ShareConfig::read_write()
         } else {
             ShareConfig::none()
         }
@@ -127,6 +128,13 @@ mod tests {
         assert_eq!(d(&own, &peer), ShareConfig::read_only());
         assert_eq!(d(&held, &peer), ShareConfig::read_write());
         assert_eq!(d(&other, &peer), ShareConfig::none());
+        // An own journal a peer managed to get listed as held stays read-only.
+        let mut confused = sharing.clone();
+        confused.held.insert(own.clone());
+        assert_eq!(
+            policy.decide(&confused, &own, &peer),
+            ShareConfig::read_only()
+        );
         for doc in [&catalog, &own, &held] {
             assert_eq!(d(doc, &stranger), ShareConfig::none());
             assert_eq!(d(doc, &PeerId::from("someone")), ShareConfig::none());
