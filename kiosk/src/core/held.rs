@@ -320,6 +320,12 @@ impl KioskCore {
             return false;
         }
         j.meta = meta;
+        // Offered to the server from now on: signups added later reach it from here too.
+        if let Ok(doc_id) = entry.doc_id.parse::<DocumentId>() {
+            self.inner.sharing.send_modify(|s| {
+                s.registered.insert(doc_id);
+            });
+        }
         tracing::info!(journal = %entry.doc_id, "the server's acknowledgement arrived through a peer");
         true
     }
