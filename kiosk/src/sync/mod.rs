@@ -297,10 +297,13 @@ async fn sync_round(core: &KioskCore, round: &mut Round) -> Result<(), SyncError
     {
         round.catalog = Some(handle);
     }
+    acknowledge_journals(core, round).await?;
+    // The server's counts after this round's acknowledgements: a count read before them
+    // could already include signups whose acknowledgement has not come, and the kiosk
+    // would count those twice until the next round.
     if let Some(handle) = &round.catalog {
         refresh_catalog(core, handle)?;
     }
-    acknowledge_journals(core, round).await?;
     delete_acknowledged(core).await?;
     relay::relay_held(core, round).await;
     core.drop_acknowledged_held().await;
