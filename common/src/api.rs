@@ -33,6 +33,10 @@ pub struct PeerKiosk {
     /// `host:port` it last said it listens on for its peers.
     #[serde(default)]
     pub addresses: Vec<String>,
+    /// The public half of its device key (hex, [`crate::sign::DeviceSigner::public_hex`]),
+    /// once it has a certificate: what its signature on its journals' heads is checked by.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signing_key: String,
 }
 
 /// A kiosk tells the server it created a journal, before it syncs it.
@@ -55,6 +59,11 @@ pub struct AckRequest {
     pub heads: Vec<String>,
     /// Signups the kiosk holds that are not yet acknowledged (reported for the kiosk list).
     pub queued: u64,
+    /// Festival mode, from a kiosk carrying another's journal: the owner's signature on
+    /// these heads ([`crate::sign::verify_device_heads`]). The server ingests a carried
+    /// journal only as far as its owner vouched for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_signature: Option<String>,
 }
 
 /// The server has committed the journal, with every change up to the requested heads.
@@ -67,7 +76,7 @@ pub struct AckResponse {
     /// Records of this journal the server refused, and why (absent from older servers).
     #[serde(default)]
     pub refused: Vec<RefusedSignup>,
-    /// The server's signature on the acknowledgement ([`crate::sign::ack_content`]), hex,
+    /// The server's signature on the acknowledgement ([`crate::sign::heads_content`]), hex,
     /// so any peer can carry it to the kiosk that owns the journal (empty from older
     /// servers).
     #[serde(default)]

@@ -1,5 +1,7 @@
 //! The server's signature on what it alone may write: the catalog, and its durable
-//! acknowledgement of a journal (which peers carry to the journal's kiosk in festival mode).
+//! acknowledgement of a journal (which peers carry to the journal's kiosk in festival mode);
+//! and a kiosk's signature, with its device key, on the heads of its own journal, which lets
+//! the server tell what the owner wrote from what a kiosk carrying the journal added.
 //!
 //! Kiosks talk to the server over links we do not always control (a festival's borrowed
 //! network, plain `ws://` inside a municipal LAN). A kiosk therefore accepts a catalog only
@@ -19,6 +21,9 @@ pub enum SignError {
     /// A signature is not 64 bytes of hex.
     #[error("a signature must be 128 hexadecimal characters (64 bytes)")]
     BadSignature,
+    /// A kiosk's device key is not an ECDSA P-256 key.
+    #[error("a device key must be an ECDSA P-256 key")]
+    BadDeviceKey,
     /// The signature does not match the content and key.
     #[error("the signature does not match: the content was changed or signed by another key")]
     Mismatch,
@@ -89,9 +94,10 @@ pub fn verify(
 /// The tag of the server's signature on a durable acknowledgement.
 pub const ACK_SIGNATURE_TAG: &str = "frivillig-ack-1";
 
-/// What the server signs when it acknowledges `heads` of journal `doc_id`: the document and
-/// its heads in sorted order, so the same acknowledgement always has the same content.
-pub fn ack_content(doc_id: &str, heads: &[String]) -> Vec<u8> {
+/// What is signed of `heads` of journal `doc_id` (by the server acknowledging them, or by
+/// the owner vouching for them): the document and its heads in sorted order, so the same
+/// heads always have the same content.
+pub fn heads_content(doc_id: &str, heads: &[String]) -> Vec<u8> {
     let mut sorted: Vec<&str> = heads.iter().map(String::as_str).collect();
     sorted.sort_unstable();
     format!("{doc_id}\n{}", sorted.join(",")).into_bytes()
@@ -107,9 +113,66 @@ pub fn verify_ack(
     verify(
         public_hex,
         ACK_SIGNATURE_TAG,
-        &ack_content(doc_id, heads),
+        &heads_content(doc_id, heads),
         signature_hex,
     )
+}
+
+/// The tag of a kiosk's signature on heads of its own journal.
+pub const HEADS_SIGNATURE_TAG: &str = "frivillig-journal-heads-1";
+
+/// A kiosk's device key: the ECDSA P-256 key its certificate is for. With it the kiosk
+/// vouches for the heads of its own journals, so a kiosk that carries one to the server
+/// cannot pass off changes of its own as the owner's.
+pub struct DeviceSigner {
+    key: ring::signature::EcdsaKeyPair,
+    rng: ring::rand::SystemRandom,
+}
+
+impl DeviceSigner {
+    /// The key from its PKCS#8 DER form (as the kiosk's key file holds it).
+    pub fn from_pkcs8(der: &[u8]) -> Result<Self, SignError> {
+        let rng = ring::rand::SystemRandom::new();
+        let key = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            der,
+            &rng,
+        )
+        .map_err(|_| SignError::BadDeviceKey)?;
+        Ok(DeviceSigner { key, rng })
+    }
+
+    /// The public key (the uncompressed point, as the certificate carries it) as hex.
+    pub fn public_hex(&self) -> String {
+        use ring::signature::KeyPair as _;
+        hex::encode(self.key.public_key().as_ref())
+    }
+
+    /// The signature on `heads` of the kiosk's journal `doc_id`, hex.
+    pub fn sign_heads(&self, doc_id: &str, heads: &[String]) -> Result<String, SignError> {
+        let message = tagged(HEADS_SIGNATURE_TAG, &heads_content(doc_id, heads));
+        let signature = self
+            .key
+            .sign(&self.rng, &message)
+            .map_err(|_| SignError::BadDeviceKey)?;
+        Ok(hex::encode(signature.as_ref()))
+    }
+}
+
+/// Check a kiosk's signature on `heads` of its journal `doc_id`, by the device key whose
+/// public half is `public_hex` ([`DeviceSigner::public_hex`]).
+pub fn verify_device_heads(
+    public_hex: &str,
+    doc_id: &str,
+    heads: &[String],
+    signature_hex: &str,
+) -> Result<(), SignError> {
+    let key = hex::decode(public_hex.trim()).map_err(|_| SignError::BadDeviceKey)?;
+    let signature = hex::decode(signature_hex.trim()).map_err(|_| SignError::BadSignature)?;
+    let message = tagged(HEADS_SIGNATURE_TAG, &heads_content(doc_id, heads));
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, key)
+        .verify(&message, &signature)
+        .map_err(|_| SignError::Mismatch)
 }
 
 /// Check that `public_hex` is a usable public key.
@@ -165,5 +228,42 @@ mod tests {
         let again = SigningKeyPair::from_secret_hex(&keys.secret_hex()).expect("hex");
         assert_eq!(again.public_hex(), public);
         assert!(check_public_key(&public).is_ok());
+    }
+
+    /// A device key made as the kiosk makes it (rcgen's default, ECDSA P-256) vouches for
+    /// exactly the heads it signed, of exactly that journal.
+    #[test]
+    fn a_kiosks_signature_holds_only_for_its_journal_and_heads() {
+        let der = ring::signature::EcdsaKeyPair::generate_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &ring::rand::SystemRandom::new(),
+        )
+        .expect("a key");
+        let signer = DeviceSigner::from_pkcs8(der.as_ref()).expect("a P-256 key");
+        let public = signer.public_hex();
+        let heads = vec!["bb".repeat(32), "aa".repeat(32)];
+        let sig = signer.sign_heads("doc", &heads).expect("signed");
+        let reordered = vec![heads[1].clone(), heads[0].clone()];
+        assert!(verify_device_heads(&public, "doc", &reordered, &sig).is_ok());
+        assert!(matches!(
+            verify_device_heads(&public, "other", &heads, &sig),
+            Err(SignError::Mismatch)
+        ));
+        assert!(matches!(
+            verify_device_heads(&public, "doc", &heads[..1], &sig),
+            Err(SignError::Mismatch)
+        ));
+        assert!(matches!(
+            verify_device_heads(&public, "doc", &heads, "zz"),
+            Err(SignError::BadSignature)
+        ));
+        // The server's acknowledgement of the same heads is not the owner's word.
+        let server = SigningKeyPair::generate();
+        let ack = server.sign(ACK_SIGNATURE_TAG, &heads_content("doc", &heads));
+        assert!(verify_device_heads(&public, "doc", &heads, &ack).is_err());
+        assert!(matches!(
+            DeviceSigner::from_pkcs8(b"not a key"),
+            Err(SignError::BadDeviceKey)
+        ));
     }
 }

@@ -81,6 +81,23 @@ pub fn certificate_request(data_dir: &Path, kiosk_id: &str) -> Result<String, Id
     Ok(csr)
 }
 
+/// The kiosk's device key as a signer of its journals' heads, or `None` before the first
+/// certificate request made it.
+pub fn device_signer(
+    data_dir: &Path,
+) -> Result<Option<frivillig_common::sign::DeviceSigner>, IdentityError> {
+    let (key_path, _) = paths(data_dir);
+    let pem = match std::fs::read_to_string(&key_path) {
+        Ok(pem) => pem,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(IdentityError::File(key_path, e)),
+    };
+    let key = rcgen::KeyPair::from_pem(&pem).map_err(|e| IdentityError::Key(e.to_string()))?;
+    frivillig_common::sign::DeviceSigner::from_pkcs8(&key.serialize_der())
+        .map(Some)
+        .map_err(|e| IdentityError::Key(e.to_string()))
+}
+
 /// Keep the certificate the server signed, and the CA's certificate if the server sent it.
 /// Where the kiosk pins the CA (`pin`, over https), a CA certificate with another
 /// fingerprint is refused: the kiosk would otherwise trust peers another CA signed.

@@ -66,7 +66,7 @@ pub struct PeerJournalMeta {
     pub closed: bool,
     /// The latest acknowledgement of it by the server the kiosk has seen, checked.
     #[serde(default)]
-    pub ack: Option<SignedAck>,
+    pub ack: Option<SignedHeads>,
     /// The server knows this kiosk carries it.
     #[serde(default)]
     pub registered: bool,
@@ -74,15 +74,20 @@ pub struct PeerJournalMeta {
     /// journal: the copy here is needed by nobody once the server holds all of it.
     #[serde(default)]
     pub owner_done: bool,
+    /// The owner's latest signature on heads of it seen here, checked: what the server
+    /// needs to take the journal from a kiosk that carries it.
+    #[serde(default)]
+    pub owner_signed: Option<SignedHeads>,
 }
 
-/// The server's durable acknowledgement of heads of a journal, with its signature
-/// ([`frivillig_common::sign::verify_ack`]).
+/// Heads of a journal with a signature on them: the server's durable acknowledgement
+/// ([`frivillig_common::sign::verify_ack`]), or its owner's word for them
+/// ([`frivillig_common::sign::verify_device_heads`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedAck {
-    /// The heads acknowledged.
+pub struct SignedHeads {
+    /// The heads.
     pub heads: Vec<String>,
-    /// The server's signature, hex.
+    /// The signature, hex.
     pub signature: String,
 }
 

@@ -44,6 +44,20 @@ pub enum TlsSetupError {
     /// The key folder.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// A kiosk asked for a certificate for a key of another kind than the kiosk makes.
+    #[error("the kiosk's key must be an ECDSA P-256 key")]
+    DeviceKeyKind,
+}
+
+/// A kiosk's certificate as made.
+pub struct DeviceCertificate {
+    /// The certificate, PEM.
+    pub pem: String,
+    /// When it ends (RFC 3339).
+    pub expires_at: String,
+    /// The public half of the kiosk's key (hex), with which its signatures on its
+    /// journals' heads are checked ([`frivillig_common::sign::verify_device_heads`]).
+    pub signing_key: String,
 }
 
 fn file_error(path: &Path, message: impl std::fmt::Display) -> TlsSetupError {
@@ -153,14 +167,19 @@ pub fn device_name(kiosk_id: &str) -> String {
 
 impl ServerCa {
     /// A certificate for the key in `csr_pem` (whose signature proves the kiosk holds the
-    /// private key), naming `kiosk_id` whatever the request asked for. Returns the PEM and
-    /// its end (RFC 3339).
+    /// private key), naming `kiosk_id` whatever the request asked for. The key must be of
+    /// the kind kiosks make (ECDSA P-256), since the kiosk signs its journals' heads with it.
     pub fn device_certificate(
         &self,
         csr_pem: &str,
         kiosk_id: &str,
-    ) -> Result<(String, String), TlsSetupError> {
+    ) -> Result<DeviceCertificate, TlsSetupError> {
+        use rcgen::PublicKeyData as _;
         let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem)?;
+        if csr.public_key.algorithm() != &rcgen::PKCS_ECDSA_P256_SHA256 {
+            return Err(TlsSetupError::DeviceKeyKind);
+        }
+        let signing_key = hex::encode(csr.public_key.der_bytes());
         let issuer = ca_params()?.self_signed(&self.key)?;
         let mut params = CertificateParams::new(vec![device_name(kiosk_id)])?;
         params.distinguished_name.push(DnType::CommonName, kiosk_id);
@@ -182,10 +201,11 @@ impl ServerCa {
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc())
             .unwrap_or(end);
-        Ok((
-            cert.pem(),
-            end_of_day.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        ))
+        Ok(DeviceCertificate {
+            pem: cert.pem(),
+            expires_at: end_of_day.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            signing_key,
+        })
     }
 
     /// The CA's certificate as stored (DER).

@@ -7,29 +7,13 @@ use std::time::Duration;
 use frivillig_common::catalog::{demo_catalog, read_catalog, write_catalog};
 use frivillig_common::domain::Catalog;
 use frivillig_common::sign::SigningKeyPair;
-use frivillig_common::sync::kiosk_peer_id;
-use frivillig_kiosk::sync::WsDialer;
-use frivillig_kiosk::{KioskConfig, SyncWorker, SystemClock};
-use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
+use frivillig_kiosk::{SyncWorker, SystemClock};
+use frivillig_tests::{
+    TestServer, kiosk_config, open_kiosk, probe_repo, visitor_form, wait_status,
+};
 use futures::StreamExt;
-use samod::{BackoffConfig, DialerEvent, DocumentId, Repo};
+use samod::{DialerEvent, DocumentId};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-/// A bare samod repository that speaks as the device in `config`, with samod's default
-/// (permissive) policy on its side, to probe what the server lets through.
-async fn probe_repo(
-    config: &KioskConfig,
-) -> anyhow::Result<(Repo, samod::DialerHandle<frivillig_kiosk::sync::WsError>)> {
-    let repo = Repo::build_tokio()
-        .with_peer_id(kiosk_peer_id(&config.kiosk_id))
-        .load()
-        .await;
-    let dialer = repo.dial(BackoffConfig::default(), Arc::new(WsDialer::new(config)?))?;
-    tokio::time::timeout(Duration::from_secs(10), dialer.established())
-        .await?
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    Ok((repo, dialer))
-}
 
 async fn upgrade_status(server: &TestServer, token: Option<&str>) -> anyhow::Result<u16> {
     upgrade_status_from(server, token, None).await

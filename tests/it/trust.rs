@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frivillig_common::api::AckResponse;
-use frivillig_common::domain::{CheckIn, PersonalData, SignupRecord, Source, Status, StatusChange};
+use frivillig_common::domain::{CheckIn, SignupRecord, Source, Status, StatusChange};
 use frivillig_common::journal::{JournalHeader, add_signup, new_journal_doc};
 use frivillig_common::refusal::Refusal;
 use frivillig_common::seal::{SealingPublicKey, seal_personal_data};
@@ -17,18 +17,6 @@ use frivillig_tests::{
     Browser, TestServer, kiosk_config, now_rfc3339, signup_for_a_removed_job, today,
 };
 use samod::{BackoffConfig, DocHandle, Repo};
-
-fn person(name: &str) -> PersonalData {
-    PersonalData {
-        name: name.into(),
-        phone: Some("43000000".into()),
-        email: None,
-        age_confirmed: true,
-        note: None,
-        lang: None,
-        receipt_token: None,
-    }
-}
 
 /// What the hand-written kiosk sends: an honest record unless a test changes it.
 fn record(key: &SealingPublicKey, id: &str, name: &str) -> anyhow::Result<SignupRecord> {
@@ -42,7 +30,7 @@ fn record(key: &SealingPublicKey, id: &str, name: &str) -> anyhow::Result<Signup
         consent_version: 1,
         consent_at: now_rfc3339(),
         receipt_hash: frivillig_common::receipt::receipt_hash(id),
-        sealed: seal_personal_data(key, &person(name))?,
+        sealed: seal_personal_data(key, &frivillig_tests::sealed_person(name))?,
         status: Status::New,
         status_history: vec![],
         check_ins: vec![],

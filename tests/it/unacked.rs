@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use frivillig_common::domain::{PersonalData, SignupRecord, Source};
+use frivillig_common::domain::{SignupRecord, Source};
 use frivillig_common::journal::{JournalHeader, add_signup, new_journal_doc};
 use frivillig_common::seal::{SealingPublicKey, seal_personal_data};
 use frivillig_common::sync::{device_token, kiosk_peer_id};
@@ -20,15 +20,7 @@ async fn a_synced_journal_is_ingested_without_an_acknowledgement_request() -> an
     let config = kiosk_config(&server.url(), &enrol, "plejecenter", &dir.path().join("u"));
 
     let key = SealingPublicKey::from_hex(&enrol.server_public_key)?;
-    let person = PersonalData {
-        name: "Bodil Kjær".into(),
-        phone: Some("43000000".into()),
-        email: None,
-        age_confirmed: true,
-        note: None,
-        lang: None,
-        receipt_token: None,
-    };
+    let person = frivillig_tests::sealed_person("Bodil Kjær");
     let record = SignupRecord {
         id: frivillig_common::receipt::new_signup_id(),
         opportunity_id: "gaatur".into(),

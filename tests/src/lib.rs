@@ -17,7 +17,7 @@ pub use browser::{Answer, Browser, web_signup};
 pub use server::{
     Proc, TestServer, all_signups, bind, enrol_at, start_server_process, start_server_process_with,
 };
-pub use visitors::{FIRST_NAMES, SURNAMES, realistic_visitor, visitor_form};
+pub use visitors::{FIRST_NAMES, SURNAMES, realistic_visitor, sealed_person, visitor_form};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -252,4 +252,27 @@ pub fn spawn_burst(
         }
     });
     Ok(child)
+}
+
+/// A bare samod repository that speaks as the device in `config`, with samod's default
+/// (permissive) policy on its side: a kiosk written by hand, to probe what the server lets
+/// through.
+pub async fn probe_repo(
+    config: &KioskConfig,
+) -> anyhow::Result<(
+    samod::Repo,
+    samod::DialerHandle<frivillig_kiosk::sync::WsError>,
+)> {
+    let repo = samod::Repo::build_tokio()
+        .with_peer_id(frivillig_common::sync::kiosk_peer_id(&config.kiosk_id))
+        .load()
+        .await;
+    let dialer = repo.dial(
+        samod::BackoffConfig::default(),
+        Arc::new(frivillig_kiosk::sync::WsDialer::new(config)?),
+    )?;
+    tokio::time::timeout(Duration::from_secs(10), dialer.established())
+        .await?
+        .map_err(|e| anyhow!("{e:?}"))?;
+    Ok((repo, dialer))
 }

@@ -1,7 +1,7 @@
 //! The people tests and benchmarks sign up: a fixed visitor per kiosk and number, and
 //! realistic Danish names, phones and addresses.
 
-use frivillig_common::domain::SignupForm;
+use frivillig_common::domain::{PersonalData, SignupForm};
 
 /// A valid form for visitor number `i` of kiosk `kiosk`, with distinctive personal data.
 pub fn visitor_form(kiosk: &str, i: usize) -> SignupForm {
@@ -166,5 +166,19 @@ pub fn realistic_visitor(rng: &mut impl rand::Rng) -> SignupForm {
         note,
         consent_given: true,
         lang: frivillig_common::text::Lang::Da,
+    }
+}
+
+/// The personal data a hand-written kiosk seals: `name`, a Glostrup phone number, consent
+/// to the age rule, nothing else.
+pub fn sealed_person(name: &str) -> PersonalData {
+    PersonalData {
+        name: name.into(),
+        phone: Some("43000000".into()),
+        email: None,
+        age_confirmed: true,
+        note: None,
+        lang: None,
+        receipt_token: None,
     }
 }

@@ -15,9 +15,9 @@ use frivillig_common::sign::verify_ack;
 use frivillig_common::storage::StorageError;
 use samod::{DocHandle, DocumentId, Repo};
 
-use super::KioskCore;
+use super::{KioskCore, vouch};
 use crate::peers::wire::{JournalEntry, Manifest};
-use crate::store::{PeerJournalMeta, SignedAck};
+use crate::store::{PeerJournalMeta, SignedHeads};
 
 /// Another kiosk's journal held here.
 pub(crate) struct HeldJournal {
@@ -132,6 +132,10 @@ impl KioskCore {
         if let Ok(mut a) = self.inner.advertised.write() {
             *a = addresses;
         }
+        // Listening for peers is festival mode, whatever the configuration said.
+        self.inner
+            .sharing
+            .send_if_modified(|s| !std::mem::replace(&mut s.festival, true));
     }
 
     /// Bytes of sync messages and manifests this kiosk exchanged with its peers since it
@@ -198,8 +202,9 @@ impl KioskCore {
                     owner: self.inner.config.kiosk_id.clone(),
                     day: j.meta.day.clone(),
                     closed: j.meta.closed,
+                    owner_signed: self.vouch(id, &heads),
                     heads,
-                    ack: (!j.meta.acked_signature.is_empty()).then(|| SignedAck {
+                    ack: (!j.meta.acked_signature.is_empty()).then(|| SignedHeads {
                         heads: j.meta.acked_heads.clone(),
                         signature: j.meta.acked_signature.clone(),
                     }),
@@ -218,6 +223,7 @@ impl KioskCore {
                         .handle
                         .with_document(|d| frivillig_common::sync::format_heads(&d.get_heads())),
                     ack: h.meta.ack.clone(),
+                    owner_signed: h.meta.owner_signed.clone(),
                 });
             }
         }
@@ -235,7 +241,7 @@ impl KioskCore {
     }
 
     /// Whether `ack` of `doc_id` carries the server's valid signature.
-    pub(crate) fn ack_holds(&self, doc_id: &str, ack: &SignedAck) -> bool {
+    pub(crate) fn ack_holds(&self, doc_id: &str, ack: &SignedHeads) -> bool {
         verify_ack(
             &self.inner.config.server_signing_key,
             doc_id,
@@ -257,7 +263,7 @@ impl KioskCore {
                 acked_own |= self.take_own_ack(&entry).await;
                 continue;
             }
-            if !self.take_held_entry(&entry).await {
+            if !self.take_held_entry(from, &entry).await {
                 self.adopt(from, entry).await;
             }
         }
@@ -330,8 +336,8 @@ impl KioskCore {
         true
     }
 
-    /// Update a held journal from a peer's entry; `false` if it is not held here.
-    async fn take_held_entry(&self, entry: &JournalEntry) -> bool {
+    /// Update a held journal from peer `from`'s entry; `false` if it is not held here.
+    async fn take_held_entry(&self, from: &str, entry: &JournalEntry) -> bool {
         let mut held = self.inner.held.lock().await;
         let Some(h) = held.get_mut(&entry.doc_id) else {
             return false;
@@ -343,6 +349,17 @@ impl KioskCore {
             && self.ack_holds(&entry.doc_id, ack)
         {
             meta.ack = Some(ack.clone());
+        }
+        if let Some(word) = &entry.owner_signed
+            && self.owner_signed(&meta.owner, &entry.doc_id, word)
+            && vouch::newer_word(
+                &h.handle,
+                meta.owner_signed.as_ref(),
+                word,
+                from == meta.owner,
+            )
+        {
+            meta.owner_signed = Some(word.clone());
         }
         if meta != h.meta {
             if let Err(e) = self.inner.store.put_peer_journal(&entry.doc_id, &meta) {
@@ -404,7 +421,7 @@ impl KioskCore {
         from: &str,
         entry: JournalEntry,
         doc_id: DocumentId,
-        ack: Option<SignedAck>,
+        ack: Option<SignedHeads>,
     ) {
         let owner_claim = format!("kiosk:{}", entry.owner);
         let handle = match tokio::time::timeout(
@@ -435,6 +452,10 @@ impl KioskCore {
             ack,
             registered: false,
             owner_done: false,
+            owner_signed: entry.owner_signed.clone().filter(|word| {
+                self.owner_signed(&entry.owner, &entry.doc_id, word)
+                    && vouch::newer_word(&handle, None, word, true)
+            }),
         };
         if let Err(e) = self.inner.store.put_peer_journal(&entry.doc_id, &meta) {
             tracing::warn!(error = %e, "a peer's journal could not be recorded");

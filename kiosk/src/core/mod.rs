@@ -34,6 +34,7 @@ mod held;
 mod sharing;
 mod signups;
 mod spots;
+mod vouch;
 
 pub use board::BoardShift;
 pub use check_in::{CheckInError, Presence};
@@ -257,6 +258,10 @@ pub(crate) struct Inner {
     pub(crate) board: RwLock<Vec<BoardShift>>,
     /// Bytes of sync messages and manifests sent to and received from peers since start.
     pub(crate) peer_bytes: std::sync::atomic::AtomicU64,
+    /// The device key, once loaded (see `vouch.rs`).
+    pub(crate) signer: std::sync::OnceLock<frivillig_common::sign::DeviceSigner>,
+    /// The latest signature on each own journal's heads, by document id.
+    pub(crate) vouched: std::sync::Mutex<BTreeMap<String, crate::store::SignedHeads>>,
     pub(crate) status: watch::Sender<SyncStatus>,
     pub(crate) wake: Notify,
 }
@@ -334,6 +339,7 @@ impl KioskCore {
                 .into_iter()
                 .map(|p| p.kiosk_id)
                 .collect(),
+            festival: config.peer_listen.is_some(),
         };
         for (id, _) in &held_metas {
             store.keep_durably(id);
@@ -391,6 +397,8 @@ impl KioskCore {
                 advertised: RwLock::default(),
                 board: RwLock::default(),
                 peer_bytes: std::sync::atomic::AtomicU64::new(0),
+                signer: std::sync::OnceLock::new(),
+                vouched: std::sync::Mutex::default(),
                 status: watch::channel(status).0,
                 wake: Notify::new(),
             }),

@@ -1,7 +1,7 @@
 //! The kiosk's share policy: which document goes to which peer, and whose changes it takes.
 //!
 //! The server gets the catalog and every journal it has registered (the kiosk's own, and
-//! those it relays). The kiosks of the same site (festival mode; the server's list of them
+//! those it relays; in festival mode the server's changes to the kiosk's own are not taken). The kiosks of the same site (festival mode; the server's list of them
 //! as of the last contact) get the catalog, whose signature every kiosk checks before it
 //! shows it, the kiosk's own journals read-only (a peer cannot write into them here), and the
 //! peers' journals it holds read-write, so a journal relayed through a third kiosk arrives.
@@ -26,6 +26,8 @@ pub(crate) struct Sharing {
     pub(crate) held: HashSet<DocumentId>,
     /// Kiosks this one may talk to: the server's list of the site's kiosks.
     pub(crate) peers: HashSet<String>,
+    /// Festival mode: peers may carry this kiosk's journals to the server.
+    pub(crate) festival: bool,
 }
 
 /// The share policy samod asks.
@@ -43,7 +45,15 @@ impl KioskPolicy {
             .map(|c| c.as_ref() == Some(doc_id))
             .unwrap_or(false);
         if peer.as_str() == SERVER_PEER_ID {
-            return if is_catalog || sharing.registered.contains(doc_id) {
+            // In festival mode a peer may carry the kiosk's journal to the server, with
+            // changes of its own that the server then holds (and does not ingest): the
+            // kiosk takes none of the server's changes to its own journals, so what it
+            // vouches for is what it wrote. (Outside festival mode the server's status
+            // changes arrive, so the kiosk knows of withdrawals.)
+            let own = sharing.own.contains(doc_id);
+            return if own && sharing.festival && sharing.registered.contains(doc_id) {
+                ShareConfig::read_only()
+            } else if is_catalog || sharing.registered.contains(doc_id) {
                 ShareConfig::read_write()
             } else {
                 ShareConfig::none()
@@ -101,7 +111,8 @@ mod tests {
         DocumentId::try_from(bytes).expect("16 bytes are a document id")
     }
 
-    /// The server gets what it registered; a peer of the site gets the kiosk's own journals
+    /// The server gets what it registered (the kiosk's own journals read-only in festival
+    /// mode); a peer of the site gets the kiosk's own journals
     /// read-only and the journals held for others read-write; a kiosk not on the list, or
     /// anyone else, gets nothing.
     #[test]
@@ -112,6 +123,7 @@ mod tests {
             own: [own.clone(), registered.clone()].into(),
             held: [held.clone()].into(),
             peers: ["telt-2".to_owned()].into(),
+            festival: false,
         };
         let policy = KioskPolicy {
             catalog_id: Arc::new(RwLock::new(Some(catalog.clone()))),
@@ -123,6 +135,22 @@ mod tests {
         let d = |doc: &DocumentId, p: &PeerId| policy.decide(&sharing, doc, p);
         assert_eq!(d(&catalog, &server), ShareConfig::read_write());
         assert_eq!(d(&registered, &server), ShareConfig::read_write());
+        let festival = Sharing {
+            festival: true,
+            ..sharing.clone()
+        };
+        assert_eq!(
+            policy.decide(&festival, &registered, &server),
+            ShareConfig::read_only(),
+            "festival mode: the server's changes to its own journal are not taken"
+        );
+        let mut relaying = sharing.clone();
+        relaying.registered.insert(held.clone());
+        assert_eq!(
+            policy.decide(&relaying, &held, &server),
+            ShareConfig::read_write(),
+            "a journal it carries"
+        );
         assert_eq!(d(&own, &server), ShareConfig::none(), "not registered yet");
         assert_eq!(d(&catalog, &peer), ShareConfig::read_write());
         assert_eq!(d(&own, &peer), ShareConfig::read_only());

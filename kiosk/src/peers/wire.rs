@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 
-use crate::store::SignedAck;
+use crate::store::SignedHeads;
 
 /// First byte of a connection that exchanges manifests.
 pub const MANIFEST: u8 = b'M';
@@ -42,7 +42,11 @@ pub struct JournalEntry {
     /// Heads of the copy the teller holds (hex).
     pub heads: Vec<String>,
     /// The server's signed acknowledgement the teller holds, if any.
-    pub ack: Option<SignedAck>,
+    pub ack: Option<SignedHeads>,
+    /// The owner's signature on heads of it: made now by the owner for its own journal,
+    /// the latest one seen for a journal held for another (absent from older kiosks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_signed: Option<SignedHeads>,
 }
 
 /// A frame problem.
@@ -115,6 +119,10 @@ mod tests {
                 closed: false,
                 heads: vec!["ab".into()],
                 ack: None,
+                owner_signed: Some(SignedHeads {
+                    heads: vec!["ab".into()],
+                    signature: "cd".into(),
+                }),
             }],
         };
         let mut buf = Vec::new();

@@ -478,6 +478,7 @@ async fn acknowledge_journals(core: &KioskCore, round: &Round) -> Result<(), Syn
                 &AckRequest {
                     heads: heads.clone(),
                     queued,
+                    owner_signature: None,
                 },
             )
             .await?;

@@ -6,12 +6,11 @@
 //! sync.
 
 use frivillig_common::api::{AckRequest, AckResponse, RegisterJournal};
-use frivillig_common::sync::format_heads;
 use samod::DocumentId;
 
 use super::Round;
 use crate::core::KioskCore;
-use crate::store::SignedAck;
+use crate::store::SignedHeads;
 
 /// Register and acknowledge the held journals the server does not yet hold in full.
 pub(super) async fn relay_held(core: &KioskCore, round: &Round) {
@@ -49,26 +48,25 @@ pub(super) async fn relay_held(core: &KioskCore, round: &Round) {
             }
         }
     }
-    let todo: Vec<(String, Vec<String>)> = {
+    // Asked as far as the owner signed, with its signature: the server takes a carried
+    // journal no further (changes beyond may be the owner's, not yet signed, or anyone's).
+    let todo: Vec<(String, SignedHeads)> = {
         let held = inner.held.lock().await;
         held.iter()
             .filter(|(_, h)| h.meta.registered)
-            .map(|(id, h)| {
-                let heads = h.handle.with_document(|d| format_heads(&d.get_heads()));
-                (
-                    id.clone(),
-                    heads,
-                    h.meta.ack.as_ref().map(|a| a.heads.clone()),
-                )
+            .filter_map(|(id, h)| {
+                let word = h.meta.owner_signed.clone()?;
+                let acked = h.meta.ack.as_ref().is_some_and(|a| a.heads == word.heads);
+                (!acked).then(|| (id.clone(), word))
             })
-            .filter(|(_, heads, acked)| acked.as_ref() != Some(heads))
-            .map(|(id, heads, _)| (id, heads))
             .collect()
     };
-    for (id, heads) in todo {
+    for (id, word) in todo {
+        let heads = word.heads.clone();
         let request = AckRequest {
             heads: heads.clone(),
             queued: 0,
+            owner_signature: Some(word.signature),
         };
         let ack: AckResponse = match round
             .post(&format!("/api/device/journals/{id}/ack"), &request)
@@ -80,7 +78,7 @@ pub(super) async fn relay_held(core: &KioskCore, round: &Round) {
                 continue;
             }
         };
-        let signed = SignedAck {
+        let signed = SignedHeads {
             heads: ack.acked_heads,
             signature: ack.signature,
         };

@@ -10,6 +10,7 @@ use frivillig_common::api::{
     AckRequest, AckResponse, CertificateRequest, CertificateResponse, DeviceInfo, RefusedSignup,
     RegisterJournal,
 };
+use frivillig_common::sign::verify_device_heads;
 use frivillig_common::sync::parse_heads;
 
 use crate::AppState;
@@ -132,6 +133,13 @@ async fn register_journal(
             "day must be YYYY-MM-DD, no later than tomorrow and not months ago".into(),
         ));
     }
+    // A carrier's registration waits for any ingest under way: from it on, the journal is
+    // ingested only as far as its owner vouched (see `ingest_journal`), and an ingest that
+    // read the row before it must not read changes the carrier sends after it.
+    let _carrier = match &req.owner {
+        Some(o) if o != kiosk_id.as_str() => Some(state.ingest.lock.lock().await),
+        _ => None,
+    };
     let st = state.clone();
     let id = doc_id.clone();
     let owner = blocking(move || {
@@ -174,11 +182,30 @@ async fn ack_journal(
     let st = state.clone();
     let key = doc_id.to_string();
     let queued = req.queued;
+    let asked = req.heads.clone();
+    let owner_signature = req.owner_signature.clone();
     blocking(move || {
         // Answer "not found" for a journal of another kiosk: its existence is not theirs to learn.
-        match st.store.journal(&key)? {
-            Some(row) if row.is_carried_by(kiosk_id.as_str()) => {}
+        let row = match st.store.journal(&key)? {
+            Some(row) if row.is_carried_by(kiosk_id.as_str()) => row,
             _ => return Err(ApiError::NotFound),
+        };
+        // A kiosk carrying the journal for its owner brings the owner's word for the heads:
+        // the carrier's own word would let it pass off changes it made as the owner's.
+        if let JournalOwner::Kiosk(owner) = &row.owner
+            && owner != &kiosk_id
+        {
+            let owner_key = st
+                .store
+                .device(owner.as_str())?
+                .and_then(|d| d.signing_key)
+                .unwrap_or_default();
+            let signature = owner_signature.unwrap_or_default();
+            verify_device_heads(&owner_key, &key, &asked, &signature).map_err(|_| {
+                ApiError::Conflict(
+                    "the journal's owner has not signed these heads; ask with its signature".into(),
+                )
+            })?;
         }
         let report = Report {
             queued: Some(queued),
@@ -189,7 +216,8 @@ async fn ack_journal(
     })
     .await?;
     let handle = wait_for_heads(&state, &doc_id, &heads).await?;
-    let (outcome, _) = ingest_journal(&state, &doc_id, handle).await?;
+    // The heads are the owner's word (its own request, or its signature checked above).
+    let (outcome, _) = ingest_journal(&state, &doc_id, handle, &heads).await?;
     let st = state.clone();
     let key = doc_id.to_string();
     let refused = blocking(move || Ok(st.store.refused_in_journal(&key)?))
@@ -203,7 +231,7 @@ async fn ack_journal(
     // Signed, so that a peer can carry it to this kiosk and the kiosk can trust it.
     let signature = state.keys.signing.sign(
         frivillig_common::sign::ACK_SIGNATURE_TAG,
-        &frivillig_common::sign::ack_content(&doc_id.to_string(), &req.heads),
+        &frivillig_common::sign::heads_content(&doc_id.to_string(), &req.heads),
     );
     Ok(Json(AckResponse {
         acked_heads: req.heads,
@@ -227,19 +255,26 @@ async fn device_certificate(
         ));
     }
     let st = state.clone();
-    let (certificate_pem, expires_at) = blocking(move || {
+    let made = blocking(move || {
         let made = st
             .ca
             .device_certificate(&req.csr_pem, kiosk_id.as_str())
             .map_err(|e| ApiError::BadRequest(format!("the certificate request: {e}")))?;
+        let key = made.signing_key.clone();
         st.store
-            .audit(kiosk_id.as_str(), "certificate", kiosk_id.as_str(), &made.1)?;
+            .update_device(kiosk_id.as_str(), |d| d.signing_key = Some(key))?;
+        st.store.audit(
+            kiosk_id.as_str(),
+            "certificate",
+            kiosk_id.as_str(),
+            &made.expires_at,
+        )?;
         Ok(made)
     })
     .await?;
     Ok(Json(CertificateResponse {
-        certificate_pem,
-        expires_at,
+        certificate_pem: made.pem,
+        expires_at: made.expires_at,
         ca_pem: state.ca.pem().to_owned(),
     }))
 }

@@ -158,7 +158,7 @@ pub struct Report {
 }
 
 /// The owner a kiosk may register a journal for as its carrier (festival mode): an
-/// enrolled, unrevoked kiosk of the carrier's own site. The journal is then checked as its
+/// enrolled, unrevoked kiosk of the carrier's own site that is in festival mode. The journal is then checked as its
 /// owner's in every way; the carrier only delivers it. Blocking: reads redb.
 pub fn relay_owner(
     state: &AppState,
@@ -168,11 +168,19 @@ pub fn relay_owner(
     let owner = kiosk_id(owner)?;
     let carrier_site = state.store.device(carrier.as_str())?.map(|d| d.site_id);
     match state.store.device(owner.as_str())? {
-        Some(row) if !row.revoked && !row.bench && Some(&row.site_id) == carrier_site.as_ref() => {
+        // Only for a kiosk in festival mode (it told its peer address): such a kiosk takes
+        // no changes from the server to its own journals, so a carrier's never reach it.
+        Some(row)
+            if !row.revoked
+                && !row.bench
+                && !row.peer_addresses.is_empty()
+                && Some(&row.site_id) == carrier_site.as_ref() =>
+        {
             Ok(owner)
         }
         _ => Err(ServiceError::Conflict(
-            "a kiosk carries journals only for the enrolled kiosks of its own site".into(),
+            "a kiosk carries journals only for the enrolled kiosks of its own site in festival mode"
+                .into(),
         )),
     }
 }
@@ -202,6 +210,7 @@ pub fn site_peers(
         .map(|(kiosk_id, row)| frivillig_common::api::PeerKiosk {
             kiosk_id,
             addresses: row.peer_addresses,
+            signing_key: row.signing_key.unwrap_or_default(),
         })
         .collect())
 }

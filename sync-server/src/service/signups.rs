@@ -143,6 +143,6 @@ async fn tell_kiosks(
             .map_err(|e| ServiceError::Conflict(e.to_string()))
     })
     .await?;
-    ingest_journal(state, &doc_id, handle).await?;
+    ingest_journal(state, &doc_id, handle, &[]).await?;
     Ok(())
 }

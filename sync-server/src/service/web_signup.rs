@@ -101,7 +101,7 @@ pub async fn web_signup(
         .await?;
         (doc_id, handle)
     };
-    ingest_journal(state, &doc_id, handle).await?;
+    ingest_journal(state, &doc_id, handle, &[]).await?;
     let st = state.clone();
     let id = record.id.clone();
     // The receipt page must find it; a signup the page cannot show was not saved.

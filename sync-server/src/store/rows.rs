@@ -31,6 +31,10 @@ pub struct DeviceRow {
     /// `host:port` it last said it listens on for the kiosks of its site (festival mode).
     #[serde(default)]
     pub peer_addresses: Vec<String>,
+    /// The public half of its device key (hex), from its latest certificate request: what
+    /// its signature on its journals' heads is checked by (festival mode).
+    #[serde(default)]
+    pub signing_key: Option<String>,
 }
 
 impl DeviceRow {
@@ -46,6 +50,7 @@ impl DeviceRow {
             version: None,
             bench: false,
             peer_addresses: Vec::new(),
+            signing_key: None,
         }
     }
 }

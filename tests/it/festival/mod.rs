@@ -15,6 +15,7 @@ use frivillig_kiosk::{KioskCore, ManualClock, PeerNet, SyncWorker};
 use frivillig_tests::{TestServer, kiosk_config, open_kiosk, visitor_form, wait_status};
 
 mod check_in;
+mod forgery;
 mod kill;
 mod lan;
 mod refusals;
@@ -105,9 +106,11 @@ pub(super) async fn introduce(kiosks: &[Kiosk]) -> anyhow::Result<()> {
         let all_known = kiosks.iter().all(|k| {
             let peers = k.core.site_peers();
             kiosks.iter().filter(|o| o.id != k.id).all(|o| {
-                peers
-                    .iter()
-                    .any(|p| p.kiosk_id == o.id && p.addresses.contains(&o.address()))
+                peers.iter().any(|p| {
+                    p.kiosk_id == o.id
+                        && p.addresses.contains(&o.address())
+                        && !p.signing_key.is_empty()
+                })
             })
         });
         if all_known {

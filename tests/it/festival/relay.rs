@@ -60,7 +60,8 @@ async fn one_kiosk_carries_the_others_journals_and_their_acknowledgements() -> a
             day: today.to_string(),
             closed: true,
             heads: heads.clone(),
-            ack: Some(frivillig_kiosk::store::SignedAck { heads, signature }),
+            ack: Some(frivillig_kiosk::store::SignedHeads { heads, signature }),
+            owner_signed: None,
         }],
     };
     let tls = PeerTls::load(&forger.core.config().data_dir)?;

@@ -84,19 +84,27 @@ fn not_yet() -> ServiceError {
 
 /// Commit what the server's replica of the journal holds now (see [`plan`] for what the
 /// commit covers). Returns the outcome and the heads the durable copy reaches.
+///
+/// A journal some kiosk carried for its owner is committed only as far as `vouched`, the
+/// heads its owner vouched for in this request (its own word, or its signature carried),
+/// and what was committed before: the carrier may have added changes of its own.
 pub async fn ingest_journal(
     state: &AppState,
     doc_id: &DocumentId,
     handle: DocHandle,
+    vouched: &[ChangeHash],
 ) -> Result<(IngestOutcome, Vec<ChangeHash>), ServiceError> {
     let catalog = catalog_handle(state).await?;
     let _guard = state.ingest.lock.lock().await;
     let st = state.clone();
     let doc_key = doc_id.to_string();
+    let vouched = vouched.to_vec();
     let result = blocking(move || {
         let row = st.store.journal(&doc_key)?.ok_or(ServiceError::NotFound)?;
         let prev = parse_heads(&row.saved_heads).unwrap_or_default();
-        let Some(snapshot) = handle.with_document(|doc| plan::read_journal(doc, &prev)) else {
+        let limit = (!row.relayed_by.is_empty()).then_some(vouched.as_slice());
+        let Some(snapshot) = handle.with_document(|doc| plan::read_journal(doc, &prev, limit))
+        else {
             let outcome = IngestOutcome {
                 signups: row.signups,
                 new: 0,
@@ -269,7 +277,7 @@ pub fn start_ingester(state: &AppState, mut rx: UnboundedReceiver<DocumentId>) {
                     Ok(None) => continue,
                     Err(_) => return,
                 };
-                if let Err(e) = ingest_journal(&state, &doc_id, handle).await {
+                if let Err(e) = ingest_journal(&state, &doc_id, handle, &[]).await {
                     tracing::warn!(journal = %doc_id, error = %e, "background ingest failed");
                 }
             }

@@ -38,7 +38,32 @@ pub struct JournalSnapshot {
 
 /// Read what an ingest needs from `doc`, given the heads `prev` the durable copy reaches.
 /// `None` when the document holds exactly `prev`: nothing to commit.
-pub fn read_journal(doc: &Automerge, prev: &[ChangeHash]) -> Option<JournalSnapshot> {
+///
+/// A journal that a kiosk carried for its owner (festival mode) may hold changes the
+/// carrier made: for such a journal `vouched` names the heads its owner vouched for, and
+/// only the changes up to those and `prev` are read. Without any, nothing new is.
+pub fn read_journal(
+    doc: &Automerge,
+    prev: &[ChangeHash],
+    vouched: Option<&[ChangeHash]>,
+) -> Option<JournalSnapshot> {
+    let forked;
+    let doc = match vouched {
+        None => doc,
+        Some(vouched) => {
+            let mut limit: Vec<ChangeHash> = prev.to_vec();
+            limit.extend(
+                vouched
+                    .iter()
+                    .filter(|h| !prev.contains(h) && doc.get_change_meta_by_hash(h).is_some()),
+            );
+            if limit.len() == prev.len() {
+                return None;
+            }
+            forked = doc.fork_at(&limit).ok()?;
+            &forked
+        }
+    };
     let heads = doc.get_heads();
     if !prev.is_empty() && heads == prev {
         return None;
@@ -265,7 +290,7 @@ mod tests {
             &record("x", Source::Kiosk("k2".into()), String::new()),
         )
         .expect("add");
-        let snapshot = read_journal(&doc, &[]).expect("something to ingest");
+        let snapshot = read_journal(&doc, &[], None).expect("something to ingest");
         assert_eq!(snapshot.chunk, doc.save());
         let plan = plan_plain("k1", snapshot, &keys).expect("plan");
         assert_eq!(plan.heads, doc.get_heads());
@@ -274,6 +299,41 @@ mod tests {
         let (taken, opened) = &plan.batch.records[0];
         assert_eq!(taken.id, "a");
         assert_eq!(opened.as_ref().map(|p| p.name.as_str()), Some("Anna"));
+    }
+
+    /// A journal carried by another kiosk is read only as far as its owner vouched: a
+    /// change the carrier added on top (a record in the owner's name) is not taken, nor is
+    /// anything while the owner has vouched for nothing beyond the durable copy.
+    #[test]
+    fn a_carried_journal_is_read_only_as_far_as_its_owner_vouched() {
+        let keys = SealingKeyPair::generate();
+        let mut doc = journal("kiosk:k1");
+        add_signup(
+            &mut doc,
+            &record("a", Source::Kiosk("k1".into()), String::new()),
+        )
+        .expect("add");
+        let owners = doc.get_heads();
+        // The carrier writes with an actor of its own, as a fork of the replica would.
+        let mut carried = doc.fork();
+        add_signup(
+            &mut carried,
+            &record("forged", Source::Kiosk("k1".into()), String::new()),
+        )
+        .expect("add");
+        assert!(read_journal(&carried, &[], Some(&[])).is_none());
+        let snapshot = read_journal(&carried, &[], Some(&owners)).expect("the owner's");
+        assert_eq!(snapshot.heads, owners);
+        let plan = plan_plain("k1", snapshot, &keys).expect("plan");
+        assert_eq!(taken(&plan), ["a"]);
+        // Once committed up to the owner's heads, there is nothing more to take on them...
+        assert!(read_journal(&carried, &owners, Some(&owners)).is_none());
+        // ...and without a limit (a journal only its owner delivers) all of it is read.
+        let all = read_journal(&carried, &[], None).expect("all");
+        assert_eq!(
+            taken(&plan_plain("k1", all, &keys).expect("plan")),
+            ["a", "forged"]
+        );
     }
 
     #[test]
@@ -286,10 +346,10 @@ mod tests {
         )
         .expect("add");
         let prev = doc.get_heads();
-        assert!(read_journal(&doc, &prev).is_none(), "nothing new");
+        assert!(read_journal(&doc, &prev, None).is_none(), "nothing new");
         let sealed = seal_personal_data(&keys.public(), &person("Bo")).expect("seal");
         add_signup(&mut doc, &record("b", Source::Kiosk("k1".into()), sealed)).expect("add");
-        let snapshot = read_journal(&doc, &prev).expect("one new change");
+        let snapshot = read_journal(&doc, &prev, None).expect("one new change");
         assert_eq!(snapshot.chunk, doc.save_after(&prev));
         // The durable copy as it was, with this chunk, is the document.
         let mut copy = doc.fork_at(&prev).expect("fork");
@@ -331,7 +391,7 @@ mod tests {
             &record("z", Source::Kiosk("k1".into()), String::new()),
         )
         .expect("add");
-        let snapshot = read_journal(&doc, &other.get_heads()).expect("to ingest");
+        let snapshot = read_journal(&doc, &other.get_heads(), None).expect("to ingest");
         assert_eq!(snapshot.chunk, doc.save());
     }
 
@@ -339,7 +399,7 @@ mod tests {
     fn a_journal_of_another_owner_or_no_journal_is_refused() {
         let keys = SealingKeyPair::generate();
         let doc = journal("kiosk:k2");
-        let snapshot = read_journal(&doc, &[]).expect("to ingest");
+        let snapshot = read_journal(&doc, &[], None).expect("to ingest");
         let refused = plan_plain("k1", snapshot, &keys);
         assert!(matches!(refused, Err(ServiceError::Conflict(m)) if m.contains("another owner")));
         let mut not_a_journal = Automerge::new();
@@ -350,7 +410,7 @@ mod tests {
                 Ok(())
             })
             .expect("write");
-        let snapshot = read_journal(&not_a_journal, &[]).expect("to ingest");
+        let snapshot = read_journal(&not_a_journal, &[], None).expect("to ingest");
         let refused = plan_plain("k1", snapshot, &keys);
         assert!(matches!(refused, Err(ServiceError::Conflict(m)) if m.contains("not a journal")));
     }
@@ -365,7 +425,7 @@ mod tests {
             &record("k", Source::Kiosk("k1".into()), String::new()),
         )
         .expect("add");
-        let snapshot = read_journal(&doc, &[]).expect("to ingest");
+        let snapshot = read_journal(&doc, &[], None).expect("to ingest");
         let plan = plan_plain("web", snapshot, &keys).expect("plan");
         assert_eq!(taken(&plan), ["w"]);
     }
@@ -399,7 +459,7 @@ mod tests {
         };
         add_signup(&mut doc, &foreign).expect("add");
         add_signup(&mut doc, &good("long", &"C".repeat(500))).expect("add");
-        let snapshot = read_journal(&doc, &[]).expect("to ingest");
+        let snapshot = read_journal(&doc, &[], None).expect("to ingest");
         let plan = plan_ingest(
             "j1",
             &row("k1"),
