@@ -60,8 +60,11 @@ pub struct KioskApp {
 
 /// A save under way on the core's runtime; the form shows "saving" meanwhile, and the UI
 /// thread looks for the answer at each frame instead of waiting for it.
+/// A saved signup, and a walk-up's check-in in words if one was asked for.
+type Saved = (Receipt, Option<Result<String, String>>);
+
 struct PendingSave {
-    answer: mpsc::Receiver<Result<Receipt, SubmitError>>,
+    answer: mpsc::Receiver<Result<Saved, SubmitError>>,
     /// When the visitor is told it failed if no answer came (the disk hangs).
     gives_up: Instant,
 }
@@ -297,7 +300,8 @@ impl KioskApp {
                 opportunity_id,
                 shift_id,
                 form,
-            } => self.start_save(opportunity_id, shift_id, form),
+                check_in,
+            } => self.start_save(opportunity_id, shift_id, form, check_in),
             Command::SyncNow => self.core.sync_now(),
             Command::CheckIn { code, out } => {
                 let (tx, rx) = mpsc::channel();
@@ -335,13 +339,31 @@ impl KioskApp {
     }
 
     /// Start saving on the core's runtime; [`Self::save_answer`] takes the answer in.
-    fn start_save(&mut self, opportunity_id: String, shift_id: Option<String>, form: SignupForm) {
+    fn start_save(
+        &mut self,
+        opportunity_id: String,
+        shift_id: Option<String>,
+        form: SignupForm,
+        check_in: bool,
+    ) {
         let (tx, rx) = mpsc::channel();
         let core = self.core.clone();
+        let lang = self.state.lang;
+        let catalog = self.catalog.clone();
         self.rt.spawn(async move {
-            let result = core
+            let result = match core
                 .submit_signup(&opportunity_id, shift_id.as_deref(), &form)
-                .await;
+                .await
+            {
+                // The signup is durable before the check-in is tried: a failed check-in
+                // never undoes it, and is said on the confirmation.
+                Ok(receipt) if check_in => {
+                    let done = core.check_in_by_receipt(&receipt.url, false).await;
+                    Ok((receipt, Some(check_in_text(lang, catalog.as_ref(), done))))
+                }
+                Ok(receipt) => Ok((receipt, None)),
+                Err(e) => Err(e),
+            };
             let _ = tx.send(result);
         });
         self.saving = Some(PendingSave {
@@ -356,11 +378,12 @@ impl KioskApp {
         let lang = self.state.lang;
         let pending = self.saving.as_ref()?;
         let answer = match pending.answer.try_recv() {
-            Ok(Ok(receipt)) => {
+            Ok(Ok((receipt, checked_in))) => {
                 self.last_saved = Some(receipt.signup_id.clone());
                 Event::Saved {
                     signup_id: receipt.signup_id,
                     receipt_url: receipt.url,
+                    checked_in,
                 }
             }
             Ok(Err(e)) => Event::SaveFailed(save_error_text(lang, &e)),

@@ -233,12 +233,17 @@ fn sign_up_through_the_screens(h: &mut Harness<'_, KioskApp>, lang: Lang) -> (St
 
 /// The visitor flow up to a complete form, not yet sent.
 fn fill_in_the_form(h: &mut Harness<'_, KioskApp>, lang: Lang) {
-    let t = |da: &'static str, en: &'static str| lang.pick(da, en);
     settle(h);
     if lang == Lang::En {
         click(h, "English");
     }
-    click(h, t("Find et frivilligjob", "Find a volunteer job"));
+    click(h, lang.pick("Find et frivilligjob", "Find a volunteer job"));
+    fill_in_from_the_list(h, lang);
+}
+
+/// From the list of jobs up to a complete form for Tuesday's homework café, not yet sent.
+pub(crate) fn fill_in_from_the_list(h: &mut Harness<'_, KioskApp>, lang: Lang) {
+    let t = |da: &'static str, en: &'static str| lang.pick(da, en);
     assert_eq!(h.state().state().screen, Screen::Browse);
     click(
         h,

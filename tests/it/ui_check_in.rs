@@ -5,8 +5,8 @@ use egui_kittest::kittest::Queryable;
 use frivillig_tests::visitor_form;
 
 use crate::ui::{
-    PORTRAIT, STAFF_PIN, Setup, click, controls_are_labelled_and_large, settle, staff_gesture,
-    type_on_screen,
+    PORTRAIT, STAFF_PIN, Setup, click, controls_are_labelled_and_large, fill_in_from_the_list,
+    settle, staff_gesture, type_on_screen,
 };
 
 /// A volunteer signed up at this kiosk comes for Tuesday's shift an hour before it starts:
@@ -47,6 +47,40 @@ fn staff_check_a_volunteer_in_by_the_receipt_code_and_the_board_counts_it() {
     type_on_screen(&mut h, &code.replace('-', ""));
     click(&mut h, "Tjek ind");
     wait_for(&mut h, "Tjekket ind: Lektiehjælper i lektiecaféen");
+    click(&mut h, "‹ Tilbage");
+    wait_for(&mut h, "1 tilmeldt, 1 tjekket ind, 0 mangler");
+    drop(h);
+    setup.stop();
+}
+
+/// A volunteer comes to Tuesday's shift without having signed up: from the check-in
+/// screen staff start a walk-up, the volunteer signs up on the same screens as anyone, and
+/// the confirmation says they are checked in; "Done" brings staff back to the check-in
+/// screen, and the board counts the volunteer as signed up and checked in.
+#[test]
+fn staff_sign_a_walk_up_volunteer_up_and_in_in_one_go() {
+    let setup = Setup::new(false);
+    let start = chrono::DateTime::parse_from_rfc3339("2026-12-01T15:00:00+01:00").expect("time");
+    setup
+        .clock
+        .advance(start - chrono::Duration::minutes(10) - setup.core.now());
+    let mut h = setup.harness(PORTRAIT);
+    settle(&mut h);
+    staff_gesture(&mut h);
+    for d in STAFF_PIN.chars() {
+        click(&mut h, &d.to_string());
+    }
+    click(&mut h, "Tjek frivillige ind");
+    click(&mut h, "Ny frivillig uden tilmelding");
+    fill_in_from_the_list(&mut h, frivillig_kiosk::state::Lang::Da);
+    click(&mut h, "Send tilmelding");
+    wait_for(&mut h, "Tjekket ind: Lektiehjælper i lektiecaféen");
+    h.get_by_label_contains("Tak, Søren!");
+    click(&mut h, "Færdig");
+    assert_eq!(
+        h.state().state().screen,
+        frivillig_kiosk::state::Screen::CheckIn
+    );
     click(&mut h, "‹ Tilbage");
     wait_for(&mut h, "1 tilmeldt, 1 tjekket ind, 0 mangler");
     drop(h);

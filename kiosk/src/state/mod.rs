@@ -50,6 +50,8 @@ pub struct Confirmation {
     pub receipt_url: String,
     /// The saved signup's id (never shown, kept for staff tools and tests).
     pub signup_id: String,
+    /// A walk-up's check-in, in words (`Err` if it could not be recorded).
+    pub checked_in: Option<Result<String, String>>,
     /// When it was shown, on egui's clock.
     pub shown_at: f64,
 }
@@ -140,6 +142,8 @@ pub enum Event {
         signup_id: String,
         /// The receipt link.
         receipt_url: String,
+        /// A walk-up's check-in, in words, if one was asked for.
+        checked_in: Option<Result<String, String>>,
     },
     /// The app could not save; the message says why.
     SaveFailed(String),
@@ -159,6 +163,8 @@ pub enum Event {
     ToggleLargeText,
     /// "Check volunteers in" in staff mode.
     OpenCheckIn,
+    /// "Walk-up volunteer" on the check-in screen: sign someone up and check them in.
+    WalkUp,
     /// "Check in" (`out == false`) or "Check out" on the check-in screen.
     CheckIn {
         /// A check-out.
@@ -179,6 +185,8 @@ pub enum Command {
         shift_id: Option<String>,
         /// What the visitor typed.
         form: SignupForm,
+        /// Check the signup in once it is saved (a walk-up).
+        check_in: bool,
     },
     /// Try to reach the server now.
     SyncNow,
@@ -323,7 +331,7 @@ impl KioskState {
                 }
             }
             Event::Back => self.back(),
-            Event::Home => self.reset(),
+            Event::Home => self.done(),
             Event::Focus(field) => {
                 if self.on_form() {
                     self.form.focus = Some(field);
@@ -358,7 +366,8 @@ impl KioskState {
             Event::Saved {
                 signup_id,
                 receipt_url,
-            } => self.saved(signup_id, receipt_url, now),
+                checked_in,
+            } => self.saved(signup_id, receipt_url, checked_in, now),
             Event::SaveFailed(message) => {
                 self.form.saving = false;
                 self.form.save_error = Some(message);
@@ -394,6 +403,15 @@ impl KioskState {
                     self.screen = Screen::CheckIn;
                 }
             }
+            Event::WalkUp => {
+                if self.screen == Screen::CheckIn {
+                    self.check_in = CheckInState {
+                        walk_up: true,
+                        ..CheckInState::default()
+                    };
+                    self.screen = Screen::Browse;
+                }
+            }
             Event::CheckIn { out } => {
                 let c = &mut self.check_in;
                 if self.screen == Screen::CheckIn && !c.busy && !c.code.trim().is_empty() {
@@ -425,7 +443,7 @@ impl KioskState {
         if let Screen::Confirmation(c) = &self.screen
             && now - c.shown_at >= CONFIRMATION_SECS
         {
-            self.reset();
+            self.done();
             return;
         }
         if self.idle_applies() && now - self.last_touch >= IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS {
@@ -452,9 +470,23 @@ impl KioskState {
         self.check_in = CheckInState::default();
     }
 
+    /// Done with the visitor: back to the start with nothing kept, or after a walk-up's
+    /// confirmation back to staff's check-in screen for the next volunteer.
+    fn done(&mut self) {
+        let walk_up = self.check_in.walk_up && matches!(self.screen, Screen::Confirmation(_));
+        self.reset();
+        if walk_up {
+            self.screen = Screen::CheckIn;
+        }
+    }
+
     fn back(&mut self) {
         self.screen = match std::mem::replace(&mut self.screen, Screen::Start) {
-            Screen::Browse | Screen::Start | Screen::Handbook => Screen::Start,
+            Screen::Browse | Screen::Start | Screen::Handbook => {
+                // A walk-up given up on: the next signup at the start is nobody's check-in.
+                self.check_in.walk_up = false;
+                Screen::Start
+            }
             Screen::HandbookPage { .. } => Screen::Handbook,
             Screen::Detail { .. } => Screen::Browse,
             Screen::Form { opportunity_id, .. } if !self.form.saving => {
@@ -467,8 +499,14 @@ impl KioskState {
                 self.check_in = CheckInState::default();
                 Screen::Staff
             }
-            // A finished signup is never shown again: back from it means start.
-            Screen::Confirmation(_) | Screen::StaffPin | Screen::Staff => {
+            // A finished signup is never shown again: back from it means start (or, after
+            // a walk-up, staff's check-in screen).
+            confirmation @ Screen::Confirmation(_) => {
+                self.screen = confirmation;
+                self.done();
+                std::mem::replace(&mut self.screen, Screen::Start)
+            }
+            Screen::StaffPin | Screen::Staff => {
                 self.reset();
                 Screen::Start
             }
@@ -537,6 +575,7 @@ impl KioskState {
                         lang: self.lang,
                         ..self.form.form.clone()
                     },
+                    check_in: self.check_in.walk_up,
                 })
             }
             Err(problems) => {
@@ -551,7 +590,13 @@ impl KioskState {
         }
     }
 
-    fn saved(&mut self, signup_id: String, receipt_url: String, now: f64) {
+    fn saved(
+        &mut self,
+        signup_id: String,
+        receipt_url: String,
+        checked_in: Option<Result<String, String>>,
+        now: f64,
+    ) {
         let Screen::Form {
             opportunity_id,
             shift_id,
@@ -573,6 +618,7 @@ impl KioskState {
             shift_id: shift_id.clone(),
             receipt_url,
             signup_id,
+            checked_in,
             shown_at: now,
         });
         // The typed data leaves memory as soon as it is saved.

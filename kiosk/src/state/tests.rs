@@ -44,9 +44,16 @@ fn a_whole_signup_with_a_validation_round() {
     s.handle(Event::ToggleAge, 6.0);
     s.handle(Event::ToggleConsent, 6.0);
     let cmd = s.handle(Event::Submit, 7.0);
-    let Some(Command::Submit { form, shift_id, .. }) = cmd else {
+    let Some(Command::Submit {
+        form,
+        shift_id,
+        check_in,
+        ..
+    }) = cmd
+    else {
         panic!("expected a submit, got {cmd:?}")
     };
+    assert!(!check_in, "a visitor's own signup is no check-in");
     assert_eq!(form.phone, "+4512345678");
     assert_eq!(shift_id.as_deref(), Some("s1"));
     // A second tap while saving does nothing.
@@ -55,6 +62,7 @@ fn a_whole_signup_with_a_validation_round() {
         Event::Saved {
             signup_id: "abc".into(),
             receipt_url: "http://x/kvittering/abc/t".into(),
+            checked_in: None,
         },
         8.0,
     );
@@ -142,6 +150,7 @@ fn leaving_the_form_drops_it_and_there_is_no_way_back_into_a_saved_signup() {
         Event::Saved {
             signup_id: "a".into(),
             receipt_url: "u".into(),
+            checked_in: None,
         },
         6.0,
     );
@@ -240,4 +249,73 @@ fn the_check_in_screen_types_a_code_and_asks_once() {
     s.handle(Event::Tick, 11.0 + IDLE_WARN_SECS + IDLE_COUNTDOWN_SECS);
     assert_eq!(s.screen, Screen::Start);
     assert_eq!(s.check_in, CheckInState::default());
+}
+
+/// Staff start a walk-up from the check-in screen: the signup asks to be checked in, the
+/// confirmation says it was, and the kiosk comes back to the check-in screen (not the
+/// start, where the next visitor's signup would be nobody's check-in). A walk-up given up
+/// on leaves nothing behind.
+#[test]
+fn a_walk_up_is_signed_up_and_checked_in_and_staff_get_the_check_in_screen_back() {
+    let mut s = KioskState::new("2600", 0.0);
+    s.screen = Screen::CheckIn;
+    s.handle(Event::WalkUp, 1.0);
+    assert_eq!(s.screen, Screen::Browse);
+    s.handle(Event::OpenJob("lektiehjaelp".into()), 2.0);
+    s.handle(
+        Event::ChooseShift {
+            shift_id: Some("s1".into()),
+            needs_age: false,
+        },
+        3.0,
+    );
+    s.handle(Event::Focus(TextField::Phone), 3.0);
+    type_keys(&mut s, "12345678");
+    s.handle(Event::Focus(TextField::Name), 3.0);
+    type_keys(&mut s, "ib");
+    s.handle(Event::ToggleConsent, 4.0);
+    let cmd = s.handle(Event::Submit, 5.0);
+    assert!(
+        matches!(cmd, Some(Command::Submit { check_in: true, .. })),
+        "{cmd:?}"
+    );
+    let said = Some(Ok("Tjekket ind: Lektiehjælp".to_owned()));
+    s.handle(
+        Event::Saved {
+            signup_id: "w".into(),
+            receipt_url: "u".into(),
+            checked_in: said.clone(),
+        },
+        6.0,
+    );
+    let Screen::Confirmation(c) = &s.screen else {
+        panic!("{:?}", s.screen)
+    };
+    assert_eq!(c.checked_in, said);
+    s.handle(Event::Tick, 6.0 + CONFIRMATION_SECS);
+    assert_eq!(s.screen, Screen::CheckIn);
+    assert!(
+        !s.check_in.walk_up,
+        "the next walk-up is staff's choice again"
+    );
+
+    // Given up on: back to the start, and the next signup there is no check-in.
+    s.handle(Event::WalkUp, 70.0);
+    s.handle(Event::Back, 71.0);
+    assert_eq!(s.screen, Screen::Start);
+    assert!(!s.check_in.walk_up);
+    // And "Done" on a walk-up's confirmation also returns to the check-in screen.
+    s.screen = Screen::CheckIn;
+    s.handle(Event::WalkUp, 72.0);
+    s.screen = Screen::Confirmation(Confirmation {
+        first_name: String::new(),
+        opportunity_id: "x".into(),
+        shift_id: None,
+        receipt_url: "u".into(),
+        signup_id: "w2".into(),
+        checked_in: None,
+        shown_at: 72.0,
+    });
+    s.handle(Event::Home, 73.0);
+    assert_eq!(s.screen, Screen::CheckIn);
 }

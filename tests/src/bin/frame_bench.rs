@@ -88,6 +88,7 @@ fn go(app: &mut KioskApp, screen: &str) {
                 shift_id: Some("lektiecafe-tir".into()),
                 receipt_url: "https://frivillig.glostrup.dk/kvittering/8c1f0e2a9b7d4c3e/Zq8wX1vR4tY7uI0oP2aS5dF8gH3jK6lL".into(),
                 signup_id: "8c1f0e2a9b7d4c3e".into(),
+                checked_in: None,
                 shown_at: 0.0,
             });
         }

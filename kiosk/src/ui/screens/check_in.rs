@@ -31,6 +31,16 @@ pub(super) fn check_in_ui(ui: &mut Ui, state: &KioskState, ev: &mut Events) {
                 ev.push(Event::CheckIn { out: true });
             }
         });
+        ui.add_space(12.0);
+        // A volunteer who came without signing up: signed up and checked in in one go.
+        if secondary(
+            ui,
+            lang.pick("Ny frivillig uden tilmelding", "Walk-up volunteer"),
+        )
+        .clicked()
+        {
+            ev.push(Event::WalkUp);
+        }
         if c.busy {
             ui.label(lang.pick("Et øjeblik …", "One moment …"));
         }
