@@ -51,7 +51,9 @@ pub struct KioskApp {
     last_saved: Option<String>,
     saving: Option<PendingSave>,
     /// A check-in under way (staff mode): its answer arrives here, in words.
-    checking_in: Option<mpsc::Receiver<Result<String, String>>>,
+    /// The answer to a staff action under way on the core's runtime (a check-in, a change
+    /// of the peer list), as the event that carries it.
+    staff_answer: Option<mpsc::Receiver<Event>>,
     board: Vec<crate::core::BoardShift>,
     /// When the board was last counted for staff looking at it.
     board_asked: Option<Instant>,
@@ -90,7 +92,7 @@ impl KioskApp {
             look_installed: false,
             last_saved: None,
             saving: None,
-            checking_in: None,
+            staff_answer: None,
             board: Vec::new(),
             board_asked: None,
             peers: BTreeMap::new(),
@@ -143,9 +145,9 @@ impl KioskApp {
             // A save answer never produces another command.
             let _ = self.state.handle(answer, now);
         }
-        if let Some(answer) = self.checking_in.as_ref().and_then(|rx| rx.try_recv().ok()) {
-            self.checking_in = None;
-            let _ = self.state.handle(Event::CheckInDone(answer), now);
+        if let Some(answer) = self.staff_answer.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.staff_answer = None;
+            let _ = self.state.handle(answer, now);
         }
         for event in self.input_events(ui) {
             self.apply(event, now, &ctx);
@@ -160,6 +162,7 @@ impl KioskApp {
         }
         let status = self.status.borrow().clone();
         let config = self.core.config();
+        let (own_addresses, typed_peers) = (self.core.advertised(), self.core.typed_peers());
         let view = View {
             catalog: self.offered.as_ref(),
             received: self.catalog.as_ref(),
@@ -171,6 +174,8 @@ impl KioskApp {
             taken_server: &self.taken,
             board: &self.board,
             peers: &self.peers,
+            own_addresses: &own_addresses,
+            typed_peers: &typed_peers,
             now,
             kiosk_mode: self.kiosk_mode,
         };
@@ -310,11 +315,17 @@ impl KioskApp {
                 let catalog = self.catalog.clone();
                 self.rt.spawn(async move {
                     let result = core.check_in_by_code(&code, out).await;
-                    let _ = tx.send(check_in_text(lang, catalog.as_ref(), result));
+                    let _ = tx.send(Event::CheckInDone(check_in_text(
+                        lang,
+                        catalog.as_ref(),
+                        result,
+                    )));
                 });
-                self.checking_in = Some(rx);
+                self.staff_answer = Some(rx);
                 ctx.request_repaint_after(SAVE_POLL);
             }
+            Command::AddPeer(address) => self.change_peers(ctx, address, true),
+            Command::RemovePeer(address) => self.change_peers(ctx, address, false),
             Command::LeaveKioskMode => {
                 self.kiosk_mode = false;
                 self.hide_cursor = false;
@@ -322,6 +333,43 @@ impl KioskApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Decorations(true));
             }
         }
+    }
+
+    /// Add `address` to staff's peer list (or take it off), off the UI thread: the list
+    /// is written to the store.
+    fn change_peers(&mut self, ctx: &egui::Context, address: String, add: bool) {
+        let (tx, rx) = mpsc::channel();
+        let core = self.core.clone();
+        let lang = self.state.lang;
+        self.rt.spawn_blocking(move || {
+            let result = if add {
+                core.add_typed_peer(&address)
+            } else {
+                core.remove_typed_peer(&address)
+            };
+            let answer = match result {
+                Ok(()) if add => Ok(format!("{} {address}", lang.pick("Tilføjet:", "Added:"))),
+                Ok(()) => Ok(format!("{} {address}", lang.pick("Fjernet:", "Removed:"))),
+                Err(crate::core::PeerListError::Store(e)) => {
+                    tracing::error!(error = %e, "the peer list could not be stored");
+                    Err(lang
+                        .pick(
+                            "Listen kunne ikke gemmes. Kontakt IT.",
+                            "The list could not be stored. Call IT.",
+                        )
+                        .to_owned())
+                }
+                // The error's words are Danish, then English after " / ".
+                Err(e) => {
+                    let text = e.to_string();
+                    let (da, en) = text.split_once(" / ").unwrap_or((&text, &text));
+                    Err(lang.pick(da, en).to_owned())
+                }
+            };
+            let _ = tx.send(Event::PeersDone(answer));
+        });
+        self.staff_answer = Some(rx);
+        ctx.request_repaint_after(SAVE_POLL);
     }
 
     /// While staff look at the board, count it every few seconds on the core's runtime

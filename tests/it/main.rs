@@ -45,4 +45,5 @@ mod trust;
 mod ui;
 mod ui_catalog;
 mod ui_check_in;
+mod ui_peers;
 mod unacked;

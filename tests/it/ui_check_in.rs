@@ -89,7 +89,7 @@ fn staff_sign_a_walk_up_volunteer_up_and_in_in_one_go() {
 
 /// Step frames until a label containing `text` is on screen (answers come from the
 /// kiosk's runtime), or fail.
-fn wait_for(h: &mut egui_kittest::Harness<'_, frivillig_kiosk::KioskApp>, text: &str) {
+pub(crate) fn wait_for(h: &mut egui_kittest::Harness<'_, frivillig_kiosk::KioskApp>, text: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while h.query_by_label_contains(text).is_none() {
         assert!(

@@ -31,6 +31,7 @@ use crate::store::{JournalMeta, KioskStore};
 mod board;
 mod check_in;
 mod held;
+mod peer_list;
 mod sharing;
 mod signups;
 mod spots;
@@ -40,6 +41,7 @@ pub use board::BoardShift;
 pub use check_in::{CheckInError, Presence};
 pub(crate) use held::HeldJournal;
 pub use held::{HeldInfo, PeerSeen};
+pub use peer_list::{PeerListError, TYPED_PEERS_MAX};
 pub(crate) use sharing::Sharing;
 
 /// Why a signup was not saved. Nothing was stored when this is returned.
@@ -247,6 +249,8 @@ pub(crate) struct Inner {
     pub(crate) held: tokio::sync::Mutex<BTreeMap<String, HeldJournal>>,
     /// The kiosks of the site heard from, by id (festival mode).
     pub(crate) seen: RwLock<BTreeMap<String, PeerSeen>>,
+    /// Staff's list of peer addresses (see `peer_list.rs`).
+    pub(crate) typed_peers: RwLock<Vec<String>>,
     /// Spots taken per shift by signups in the journals held (own and peers') that the
     /// server had not acknowledged when it last counted; see `spots.rs`.
     pub(crate) unacked: RwLock<spots::Unacked>,
@@ -378,6 +382,7 @@ impl KioskCore {
             last_contact: store.meta("last_contact")?,
             ..SyncStatus::default()
         };
+        let typed_peers = peer_list::load(&store);
         let core = KioskCore {
             inner: Arc::new(Inner {
                 config,
@@ -392,6 +397,7 @@ impl KioskCore {
                 sharing: sharing_tx,
                 held: tokio::sync::Mutex::new(held),
                 seen: RwLock::default(),
+                typed_peers: RwLock::new(typed_peers),
                 unacked: RwLock::default(),
                 recounting: tokio::sync::Mutex::new(()),
                 advertised: RwLock::default(),

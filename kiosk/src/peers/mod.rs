@@ -474,8 +474,8 @@ fn keep_sync(
     }
 }
 
-/// Addresses to exchange manifests with: staff's list, what mDNS found (`found`) and the
-/// server's, once each, not this kiosk's own.
+/// Addresses to exchange manifests with: the configuration's and staff's typed lists, what
+/// mDNS found (`found`) and the server's, once each, not this kiosk's own.
 fn targets(core: &KioskCore, found: Vec<String>) -> Vec<String> {
     let own = core.advertised();
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
@@ -483,6 +483,7 @@ fn targets(core: &KioskCore, found: Vec<String>) -> Vec<String> {
         .peers
         .iter()
         .cloned()
+        .chain(core.typed_peers())
         .chain(found)
         .chain(core.site_peers().into_iter().flat_map(|p| p.addresses))
         .filter(|a| !own.contains(a))

@@ -8,6 +8,7 @@
 pub mod check_in;
 mod form;
 pub mod keyboard;
+pub mod peers;
 /// Job descriptions, read the same way as on the portal.
 pub use frivillig_common::markdown;
 pub mod setup;
@@ -33,6 +34,7 @@ pub const PIN_LOCK_SECS: f64 = 300.0;
 
 pub use check_in::CheckInState;
 pub use form::{FormState, TextField};
+pub use peers::PeersState;
 
 /// The language of the screens (shared with the portal).
 pub use frivillig_common::text::Lang;
@@ -90,6 +92,8 @@ pub enum Screen {
     Staff,
     /// Staff mode's check-in: a volunteer's receipt code typed in.
     CheckIn,
+    /// Staff mode's list of peer addresses (festival mode).
+    Peers,
 }
 
 /// Something the visitor or the clock did.
@@ -165,6 +169,14 @@ pub enum Event {
     OpenCheckIn,
     /// "Walk-up volunteer" on the check-in screen: sign someone up and check them in.
     WalkUp,
+    /// "Nearby kiosks" in staff mode.
+    OpenPeers,
+    /// "Add" on the peer list: the address typed.
+    AddPeer,
+    /// "Remove" next to an address on the peer list.
+    RemovePeer(String),
+    /// The core's answer to a change of the peer list, in words.
+    PeersDone(Result<String, String>),
     /// "Check in" (`out == false`) or "Check out" on the check-in screen.
     CheckIn {
         /// A check-out.
@@ -188,6 +200,10 @@ pub enum Command {
         /// Check the signup in once it is saved (a walk-up).
         check_in: bool,
     },
+    /// Add an address to staff's peer list; answered by [`Event::PeersDone`].
+    AddPeer(String),
+    /// Take an address off staff's peer list; answered by [`Event::PeersDone`].
+    RemovePeer(String),
     /// Try to reach the server now.
     SyncNow,
     /// Leave full screen and show the window normally.
@@ -227,6 +243,8 @@ pub struct KioskState {
     pub form: FormState,
     /// The check-in screen (staff mode).
     pub check_in: CheckInState,
+    /// The peer list screen (staff mode).
+    pub peers: PeersState,
     /// Larger text for those who need it.
     pub large_text: bool,
     /// The digits typed on the PIN pad.
@@ -249,6 +267,7 @@ impl KioskState {
             theme: None,
             form: FormState::default(),
             check_in: CheckInState::default(),
+            peers: PeersState::default(),
             large_text: false,
             pin_entry: String::new(),
             pin_wrong: false,
@@ -344,6 +363,11 @@ impl KioskState {
                     apply_key(&mut self.check_in.code, &Key::Char(c), check_in::CODE_MAX);
                 }
             }
+            Event::TypeText(text) if self.screen == Screen::Peers => {
+                for c in text.chars().filter(|c| !c.is_control()) {
+                    apply_key(&mut self.peers.address, &Key::Char(c), peers::ADDRESS_MAX);
+                }
+            }
             Event::TypeText(text) => {
                 if let (true, Some(field)) = (self.on_form(), self.form.focus) {
                     for c in text.chars().filter(|c| !c.is_control()) {
@@ -402,6 +426,28 @@ impl KioskState {
                     self.check_in = CheckInState::default();
                     self.screen = Screen::CheckIn;
                 }
+            }
+            Event::OpenPeers => {
+                if self.screen == Screen::Staff {
+                    self.peers = PeersState::default();
+                    self.screen = Screen::Peers;
+                }
+            }
+            Event::AddPeer => {
+                if self.screen == Screen::Peers && !self.peers.address.trim().is_empty() {
+                    return Some(Command::AddPeer(self.peers.address.clone()));
+                }
+            }
+            Event::RemovePeer(address) => {
+                if self.screen == Screen::Peers {
+                    return Some(Command::RemovePeer(address));
+                }
+            }
+            Event::PeersDone(answer) => {
+                if answer.is_ok() {
+                    self.peers.address.clear();
+                }
+                self.peers.answer = Some(answer);
             }
             Event::WalkUp => {
                 if self.screen == Screen::CheckIn {
@@ -468,6 +514,7 @@ impl KioskState {
         self.pin_entry.clear();
         self.pin_wrong = false;
         self.check_in = CheckInState::default();
+        self.peers = PeersState::default();
     }
 
     /// Done with the visitor: back to the start with nothing kept, or after a walk-up's
@@ -499,6 +546,10 @@ impl KioskState {
                 self.check_in = CheckInState::default();
                 Screen::Staff
             }
+            Screen::Peers => {
+                self.peers = PeersState::default();
+                Screen::Staff
+            }
             // A finished signup is never shown again: back from it means start (or, after
             // a walk-up, staff's check-in screen).
             confirmation @ Screen::Confirmation(_) => {
@@ -514,9 +565,14 @@ impl KioskState {
     }
 
     fn key(&mut self, key: Key) {
-        if self.screen == Screen::CheckIn {
+        let field = match self.screen {
+            Screen::CheckIn => Some((&mut self.check_in.code, check_in::CODE_MAX)),
+            Screen::Peers => Some((&mut self.peers.address, peers::ADDRESS_MAX)),
+            _ => None,
+        };
+        if let Some((text, max)) = field {
             if !matches!(key, Key::Shift | Key::Next | Key::Done) {
-                apply_key(&mut self.check_in.code, &key, check_in::CODE_MAX);
+                apply_key(text, &key, max);
             }
             return;
         }

@@ -45,6 +45,10 @@ pub struct View<'a> {
     pub board: &'a [crate::core::BoardShift],
     /// The site's kiosks heard from (festival mode), by id.
     pub peers: &'a BTreeMap<String, crate::core::PeerSeen>,
+    /// Where this kiosk listens for its peers, as it tells them (festival mode).
+    pub own_addresses: &'a [String],
+    /// Staff's list of peer addresses.
+    pub typed_peers: &'a [String],
     /// Seconds on egui's clock.
     pub now: f64,
     /// Full screen and cursor hidden.

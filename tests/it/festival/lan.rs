@@ -142,16 +142,24 @@ fn enrolled(
     })
 }
 
-/// The three kiosks on the LAN, each on its own runtime in its namespace; a signup at each
-/// is counted at all three, and the shift's last spot shows as taken everywhere. Returns
-/// how many addresses mDNS found at each.
-fn signups_cross_the_lan(lan: &Lan, configs: Vec<KioskConfig>) -> anyhow::Result<Vec<usize>> {
+/// The three kiosks on the LAN, each on its own runtime in its namespace, each with the
+/// addresses in `typed` on staff's list; a signup at each is counted at all three, and the
+/// shift's last spot shows as taken everywhere. Returns how many addresses mDNS found at
+/// each.
+fn signups_cross_the_lan(
+    lan: &Lan,
+    configs: Vec<KioskConfig>,
+    typed: Vec<Vec<String>>,
+) -> anyhow::Result<Vec<usize>> {
     let mut kiosks = Vec::new();
-    for (i, config) in configs.into_iter().enumerate() {
+    for (i, (config, typed)) in configs.into_iter().zip(typed).enumerate() {
         let rt = lan.runtime(i)?;
         let listen: SocketAddr = format!("{}:7420", lan.addr(i)).parse()?;
         let (core, peers) = rt.block_on(rt.spawn(async move {
             let core = open_kiosk(config, Arc::new(frivillig_kiosk::SystemClock)).await?;
+            for address in typed {
+                core.add_typed_peer(&address)?;
+            }
             let peers = PeerNet::start(&core, listen).await?;
             anyhow::Ok((core, peers))
         }))??;
@@ -195,15 +203,16 @@ fn kiosks_on_a_lan_find_each_other_by_mdns() -> anyhow::Result<()> {
     let server = rt.block_on(TestServer::start(&dir.path().join("server")))?;
     let configs = enrolled(&rt, &server, dir.path())?;
     let lan = Lan::new("m", 10 + (std::process::id() % 100) as u8, 3)?;
-    let found = signups_cross_the_lan(&lan, configs);
+    let found = signups_cross_the_lan(&lan, configs, vec![Vec::new(); 3]);
     rt.block_on(server.stop());
     let found = found?;
     anyhow::ensure!(found == [2, 2, 2], "mDNS found {found:?} kiosks");
     Ok(())
 }
 
-/// Multicast off on every kiosk's link, so mDNS finds nothing; the peer list staff typed
-/// carries the same signups.
+/// Multicast off on every kiosk's link, so mDNS finds nothing; the peer lists carry the
+/// same signups: telt-c's configuration names telt-a, and staff typed telt-b's address on
+/// telt-a's screen (either missing, a kiosk would be alone).
 #[test]
 fn kiosks_on_a_lan_without_multicast_use_the_peer_list() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -211,19 +220,18 @@ fn kiosks_on_a_lan_without_multicast_use_the_peer_list() -> anyhow::Result<()> {
     let server = rt.block_on(TestServer::start(&dir.path().join("server")))?;
     let configs = enrolled(&rt, &server, dir.path())?;
     let lan = Lan::new("p", 120 + (std::process::id() % 100) as u8, 3)?;
+    let at = |j: usize| format!("{}:7420", lan.addr(j));
     let configs = configs
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
             lan.block_multicast(i)?;
-            let peers = (0..3)
-                .filter(|j| *j != i)
-                .map(|j| format!("{}:7420", lan.addr(j)))
-                .collect();
+            let peers = if i == 2 { vec![at(0)] } else { Vec::new() };
             anyhow::Ok(KioskConfig { peers, ..c })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let found = signups_cross_the_lan(&lan, configs);
+    let typed = vec![vec![at(1)], Vec::new(), Vec::new()];
+    let found = signups_cross_the_lan(&lan, configs, typed);
     rt.block_on(server.stop());
     let found = found?;
     anyhow::ensure!(

@@ -1,9 +1,8 @@
 //! Staff mode's check-in: the volunteer's receipt code typed in, and the answer in words.
 
-use egui::{RichText, Ui};
+use egui::Ui;
 
 use crate::state::{Event, KioskState};
-use crate::ui::look::{ERROR, GREEN};
 
 use super::*;
 
@@ -44,14 +43,6 @@ pub(super) fn check_in_ui(ui: &mut Ui, state: &KioskState, ev: &mut Events) {
         if c.busy {
             ui.label(lang.pick("Et øjeblik …", "One moment …"));
         }
-        match &c.answer {
-            Some(Ok(text)) => {
-                ui.label(RichText::new(text).size(32.0).color(GREEN).strong());
-            }
-            Some(Err(text)) => {
-                ui.label(RichText::new(text).size(28.0).color(ERROR));
-            }
-            None => {}
-        }
+        answer_ui(ui, &c.answer);
     });
 }

@@ -272,15 +272,7 @@ pub(super) fn confirmation_ui(
             if qr_ui(ui, &c.receipt_url, side, label).is_none() {
                 ui.label(&c.receipt_url);
             }
-            match &c.checked_in {
-                Some(Ok(text)) => {
-                    ui.label(RichText::new(text).size(32.0).strong().color(GREEN));
-                }
-                Some(Err(text)) => {
-                    ui.label(RichText::new(text).size(28.0).color(ERROR));
-                }
-                None => {}
-            }
+            answer_ui(ui, &c.checked_in);
             // What staff type at check-in when no camera can read the code.
             if let Some(code) = frivillig_common::presence::short_code_of_receipt(&c.receipt_url) {
                 ui.horizontal(|ui| {

@@ -4,6 +4,7 @@ mod check_in;
 mod form;
 mod handbook;
 mod jobs;
+mod peers;
 mod setup;
 mod staff;
 
@@ -11,6 +12,7 @@ use check_in::*;
 use form::*;
 use handbook::*;
 use jobs::*;
+use peers::*;
 pub use setup::{enrolled_ui, setup_ui};
 use staff::*;
 
@@ -37,6 +39,8 @@ pub(super) fn kiosk_screens_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState,
         Screen::Form { .. } => state.form.focus.map(|f| (f.layout(), state.form.shift)),
         // Receipt codes are letters and digits.
         Screen::CheckIn => Some((crate::state::keyboard::KeyboardLayout::Address, true)),
+        // Addresses are digits, dots and a colon (or a host name).
+        Screen::Peers => Some((crate::state::keyboard::KeyboardLayout::Address, false)),
         _ => None,
     };
     if let Some((layout, shifted)) = keyboard {
@@ -78,6 +82,7 @@ pub(super) fn kiosk_screens_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState,
             Screen::StaffPin => pin_ui(ui, view, state, ev),
             Screen::Staff => staff_ui(ui, view, lang, ev),
             Screen::CheckIn => check_in_ui(ui, state, ev),
+            Screen::Peers => peers_ui(ui, view, state, ev),
         });
     if state.form.consent_open {
         consent_ui(ui, view, lang, ev);
@@ -128,6 +133,20 @@ fn primary(ui: &mut Ui, text: &str, width: f32) -> egui::Response {
 
 fn secondary(ui: &mut Ui, text: &str) -> egui::Response {
     ui.add(Button::new(RichText::new(text)).min_size(vec2(TOUCH * 2.0, TOUCH)))
+}
+
+/// The answer to a staff action, in words: green if it was done, red if not.
+fn answer_ui(ui: &mut Ui, answer: &Option<Result<String, String>>) {
+    use super::look::{ERROR, GREEN};
+    match answer {
+        Some(Ok(text)) => {
+            ui.label(RichText::new(text).size(30.0).color(GREEN).strong());
+        }
+        Some(Err(text)) => {
+            ui.label(RichText::new(text).size(28.0).color(ERROR));
+        }
+        None => {}
+    }
 }
 
 fn back_button(ui: &mut Ui, lang: Lang, ev: &mut Events) {

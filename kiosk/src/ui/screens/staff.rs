@@ -62,9 +62,17 @@ pub(super) fn pin_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState, ev: &mut 
 }
 
 pub(super) fn staff_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events) {
-    let s = view.status;
     ui.horizontal(|ui| back_button(ui, lang, ev));
     heading(ui, lang.pick("Personale", "Staff"));
+    actions_ui(ui, view, lang, ev);
+    ui.add_space(16.0);
+    // The board grows with the evening's shifts and the site's kiosks: it scrolls.
+    egui::ScrollArea::vertical().show(ui, |ui| status_ui(ui, view, lang));
+}
+
+/// The connection, the kiosk's identity, its problems, and tonight's board.
+fn status_ui(ui: &mut Ui, view: &View<'_>, lang: Lang) {
+    let s = view.status;
     let online = if s.revoked {
         RichText::new(lang.pick(
             "Spærret af serveren: kontakt IT",
@@ -146,7 +154,10 @@ pub(super) fn staff_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events
             }
         });
     board_ui(ui, view, lang);
-    ui.add_space(16.0);
+}
+
+/// Staff's actions, first on the screen so that they are in reach on any screen.
+fn actions_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events) {
     ui.horizontal_wrapped(|ui| {
         if primary(
             ui,
@@ -156,6 +167,9 @@ pub(super) fn staff_ui(ui: &mut Ui, view: &View<'_>, lang: Lang, ev: &mut Events
         .clicked()
         {
             ev.push(Event::OpenCheckIn);
+        }
+        if primary(ui, lang.pick("Kiosker i nærheden", "Nearby kiosks"), 360.0).clicked() {
+            ev.push(Event::OpenPeers);
         }
         if primary(ui, lang.pick("Synkronisér nu", "Sync now"), 360.0).clicked() {
             ev.push(Event::SyncNow);
