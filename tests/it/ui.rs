@@ -503,10 +503,7 @@ fn snapshots_of_the_main_screens() {
         controls_are_labelled_and_large(&h, "confirmation");
         h.snapshot_options(format!("{name}-confirmation"), &options);
         click(&mut h, "Færdig");
-        staff_gesture(&mut h);
-        for d in STAFF_PIN.chars() {
-            click(&mut h, &d.to_string());
-        }
+        enter_staff_mode(&mut h);
         controls_are_labelled_and_large(&h, "staff");
         h.snapshot_options(format!("{name}-staff"), &options);
         results.extend_harness(&mut h);
@@ -545,6 +542,15 @@ pub(crate) fn staff_gesture(h: &mut Harness<'_, KioskApp>) {
         h.step();
     }
     settle(h);
+}
+
+/// Into staff mode as staff get there: the gesture, then the PIN key by key.
+pub(crate) fn enter_staff_mode(h: &mut Harness<'_, KioskApp>) {
+    settle(h);
+    staff_gesture(h);
+    for d in STAFF_PIN.chars() {
+        click(h, &d.to_string());
+    }
 }
 
 /// Find and decode the QR code in a rendered frame.

@@ -5,8 +5,8 @@ use egui_kittest::kittest::Queryable;
 use frivillig_tests::visitor_form;
 
 use crate::ui::{
-    PORTRAIT, STAFF_PIN, Setup, click, controls_are_labelled_and_large, fill_in_from_the_list,
-    settle, staff_gesture, type_on_screen,
+    PORTRAIT, Setup, click, controls_are_labelled_and_large, enter_staff_mode,
+    fill_in_from_the_list, type_on_screen,
 };
 
 /// A volunteer signed up at this kiosk comes for Tuesday's shift an hour before it starts:
@@ -30,11 +30,7 @@ fn staff_check_a_volunteer_in_by_the_receipt_code_and_the_board_counts_it() {
         .clock
         .advance(start - chrono::Duration::hours(1) - setup.core.now());
     let mut h = setup.harness(PORTRAIT);
-    settle(&mut h);
-    staff_gesture(&mut h);
-    for d in STAFF_PIN.chars() {
-        click(&mut h, &d.to_string());
-    }
+    enter_staff_mode(&mut h);
     wait_for(&mut h, "1 tilmeldt, 0 tjekket ind, 1 mangler");
     click(&mut h, "Tjek frivillige ind");
     controls_are_labelled_and_large(&h, "check-in");
@@ -65,11 +61,7 @@ fn staff_sign_a_walk_up_volunteer_up_and_in_in_one_go() {
         .clock
         .advance(start - chrono::Duration::minutes(10) - setup.core.now());
     let mut h = setup.harness(PORTRAIT);
-    settle(&mut h);
-    staff_gesture(&mut h);
-    for d in STAFF_PIN.chars() {
-        click(&mut h, &d.to_string());
-    }
+    enter_staff_mode(&mut h);
     click(&mut h, "Tjek frivillige ind");
     click(&mut h, "Ny frivillig uden tilmelding");
     fill_in_from_the_list(&mut h, frivillig_kiosk::state::Lang::Da);

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ui::{
-    PORTRAIT, STAFF_PIN, Setup, click, controls_are_labelled_and_large, settle, staff_gesture,
-    type_on_screen,
+    PORTRAIT, Setup, click, controls_are_labelled_and_large, enter_staff_mode, type_on_screen,
 };
 use crate::ui_check_in::wait_for;
 
@@ -16,11 +15,7 @@ use crate::ui_check_in::wait_for;
 fn staff_type_a_peers_address_and_remove_it_again() {
     let setup = Setup::new(false);
     let mut h = setup.harness(PORTRAIT);
-    settle(&mut h);
-    staff_gesture(&mut h);
-    for d in STAFF_PIN.chars() {
-        click(&mut h, &d.to_string());
-    }
+    enter_staff_mode(&mut h);
     click(&mut h, "Kiosker i nærheden");
     wait_for(&mut h, "Denne kiosks adresse: ingen");
     controls_are_labelled_and_large(&h, "nearby kiosks");
