@@ -43,6 +43,10 @@ pub struct KioskConfig {
     /// networks that drop multicast. Kiosks the server named are dialled as well.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<String>,
+    /// The camera staff scan receipts with at check-in (a Video4Linux device, e.g.
+    /// `/dev/video0`). Unset, codes are typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<PathBuf>,
 }
 
 /// Whether `text` is `host:port` (a name or an address, and a port number).
@@ -120,6 +124,7 @@ impl KioskConfig {
             staff_pin: generate_pin(),
             peer_listen: None,
             peers: Vec::new(),
+            camera: None,
         }
     }
 
@@ -244,6 +249,7 @@ mod tests {
             staff_pin: staff_pin.into(),
             peer_listen: None,
             peers: Vec::new(),
+            camera: None,
         }
     }
 

@@ -324,6 +324,7 @@ impl KioskApp {
                 self.staff_answer = Some(rx);
                 ctx.request_repaint_after(SAVE_POLL);
             }
+            Command::ScanReceipt => self.scan_receipt(ctx),
             Command::AddPeer(address) => self.change_peers(ctx, address, true),
             Command::RemovePeer(address) => self.change_peers(ctx, address, false),
             Command::LeaveKioskMode => {
@@ -333,6 +334,45 @@ impl KioskApp {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Decorations(true));
             }
         }
+    }
+
+    /// Look for a receipt's QR code with the kiosk's camera for a few seconds, off the UI
+    /// thread, and check its volunteer in.
+    fn scan_receipt(&mut self, ctx: &egui::Context) {
+        /// About five seconds of a camera's 30 frames a second.
+        const FRAMES: usize = 150;
+        let (tx, rx) = mpsc::channel();
+        let core = self.core.clone();
+        let lang = self.state.lang;
+        let catalog = self.catalog.clone();
+        let rt = self.rt.clone();
+        let camera = core.config().camera.clone();
+        self.rt.spawn_blocking(move || {
+            let answer = match camera {
+                None => Err(lang
+                    .pick(
+                        "Der er ikke sat et kamera op på denne kiosk: skriv koden.",
+                        "No camera is set up on this kiosk: type the code.",
+                    )
+                    .to_owned()),
+                Some(path) => match crate::camera::v4l2::V4lCamera::open(&path) {
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the camera cannot be used");
+                        Err(in_lang(lang, &e))
+                    }
+                    Ok(mut camera) => {
+                        let result = match crate::camera::find_receipt(&mut camera, FRAMES) {
+                            Some(url) => rt.block_on(core.check_in_by_receipt(&url, false)),
+                            None => Err(crate::core::CheckInError::NoCode),
+                        };
+                        check_in_text(lang, catalog.as_ref(), result)
+                    }
+                },
+            };
+            let _ = tx.send(Event::CheckInDone(answer));
+        });
+        self.staff_answer = Some(rx);
+        ctx.request_repaint_after(SAVE_POLL);
     }
 
     /// Add `address` to staff's peer list (or take it off), off the UI thread: the list
@@ -359,12 +399,7 @@ impl KioskApp {
                         )
                         .to_owned())
                 }
-                // The error's words are Danish, then English after " / ".
-                Err(e) => {
-                    let text = e.to_string();
-                    let (da, en) = text.split_once(" / ").unwrap_or((&text, &text));
-                    Err(lang.pick(da, en).to_owned())
-                }
+                Err(e) => Err(in_lang(lang, &e)),
             };
             let _ = tx.send(Event::PeersDone(answer));
         });
@@ -660,12 +695,7 @@ fn check_in_text(
     let p = match result {
         Ok(p) => p,
         Err(CheckInError::Write(e)) => return Err(save_error_text(lang, &e)),
-        // The error's words are Danish, then English after " / ".
-        Err(e) => {
-            let text = e.to_string();
-            let (da, en) = text.split_once(" / ").unwrap_or((&text, &text));
-            return Err(lang.pick(da, en).to_owned());
-        }
+        Err(e) => return Err(in_lang(lang, &e)),
     };
     let job = catalog
         .and_then(|c| c.opportunity(&p.opportunity_id))
@@ -683,4 +713,11 @@ fn check_in_text(
             lang.pick("Allerede tjekket ud:", "Already checked out:")
         ),
     })
+}
+
+/// An error whose words are Danish, then English after " / ", in the screen's language.
+fn in_lang(lang: Lang, e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let (da, en) = text.split_once(" / ").unwrap_or((&text, &text));
+    lang.pick(da, en).to_owned()
 }

@@ -43,6 +43,7 @@ fn config() -> KioskConfig {
         staff_pin: "482915".into(),
         peer_listen: None,
         peers: Vec::new(),
+        camera: None,
     }
 }
 

@@ -10,7 +10,8 @@ use crate::ui::{
 };
 
 /// A volunteer signed up at this kiosk comes for Tuesday's shift an hour before it starts:
-/// staff open the check-in screen, type a wrong code (refused in words), then the code
+/// staff open the check-in screen, find no camera set up, type a wrong code (refused in
+/// words), then the code
 /// under the receipt's QR code, and check the volunteer in; the board shows the shift with
 /// one signed up, one checked in and none missing.
 #[test]
@@ -34,6 +35,9 @@ fn staff_check_a_volunteer_in_by_the_receipt_code_and_the_board_counts_it() {
     wait_for(&mut h, "1 tilmeldt, 0 tjekket ind, 1 mangler");
     click(&mut h, "Tjek frivillige ind");
     controls_are_labelled_and_large(&h, "check-in");
+    // This kiosk has no camera set up: scanning says so, and the code can be typed.
+    click(&mut h, "Scan kvittering");
+    wait_for(&mut h, "Der er ikke sat et kamera op på denne kiosk");
     type_on_screen(&mut h, "ZZZZZZZZ");
     click(&mut h, "Tjek ind");
     wait_for(&mut h, "Koden findes ikke på denne kiosk");

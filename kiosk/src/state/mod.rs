@@ -169,6 +169,8 @@ pub enum Event {
     OpenCheckIn,
     /// "Walk-up volunteer" on the check-in screen: sign someone up and check them in.
     WalkUp,
+    /// "Scan receipt" on the check-in screen: check in whoever's QR code the camera sees.
+    ScanReceipt,
     /// "Nearby kiosks" in staff mode.
     OpenPeers,
     /// "Add" on the peer list: the address typed.
@@ -200,6 +202,9 @@ pub enum Command {
         /// Check the signup in once it is saved (a walk-up).
         check_in: bool,
     },
+    /// Look for a receipt's QR code with the kiosk's camera and check its volunteer in;
+    /// answered by [`Event::CheckInDone`].
+    ScanReceipt,
     /// Add an address to staff's peer list; answered by [`Event::PeersDone`].
     AddPeer(String),
     /// Take an address off staff's peer list; answered by [`Event::PeersDone`].
@@ -456,6 +461,13 @@ impl KioskState {
                         ..CheckInState::default()
                     };
                     self.screen = Screen::Browse;
+                }
+            }
+            Event::ScanReceipt => {
+                if self.screen == Screen::CheckIn && !self.check_in.busy {
+                    self.check_in.busy = true;
+                    self.check_in.answer = None;
+                    return Some(Command::ScanReceipt);
                 }
             }
             Event::CheckIn { out } => {

@@ -13,8 +13,8 @@ pub(super) fn check_in_ui(ui: &mut Ui, state: &KioskState, ev: &mut Events) {
     ui.vertical_centered(|ui| {
         heading(ui, lang.pick("Tjek frivillige ind", "Check volunteers in"));
         ui.label(lang.pick(
-            "Skriv koden under QR-koden på kvitteringen.",
-            "Type the code under the QR code on the receipt.",
+            "Hold kvitteringens QR-kode op foran kameraet, eller skriv koden under den.",
+            "Hold the receipt's QR code up to the camera, or type the code under it.",
         ));
         let label = lang.pick("Kode fra kvitteringen", "Code from the receipt");
         let refused = matches!(c.answer, Some(Err(_)));
@@ -30,6 +30,10 @@ pub(super) fn check_in_ui(ui: &mut Ui, state: &KioskState, ev: &mut Events) {
                 ev.push(Event::CheckIn { out: true });
             }
         });
+        ui.add_space(12.0);
+        if primary(ui, lang.pick("Scan kvittering", "Scan receipt"), 360.0).clicked() {
+            ev.push(Event::ScanReceipt);
+        }
         ui.add_space(12.0);
         // A volunteer who came without signing up: signed up and checked in in one go.
         if secondary(

@@ -1,7 +1,9 @@
 //! Reading a receipt's QR code for check-in: frames come from a [`Camera`], and `rqrr` (a
 //! pure-Rust QR decoder) finds the receipt link in them. The trait is small so that tests,
 //! and a kiosk without a camera, can feed frames (a photo of a paper receipt, a phone's
-//! screen) without a device; a hardware camera implements the same trait.
+//! screen) without a device; the kiosk's camera ([`v4l2`]) implements the same trait.
+
+pub mod v4l2;
 
 use std::collections::VecDeque;
 
@@ -63,6 +65,14 @@ pub fn decode(frame: &Frame) -> Option<String> {
         .detect_grids()
         .into_iter()
         .find_map(|g| g.decode().ok().map(|(_, text)| text))
+}
+
+/// The receipt link in the first of up to `frames` frames that shows one (blocking: it
+/// waits for the camera and decodes).
+pub fn find_receipt(camera: &mut dyn Camera, frames: usize) -> Option<String> {
+    (0..frames)
+        .map_while(|_| camera.next_frame())
+        .find_map(|frame| decode(&frame))
 }
 
 impl KioskCore {
