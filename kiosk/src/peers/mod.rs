@@ -40,6 +40,9 @@ pub use tls::{PeerError, PeerTls};
 
 /// How often manifests are exchanged and the spots left counted again.
 pub const ROUND: Duration = Duration::from_secs(1);
+/// A manifest that did not change is told again this often: it keeps "last heard" on the
+/// staff board current and mends an exchange the other side lost.
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Time allowed for a TCP connect and a TLS handshake with a peer.
 const HANDSHAKE: Duration = Duration::from_secs(5);
 /// The largest samod message taken from a peer (a whole journal of 2,000 signups is about
@@ -356,12 +359,12 @@ async fn exchange(
     core: &KioskCore,
     tls: &PeerTls,
     address: &str,
+    ours: &wire::Manifest,
 ) -> Result<(String, wire::Manifest), PeerError> {
     let (mut stream, id) = dial(core, tls, address).await?;
-    let ours = core.manifest().await;
     let talk = async {
         stream.write_all(&[wire::MANIFEST]).await?;
-        let written = wire::write_frame(&mut stream, &ours)
+        let written = wire::write_frame(&mut stream, ours)
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         let (theirs, read) = wire::read_frame_counted::<_, wire::Manifest>(&mut stream)
@@ -377,8 +380,9 @@ async fn exchange(
     Ok((id, theirs))
 }
 
-/// Every round: manifests with every known address, a sync connection to each peer with a
-/// larger id, the catalog from a peer if the server's has not come, acknowledgements taken
+/// Every round: manifests with every known address whose last exchange told it something
+/// else than this kiosk's manifest now, or is [`HEARTBEAT`] old; a sync connection to each
+/// peer with a larger id, the catalog from a peer if the server's has not come, acknowledgements taken
 /// and journals deleted on them, the spots left counted again.
 async fn work_loop(
     core: KioskCore,
@@ -388,6 +392,9 @@ async fn work_loop(
     stop: CancellationToken,
 ) {
     let mut dialers: HashMap<String, DialerHandle<PeerError>> = HashMap::new();
+    // What each address was last told, and when (an exchange that failed is forgotten, so
+    // the address is tried again next round).
+    let mut told: HashMap<String, (wire::Manifest, tokio::time::Instant)> = HashMap::new();
     let mut ticker = tokio::time::interval(ROUND);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -398,15 +405,28 @@ async fn work_loop(
             _ = ticker.tick() => {
                 let found = discovery.as_ref().map(|d| d.addresses()).unwrap_or_default();
                 let targets = targets(&core, found);
+                told.retain(|a, _| targets.contains(a));
+                let ours = core.manifest().await;
+                let now = tokio::time::Instant::now();
+                let due = targets.iter().filter(|a| {
+                    told.get(*a)
+                        .is_none_or(|(m, at)| *m != ours || now - *at >= HEARTBEAT)
+                });
                 let tls = cell.get();
-                let exchanges = targets.iter().filter_map(|a| {
-                    let (core, tls) = (core.clone(), tls.clone()?);
-                    Some(async move { (a.clone(), exchange(&core, &tls, a).await) })
+                let exchanges = due.filter_map(|a| {
+                    let (core, tls, ours) = (core.clone(), tls.clone()?, &ours);
+                    Some(async move { (a.clone(), exchange(&core, &tls, a, ours).await) })
                 });
                 for (address, result) in futures::future::join_all(exchanges).await {
                     match result {
-                        Ok((id, m)) => received.push((id, Some(address), m)),
-                        Err(e) => tracing::debug!(peer = %address, error = %e, "no manifest"),
+                        Ok((id, m)) => {
+                            told.insert(address.clone(), (ours.clone(), now));
+                            received.push((id, Some(address), m));
+                        }
+                        Err(e) => {
+                            told.remove(&address);
+                            tracing::debug!(peer = %address, error = %e, "no manifest");
+                        }
                     }
                 }
             }
