@@ -325,6 +325,7 @@ impl KioskApp {
                 ctx.request_repaint_after(SAVE_POLL);
             }
             Command::ScanReceipt => self.scan_receipt(ctx),
+            Command::ScanPeer => self.scan_peer(ctx),
             Command::AddPeer(address) => self.change_peers(ctx, address, true),
             Command::RemovePeer(address) => self.change_peers(ctx, address, false),
             Command::LeaveKioskMode => {
@@ -339,8 +340,6 @@ impl KioskApp {
     /// Look for a receipt's QR code with the kiosk's camera for a few seconds, off the UI
     /// thread, and check its volunteer in.
     fn scan_receipt(&mut self, ctx: &egui::Context) {
-        /// About five seconds of a camera's 30 frames a second.
-        const FRAMES: usize = 150;
         let (tx, rx) = mpsc::channel();
         let core = self.core.clone();
         let lang = self.state.lang;
@@ -348,28 +347,33 @@ impl KioskApp {
         let rt = self.rt.clone();
         let camera = core.config().camera.clone();
         self.rt.spawn_blocking(move || {
-            let answer = match camera {
-                None => Err(lang
-                    .pick(
-                        "Der er ikke sat et kamera op på denne kiosk: skriv koden.",
-                        "No camera is set up on this kiosk: type the code.",
-                    )
-                    .to_owned()),
-                Some(path) => match crate::camera::v4l2::V4lCamera::open(&path) {
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the camera cannot be used");
-                        Err(in_lang(lang, &e))
-                    }
-                    Ok(mut camera) => {
-                        let result = match crate::camera::find_receipt(&mut camera, FRAMES) {
-                            Some(url) => rt.block_on(core.check_in_by_receipt(&url, false)),
-                            None => Err(crate::core::CheckInError::NoCode),
-                        };
-                        check_in_text(lang, catalog.as_ref(), result)
-                    }
-                },
-            };
+            let answer = open_camera(camera, lang).and_then(|mut camera| {
+                let result = match crate::camera::find_code(&mut camera, SCAN_FRAMES) {
+                    Some(url) => rt.block_on(core.check_in_by_receipt(&url, false)),
+                    None => Err(crate::core::CheckInError::NoCode),
+                };
+                check_in_text(lang, catalog.as_ref(), result)
+            });
             let _ = tx.send(Event::CheckInDone(answer));
+        });
+        self.staff_answer = Some(rx);
+        ctx.request_repaint_after(SAVE_POLL);
+    }
+
+    /// Add the address another kiosk's QR code shows the camera, off the UI thread.
+    fn scan_peer(&mut self, ctx: &egui::Context) {
+        let (tx, rx) = mpsc::channel();
+        let core = self.core.clone();
+        let lang = self.state.lang;
+        let camera = core.config().camera.clone();
+        self.rt.spawn_blocking(move || {
+            let answer = open_camera(camera, lang).and_then(|mut camera| {
+                match core.add_peer_from_camera(&mut camera, SCAN_FRAMES) {
+                    Ok(address) => Ok(format!("{} {address}", lang.pick("Tilføjet:", "Added:"))),
+                    Err(e) => Err(in_lang(lang, &e)),
+                }
+            });
+            let _ = tx.send(Event::PeersDone(answer));
         });
         self.staff_answer = Some(rx);
         ctx.request_repaint_after(SAVE_POLL);
@@ -720,4 +724,26 @@ fn in_lang(lang: Lang, e: &dyn std::fmt::Display) -> String {
     let text = e.to_string();
     let (da, en) = text.split_once(" / ").unwrap_or((&text, &text));
     lang.pick(da, en).to_owned()
+}
+
+/// How long a scan looks: about five seconds of a camera's 30 frames a second.
+const SCAN_FRAMES: usize = 150;
+
+/// The kiosk's camera, or why there is none to use, in the screen's language.
+fn open_camera(
+    camera: Option<std::path::PathBuf>,
+    lang: Lang,
+) -> Result<crate::camera::v4l2::V4lCamera, String> {
+    let Some(path) = camera else {
+        return Err(lang
+            .pick(
+                "Der er ikke sat et kamera op på denne kiosk: skriv koden.",
+                "No camera is set up on this kiosk: type the code.",
+            )
+            .to_owned());
+    };
+    crate::camera::v4l2::V4lCamera::open(&path).map_err(|e| {
+        tracing::warn!(error = %e, "the camera cannot be used");
+        in_lang(lang, &e)
+    })
 }

@@ -63,3 +63,50 @@ async fn staffs_peer_list_survives_a_restart() -> anyhow::Result<()> {
     server.stop().await;
     Ok(())
 }
+
+/// Kiosk A's nearby-kiosks screen shows its address as a QR code; held up to kiosk B's
+/// camera (the rendered screen fed as frames), it puts A's address on B's list. A camera
+/// that shows nothing adds nothing, and says so.
+#[test]
+fn a_kiosks_address_is_scanned_off_the_others_screen() {
+    use frivillig_kiosk::camera::{FedFrames, Frame};
+    let setup = Setup::new(false);
+    let listen: std::net::SocketAddr = "127.0.0.1:0".parse().expect("an address");
+    let net = setup
+        .rt
+        .block_on(frivillig_kiosk::PeerNet::start(&setup.core, listen))
+        .expect("festival mode");
+    let address = setup.core.advertised().first().cloned().expect("listening");
+    let mut h = setup.harness(PORTRAIT);
+    enter_staff_mode(&mut h);
+    click(&mut h, "Kiosker i nærheden");
+    wait_for(&mut h, &format!("Denne kiosks adresse: {address}"));
+    let image = h.render().expect("render the screen");
+    drop(h);
+
+    let server = setup.server.as_ref().expect("the server");
+    let b = setup.rt.block_on(async {
+        let enrol = server.enrol("telt-b", "bibliotek").await.expect("enrol");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = frivillig_tests::kiosk_config(&server.url(), &enrol, "bibliotek", dir.path());
+        let core = frivillig_tests::open_kiosk(config, Arc::new(frivillig_kiosk::SystemClock))
+            .await
+            .expect("kiosk b");
+        (core, dir)
+    });
+    let (b, _b_dir) = b;
+    let nothing = b.add_peer_from_camera(&mut FedFrames::default(), 10);
+    assert!(
+        matches!(nothing, Err(frivillig_kiosk::core::PeerListError::NoCode)),
+        "{nothing:?}"
+    );
+    let mut camera = FedFrames(vec![Frame::from_rgba(&image)].into());
+    let added = b.add_peer_from_camera(&mut camera, 1).expect("scanned");
+    assert_eq!(added, address);
+    assert_eq!(b.typed_peers(), [address]);
+    setup.rt.block_on(async {
+        b.shutdown().await;
+        net.stop().await;
+    });
+    setup.stop();
+}

@@ -67,9 +67,9 @@ pub fn decode(frame: &Frame) -> Option<String> {
         .find_map(|g| g.decode().ok().map(|(_, text)| text))
 }
 
-/// The receipt link in the first of up to `frames` frames that shows one (blocking: it
-/// waits for the camera and decodes).
-pub fn find_receipt(camera: &mut dyn Camera, frames: usize) -> Option<String> {
+/// The text of the first QR code in up to `frames` frames (a receipt link, a kiosk's
+/// address); blocking: it waits for the camera and decodes.
+pub fn find_code(camera: &mut dyn Camera, frames: usize) -> Option<String> {
     (0..frames)
         .map_while(|_| camera.next_frame())
         .find_map(|frame| decode(&frame))

@@ -41,7 +41,7 @@ pub use board::BoardShift;
 pub use check_in::{CheckInError, Presence};
 pub(crate) use held::HeldJournal;
 pub use held::{HeldInfo, PeerSeen};
-pub use peer_list::{PeerListError, TYPED_PEERS_MAX};
+pub use peer_list::{PeerListError, TYPED_PEERS_MAX, peer_qr_text};
 pub(crate) use sharing::Sharing;
 
 /// Why a signup was not saved. Nothing was stored when this is returned.

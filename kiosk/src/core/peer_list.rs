@@ -1,6 +1,6 @@
 //! Staff's list of peer addresses (festival mode): where mDNS finds nothing (multicast is
 //! often blocked on borrowed Wi-Fi) staff type another kiosk's address, read off its staff
-//! screen, on this one. The list is kept in the store, so it survives a restart, and is
+//! screen, on this one, or hold that screen's QR code up to this kiosk's camera. The list is kept in the store, so it survives a restart, and is
 //! dialled beside the configuration's `peers`, mDNS's finds and the server's addresses.
 
 use frivillig_common::kiosk_config::is_host_port;
@@ -12,6 +12,14 @@ use super::KioskCore;
 const TYPED_PEERS: &str = "typed_peers";
 /// How many addresses staff may keep (a festival has a handful of kiosks).
 pub const TYPED_PEERS_MAX: usize = 16;
+/// What a kiosk's address QR code says before the address, so that a receipt's code (or
+/// anything else) is never taken for one.
+const QR_PREFIX: &str = "frivillig-peer:";
+
+/// The text of the QR code that gives `address` to another kiosk's camera.
+pub fn peer_qr_text(address: &str) -> String {
+    format!("{QR_PREFIX}{address}")
+}
 
 /// Why an address was not added, in Danish then English after " / ".
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +29,11 @@ pub enum PeerListError {
         "Skriv adressen som vært:port, fx 10.0.0.5:7420 / Type the address as host:port, e.g. 10.0.0.5:7420"
     )]
     NotAnAddress,
+    /// The camera saw no kiosk's address QR code.
+    #[error(
+        "Kameraet så ingen kiosk-adresse; hold den anden kiosks QR-kode op foran det / The camera saw no kiosk address; hold the other kiosk's QR code up to it"
+    )]
+    NoCode,
     /// The list is full.
     #[error("Listen er fuld; fjern en adresse først / The list is full; remove an address first")]
     Full,
@@ -65,6 +78,19 @@ impl KioskCore {
         }
         list.push(address.to_owned());
         self.keep_typed_peers(list)
+    }
+
+    /// Add the address in the first kiosk-address QR code the camera shows, looking at up
+    /// to `frames` frames (blocking: it waits for the camera). Returns the address.
+    pub fn add_peer_from_camera(
+        &self,
+        camera: &mut dyn crate::camera::Camera,
+        frames: usize,
+    ) -> Result<String, PeerListError> {
+        let text = crate::camera::find_code(camera, frames).ok_or(PeerListError::NoCode)?;
+        let address = text.strip_prefix(QR_PREFIX).ok_or(PeerListError::NoCode)?;
+        self.add_typed_peer(address)?;
+        Ok(address.trim().to_owned())
     }
 
     /// Take `address` off staff's list.

@@ -175,6 +175,8 @@ pub enum Event {
     OpenPeers,
     /// "Add" on the peer list: the address typed.
     AddPeer,
+    /// "Scan address" on the peer list: another kiosk's address QR code to the camera.
+    ScanPeer,
     /// "Remove" next to an address on the peer list.
     RemovePeer(String),
     /// The core's answer to a change of the peer list, in words.
@@ -207,6 +209,9 @@ pub enum Command {
     ScanReceipt,
     /// Add an address to staff's peer list; answered by [`Event::PeersDone`].
     AddPeer(String),
+    /// Add the address another kiosk's QR code shows the camera; answered by
+    /// [`Event::PeersDone`].
+    ScanPeer,
     /// Take an address off staff's peer list; answered by [`Event::PeersDone`].
     RemovePeer(String),
     /// Try to reach the server now.
@@ -441,6 +446,12 @@ impl KioskState {
             Event::AddPeer => {
                 if self.screen == Screen::Peers && !self.peers.address.trim().is_empty() {
                     return Some(Command::AddPeer(self.peers.address.clone()));
+                }
+            }
+            Event::ScanPeer => {
+                if self.screen == Screen::Peers {
+                    self.peers.answer = None;
+                    return Some(Command::ScanPeer);
                 }
             }
             Event::RemovePeer(address) => {

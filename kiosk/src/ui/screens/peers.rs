@@ -29,6 +29,15 @@ pub(super) fn peers_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState, ev: &mu
             "{} {own}",
             lang.pick("Denne kiosks adresse:", "This kiosk's address:")
         ));
+        // For the other kiosk's camera: "Scan adresse" there reads it.
+        if let Some(address) = view.own_addresses.first() {
+            let text = crate::core::peer_qr_text(address);
+            let label = lang.pick(
+                "QR-kode med denne kiosks adresse",
+                "QR code of this kiosk's address",
+            );
+            crate::ui::qr_ui(ui, &text, 320.0, label);
+        }
         ui.add_space(12.0);
         for address in view.typed_peers {
             ui.horizontal(|ui| {
@@ -45,9 +54,15 @@ pub(super) fn peers_ui(ui: &mut Ui, view: &View<'_>, state: &KioskState, ev: &mu
         let width = ui.available_width().min(600.0);
         entry_ui(ui, label, &p.address, true, refused, width);
         ui.add_space(12.0);
-        if primary(ui, lang.pick("Tilføj", "Add"), 360.0).clicked() {
-            ev.push(Event::AddPeer);
-        }
+        ui.horizontal(|ui| {
+            ui.add_space(((ui.available_width() - 2.0 * 380.0) / 2.0).max(0.0));
+            if primary(ui, lang.pick("Tilføj", "Add"), 360.0).clicked() {
+                ev.push(Event::AddPeer);
+            }
+            if primary(ui, lang.pick("Scan adresse", "Scan address"), 360.0).clicked() {
+                ev.push(Event::ScanPeer);
+            }
+        });
         answer_ui(ui, &p.answer);
     });
 }
