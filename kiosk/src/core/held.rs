@@ -15,7 +15,7 @@ use frivillig_common::sign::verify_ack;
 use frivillig_common::storage::StorageError;
 use samod::{DocHandle, DocumentId, Repo};
 
-use super::{KioskCore, vouch};
+use super::KioskCore;
 use crate::peers::wire::{JournalEntry, Manifest};
 use crate::store::{PeerJournalMeta, SignedHeads};
 
@@ -351,12 +351,11 @@ impl KioskCore {
             meta.ack = Some(ack.clone());
         }
         if let Some(word) = &entry.owner_signed
-            && self.owner_signed(&meta.owner, &entry.doc_id, word)
-            && vouch::newer_word(
+            && self.take_word(
+                (from, &meta.owner, &entry.doc_id),
                 &h.handle,
                 meta.owner_signed.as_ref(),
                 word,
-                from == meta.owner,
             )
         {
             meta.owner_signed = Some(word.clone());
@@ -452,10 +451,10 @@ impl KioskCore {
             ack,
             registered: false,
             owner_done: false,
-            owner_signed: entry.owner_signed.clone().filter(|word| {
-                self.owner_signed(&entry.owner, &entry.doc_id, word)
-                    && vouch::newer_word(&handle, None, word, true)
-            }),
+            owner_signed: entry
+                .owner_signed
+                .clone()
+                .filter(|word| self.owner_signed(&entry.owner, &entry.doc_id, word)),
         };
         if let Err(e) = self.inner.store.put_peer_journal(&entry.doc_id, &meta) {
             tracing::warn!(error = %e, "a peer's journal could not be recorded");

@@ -266,6 +266,8 @@ pub(crate) struct Inner {
     pub(crate) signer: std::sync::OnceLock<frivillig_common::sign::DeviceSigner>,
     /// The latest signature on each own journal's heads, by document id.
     pub(crate) vouched: std::sync::Mutex<BTreeMap<String, crate::store::SignedHeads>>,
+    /// Per held journal, the last peer's word found to reach no further than the one held.
+    pub(crate) stale_words: std::sync::Mutex<BTreeMap<String, crate::store::SignedHeads>>,
     pub(crate) status: watch::Sender<SyncStatus>,
     pub(crate) wake: Notify,
 }
@@ -405,6 +407,7 @@ impl KioskCore {
                 peer_bytes: std::sync::atomic::AtomicU64::new(0),
                 signer: std::sync::OnceLock::new(),
                 vouched: std::sync::Mutex::default(),
+                stale_words: std::sync::Mutex::default(),
                 status: watch::channel(status).0,
                 wake: Notify::new(),
             }),

@@ -63,37 +63,83 @@ impl KioskCore {
     }
 }
 
-/// Whether the owner's word `new` should replace `current` for the copy `handle`: it must
-/// name heads the copy holds, and (unless the owner told it itself, whose latest word it
-/// is) reach at least as far as `current`, so a peer cannot wind it back.
-pub(super) fn newer_word(
+/// What a peer's word is worth against the one held.
+enum Word {
+    /// It replaces the one held.
+    Newer,
+    /// It reaches no further than the one held: never worth looking at again.
+    Stale,
+    /// The copy here lacks changes it names; it may be newer once they arrive.
+    NotYet,
+}
+
+impl KioskCore {
+    /// Take the owner's word `word` for the held journal `doc_id` (copy `handle`) if it is
+    /// the owner's and newer than `current`; told by `from`. Cheap for a word seen before:
+    /// manifests repeat words, and checking one costs a signature check and, from a peer
+    /// other than the owner, a fork of the copy.
+    pub(super) fn take_word(
+        &self,
+        (from, owner, doc_id): (&str, &str, &str),
+        handle: &DocHandle,
+        current: Option<&SignedHeads>,
+        word: &SignedHeads,
+    ) -> bool {
+        if current == Some(word) {
+            return false;
+        }
+        let mut stale = self
+            .inner
+            .stale_words
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if stale.get(doc_id) == Some(word) || !self.owner_signed(owner, doc_id, word) {
+            return false;
+        }
+        match newer_word(handle, current, word, from == owner) {
+            Word::Newer => true,
+            Word::Stale => {
+                stale.insert(doc_id.to_owned(), word.clone());
+                false
+            }
+            Word::NotYet => false,
+        }
+    }
+}
+
+/// Whether the owner's word `new` should replace `current` for the copy `handle`. Told by
+/// the owner itself, it is the owner's latest word, taken even before the changes it names
+/// have arrived here (the owner tells it again only when it changes; the server waits for
+/// the changes). Told by another peer, it must name heads the copy holds and reach at least
+/// as far as `current`, so a peer cannot wind it back.
+fn newer_word(
     handle: &DocHandle,
     current: Option<&SignedHeads>,
     new: &SignedHeads,
     from_owner: bool,
-) -> bool {
-    if current == Some(new) {
-        return false;
-    }
+) -> Word {
     let Some(heads) = frivillig_common::sync::parse_heads(&new.heads) else {
-        return false;
+        return Word::Stale;
     };
+    if from_owner {
+        return Word::Newer;
+    }
     handle.with_document(|doc| {
         if !heads
             .iter()
             .all(|h| doc.get_change_meta_by_hash(h).is_some())
         {
-            return false;
+            return Word::NotYet;
         }
         let Some(current) = current.and_then(|c| frivillig_common::sync::parse_heads(&c.heads))
         else {
-            return true;
+            return Word::Newer;
         };
-        from_owner
-            || doc.fork_at(&heads).is_ok_and(|f| {
-                current
-                    .iter()
-                    .all(|h| f.get_change_meta_by_hash(h).is_some())
-            })
+        let reaches = doc.fork_at(&heads).is_ok_and(|f| {
+            current
+                .iter()
+                .all(|h| f.get_change_meta_by_hash(h).is_some())
+        });
+        if reaches { Word::Newer } else { Word::Stale }
     })
 }

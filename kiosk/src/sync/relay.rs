@@ -50,6 +50,7 @@ pub(super) async fn relay_held(core: &KioskCore, round: &Round) {
     }
     // Asked as far as the owner signed, with its signature: the server takes a carried
     // journal no further (changes beyond may be the owner's, not yet signed, or anyone's).
+    let mut waiting = false;
     let todo: Vec<(String, SignedHeads)> = {
         let held = inner.held.lock().await;
         held.iter()
@@ -57,10 +58,27 @@ pub(super) async fn relay_held(core: &KioskCore, round: &Round) {
             .filter_map(|(id, h)| {
                 let word = h.meta.owner_signed.clone()?;
                 let acked = h.meta.ack.as_ref().is_some_and(|a| a.heads == word.heads);
-                (!acked).then(|| (id.clone(), word))
+                // Only once the copy here holds what the owner signed: the server would
+                // otherwise wait for changes this kiosk cannot give it yet.
+                let held = frivillig_common::sync::parse_heads(&word.heads).is_some_and(|heads| {
+                    h.handle.with_document(|d| {
+                        heads.iter().all(|x| d.get_change_meta_by_hash(x).is_some())
+                    })
+                });
+                waiting |= !acked && !held;
+                (!acked && held).then(|| (id.clone(), word))
             })
             .collect()
     };
+    if waiting {
+        // The changes are on their way from a peer: look again soon, not at the next
+        // round in five seconds.
+        let core = core.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            core.inner.wake.notify_one();
+        });
+    }
     for (id, word) in todo {
         let heads = word.heads.clone();
         let request = AckRequest {

@@ -207,8 +207,9 @@ async fn ack_journal(
                 )
             })?;
         }
+        // A carrier's count is of its own journals, not of the one it carries.
         let report = Report {
-            queued: Some(queued),
+            queued: row.owner.is_kiosk(kiosk_id.as_str()).then_some(queued),
             version: None,
             peer_addresses: None,
         };
