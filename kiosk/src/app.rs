@@ -737,8 +737,8 @@ fn open_camera(
     let Some(path) = camera else {
         return Err(lang
             .pick(
-                "Der er ikke sat et kamera op på denne kiosk: skriv koden.",
-                "No camera is set up on this kiosk: type the code.",
+                "Der er ikke sat et kamera op på denne kiosk: skriv det i stedet.",
+                "No camera is set up on this kiosk: type it in instead.",
             )
             .to_owned());
     };
